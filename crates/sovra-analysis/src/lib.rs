@@ -1,0 +1,59 @@
+//! `sovra-analysis`: analyses as pure functions over an MRIO table. None of them prints or parses
+//! arguments; each returns a typed result that the CLI renders.
+//!
+//! - [`system`]: `x` from `Y`, and the matrices `A`, `L` (on request), `B`, `G`.
+//! - [`multipliers`]: output and value-added (and stressor) multipliers per node.
+//! - [`linkages`]: Rasmussen backward and forward linkages, key sectors.
+//! - [`footprint`]: satellite accounts as pymrio computes them: `D_cba`, `D_pba`, `D_imp`, `D_exp`.
+
+pub mod footprint;
+pub mod linkages;
+pub mod multipliers;
+pub mod system;
+
+pub use sovra_core;
+
+/// Errors of the analyses.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// From the table or the solver.
+    #[error(transparent)]
+    Core(#[from] sovra_core::Error),
+    /// The analysis cannot run on this table as asked.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Result alias.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A node's labels, for outputs.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NodeLabel {
+    /// Region code.
+    pub region: String,
+    /// Sector code.
+    pub sector: String,
+    /// Sector name.
+    pub sector_name: String,
+}
+
+/// Labels of every node of a table.
+pub fn node_labels(t: &sovra_core::Mrio) -> Vec<NodeLabel> {
+    let l = &t.labels;
+    (0..t.n())
+        .map(|i| {
+            let (r, s) = l.node(i);
+            NodeLabel {
+                region: l.regions[r].code.clone(),
+                sector: l.sectors[s].code.clone(),
+                sector_name: l.sectors[s].name.clone(),
+            }
+        })
+        .collect()
+}
+
+/// A faer column matrix from column vectors.
+pub(crate) fn columns(n: usize, cols: &[&[f64]]) -> sovra_core::faer::Mat<f64> {
+    sovra_core::faer::Mat::from_fn(n, cols.len(), |i, j| cols[j][i])
+}

@@ -1,0 +1,200 @@
+//! `sovra`: economic-security analytics on multi-regional input-output tables, from the command line.
+//! This binary only parses arguments, loads data and renders results; every number comes from
+//! `sovra-core` and `sovra-analysis`.
+
+mod commands;
+mod progress;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use render::Format;
+
+/// sovra — where an economy depends on foreign supply, directly and through chains of third countries.
+///
+/// Works on multi-regional input-output (MRIO) tables in the notation of Miller & Blair and pymrio
+/// (Z Y x v A L B G F S M). The default dataset, icio2022 (OECD ICIO 2025 release, year 2022, 80 countries ×
+/// 50 sectors), is fetched on first use through pip. Data live in $SOVRA_HOME (default ~/.local/share/sovra).
+#[derive(Parser, Debug)]
+#[command(
+    name = "sovra",
+    version,
+    about,
+    long_about,
+    propagate_version = true,
+    max_term_width = 110
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Fetch, import and list datasets in the native store.
+    #[command(subcommand)]
+    Data(DataCommand),
+    /// Summarise a dataset: labels, totals, balance and productivity checks, output by region.
+    ///
+    /// Example: sovra info icio2022
+    Info {
+        /// Dataset name (see `sovra data list`).
+        name: String,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// Output and value-added multipliers per node (column sums of L and of ν̂L), ranked.
+    ///
+    /// The output multiplier of a node is the gross output, all over the world, needed for one unit of final
+    /// demand for its product; the value-added multiplier is the value added it generates (1 when v covers
+    /// all value added). Computed with one transposed solve; L is never formed.
+    ///
+    /// Example: sovra multipliers icio2022 --top 10 --region DEU
+    Multipliers {
+        /// Dataset name.
+        name: String,
+        /// Show the N nodes with the largest output multiplier (all nodes when omitted in csv/json).
+        #[arg(long)]
+        top: Option<usize>,
+        /// Only nodes of this region (ISO3 code).
+        #[arg(long)]
+        region: Option<String>,
+        #[command(flatten)]
+        out: OutputArgs,
+        #[command(flatten)]
+        solver: SolverArgs,
+    },
+    /// Rasmussen backward and forward linkages (Leontief and Ghosh) and key sectors.
+    ///
+    /// Backward linkage = normalised column sum of L; forward = normalised row sum of L and of G.
+    /// A key sector has both backward and (Ghosh) forward linkage above 1.
+    ///
+    /// Example: sovra linkages icio2022 --region USA --top 15
+    Linkages {
+        /// Dataset name.
+        name: String,
+        /// Show the N nodes with the largest backward linkage.
+        #[arg(long)]
+        top: Option<usize>,
+        /// Only nodes of this region (ISO3 code).
+        #[arg(long)]
+        region: Option<String>,
+        /// Only key sectors (backward and forward linkage both above 1).
+        #[arg(long)]
+        key_only: bool,
+        #[command(flatten)]
+        out: OutputArgs,
+        #[command(flatten)]
+        solver: SolverArgs,
+    },
+    /// Satellite accounts of a stressor, as pymrio computes them: consumption-based (D_cba), production-based
+    /// (D_pba), imported (D_imp) and exported (D_exp), per region.
+    ///
+    /// `--stressor "value added"` works on every table; other stressors are the rows of F the table carries
+    /// (see `sovra info`). Needs final demand by destination region.
+    ///
+    /// Example: sovra footprint wiod2011 --stressor "value added"
+    Footprint {
+        /// Dataset name.
+        name: String,
+        /// Stressor row (a name from `sovra info NAME`, or "value added").
+        #[arg(long)]
+        stressor: String,
+        /// Per region (default) or per node (region × sector, pymrio's D_cba etc.).
+        #[arg(long, value_enum, default_value_t = commands::By::Region)]
+        by: commands::By,
+        #[command(flatten)]
+        out: OutputArgs,
+        #[command(flatten)]
+        solver: SolverArgs,
+    },
+    /// Export a vector or matrix of the system (x, v, A, B, L, G, output from demand) as .npy or CSV.
+    ///
+    /// L and G are full inverses (n² numbers; an LU of I − A): only formed here, on request.
+    ///
+    /// Example: sovra matrix icio2022 A --out A.npy
+    Matrix {
+        /// Dataset name.
+        name: String,
+        /// Which: x, v, A, B, L, G, or x-from-y (gross output recomputed as L·Y·1).
+        #[arg(value_enum)]
+        which: commands::Which,
+        /// Output file: .npy (numpy) or .csv (labelled).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DataCommand {
+    /// Fetch a dataset from a package registry with pip and convert it to the native store.
+    ///
+    /// icio2022: OECD ICIO 2025 release, year 2022, from the PyPI wheel sanction-simulator==0.1.4
+    /// (`python3 -m pip download --no-deps`; set SOVRA_PYTHON for another interpreter). The sha256 of the
+    /// data is checked. Running it again does nothing unless --force.
+    Fetch {
+        /// Dataset to fetch.
+        #[arg(default_value = "icio2022", value_parser = ["icio2022"])]
+        name: String,
+        /// Download and convert again even if present.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Import a table from a file or directory into the native store.
+    ///
+    /// Formats: oecd-icio-csv (raw OECD ICIO CSV such as 2022_SML.csv, release detected from its labels;
+    /// .csv or .csv.gz), pymrio (a directory written by pymrio's save_all).
+    ///
+    /// Example: sovra data import --format oecd-icio-csv 2022_SML.csv --name icio2022-full --year 2022
+    Import {
+        /// Input format.
+        #[arg(long, value_enum)]
+        format: commands::ImportFormat,
+        /// File or directory to read.
+        path: PathBuf,
+        /// Name of the dataset in the store.
+        #[arg(long)]
+        name: String,
+        /// Reference year, recorded in the provenance.
+        #[arg(long)]
+        year: Option<i32>,
+    },
+    /// List datasets in the store.
+    List {
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+}
+
+/// Output options shared by every analysis.
+#[derive(Args, Debug, Clone)]
+struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Solver options.
+#[derive(Args, Debug, Clone)]
+struct SolverArgs {
+    /// Linear solver: auto (by estimated cost), lu, or iterative (GMRES).
+    #[arg(long, value_enum, default_value_t = commands::SolverChoice::Auto)]
+    solver: commands::SolverChoice,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! The one error type of `sovra-core`: every variant says where the problem is (file, row and column labels,
+//! nodes) and what was expected.
+
+use std::path::PathBuf;
+
+/// Result alias for `sovra-core`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What can go wrong when reading, storing or solving an MRIO table.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An I/O failure on a named path.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A file whose structure is not what its format requires.
+    #[error("{file}: {detail}")]
+    Format {
+        /// The file (or archive member).
+        file: String,
+        /// What is wrong and what was expected.
+        detail: String,
+    },
+    /// One bad cell, located by its row and column labels.
+    #[error("{file}: row {row}, column {column}: {detail}")]
+    Cell {
+        /// The file.
+        file: String,
+        /// Row label (or 1-based line number when the row has no label).
+        row: String,
+        /// Column label.
+        column: String,
+        /// What is wrong and what was expected.
+        detail: String,
+    },
+    /// The table does not balance, or its output is negative or zero where it must not be.
+    #[error("{source_name}: {detail}")]
+    Invalid {
+        /// The dataset or file.
+        source_name: String,
+        /// What is wrong, naming the offending nodes.
+        detail: String,
+    },
+    /// `A` is not productive: `(I − A)⁻¹` does not exist or is not non-negative.
+    #[error(
+        "the technical-coefficient matrix A is not productive ({detail}); offending nodes: {nodes}"
+    )]
+    NonProductive {
+        /// How it was detected.
+        detail: String,
+        /// The offending nodes, as region/sector labels.
+        nodes: String,
+    },
+    /// A downloaded or stored file does not have the expected checksum.
+    #[error("{file}: sha256 mismatch: expected {expected}, found {found}")]
+    Checksum {
+        /// The file.
+        file: String,
+        /// The sha256 the release is pinned to.
+        expected: String,
+        /// The sha256 found.
+        found: String,
+    },
+    /// No dataset by that name in the store.
+    #[error("no dataset named '{name}' in {}; {hint}", home.display())]
+    NoDataset {
+        /// Requested name.
+        name: String,
+        /// The store directory searched.
+        home: PathBuf,
+        /// What to do about it.
+        hint: String,
+    },
+    /// An analysis or solver request that cannot be met on this table.
+    #[error("{0}")]
+    Unsupported(String),
+    /// An external program (python3/pip) failed or is missing.
+    #[error("{0}")]
+    External(String),
+}
+
+impl Error {
+    /// Wraps an I/O error with its path.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,577 @@
+//! The Leontief system `(I − A) x = y`: factor once, solve for exactly the right-hand sides an analysis
+//! needs, forward (`x = L y`) or transposed (`wᵀ = bᵀ L`), and report the relative residual of every solve.
+//!
+//! Two methods, picked by estimated cost (see [`LeontiefSystem::choose`]):
+//! - **LU**: faer's partial-pivoting LU of `I − A`, computed once on first use and cached; then each
+//!   right-hand side costs `2n²`. Pays when many right-hand sides are needed (the full `L`, a solve per node).
+//! - **Iterative**: restarted GMRES on the matrix-vector product with `A` (dense via faer, or a CSR copy when
+//!   `A` is sparse), all right-hand sides advancing together so one pass over `A` serves every column. Pays
+//!   for a handful of right-hand sides: it never forms or factors an `n × n` matrix. If it does not converge
+//!   it falls back to LU, so the answer never depends on the choice, only the time.
+//!
+//! `L = (I − A)⁻¹` is only formed by [`LeontiefSystem::leontief_inverse`], on request.
+
+use std::sync::OnceLock;
+
+use faer::linalg::solvers::Solve;
+use faer::{Accum, Mat, MatRef, Par};
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::labels::Labels;
+use crate::sparse::Csr;
+use crate::table::{Dense, Mrio};
+
+/// Which side of the system to solve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// `(I − A) X = B`, i.e. `X = L B` (demand-driven: output needed for demand `B`).
+    Forward,
+    /// `(I − A)ᵀ W = B`, i.e. `Wᵀ = Bᵀ L` (cost-push: multipliers, value-added origin).
+    Transposed,
+}
+
+/// How to solve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// Pick by estimated cost.
+    #[default]
+    Auto,
+    /// LU factorisation (cached).
+    Lu,
+    /// Restarted GMRES on products with `A`.
+    Iterative,
+}
+
+/// What a solve did and how accurate it is.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct SolveReport {
+    /// `"lu"` or `"gmres"`.
+    pub method: &'static str,
+    /// Number of right-hand sides.
+    pub rhs: usize,
+    /// Products with `A` (GMRES) or 0 (LU).
+    pub iterations: usize,
+    /// Largest `‖b − (I − A) x‖₂ / ‖b‖₂` over the right-hand sides.
+    pub max_relative_residual: f64,
+}
+
+/// The coefficient matrix in the layout that makes products cheapest.
+enum Coefficients {
+    Dense(Dense),
+    Sparse { a: Csr, at: Csr },
+}
+
+/// `I − A` for one table: coefficients, a cost model, and the LU factorisation once it is needed.
+pub struct LeontiefSystem {
+    n: usize,
+    coef: Coefficients,
+    labels: Option<Labels>,
+    lu: OnceLock<faer::linalg::solvers::PartialPivLu<f64>>,
+    /// Estimate of the spectral radius of `A` (output-weighted mean column sum), drives the cost model.
+    pub rho_estimate: f64,
+    /// Largest column sum of `A`: an upper bound on its spectral radius.
+    pub max_column_sum: f64,
+    /// Relative residual a solve must reach.
+    pub tolerance: f64,
+    /// Method preference.
+    pub method: Method,
+}
+
+/// Density below which `A` is kept as CSR for products.
+const SPARSE_BELOW: f64 = 0.25;
+
+impl LeontiefSystem {
+    /// Builds `A = Z x̂⁻¹` (columns of zero-output nodes are 0) and checks that it is productive.
+    pub fn from_table(t: &Mrio) -> Result<Self> {
+        let n = t.n();
+        let inv: Vec<f64> =
+            t.x.iter()
+                .map(|x| if *x != 0.0 { 1.0 / x } else { 0.0 })
+                .collect();
+        let mut a = Dense::zeros(n, n);
+        a.data
+            .par_chunks_mut(n.max(1))
+            .zip(t.z.data.par_chunks(n.max(1)))
+            .for_each(|(row, z)| {
+                row.iter_mut()
+                    .zip(z)
+                    .zip(&inv)
+                    .for_each(|((a, z), s)| *a = z * s)
+            });
+        Self::with_weights(a, Some(&t.x), Some(t.labels.clone()))
+    }
+
+    /// Wraps a given coefficient matrix `A` (n × n) and checks that it is productive.
+    pub fn from_coefficients(a: Dense, labels: Option<Labels>) -> Result<Self> {
+        Self::with_weights(a, None, labels)
+    }
+
+    fn with_weights(a: Dense, weights: Option<&[f64]>, labels: Option<Labels>) -> Result<Self> {
+        if a.rows != a.cols {
+            return Err(Error::Unsupported(format!(
+                "A must be square, got {}×{}",
+                a.rows, a.cols
+            )));
+        }
+        let n = a.rows;
+        if let Some(p) = a.data.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Unsupported(format!(
+                "A has a non-finite coefficient at ({}, {})",
+                p / n,
+                p % n
+            )));
+        }
+        let colsum = a.col_sums();
+        let max_column_sum = colsum.iter().copied().fold(0.0, f64::max);
+        let rho_estimate = match weights {
+            Some(w) => {
+                let tw: f64 = w.iter().sum();
+                if tw > 0.0 {
+                    colsum.iter().zip(w).map(|(c, w)| c * w).sum::<f64>() / tw
+                } else {
+                    0.0
+                }
+            }
+            None => {
+                let active: Vec<f64> = colsum.iter().copied().filter(|c| *c != 0.0).collect();
+                if active.is_empty() {
+                    0.0
+                } else {
+                    active.iter().sum::<f64>() / active.len() as f64
+                }
+            }
+        };
+        let coef = if a.density() < SPARSE_BELOW {
+            let csr = Csr::from_dense(&a);
+            let at = csr.transpose();
+            Coefficients::Sparse { a: csr, at }
+        } else {
+            Coefficients::Dense(a)
+        };
+        let sys = LeontiefSystem {
+            n,
+            coef,
+            labels,
+            lu: OnceLock::new(),
+            rho_estimate: rho_estimate.clamp(0.0, 0.999),
+            max_column_sum,
+            tolerance: 1e-12,
+            method: Method::Auto,
+        };
+        sys.check_productive(&colsum)?;
+        Ok(sys)
+    }
+
+    /// Number of nodes.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Whether `A` is held as a sparse matrix.
+    pub fn is_sparse(&self) -> bool {
+        matches!(self.coef, Coefficients::Sparse { .. })
+    }
+
+    /// `A` as a dense matrix (a copy when it is held sparse).
+    pub fn a_dense(&self) -> std::borrow::Cow<'_, Dense> {
+        match &self.coef {
+            Coefficients::Dense(a) => std::borrow::Cow::Borrowed(a),
+            Coefficients::Sparse { a, .. } => std::borrow::Cow::Owned(a.to_dense()),
+        }
+    }
+
+    fn label(&self, i: usize) -> String {
+        self.labels
+            .as_ref()
+            .map(|l| l.node_label(i))
+            .unwrap_or_else(|| format!("node {i}"))
+    }
+
+    fn labels_of(&self, nodes: &[usize]) -> String {
+        let mut s: Vec<String> = nodes.iter().take(8).map(|&i| self.label(i)).collect();
+        if nodes.len() > 8 {
+            s.push(format!("… and {} more", nodes.len() - 8));
+        }
+        s.join(", ")
+    }
+
+    /// ρ(A) < 1 holds if every column sum is below 1; otherwise it holds iff `q = (I − A)⁻¹ 1` exists and is
+    /// positive (then ρ(A) ≤ maxᵢ (qᵢ − 1)/qᵢ < 1, the Collatz–Wielandt bound). Negative coefficients are
+    /// allowed but then only the second test applies.
+    fn check_productive(&self, colsum: &[f64]) -> Result<()> {
+        let has_negative = match &self.coef {
+            Coefficients::Dense(a) => a.data.iter().any(|v| *v < 0.0),
+            Coefficients::Sparse { a, .. } => a.values.iter().any(|v| *v < 0.0),
+        };
+        if !has_negative && self.max_column_sum < 1.0 {
+            return Ok(());
+        }
+        let heavy: Vec<usize> = (0..self.n).filter(|&j| colsum[j] >= 1.0).collect();
+        let ones = Mat::<f64>::from_fn(self.n, 1, |_, _| 1.0);
+        let q = self
+            .lu_solve(ones.as_ref(), Side::Forward)
+            .map_err(|_| Error::NonProductive {
+                detail: "I − A is singular".into(),
+                nodes: self.labels_of(&heavy),
+            })?;
+        let bad: Vec<usize> = (0..self.n)
+            .filter(|&i| !(q[(i, 0)].is_finite() && q[(i, 0)] > 0.0))
+            .collect();
+        if !bad.is_empty() {
+            let mut nodes = heavy.clone();
+            nodes.extend(bad.iter().filter(|i| !heavy.contains(i)));
+            return Err(Error::NonProductive {
+                detail: format!(
+                    "(I − A)⁻¹·1 is not positive at {} node(s); columns summing to ≥ 1 (inputs ≥ output): {}",
+                    bad.len(),
+                    heavy.len()
+                ),
+                nodes: self.labels_of(&nodes),
+            });
+        }
+        Ok(())
+    }
+
+    /// Applies `(I − A)` or `(I − A)ᵀ` to the columns of `w`.
+    pub fn apply(&self, w: MatRef<'_, f64>, side: Side) -> Mat<f64> {
+        let mut out = w.to_owned();
+        match &self.coef {
+            Coefficients::Dense(a) => {
+                let av = a.as_faer();
+                let lhs = if side == Side::Forward {
+                    av
+                } else {
+                    av.transpose()
+                };
+                faer::linalg::matmul::matmul(out.as_mut(), Accum::Add, lhs, w, -1.0, Par::rayon(0));
+            }
+            Coefficients::Sparse { a, at } => {
+                let m = if side == Side::Forward { a } else { at };
+                let aw = m.mul_block(w);
+                out -= aw;
+            }
+        }
+        out
+    }
+
+    /// Estimated seconds for LU and for GMRES with `k` right-hand sides (a coarse model calibrated with
+    /// `bench/solver` on a 2-core machine: LU at ~15 GFLOP/s, products at ~12 GB/s or ~30 GFLOP/s;
+    /// GMRES iterations from the spectral-radius estimate, each pass over `A` bounded by memory bandwidth or
+    /// by arithmetic, whichever is slower).
+    pub fn cost_estimate(&self, k: usize) -> (f64, f64) {
+        let n = self.n as f64;
+        let k = k as f64;
+        let lu_done = self.lu.get().is_some();
+        let lu = if lu_done {
+            0.0
+        } else {
+            2.0 / 3.0 * n * n * n / 15e9
+        } + 2.0 * n * n * k / 20e9;
+        let (nnz, bytes_per) = match &self.coef {
+            Coefficients::Dense(_) => (n * n, 8.0),
+            Coefficients::Sparse { a, .. } => (a.values.len() as f64, 12.0),
+        };
+        let rate = if self.is_sparse() { 6e9 } else { 30e9 };
+        let per_iter =
+            (nnz * bytes_per / 12e9).max(2.0 * nnz * k / rate) + 4.0 * n * k * 20.0 / 10e9;
+        (lu, self.expected_iterations() as f64 * per_iter)
+    }
+
+    fn expected_iterations(&self) -> usize {
+        let rho = self.rho_estimate.max(0.05);
+        ((self.tolerance.ln() / rho.ln()) * 0.6)
+            .ceil()
+            .clamp(8.0, 400.0) as usize
+            + 2
+    }
+
+    /// The method [`Method::Auto`] picks for `k` right-hand sides.
+    pub fn choose(&self, k: usize) -> Method {
+        match self.method {
+            Method::Auto => {
+                let (lu, it) = self.cost_estimate(k);
+                if it < lu {
+                    Method::Iterative
+                } else {
+                    Method::Lu
+                }
+            }
+            m => m,
+        }
+    }
+
+    /// Solves for the columns of `b` (n × k), by the method the cost model picks, and reports the residual.
+    pub fn solve(&self, b: MatRef<'_, f64>, side: Side) -> Result<(Mat<f64>, SolveReport)> {
+        if b.nrows() != self.n {
+            return Err(Error::Unsupported(format!(
+                "right-hand side has {} rows, system has {}",
+                b.nrows(),
+                self.n
+            )));
+        }
+        if b.ncols() == 0 {
+            let report = SolveReport {
+                method: "none",
+                rhs: 0,
+                iterations: 0,
+                max_relative_residual: 0.0,
+            };
+            return Ok((Mat::zeros(self.n, 0), report));
+        }
+        let (x, method, iterations) = match self.choose(b.ncols()) {
+            Method::Iterative => match self.gmres(b, side) {
+                Some((x, it)) => (x, "gmres", it),
+                None => (self.lu_solve(b, side)?, "lu", 0),
+            },
+            _ => (self.lu_solve(b, side)?, "lu", 0),
+        };
+        let max_relative_residual = self.residual(b, x.as_ref(), side);
+        if !(max_relative_residual <= 1e-8) {
+            return Err(Error::Unsupported(format!(
+                "Leontief solve is inaccurate: relative residual {max_relative_residual:e} (method {method}); the table may be near-singular"
+            )));
+        }
+        Ok((
+            x,
+            SolveReport {
+                method,
+                rhs: b.ncols(),
+                iterations,
+                max_relative_residual,
+            },
+        ))
+    }
+
+    /// Largest relative 2-norm residual over the columns.
+    pub fn residual(&self, b: MatRef<'_, f64>, x: MatRef<'_, f64>, side: Side) -> f64 {
+        let r = self.apply(x, side);
+        (0..b.ncols())
+            .map(|j| {
+                let (mut num, mut den) = (0.0, 0.0);
+                for i in 0..self.n {
+                    let d = b[(i, j)] - r[(i, j)];
+                    num += d * d;
+                    den += b[(i, j)] * b[(i, j)];
+                }
+                if den > 0.0 {
+                    (num / den).sqrt()
+                } else {
+                    num.sqrt()
+                }
+            })
+            .fold(0.0, f64::max)
+    }
+
+    fn factor(&self) -> &faer::linalg::solvers::PartialPivLu<f64> {
+        self.lu.get_or_init(|| {
+            let a = self.a_dense();
+            let av = a.as_faer();
+            let m = Mat::<f64>::from_fn(self.n, self.n, |i, j| {
+                if i == j {
+                    1.0 - av[(i, j)]
+                } else {
+                    -av[(i, j)]
+                }
+            });
+            m.partial_piv_lu()
+        })
+    }
+
+    fn lu_solve(&self, b: MatRef<'_, f64>, side: Side) -> Result<Mat<f64>> {
+        let lu = self.factor();
+        let mut x = b.to_owned();
+        match side {
+            Side::Forward => lu.solve_in_place(x.as_mut()),
+            Side::Transposed => lu.solve_transpose_in_place(x.as_mut()),
+        }
+        if x.col_iter().any(|c| c.iter().any(|v| !v.is_finite())) {
+            return Err(Error::NonProductive {
+                detail: "I − A is singular (LU produced non-finite values)".into(),
+                nodes: String::new(),
+            });
+        }
+        Ok(x)
+    }
+
+    /// The full Leontief inverse `L = (I − A)⁻¹` (n × n). Only on request: it costs `n²` memory and an LU.
+    pub fn leontief_inverse(&self) -> Result<(Mat<f64>, SolveReport)> {
+        let id = Mat::<f64>::identity(self.n, self.n);
+        let x = self.lu_solve(id.as_ref(), Side::Forward)?;
+        let max_relative_residual = self.residual(id.as_ref(), x.as_ref(), Side::Forward);
+        Ok((
+            x,
+            SolveReport {
+                method: "lu",
+                rhs: self.n,
+                iterations: 0,
+                max_relative_residual,
+            },
+        ))
+    }
+
+    /// Restarted GMRES, all columns in lock-step so that each step costs one block product with `A`.
+    /// Returns `None` when it does not reach the tolerance within its iteration budget.
+    fn gmres(&self, b: MatRef<'_, f64>, side: Side) -> Option<(Mat<f64>, usize)> {
+        let n = self.n;
+        let k = b.ncols();
+        let restart = (40usize).min((60_000_000 / (n * k).max(1)).max(8));
+        let budget = 1500usize;
+        let bnorm: Vec<f64> = (0..k).map(|j| norm(b.col(j).iter().copied())).collect();
+        let mut x = Mat::<f64>::zeros(n, k);
+        let mut total = 0usize;
+        loop {
+            // True residual at the start of every cycle: it also verifies convergence.
+            let r = {
+                let ax = self.apply(x.as_ref(), side);
+                let mut r = b.to_owned();
+                r -= ax;
+                r
+            };
+            let todo: Vec<usize> = (0..k)
+                .filter(|&j| {
+                    let rn = norm(r.col(j).iter().copied());
+                    rn > self.tolerance * bnorm[j] && bnorm[j] > 0.0
+                })
+                .collect();
+            if todo.is_empty() {
+                return Some((x, total));
+            }
+            if total >= budget {
+                return None;
+            }
+            let mut states: Vec<Arnoldi> = todo
+                .iter()
+                .map(|&j| {
+                    Arnoldi::new(
+                        r.col(j).iter().copied().collect(),
+                        restart,
+                        self.tolerance * 0.1 * bnorm[j],
+                    )
+                })
+                .collect();
+            for _ in 0..restart {
+                let active: Vec<usize> = (0..states.len()).filter(|&s| !states[s].done).collect();
+                if active.is_empty() {
+                    break;
+                }
+                let block = Mat::<f64>::from_fn(n, active.len(), |i, c| {
+                    let s = &states[active[c]];
+                    s.basis[s.steps][i]
+                });
+                let w = self.apply(block.as_ref(), side);
+                total += 1;
+                let cols: Vec<Vec<f64>> = (0..active.len())
+                    .map(|c| w.col(c).iter().copied().collect())
+                    .collect();
+                let act: Vec<&mut Arnoldi> = states.iter_mut().filter(|s| !s.done).collect();
+                act.into_par_iter()
+                    .zip(cols)
+                    .for_each(|(st, col)| st.step(col));
+            }
+            for (st, &j) in states.iter().zip(&todo) {
+                let upd = st.update();
+                for (i, u) in upd.iter().enumerate() {
+                    x[(i, j)] += u;
+                }
+            }
+        }
+    }
+}
+
+fn norm(it: impl Iterator<Item = f64>) -> f64 {
+    it.map(|v| v * v).sum::<f64>().sqrt()
+}
+
+/// One column's Arnoldi process with Givens rotations (GMRES state for one restart cycle).
+struct Arnoldi {
+    basis: Vec<Vec<f64>>,
+    h: Vec<Vec<f64>>,
+    cs: Vec<f64>,
+    sn: Vec<f64>,
+    g: Vec<f64>,
+    steps: usize,
+    target: f64,
+    done: bool,
+    max_steps: usize,
+}
+
+impl Arnoldi {
+    fn new(mut r: Vec<f64>, max_steps: usize, target: f64) -> Self {
+        let beta = norm(r.iter().copied());
+        r.iter_mut().for_each(|v| *v /= beta);
+        let mut g = vec![0.0; max_steps + 1];
+        g[0] = beta;
+        Arnoldi {
+            basis: vec![r],
+            h: Vec::with_capacity(max_steps),
+            cs: Vec::with_capacity(max_steps),
+            sn: Vec::with_capacity(max_steps),
+            g,
+            steps: 0,
+            target,
+            done: false,
+            max_steps,
+        }
+    }
+
+    /// Takes `w = (I − A) v_j` and extends the basis by one vector.
+    fn step(&mut self, mut w: Vec<f64>) {
+        let j = self.steps;
+        let mut hcol = vec![0.0; j + 2];
+        // Modified Gram–Schmidt, twice for stability.
+        for _ in 0..2 {
+            for (i, v) in self.basis.iter().enumerate() {
+                let d: f64 = w.iter().zip(v).map(|(a, b)| a * b).sum();
+                hcol[i] += d;
+                w.iter_mut().zip(v).for_each(|(a, b)| *a -= d * b);
+            }
+        }
+        let hn = norm(w.iter().copied());
+        hcol[j + 1] = hn;
+        for i in 0..j {
+            let (a, b) = (hcol[i], hcol[i + 1]);
+            hcol[i] = self.cs[i] * a + self.sn[i] * b;
+            hcol[i + 1] = -self.sn[i] * a + self.cs[i] * b;
+        }
+        let (a, b) = (hcol[j], hcol[j + 1]);
+        let r = a.hypot(b);
+        let (c, s) = if r == 0.0 { (1.0, 0.0) } else { (a / r, b / r) };
+        hcol[j] = r;
+        hcol[j + 1] = 0.0;
+        self.cs.push(c);
+        self.sn.push(s);
+        self.g[j + 1] = -s * self.g[j];
+        self.g[j] *= c;
+        self.h.push(hcol);
+        self.steps += 1;
+        let breakdown = hn <= 1e-300 || r == 0.0;
+        if !breakdown {
+            w.iter_mut().for_each(|v| *v /= hn);
+            self.basis.push(w);
+        }
+        if breakdown || self.g[j + 1].abs() <= self.target || self.steps >= self.max_steps {
+            self.done = true;
+        }
+    }
+
+    /// The correction `V y` where `H y = g` (upper triangular after the rotations).
+    fn update(&self) -> Vec<f64> {
+        let m = self.steps;
+        let mut y = vec![0.0; m];
+        for i in (0..m).rev() {
+            let mut s = self.g[i];
+            for (l, yl) in y.iter().enumerate().take(m).skip(i + 1) {
+                s -= self.h[l][i] * yl;
+            }
+            let d = self.h[i][i];
+            y[i] = if d != 0.0 { s / d } else { 0.0 };
+        }
+        let n = self.basis[0].len();
+        let mut out = vec![0.0; n];
+        for (v, yi) in self.basis.iter().zip(&y) {
+            out.iter_mut().zip(v).for_each(|(o, b)| *o += yi * b);
+        }
+        out
+    }
+}

@@ -1,0 +1,143 @@
+//! A compressed-sparse-row matrix and the one operation the solver needs from it: a product with a block of
+//! dense vectors, parallel over rows, streaming the matrix once for all vectors.
+
+use faer::{Mat, MatRef};
+use rayon::prelude::*;
+
+use crate::table::Dense;
+
+/// CSR matrix of `f64`.
+#[derive(Debug, Clone)]
+pub struct Csr {
+    /// Rows.
+    pub rows: usize,
+    /// Columns.
+    pub cols: usize,
+    /// Row start offsets, `rows + 1` long.
+    pub indptr: Vec<usize>,
+    /// Column index of each stored value.
+    pub indices: Vec<u32>,
+    /// Stored values.
+    pub values: Vec<f64>,
+}
+
+impl Csr {
+    /// Keeps the non-zero cells of a dense matrix.
+    pub fn from_dense(d: &Dense) -> Self {
+        let mut indptr = Vec::with_capacity(d.rows + 1);
+        let mut indices = Vec::new();
+        let mut values = Vec::new();
+        indptr.push(0);
+        for i in 0..d.rows {
+            for (j, v) in d.row(i).iter().enumerate() {
+                if *v != 0.0 {
+                    indices.push(j as u32);
+                    values.push(*v);
+                }
+            }
+            indptr.push(values.len());
+        }
+        Csr {
+            rows: d.rows,
+            cols: d.cols,
+            indptr,
+            indices,
+            values,
+        }
+    }
+
+    /// The transpose, as CSR.
+    pub fn transpose(&self) -> Csr {
+        let mut count = vec![0usize; self.cols + 1];
+        for &j in &self.indices {
+            count[j as usize + 1] += 1;
+        }
+        for j in 0..self.cols {
+            count[j + 1] += count[j];
+        }
+        let indptr = count.clone();
+        let mut next = count;
+        let mut indices = vec![0u32; self.values.len()];
+        let mut values = vec![0.0; self.values.len()];
+        for i in 0..self.rows {
+            for p in self.indptr[i]..self.indptr[i + 1] {
+                let j = self.indices[p] as usize;
+                let q = next[j];
+                indices[q] = i as u32;
+                values[q] = self.values[p];
+                next[j] += 1;
+            }
+        }
+        Csr {
+            rows: self.cols,
+            cols: self.rows,
+            indptr,
+            indices,
+            values,
+        }
+    }
+
+    /// A dense copy.
+    pub fn to_dense(&self) -> Dense {
+        let mut d = Dense::zeros(self.rows, self.cols);
+        for i in 0..self.rows {
+            for p in self.indptr[i]..self.indptr[i + 1] {
+                d.data[i * self.cols + self.indices[p] as usize] = self.values[p];
+            }
+        }
+        d
+    }
+
+    /// `self · W` for a block `W` (cols × k).
+    pub fn mul_block(&self, w: MatRef<'_, f64>) -> Mat<f64> {
+        let k = w.ncols();
+        // Row-major copy of W so that each stored value updates k contiguous numbers.
+        let mut wr = vec![0.0; self.cols * k];
+        for c in 0..k {
+            for (i, v) in w.col(c).iter().enumerate() {
+                wr[i * k + c] = *v;
+            }
+        }
+        let mut out = vec![0.0; self.rows * k];
+        out.par_chunks_mut(k.max(1) * 64)
+            .enumerate()
+            .for_each(|(chunk, block)| {
+                for (r, orow) in block.chunks_mut(k.max(1)).enumerate() {
+                    let i = chunk * 64 + r;
+                    for p in self.indptr[i]..self.indptr[i + 1] {
+                        let a = self.values[p];
+                        let j = self.indices[p] as usize;
+                        let wrow = &wr[j * k..(j + 1) * k];
+                        orow.iter_mut().zip(wrow).for_each(|(o, x)| *o += a * x);
+                    }
+                }
+            });
+        Mat::from_fn(self.rows, k, |i, c| out[i * k + c])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn product_and_transpose_match_dense() {
+        let d = Dense::from_vec(
+            3,
+            4,
+            vec![1.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 3.0, 4.0, 5.0, 0.0, 0.0],
+        )
+        .unwrap();
+        let c = Csr::from_dense(&d);
+        assert_eq!(c.to_dense(), d);
+        assert_eq!(c.transpose().transpose().to_dense(), d);
+        let w = Mat::<f64>::from_fn(4, 2, |i, j| (i + 2 * j) as f64);
+        let p = c.mul_block(w.as_ref());
+        let expect = d.as_faer() * w.as_ref();
+        for i in 0..3 {
+            for j in 0..2 {
+                assert_eq!(p[(i, j)], expect[(i, j)]);
+            }
+        }
+    }
+}
