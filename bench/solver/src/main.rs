@@ -37,7 +37,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "k", "LU solve s", "LU total s", "GMRES s", "iters", "auto", "faster"
     );
     for &k in &ks {
-        let b = Mat::<f64>::from_fn(t.n(), k, |i, j| ((i * 7 + j * 13) % 17) as f64 + 1.0);
+        let b = Mat::<f64>::from_fn(t.n(), k, |i, j| {
+            if j == 0 {
+                1.0
+            } else {
+                ((i * 7 + j * 13) % 17) as f64 + 1.0
+            }
+        });
         sys.method = Method::Lu;
         let t3 = Instant::now();
         sys.solve(b.as_ref(), Side::Transposed)?;

@@ -106,8 +106,7 @@ pub fn demand_by_region(t: &Mrio) -> Result<Vec<Vec<f64>>> {
     })?;
     let (n, k, nr) = (t.n(), t.labels.final_demand.len(), t.labels.regions.len());
     let mut yr = vec![vec![0.0; n]; nr];
-    for i in 0..n {
-        let row = &t.y.data[i * k..(i + 1) * k];
+    for (i, row) in t.y.data.chunks(k.max(1)).enumerate().take(n) {
         for (c, v) in row.iter().enumerate() {
             yr[dest[c]][i] += v;
         }

@@ -1,5 +1,7 @@
 //! Property tests of the analyses on random productive tables: the accounting identities the field relies on.
 
+#![allow(clippy::needless_range_loop)] // index loops read like the formulas they check
+
 use proptest::prelude::*;
 use sovra_analysis::footprint::{self, Stressor};
 use sovra_analysis::{linkages, multipliers, system};

@@ -77,10 +77,11 @@ fn find_wheel(dir: &Path, prefix: &str) -> Option<PathBuf> {
 /// Fetches `icio2022` into the store at `home`. `stage` is told what is happening (for a progress display).
 pub fn fetch_icio2022(home: &Path, force: bool, stage: &mut dyn FnMut(&str)) -> Result<Fetched> {
     let dir = store::dataset_dir(home, "icio2022");
-    if !force && let Ok(meta) = store::read_meta(&dir) {
-        if meta.source_sha256.as_deref() == Some(icio2022::NPZ_SHA256) {
-            return Ok(Fetched::AlreadyPresent(dir));
-        }
+    if !force
+        && let Ok(meta) = store::read_meta(&dir)
+        && meta.source_sha256.as_deref() == Some(icio2022::NPZ_SHA256)
+    {
+        return Ok(Fetched::AlreadyPresent(dir));
     }
     let cache = home.join("cache").join("wheels");
     std::fs::create_dir_all(&cache).map_err(|e| Error::io(&cache, e))?;

@@ -23,7 +23,7 @@ pub struct Header {
 
 impl Header {
     /// Number of elements the shape holds (1 for a scalar), or `None` on overflow.
-    pub fn len(&self) -> Option<usize> {
+    pub fn element_count(&self) -> Option<usize> {
         self.shape
             .iter()
             .try_fold(1usize, |acc, &d| acc.checked_mul(d))
@@ -133,7 +133,7 @@ fn parse_header_dict(text: &str) -> Option<Header> {
 pub fn read_f64<R: Read>(r: &mut R, source: &str) -> Result<NpyArray> {
     let h = read_header(r, source)?;
     let n = h
-        .len()
+        .element_count()
         .ok_or_else(|| bad(source, "array shape overflows"))?;
     let width = match h.descr.as_str() {
         "<f8" | "<i8" => 8,
@@ -237,7 +237,7 @@ pub fn read_strings<R: Read>(r: &mut R, source: &str) -> Result<Vec<String>> {
         ));
     }
     let n = h
-        .len()
+        .element_count()
         .ok_or_else(|| bad(source, "array shape overflows"))?;
     if k == 0 || k > 4096 || n > 1 << 24 {
         return Err(bad(

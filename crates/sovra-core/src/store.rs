@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::labels::{Code, FdColumn, Labels, Stressor};
 use crate::npy;
-use crate::table::{BalanceTolerance, Dense, Mrio, Provenance};
+use crate::table::{BalanceTolerance, Dense, Mrio, Parts, Provenance};
 
 /// The identifier written in every `meta.json`.
 pub const FORMAT: &str = "sovra-store";
@@ -126,23 +126,49 @@ pub fn list(home: &Path) -> Result<Vec<Meta>> {
 /// Reads `meta.json` of a dataset directory.
 pub fn read_meta(dir: &Path) -> Result<Meta> {
     let p = dir.join("meta.json");
-    let text = fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
-    let meta: Meta = serde_json::from_str(&text).map_err(|e| Error::Format {
-        file: p.display().to_string(),
+    let bytes = fs::read(&p).map_err(|e| Error::io(&p, e))?;
+    parse_meta(&bytes, &p.display().to_string())
+}
+
+/// Parses and checks the contents of a `meta.json`; `file` names it in errors.
+pub fn parse_meta(bytes: &[u8], file: &str) -> Result<Meta> {
+    let meta: Meta = serde_json::from_slice(bytes).map_err(|e| Error::Format {
+        file: file.into(),
         detail: format!("invalid meta.json: {e}"),
     })?;
     if meta.format != FORMAT {
         return Err(Error::Format {
-            file: p.display().to_string(),
+            file: file.into(),
             detail: format!("format is '{}', expected '{FORMAT}'", meta.format),
         });
     }
     if meta.format_version > FORMAT_VERSION {
         return Err(Error::Format {
-            file: p.display().to_string(),
+            file: file.into(),
             detail: format!(
                 "store version {} is newer than this sovra understands ({FORMAT_VERSION})",
                 meta.format_version
+            ),
+        });
+    }
+    if !valid_name(&meta.name) {
+        return Err(Error::Format {
+            file: file.into(),
+            detail: format!("'{}' is not a valid dataset name", meta.name),
+        });
+    }
+    if meta
+        .regions
+        .len()
+        .checked_mul(meta.sectors.len())
+        .is_none_or(|n| n > 1 << 20)
+    {
+        return Err(Error::Format {
+            file: file.into(),
+            detail: format!(
+                "{} regions × {} sectors is not a plausible table",
+                meta.regions.len(),
+                meta.sectors.len()
             ),
         });
     }
@@ -235,7 +261,19 @@ pub fn open_dir(dir: &Path) -> Result<Mrio> {
         relative: 1e-6,
         floor_of_max: 1e-9,
     };
-    Mrio::from_parts(labels, z, y, Some(x), Some(v), f, f_y, provenance, tol)
+    Mrio::from_parts(
+        Parts {
+            labels,
+            z,
+            y,
+            x: Some(x),
+            v: Some(v),
+            f,
+            f_y,
+            provenance,
+        },
+        tol,
+    )
 }
 
 /// Metadata for a table about to be written.

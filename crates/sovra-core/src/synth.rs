@@ -6,7 +6,7 @@
 use crate::Result;
 use crate::labels::{Code, FdColumn, Labels, Stressor};
 use crate::solve::{LeontiefSystem, Side};
-use crate::table::{BalanceTolerance, Dense, Mrio, Provenance};
+use crate::table::{BalanceTolerance, Dense, Mrio, Parts, Provenance};
 
 /// A splitmix64 generator: tiny, deterministic, good enough for test data.
 #[derive(Debug, Clone)]
@@ -104,16 +104,14 @@ pub fn table(name: &str, spec: Spec) -> Result<Mrio> {
     )?;
     let x: Vec<f64> = (0..n).map(|i| x[(i, 0)]).collect();
     let mut z = a;
-    for i in 0..n {
-        for j in 0..n {
-            z.data[i * n + j] *= x[j];
-        }
+    for row in z.data.chunks_mut(n) {
+        row.iter_mut().zip(&x).for_each(|(v, xj)| *v *= xj);
     }
     let mut f = Dense::zeros(m, n);
     let mut f_y = Dense::zeros(m, k);
     for r in 0..m {
-        for j in 0..n {
-            f.data[r * n + j] = x[j] * rng.uniform();
+        for (j, xj) in x.iter().enumerate() {
+            f.data[r * n + j] = xj * rng.uniform();
         }
         for c in 0..k {
             f_y.data[r * k + c] = 10.0 * rng.uniform();
@@ -154,14 +152,16 @@ pub fn table(name: &str, spec: Spec) -> Result<Mrio> {
         ..Default::default()
     };
     Mrio::from_parts(
-        labels,
-        z,
-        y,
-        None,
-        None,
-        Some(f),
-        Some(f_y),
-        provenance,
+        Parts {
+            labels,
+            z,
+            y,
+            x: None,
+            v: None,
+            f: Some(f),
+            f_y: Some(f_y),
+            provenance,
+        },
         BalanceTolerance::default(),
     )
 }

@@ -123,6 +123,27 @@ pub struct Mrio {
     pub provenance: Provenance,
 }
 
+/// The parts a table is assembled from (see [`Mrio::from_parts`]).
+#[derive(Debug, Clone)]
+pub struct Parts {
+    /// Labels.
+    pub labels: Labels,
+    /// Intermediate flows, n × n.
+    pub z: Dense,
+    /// Final demand, n × k.
+    pub y: Dense,
+    /// Gross output as published (checked against `Z1 + Y1`), or `None` to compute it.
+    pub x: Option<Vec<f64>>,
+    /// Value added as published (checked against `x − Zᵀ1`), or `None`.
+    pub v: Option<Vec<f64>>,
+    /// Stressors, m × n (zeros when `None`).
+    pub f: Option<Dense>,
+    /// Final-demand stressors, m × k (zeros when `None`).
+    pub f_y: Option<Dense>,
+    /// Provenance.
+    pub provenance: Provenance,
+}
+
 /// Tolerances for the balance check.
 #[derive(Debug, Clone, Copy)]
 pub struct BalanceTolerance {
@@ -161,17 +182,17 @@ pub struct Totals {
 impl Mrio {
     /// Assembles a table from its parts: `x` is `Z1 + Y1` when not given, `v = x − Zᵀ1` always;
     /// when `x_given` or `v_given` are present they are checked against those identities.
-    pub fn from_parts(
-        labels: Labels,
-        z: Dense,
-        y: Dense,
-        x_given: Option<Vec<f64>>,
-        v_given: Option<Vec<f64>>,
-        f: Option<Dense>,
-        f_y: Option<Dense>,
-        provenance: Provenance,
-        tol: BalanceTolerance,
-    ) -> Result<Mrio> {
+    pub fn from_parts(parts: Parts, tol: BalanceTolerance) -> Result<Mrio> {
+        let Parts {
+            labels,
+            z,
+            y,
+            x: x_given,
+            v: v_given,
+            f,
+            f_y,
+            provenance,
+        } = parts;
         let src = provenance.name.clone();
         let n = labels.n_nodes();
         let k = labels.final_demand.len();

@@ -1,10 +1,13 @@
 //! Readers on small generated inputs: round trips through the native store, and one test per kind of bad
 //! input, each checking that the error names the file, the row and the column.
 
+#![allow(clippy::needless_range_loop)] // index loops read like the formulas they check
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use sovra_core::read::{icio2022, oecd_icio_csv, pymrio};
+use sovra_core::table::Parts;
 use sovra_core::{Error, Mrio, store, synth};
 
 /// Writes a table in the raw OECD ICIO CSV layout (2025 release labels).
@@ -545,14 +548,16 @@ fn zero_output_with_inputs_is_rejected() {
         y.data[c] = 0.0;
     }
     let e = Mrio::from_parts(
-        t.labels.clone(),
-        z,
-        y,
-        None,
-        None,
-        None,
-        None,
-        t.provenance.clone(),
+        Parts {
+            labels: t.labels.clone(),
+            z,
+            y,
+            x: None,
+            v: None,
+            f: None,
+            f_y: None,
+            provenance: t.provenance.clone(),
+        },
         Default::default(),
     )
     .unwrap_err()

@@ -1,6 +1,8 @@
 //! The Leontief solver: LU and GMRES agree, residuals are reported, non-productive tables are rejected with
 //! the offending nodes named, and property tests on random productive tables.
 
+#![allow(clippy::needless_range_loop)] // index loops read like the formulas they check
+
 use proptest::prelude::*;
 use sovra_core::faer::Mat;
 use sovra_core::{Dense, Error, LeontiefSystem, Method, Side, synth};

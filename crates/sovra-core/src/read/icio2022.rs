@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::labels::{Code, FdColumn, Labels, WORLD};
 use crate::npy;
 use crate::read::oecd_names;
-use crate::table::{BalanceTolerance, Dense, Mrio, Provenance};
+use crate::table::{BalanceTolerance, Dense, Mrio, Parts, Provenance};
 
 /// The PyPI requirement that ships the data.
 pub const REQUIREMENT: &str = "sanction-simulator==0.1.4";
@@ -230,14 +230,16 @@ pub fn read_npz(
         floor_of_max: 1e-9,
     };
     Mrio::from_parts(
-        labels,
-        zmat,
-        y,
-        Some(x),
-        Some(v),
-        None,
-        None,
-        provenance,
+        Parts {
+            labels,
+            z: zmat,
+            y,
+            x: Some(x),
+            v: Some(v),
+            f: None,
+            f_y: None,
+            provenance,
+        },
         tol,
     )
 }

@@ -20,7 +20,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::labels::{Code, FdColumn, Labels, Stressor};
 use crate::read::{check_unique, oecd_names, open_text, parse_cell, truncate};
-use crate::table::{BalanceTolerance, Dense, Mrio, Provenance};
+use crate::table::{BalanceTolerance, Dense, Mrio, Parts, Provenance};
 
 /// Final-demand category codes across releases.
 const FD_CATEGORIES: &[&str] = &[
@@ -95,11 +95,34 @@ fn split_node(label: &str) -> Option<(&str, &str)> {
 
 /// Reads an OECD ICIO CSV file (optionally `.gz`) as dataset `name`.
 pub fn read(path: &Path, name: &str, year: Option<i32>) -> Result<Mrio> {
-    let file = path.display().to_string();
+    let source = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut t = read_from(
+        open_text(path)?,
+        &path.display().to_string(),
+        &source,
+        name,
+        year,
+    )?;
+    t.provenance.source_sha256 = sha_of(path).ok();
+    Ok(t)
+}
+
+/// Reads the OECD ICIO CSV layout from any reader; `file` names it in errors, `source` in the provenance.
+pub fn read_from(
+    input: impl std::io::Read,
+    file: &str,
+    source: &str,
+    name: &str,
+    year: Option<i32>,
+) -> Result<Mrio> {
+    let file = file.to_string();
     let mut rd = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(open_text(path)?);
+        .from_reader(input);
     let mut records = rd.records();
     let header = match records.next() {
         Some(Ok(h)) => h,
@@ -344,12 +367,7 @@ pub fn read(path: &Path, name: &str, year: Option<i32>) -> Result<Mrio> {
             release.name,
             year.map(|y| format!(", year {y}")).unwrap_or_default()
         ),
-        source: format!(
-            "imported from {}",
-            path.file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or(file.clone())
-        ),
+        source: format!("imported from {source}"),
         year,
         units: "USD million".into(),
         source_sha256: None,
@@ -359,15 +377,17 @@ pub fn read(path: &Path, name: &str, year: Option<i32>) -> Result<Mrio> {
             release.name, release.tax_row, release.va_row
         ),
     };
-    let mut t = Mrio::from_parts(
-        labels,
-        z,
-        y,
-        Some(x),
-        Some(v),
-        Some(f),
-        Some(f_y),
-        provenance,
+    let t = Mrio::from_parts(
+        Parts {
+            labels,
+            z,
+            y,
+            x: Some(x),
+            v: Some(v),
+            f: Some(f),
+            f_y: Some(f_y),
+            provenance,
+        },
         BalanceTolerance::default(),
     )
     .map_err(|e| relabel(e, &file))?;
@@ -389,7 +409,6 @@ pub fn read(path: &Path, name: &str, year: Option<i32>) -> Result<Mrio> {
             });
         }
     }
-    t.provenance.source_sha256 = sha_of(path).ok();
     Ok(t)
 }
 

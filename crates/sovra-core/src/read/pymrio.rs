@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::labels::{Code, FdColumn, Labels, Stressor};
 use crate::read::{check_unique, parse_cell, truncate};
-use crate::table::{BalanceTolerance, Dense, Mrio, Provenance};
+use crate::table::{BalanceTolerance, Dense, Mrio, Parts, Provenance};
 
 /// One tab-separated pymrio table: row keys, column keys, values.
 #[derive(Debug, Clone)]
@@ -28,8 +28,10 @@ pub struct Frame {
     pub data: Vec<f64>,
 }
 
-/// `files` entry of `file_parameters.json`: (file name, index columns, header rows).
-fn file_params(dir: &Path) -> Result<(HashMap<String, (String, usize, usize)>, Value)> {
+/// `files` entries of `file_parameters.json`: key → (file name, index columns, header rows).
+type FileParams = HashMap<String, (String, usize, usize)>;
+
+fn file_params(dir: &Path) -> Result<(FileParams, Value)> {
     let p = dir.join("file_parameters.json");
     let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
     let file = p.display().to_string();
@@ -146,11 +148,7 @@ pub fn parse_frame(text: &str, file: &str, c: usize, h: usize) -> Result<Frame> 
     Ok(Frame { rows, cols, data })
 }
 
-fn load_frame(
-    dir: &Path,
-    params: &HashMap<String, (String, usize, usize)>,
-    key: &str,
-) -> Result<Option<Frame>> {
+fn load_frame(dir: &Path, params: &FileParams, key: &str) -> Result<Option<Frame>> {
     let Some((name, c, h)) = params.get(key) else {
         return Ok(None);
     };
@@ -318,10 +316,7 @@ pub fn read(dir: &Path, name: &str, year: Option<i32>) -> Result<Mrio> {
             .map(|k| node_of(k, &ffile, "F column"))
             .collect::<Result<_>>()?;
         let fy = load_frame(&sd, &ep, "F_Y")?;
-        let units: HashMap<String, String> = match load_frame_text(&sd, &ep, "unit")? {
-            Some(u) => u,
-            None => HashMap::new(),
-        };
+        let units: HashMap<String, String> = load_frame_text(&sd, &ep, "unit")?.unwrap_or_default();
         let fy_map: Option<(HashMap<String, usize>, Vec<usize>, Frame)> = match fy {
             Some(fy) => {
                 let fyfile = sd.join(&ep["F_Y"].0).display().to_string();
@@ -409,14 +404,16 @@ pub fn read(dir: &Path, name: &str, year: Option<i32>) -> Result<Mrio> {
         notes: "x = Z1 + Y1 (as pymrio computes it); v = x - Z'1".into(),
     };
     Mrio::from_parts(
-        labels,
-        zm,
-        ym,
-        None,
-        None,
-        Some(fm),
-        Some(fym),
-        provenance,
+        Parts {
+            labels,
+            z: zm,
+            y: ym,
+            x: None,
+            v: None,
+            f: Some(fm),
+            f_y: Some(fym),
+            provenance,
+        },
         BalanceTolerance::default(),
     )
 }
@@ -424,7 +421,7 @@ pub fn read(dir: &Path, name: &str, year: Option<i32>) -> Result<Mrio> {
 /// Reads a unit file (index columns → last column text) into a map keyed by the joined index.
 fn load_frame_text(
     dir: &Path,
-    params: &HashMap<String, (String, usize, usize)>,
+    params: &FileParams,
     key: &str,
 ) -> Result<Option<HashMap<String, String>>> {
     let Some((name, c, _)) = params.get(key) else {

@@ -1,0 +1,227 @@
+//! The `sovra` binary end to end on a generated table: import, list, info, each analysis in every format,
+//! provenance in every output, clear errors for bad requests. Plus the real default dataset when it is in
+//! the store (the test script fetches it first).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use sovra_core::{store, synth};
+
+fn sovra(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sovra"))
+        .args(args)
+        .env("SOVRA_HOME", home)
+        .output()
+        .unwrap()
+}
+
+fn ok(home: &Path, args: &[&str]) -> String {
+    let o = sovra(home, args);
+    assert!(
+        o.status.success(),
+        "sovra {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn home_with_table() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let t = synth::table(
+        "demo",
+        synth::Spec {
+            regions: 4,
+            sectors: 3,
+            categories: 2,
+            stressors: 1,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    store::write(home.path(), &t).unwrap();
+    home
+}
+
+#[test]
+fn analyses_render_in_every_format_with_provenance() {
+    let home = home_with_table();
+    let h = home.path();
+    let list = ok(h, &["data", "list"]);
+    assert!(
+        list.contains("demo") && list.contains("synthetic 4×3"),
+        "{list}"
+    );
+    let info = ok(h, &["info", "demo"]);
+    assert!(
+        info.contains("productive") && info.contains("x = L·Y·1 check") && info.contains("R04"),
+        "{info}"
+    );
+    for cmd in [
+        vec!["multipliers", "demo", "--top", "5"],
+        vec!["linkages", "demo"],
+        vec!["footprint", "demo", "--stressor", "value added"],
+        vec![
+            "footprint",
+            "demo",
+            "--stressor",
+            "stressor1",
+            "--by",
+            "node",
+        ],
+    ] {
+        let table = ok(h, &cmd);
+        assert!(
+            table.contains("dataset: demo") && table.contains("sovra 0.1.0"),
+            "{table}"
+        );
+        let mut csv_args = cmd.clone();
+        csv_args.extend(["--format", "csv"]);
+        let csv = ok(h, &csv_args);
+        assert!(
+            csv.starts_with("# ") && csv.contains("# dataset: demo"),
+            "{csv}"
+        );
+        let mut json_args = cmd.clone();
+        json_args.extend(["--format", "json"]);
+        let json: serde_json::Value = serde_json::from_str(&ok(h, &json_args)).unwrap();
+        assert_eq!(json["provenance"]["dataset"], "demo");
+        assert_eq!(json["sovra_version"], "0.1.0");
+        assert!(json["rows"].as_array().is_some_and(|r| !r.is_empty()));
+    }
+    // Value-added footprints equal final demand per region; the JSON carries full precision.
+    let json: serde_json::Value = serde_json::from_str(&ok(
+        h,
+        &["footprint", "demo", "--stressor", "va", "--format", "json"],
+    ))
+    .unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    let t = store::open(h, "demo").unwrap();
+    let fd0: f64 = (0..t.n()).map(|i| t.y.get(i, 0) + t.y.get(i, 1)).sum();
+    let cba0 = rows[0]["D_cba"].as_f64().unwrap();
+    assert!((cba0 - fd0).abs() < 1e-9 * fd0, "{cba0} vs {fd0}");
+}
+
+#[test]
+fn out_file_and_matrix_export() {
+    let home = home_with_table();
+    let h = home.path();
+    let out = h.join("m.csv");
+    ok(
+        h,
+        &[
+            "multipliers",
+            "demo",
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        text.lines().filter(|l| !l.starts_with('#')).count(),
+        13,
+        "{text}"
+    );
+    let l = h.join("L.npy");
+    ok(h, &["matrix", "demo", "L", "--out", l.to_str().unwrap()]);
+    let arr = sovra_core::npy::read_f64(&mut std::fs::File::open(&l).unwrap(), "L.npy").unwrap();
+    assert_eq!(arr.shape, vec![12, 12]);
+    // Column sums of L equal the output multipliers printed as CSV.
+    let mult: Vec<f64> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .skip(1)
+        .map(|l| l.split(',').nth(4).unwrap().parse().unwrap())
+        .collect();
+    let mut colsums: Vec<f64> = (0..12)
+        .map(|j| (0..12).map(|i| arr.data[i * 12 + j]).sum())
+        .collect();
+    colsums.sort_by(|a, b| b.total_cmp(a));
+    for (a, b) in mult.iter().zip(&colsums) {
+        assert!((a - b).abs() < 1e-12, "{a} {b}");
+    }
+}
+
+#[test]
+fn bad_requests_fail_with_clear_messages() {
+    let home = home_with_table();
+    let h = home.path();
+    let o = sovra(h, &["info", "nosuch"]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && e.contains("no dataset named 'nosuch'") && e.contains("demo"),
+        "{e}"
+    );
+    let o = sovra(h, &["footprint", "demo", "--stressor", "mercury"]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && e.contains("choose one of: value added, stressor1"),
+        "{e}"
+    );
+    let o = sovra(h, &["multipliers", "demo", "--region", "ZZZ"]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && e.contains("region 'ZZZ' is not in demo"),
+        "{e}"
+    );
+    let bad = h.join("bad.csv");
+    std::fs::write(&bad, "V1,A_B\nA_B,x\n").unwrap();
+    let o = sovra(
+        h,
+        &[
+            "data",
+            "import",
+            "--format",
+            "oecd-icio-csv",
+            bad.to_str().unwrap(),
+            "--name",
+            "bad",
+        ],
+    );
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && e.contains("bad.csv"), "{e}");
+    assert!(
+        !h.join("datasets").join("bad").exists(),
+        "no partial dataset may be left behind"
+    );
+}
+
+/// The default dataset, when present in the user's store (`scripts/test` fetches it first).
+#[test]
+fn icio2022_real_data() {
+    let home = store::home();
+    if !store::dataset_dir(&home, "icio2022")
+        .join("meta.json")
+        .is_file()
+    {
+        assert!(
+            std::env::var_os("SOVRA_REQUIRE_ICIO").is_none(),
+            "SOVRA_REQUIRE_ICIO is set but icio2022 is not in {}",
+            home.display()
+        );
+        eprintln!(
+            "NOTICE: icio2022 is not in {}; run `sovra data fetch` to include the real-data test",
+            home.display()
+        );
+        return;
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&home, &["multipliers", "icio2022", "--format", "json"])).unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3949, "4000 nodes, 51 without output");
+    for r in rows {
+        let m = r["output multiplier"].as_f64().unwrap();
+        let va = r["value-added multiplier"].as_f64().unwrap();
+        assert!((1.0..6.0).contains(&m), "{r}");
+        assert!((va - 1.0).abs() < 1e-9, "{r}");
+    }
+    assert_eq!(json["provenance"]["year"], 2022);
+    let info = ok(&home, &["info", "icio2022", "--format", "json"]);
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+    assert_eq!(info["rows"].as_array().unwrap().len(), 80);
+    let check = info["summary"]["x = L·Y·1 check"].as_str().unwrap();
+    let err: f64 = check.split_whitespace().nth(3).unwrap().parse().unwrap();
+    assert!(err < 1e-9, "{check}");
+}
