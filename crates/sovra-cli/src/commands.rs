@@ -512,10 +512,19 @@ fn linkages_cmd(
         r.parameters.push(("region".into(), reg.clone()));
     }
     r.summary = vec![
-        (
-            "key sectors (BL > 1 and FL(Ghosh) > 1)".into(),
-            lk.key.iter().filter(|k| **k).count().to_string(),
-        ),
+        ("key sectors (BL > 1 and FL(Ghosh) > 1)".into(), {
+            let here =
+                |i: usize| lk.active[i] && region.as_ref().is_none_or(|r| &lk.nodes[i].region == r);
+            let total = (0..t.n()).filter(|&i| here(i)).count();
+            let keys = (0..t.n()).filter(|&i| here(i) && lk.key[i]).count();
+            format!(
+                "{keys} of {total} nodes with output{}",
+                region
+                    .as_ref()
+                    .map(|r| format!(" in {r}"))
+                    .unwrap_or_default()
+            )
+        }),
         (
             "solver".into(),
             format!(

@@ -55,12 +55,12 @@ pub struct Report {
 fn provenance_lines(r: &Report) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(p) = &r.provenance {
-        let year = p
-            .year
-            .map(|y| y.to_string())
-            .unwrap_or_else(|| "n/a".into());
+        let year = match p.year {
+            Some(y) if !p.title.contains(&y.to_string()) => format!(", year {y}"),
+            _ => String::new(),
+        };
         out.push(format!(
-            "dataset: {} — {} (year {year}, {})",
+            "dataset: {} — {}{year} ({})",
             p.name, p.title, p.units
         ));
         out.push(format!("source: {}", p.source));

@@ -131,6 +131,16 @@ fn parse_header_dict(text: &str) -> Option<Header> {
 
 /// Reads an `f64` array (`<f8`, also accepting `<f4` and `<i8` which are widened) from an `.npy` stream.
 pub fn read_f64<R: Read>(r: &mut R, source: &str) -> Result<NpyArray> {
+    read_f64_sized(r, source, None)
+}
+
+/// As [`read_f64`], for a stream whose total size in bytes is known (a file, an archive member): a header
+/// promising more data than that is rejected before anything is allocated, and the data are read in one go.
+pub fn read_f64_sized<R: Read>(
+    r: &mut R,
+    source: &str,
+    total_bytes: Option<u64>,
+) -> Result<NpyArray> {
     let h = read_header(r, source)?;
     let n = h
         .element_count()
@@ -154,10 +164,21 @@ pub fn read_f64<R: Read>(r: &mut R, source: &str) -> Result<NpyArray> {
             ),
         )
     };
-    // Read in bounded chunks so that a lying header cannot make us allocate much more than the stream holds.
+    if let Some(total) = total_bytes {
+        let need = (n as u64).saturating_mul(width as u64);
+        if need > total {
+            return Err(truncated(0));
+        }
+    }
+    // Without a known size, read in bounded chunks so that a lying header cannot make us allocate much more
+    // than the stream holds.
     const CHUNK: usize = 1 << 22;
     let mut data: Vec<f64> = Vec::new();
-    if h.descr == "<f8" && cfg!(target_endian = "little") {
+    if h.descr == "<f8" && cfg!(target_endian = "little") && total_bytes.is_some() {
+        data = vec![0.0; n];
+        r.read_exact(bytemuck::cast_slice_mut(&mut data))
+            .map_err(|_| truncated(0))?;
+    } else if h.descr == "<f8" && cfg!(target_endian = "little") {
         while data.len() < n {
             let start = data.len();
             let take = (n - start).min(CHUNK);

@@ -83,32 +83,36 @@ pub struct LeontiefSystem {
 const SPARSE_BELOW: f64 = 0.25;
 
 impl LeontiefSystem {
-    /// Builds `A = Z x̂⁻¹` (columns of zero-output nodes are 0) and checks that it is productive.
+    /// Builds `A = Z x̂⁻¹` (columns of zero-output nodes are 0) and checks that it is productive. A sparse `Z`
+    /// goes straight to CSR without a dense copy of `A`.
     pub fn from_table(t: &Mrio) -> Result<Self> {
         let n = t.n();
         let inv: Vec<f64> =
             t.x.iter()
                 .map(|x| if *x != 0.0 { 1.0 / x } else { 0.0 })
                 .collect();
-        let mut a = Dense::zeros(n, n);
-        a.data
-            .par_chunks_mut(n.max(1))
-            .zip(t.z.data.par_chunks(n.max(1)))
-            .for_each(|(row, z)| {
-                row.iter_mut()
-                    .zip(z)
-                    .zip(&inv)
-                    .for_each(|((a, z), s)| *a = z * s)
-            });
-        Self::with_weights(a, Some(&t.x), Some(t.labels.clone()))
+        let coef = if t.z.density() < SPARSE_BELOW {
+            let a = Csr::from_dense_scaled(&t.z, &inv);
+            let at = a.transpose();
+            Coefficients::Sparse { a, at }
+        } else {
+            let mut a = Dense::zeros(n, n);
+            a.data
+                .par_chunks_mut(n.max(1))
+                .zip(t.z.data.par_chunks(n.max(1)))
+                .for_each(|(row, z)| {
+                    row.iter_mut()
+                        .zip(z)
+                        .zip(&inv)
+                        .for_each(|((a, z), s)| *a = z * s)
+                });
+            Coefficients::Dense(a)
+        };
+        Self::assemble(n, coef, Some(&t.x), Some(t.labels.clone()))
     }
 
     /// Wraps a given coefficient matrix `A` (n × n) and checks that it is productive.
     pub fn from_coefficients(a: Dense, labels: Option<Labels>) -> Result<Self> {
-        Self::with_weights(a, None, labels)
-    }
-
-    fn with_weights(a: Dense, weights: Option<&[f64]>, labels: Option<Labels>) -> Result<Self> {
         if a.rows != a.cols {
             return Err(Error::Unsupported(format!(
                 "A must be square, got {}×{}",
@@ -116,14 +120,35 @@ impl LeontiefSystem {
             )));
         }
         let n = a.rows;
-        if let Some(p) = a.data.iter().position(|v| !v.is_finite()) {
-            return Err(Error::Unsupported(format!(
-                "A has a non-finite coefficient at ({}, {})",
-                p / n,
-                p % n
-            )));
+        let coef = if a.density() < SPARSE_BELOW {
+            let csr = Csr::from_dense_scaled(&a, &vec![1.0; n]);
+            let at = csr.transpose();
+            Coefficients::Sparse { a: csr, at }
+        } else {
+            Coefficients::Dense(a)
+        };
+        Self::assemble(n, coef, None, labels)
+    }
+
+    fn assemble(
+        n: usize,
+        coef: Coefficients,
+        weights: Option<&[f64]>,
+        labels: Option<Labels>,
+    ) -> Result<Self> {
+        let values: &[f64] = match &coef {
+            Coefficients::Dense(a) => &a.data,
+            Coefficients::Sparse { a, .. } => &a.values,
+        };
+        if values.par_iter().any(|v| !v.is_finite()) {
+            return Err(Error::Unsupported(
+                "A has a non-finite coefficient (an output of 0 with inputs?)".into(),
+            ));
         }
-        let colsum = a.col_sums();
+        let colsum = match &coef {
+            Coefficients::Dense(a) => a.col_sums(),
+            Coefficients::Sparse { at, .. } => at.row_sums(),
+        };
         let max_column_sum = colsum.iter().copied().fold(0.0, f64::max);
         let rho_estimate = match weights {
             Some(w) => {
@@ -142,13 +167,6 @@ impl LeontiefSystem {
                     active.iter().sum::<f64>() / active.len() as f64
                 }
             }
-        };
-        let coef = if a.density() < SPARSE_BELOW {
-            let csr = Csr::from_dense(&a);
-            let at = csr.transpose();
-            Coefficients::Sparse { a: csr, at }
-        } else {
-            Coefficients::Dense(a)
         };
         let sys = LeontiefSystem {
             n,
@@ -321,14 +339,19 @@ impl LeontiefSystem {
             };
             return Ok((Mat::zeros(self.n, 0), report));
         }
-        let (x, method, iterations) = match self.choose(b.ncols()) {
-            Method::Iterative => match self.gmres(b, side) {
-                Some((x, it)) => (x, "gmres", it),
-                None => (self.lu_solve(b, side)?, "lu", 0),
-            },
-            _ => (self.lu_solve(b, side)?, "lu", 0),
+        let lu = |this: &Self| -> Result<(Mat<f64>, &'static str, usize, f64)> {
+            let x = this.lu_solve(b, side)?;
+            let res = this.residual(b, x.as_ref(), side);
+            Ok((x, "lu", 0, res))
         };
-        let max_relative_residual = self.residual(b, x.as_ref(), side);
+        // GMRES verifies its own true residual before it returns.
+        let (x, method, iterations, max_relative_residual) = match self.choose(b.ncols()) {
+            Method::Iterative => match self.gmres(b, side) {
+                Some((x, it, res)) => (x, "gmres", it, res),
+                None => lu(self)?,
+            },
+            _ => lu(self)?,
+        };
         if max_relative_residual.is_nan() || max_relative_residual > 1e-8 {
             return Err(Error::Unsupported(format!(
                 "Leontief solve is inaccurate: relative residual {max_relative_residual:e} (method {method}); the table may be near-singular"
@@ -459,7 +482,7 @@ impl LeontiefSystem {
 
     /// Restarted GMRES, all columns in lock-step so that each step costs one block product with `A`.
     /// Returns `None` when it does not reach the tolerance within its iteration budget.
-    fn gmres(&self, b: MatRef<'_, f64>, side: Side) -> Option<(Mat<f64>, usize)> {
+    fn gmres(&self, b: MatRef<'_, f64>, side: Side) -> Option<(Mat<f64>, usize, f64)> {
         let n = self.n;
         let k = b.ncols();
         let restart = (40usize).min((60_000_000 / (n * k).max(1)).max(8));
@@ -473,20 +496,25 @@ impl LeontiefSystem {
             .as_ref();
         loop {
             // True residual at the start of every cycle: it also verifies convergence.
-            let r = {
+            let r = if total == 0 {
+                b.to_owned()
+            } else {
                 let ax = self.apply(x.as_ref(), side);
                 let mut r = b.to_owned();
                 r -= ax;
                 r
             };
-            let todo: Vec<usize> = (0..k)
-                .filter(|&j| {
+            let rel: Vec<f64> = (0..k)
+                .map(|j| {
                     let rn = norm(r.col(j).iter().copied());
-                    rn > self.tolerance * bnorm[j] && bnorm[j] > 0.0
+                    if bnorm[j] > 0.0 { rn / bnorm[j] } else { rn }
                 })
                 .collect();
+            let todo: Vec<usize> = (0..k)
+                .filter(|&j| rel[j] > self.tolerance && bnorm[j] > 0.0)
+                .collect();
             if todo.is_empty() {
-                return Some((x, total));
+                return Some((x, total, rel.iter().copied().fold(0.0, f64::max)));
             }
             if total >= budget {
                 return None;

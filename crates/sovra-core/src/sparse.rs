@@ -22,6 +22,49 @@ pub struct Csr {
 }
 
 impl Csr {
+    /// The non-zero cells of `d` with column `j` multiplied by `scale[j]` (e.g. `A = Z x̂⁻¹`), built in parallel.
+    pub fn from_dense_scaled(d: &Dense, scale: &[f64]) -> Self {
+        let rows: Vec<(Vec<u32>, Vec<f64>)> = d
+            .data
+            .par_chunks(d.cols.max(1))
+            .map(|row| {
+                let mut idx = Vec::new();
+                let mut val = Vec::new();
+                for (j, v) in row.iter().enumerate() {
+                    if *v != 0.0 {
+                        idx.push(j as u32);
+                        val.push(v * scale[j]);
+                    }
+                }
+                (idx, val)
+            })
+            .collect();
+        let mut indptr = Vec::with_capacity(d.rows + 1);
+        indptr.push(0);
+        let nnz: usize = rows.iter().map(|r| r.0.len()).sum();
+        let mut indices = Vec::with_capacity(nnz);
+        let mut values = Vec::with_capacity(nnz);
+        for (i, v) in rows {
+            indices.extend(i);
+            values.extend(v);
+            indptr.push(values.len());
+        }
+        Csr {
+            rows: d.rows,
+            cols: d.cols,
+            indptr,
+            indices,
+            values,
+        }
+    }
+
+    /// Sums of each row.
+    pub fn row_sums(&self) -> Vec<f64> {
+        (0..self.rows)
+            .map(|i| self.values[self.indptr[i]..self.indptr[i + 1]].iter().sum())
+            .collect()
+    }
+
     /// Keeps the non-zero cells of a dense matrix.
     pub fn from_dense(d: &Dense) -> Self {
         let mut indptr = Vec::with_capacity(d.rows + 1);

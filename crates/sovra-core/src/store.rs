@@ -178,9 +178,11 @@ pub fn parse_meta(bytes: &[u8], file: &str) -> Result<Meta> {
 fn read_array(dir: &Path, file: &str, shape: &[usize]) -> Result<Dense> {
     let p = dir.join(file);
     let f = fs::File::open(&p).map_err(|e| Error::io(&p, e))?;
-    let a = npy::read_f64(
-        &mut BufReader::with_capacity(1 << 20, f),
+    let size = f.metadata().map_err(|e| Error::io(&p, e))?.len();
+    let a = npy::read_f64_sized(
+        &mut BufReader::with_capacity(1 << 16, f),
         &p.display().to_string(),
+        Some(size),
     )?;
     let got: Vec<usize> = if a.shape.len() == 1 && shape.len() == 2 && shape[1] == 1 {
         vec![a.shape[0], 1]

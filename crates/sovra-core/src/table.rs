@@ -2,6 +2,7 @@
 //! `v` (value added), optional stressors `F` and `F_Y`, with labels and provenance; and the checks every
 //! table passes before an analysis sees it (finite, non-negative output, balanced, no inputs without output).
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -53,18 +54,37 @@ impl Dense {
 
     /// Sums of each row.
     pub fn row_sums(&self) -> Vec<f64> {
-        (0..self.rows).map(|i| self.row(i).iter().sum()).collect()
+        if self.cols == 0 {
+            return vec![0.0; self.rows];
+        }
+        self.data
+            .par_chunks(self.cols)
+            .map(|r| r.iter().sum())
+            .collect()
     }
 
     /// Sums of each column.
     pub fn col_sums(&self) -> Vec<f64> {
-        let mut s = vec![0.0; self.cols];
-        for i in 0..self.rows {
-            for (acc, v) in s.iter_mut().zip(self.row(i)) {
-                *acc += v;
-            }
+        if self.cols == 0 {
+            return Vec::new();
         }
-        s
+        let band = (self.rows / 16).max(64) * self.cols;
+        self.data
+            .par_chunks(band)
+            .map(|rows| {
+                let mut s = vec![0.0; self.cols];
+                for r in rows.chunks(self.cols) {
+                    s.iter_mut().zip(r).for_each(|(acc, v)| *acc += v);
+                }
+                s
+            })
+            .reduce(
+                || vec![0.0; self.cols],
+                |mut a, b| {
+                    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            )
     }
 
     /// Fraction of cells that are not zero.
@@ -72,7 +92,7 @@ impl Dense {
         if self.data.is_empty() {
             return 0.0;
         }
-        self.data.iter().filter(|v| **v != 0.0).count() as f64 / self.data.len() as f64
+        self.data.par_iter().filter(|v| **v != 0.0).count() as f64 / self.data.len() as f64
     }
 
     /// A faer view of the matrix (zero-copy).
@@ -336,7 +356,7 @@ impl Mrio {
                      what: &str,
                      row: &dyn Fn(usize) -> String,
                      col: &dyn Fn(usize) -> String| {
-            if let Some(p) = d.data.iter().position(|v| !v.is_finite()) {
+            if let Some(p) = d.data.par_iter().position_first(|v| !v.is_finite()) {
                 let (i, j) = (p / d.cols.max(1), p % d.cols.max(1));
                 return Err(Error::Cell {
                     file: format!("{} ({what})", self.provenance.name),
