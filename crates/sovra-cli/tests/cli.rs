@@ -214,7 +214,9 @@ fn icio2022_real_data() {
     for r in rows {
         let m = r["output multiplier"].as_f64().unwrap();
         let va = r["value-added multiplier"].as_f64().unwrap();
-        assert!((1.0..6.0).contains(&m), "{r}");
+        // A node with no intermediate inputs has multiplier exactly 1; the iterative solve
+        // reaches it to ~1e-15, so the lower bound carries a tolerance.
+        assert!((1.0 - 1e-9..6.0).contains(&m), "{r}");
         assert!((va - 1.0).abs() < 1e-9, "{r}");
     }
     assert_eq!(json["provenance"]["year"], 2022);
