@@ -9,5 +9,5 @@ targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(npy icio_npz oecd_icio_csv 
 python3 seed.py
 for t in "${targets[@]}"; do
   echo "== fuzzing $t for ${secs}s"
-  RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 15
+  RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=4096 -timeout=30 -print_final_stats=1 2>&1 | tail -n 15
 done

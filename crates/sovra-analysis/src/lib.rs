@@ -5,8 +5,13 @@
 //! - [`multipliers`]: output and value-added (and stressor) multipliers per node.
 //! - [`linkages`]: Rasmussen backward and forward linkages, key sectors.
 //! - [`footprint`]: satellite accounts as pymrio computes them: `D_cba`, `D_pba`, `D_imp`, `D_exp`.
+//! - [`dependency`]: where "us" depends on "them": direct, total and via-third-country value-added
+//!   dependence, supplier concentration, sales dependence.
+//! - [`keys`]: the "technological keys": our sectors ranked by the output exposed to their inputs from them.
 
+pub mod dependency;
 pub mod footprint;
+pub mod keys;
 pub mod linkages;
 pub mod multipliers;
 pub mod system;

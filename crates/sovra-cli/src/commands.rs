@@ -7,7 +7,7 @@ use sovra_analysis::{footprint, linkages, multipliers, system};
 use sovra_core::{LeontiefSystem, Method, Mrio, fetch, read, store};
 
 use crate::render::{Cell, Format, Report, emit, format_num, render, write_atomic};
-use crate::{Command, DataCommand, OutputArgs, SolverArgs, progress};
+use crate::{BlocsCommand, Command, DataCommand, OutputArgs, SolverArgs, depend, progress};
 
 /// `--by` for footprints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -89,6 +89,42 @@ pub fn run(cmd: Command) -> Result<()> {
             solver,
         } => footprint_cmd(&name, &stressor, by, &out, &solver),
         Command::Matrix { name, which, out } => matrix_cmd(&name, which, &out),
+        Command::Depend {
+            parties,
+            sector,
+            top,
+            sort,
+            by,
+            out,
+            solver,
+        } => depend::depend_cmd(
+            &parties,
+            &depend::DependOptions {
+                sector,
+                top,
+                sort,
+                by,
+            },
+            &out,
+            &solver,
+        ),
+        Command::Keys {
+            parties,
+            top,
+            inputs,
+            out,
+            solver,
+        } => depend::keys_cmd(&parties, top, inputs, &out, &solver),
+        Command::Blocs(BlocsCommand::List { blocs, as_of, out }) => {
+            depend::blocs_list(blocs.as_deref(), &as_of, &out)
+        }
+        Command::Blocs(BlocsCommand::Show {
+            name,
+            blocs,
+            as_of,
+            data,
+            out,
+        }) => depend::blocs_show(&name, blocs.as_deref(), &as_of, data.as_deref(), &out),
     }
 }
 
@@ -121,7 +157,7 @@ pub fn load(name: &str) -> Result<Mrio> {
     Ok(t?)
 }
 
-fn system_of(t: &Mrio, s: &SolverArgs) -> Result<LeontiefSystem> {
+pub(crate) fn system_of(t: &Mrio, s: &SolverArgs) -> Result<LeontiefSystem> {
     let mut sys =
         LeontiefSystem::from_table(t).with_context(|| format!("dataset {}", t.provenance.name))?;
     sys.method = match s.solver {
@@ -132,7 +168,7 @@ fn system_of(t: &Mrio, s: &SolverArgs) -> Result<LeontiefSystem> {
     Ok(sys)
 }
 
-fn finish(report: &Report, out: &OutputArgs) -> Result<()> {
+pub(crate) fn finish(report: &Report, out: &OutputArgs) -> Result<()> {
     emit(&render(report, out.format), out.out.as_deref())
 }
 
@@ -220,7 +256,7 @@ fn data(d: DataCommand) -> Result<()> {
     }
 }
 
-fn base_report(t: &Mrio, title: String) -> Report {
+pub(crate) fn base_report(t: &Mrio, title: String) -> Report {
     Report {
         title,
         provenance: Some(t.provenance.clone()),
@@ -389,11 +425,12 @@ fn ranked(keys: &[f64], keep: impl Fn(usize) -> bool, top: Option<usize>) -> Vec
     idx
 }
 
-fn solver_line(r: &sovra_core::SolveReport) -> String {
+pub(crate) fn solver_line(r: &sovra_core::SolveReport) -> String {
     format!(
-        "{} ({} right-hand sides{}), max relative residual {:.1e}",
+        "{} ({} right-hand side{}{}), max relative residual {:.1e}",
         r.method,
         r.rhs,
+        if r.rhs == 1 { "" } else { "s" },
         if r.iterations > 0 {
             format!(", {} iterations", r.iterations)
         } else {

@@ -3,6 +3,7 @@
 //! `sovra-core` and `sovra-analysis`.
 
 mod commands;
+mod depend;
 mod progress;
 mod render;
 
@@ -111,6 +112,60 @@ enum Command {
         #[command(flatten)]
         solver: SolverArgs,
     },
+    /// Where "us" depends on "them", sector by sector: their value added in our output (through all rounds of
+    /// the supply chain, and the part through third countries), direct input shares, supplier concentration,
+    /// and sales to them.
+    ///
+    /// US and THEM are countries (ISO3), blocs (`sovra blocs list`) or expressions: EU27-DEU, EAEU+CHN,
+    /// BRICS&OPEC. Membership is taken on --as-of (default today). Members the dataset does not carry as
+    /// separate regions are listed in a note. Formulas: docs/indicators.md.
+    ///
+    /// Examples: sovra depend DEU --on CHN --top 10
+    ///           sovra depend EU27 --on BRICS --by region --as-of 2023-12-31
+    ///           sovra depend JPN --on CHN --sector C26 --format csv --out jpn_c26.csv
+    Depend {
+        #[command(flatten)]
+        parties: depend::PartyArgs,
+        /// Only this sector (a code from `sovra info`, e.g. C26).
+        #[arg(long)]
+        sector: Option<String>,
+        /// Show the N highest rows (default 25 in the table format, all in csv/json).
+        #[arg(long)]
+        top: Option<usize>,
+        /// Rank rows by this indicator.
+        #[arg(long, value_enum, default_value_t = depend::SortBy::Va)]
+        sort: depend::SortBy,
+        /// One row per sector of each of our regions, or per region.
+        #[arg(long, value_enum, default_value_t = depend::DependBy::Sector)]
+        by: depend::DependBy,
+        #[command(flatten)]
+        out: OutputArgs,
+        #[command(flatten)]
+        solver: SolverArgs,
+    },
+    /// Technological keys: our sectors ranked by the output of ours exposed if their inputs from them stop.
+    ///
+    /// Exposure = inputs bought from them × the sector's Ghosh forward multiplier over our economy (a
+    /// supply-side hypothetical extraction), with the largest inputs from them behind each sector.
+    ///
+    /// Example: sovra keys EU27 --on CHN --top 15
+    Keys {
+        #[command(flatten)]
+        parties: depend::PartyArgs,
+        /// Show the N most exposed sectors (default 20 in the table format, all in csv/json).
+        #[arg(long)]
+        top: Option<usize>,
+        /// List this many inputs from them per sector.
+        #[arg(long, default_value_t = 3)]
+        inputs: usize,
+        #[command(flatten)]
+        out: OutputArgs,
+        #[command(flatten)]
+        solver: SolverArgs,
+    },
+    /// Country groups: built-in blocs with sources and membership history, and custom ones from TOML.
+    #[command(subcommand)]
+    Blocs(BlocsCommand),
     /// Export a vector or matrix of the system (x, v, A, B, L, G, output from demand) as .npy or CSV.
     ///
     /// L and G are full inverses (n² numbers; an LU of I − A): only formed here, on request.
@@ -169,6 +224,41 @@ enum DataCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+enum BlocsCommand {
+    /// List the blocs and their members on a date.
+    List {
+        /// Extra blocs from a TOML file.
+        #[arg(long, value_name = "FILE")]
+        blocs: Option<PathBuf>,
+        /// Membership on this date, YYYY-MM-DD (default today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// One bloc (source, notes, history) or an expression's members; with --data, which members the dataset
+    /// carries as separate regions.
+    ///
+    /// Examples: sovra blocs show BRICS --as-of 2024-06-30
+    ///           sovra blocs show "EU27+G7-DEU" --data icio2022
+    Show {
+        /// Bloc name or expression.
+        name: String,
+        /// Extra blocs from a TOML file.
+        #[arg(long, value_name = "FILE")]
+        blocs: Option<PathBuf>,
+        /// Membership on this date, YYYY-MM-DD (default today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Check the members against this dataset's regions.
+        #[arg(long)]
+        data: Option<String>,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+}
+
 /// Output options shared by every analysis.
 #[derive(Args, Debug, Clone)]
 struct OutputArgs {
@@ -194,7 +284,20 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            ExitCode::from(if is_usage(&e) { 2 } else { 1 })
         }
     }
+}
+
+/// Bad input named on the command line (unknown country, bloc or sector, empty bloc, overlapping parties)
+/// exits with 2, like clap's own usage errors; failures of data or computation exit with 1.
+fn is_usage(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<sovra_core::Error>()
+            .is_some_and(sovra_core::Error::is_usage)
+            || matches!(
+                c.downcast_ref::<sovra_analysis::Error>(),
+                Some(sovra_analysis::Error::Core(inner)) if inner.is_usage()
+            )
+    })
 }

@@ -81,9 +81,56 @@ pub enum Error {
     /// An external program (python3/pip) failed or is missing.
     #[error("{0}")]
     External(String),
+    /// A name (region, sector, bloc) that does not exist, with the nearest valid one and the full list.
+    #[error("unknown {kind} '{name}'{}; valid: {valid}", suggestion.as_ref().map(|s| format!(" (did you mean {s}?)")).unwrap_or_default())]
+    Unknown {
+        /// What kind of name.
+        kind: &'static str,
+        /// The name given.
+        name: String,
+        /// The nearest valid name, when one is close.
+        suggestion: Option<String>,
+        /// The valid choices.
+        valid: String,
+    },
+    /// A bloc expression that has no member (on the date asked, or in the dataset).
+    #[error("'{expr}' has no member as of {as_of}{}", if detail.is_empty() { String::new() } else { format!(" ({detail})") })]
+    EmptyBloc {
+        /// The expression.
+        expr: String,
+        /// The membership date.
+        as_of: String,
+        /// Why: the members of each bloc named, or the dataset's regions.
+        detail: String,
+    },
+    /// A bloc expression that does not parse.
+    #[error(
+        "bloc expression '{expr}': {detail} (write e.g. EU27+G7-DEU, BRICS&OPEC, (EU27+GBR)&OECD)"
+    )]
+    BlocExpr {
+        /// The expression.
+        expr: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A request that contradicts itself (e.g. "us" and "them" overlap).
+    #[error("{0}")]
+    Request(String),
 }
 
 impl Error {
+    /// Is this the user's mistake in naming things on the command line (unknown name, empty or malformed
+    /// bloc, contradictory request)? The CLI exits with code 2 for these.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            Error::Unknown { .. }
+                | Error::EmptyBloc { .. }
+                | Error::BlocExpr { .. }
+                | Error::Request(_)
+        )
+    }
+
     /// Wraps an I/O error with its path.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

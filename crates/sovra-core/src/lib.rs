@@ -5,6 +5,7 @@
 //! `v` value added, `A = Z x̂⁻¹`, `L = (I − A)⁻¹`, `B = x̂⁻¹ Z`, `G = (I − B)⁻¹`, `F` stressors,
 //! `S = F x̂⁻¹`, `M = S L`. Nodes are (region, sector) pairs in region-major order.
 
+pub mod blocs;
 pub mod error;
 pub mod fetch;
 pub mod labels;

@@ -183,6 +183,62 @@ impl LeontiefSystem {
         Ok(sys)
     }
 
+    /// The system of a subset of whole regions: `I − A_SS` over the nodes of `regions` (in the given order),
+    /// with their labels, so the subsystem keeps the regional preconditioner. Paths through the other
+    /// regions are cut: `(I − A_SS)⁻¹` counts only supply chains that stay inside `S`. A principal submatrix
+    /// of a productive non-negative `A` is productive, so this fails only on a malformed request.
+    pub fn restricted_to_regions(&self, regions: &[usize]) -> Result<LeontiefSystem> {
+        let l = self.labels.as_ref().ok_or_else(|| {
+            Error::Unsupported("restricting a system needs its region labels".into())
+        })?;
+        let bs = l.sectors.len();
+        if let Some(&bad) = regions.iter().find(|&&r| r >= l.regions.len()) {
+            return Err(Error::Unsupported(format!(
+                "region index {bad} out of range ({} regions)",
+                l.regions.len()
+            )));
+        }
+        let nodes: Vec<usize> = regions
+            .iter()
+            .flat_map(|&r| (r * bs)..((r + 1) * bs))
+            .collect();
+        let m = nodes.len();
+        let mut pos = vec![usize::MAX; self.n];
+        for (k, &i) in nodes.iter().enumerate() {
+            pos[i] = k;
+        }
+        let mut sub = Dense::zeros(m, m);
+        sub.data
+            .par_chunks_mut(m.max(1))
+            .zip(nodes.par_iter())
+            .for_each(|(row, &i)| match &self.coef {
+                Coefficients::Dense(a) => {
+                    let ar = a.row(i);
+                    for (k, &j) in nodes.iter().enumerate() {
+                        row[k] = ar[j];
+                    }
+                }
+                Coefficients::Sparse { a, .. } => {
+                    for p in a.indptr[i]..a.indptr[i + 1] {
+                        let k = pos[a.indices[p] as usize];
+                        if k != usize::MAX {
+                            row[k] = a.values[p];
+                        }
+                    }
+                }
+            });
+        let labels = Labels {
+            regions: regions.iter().map(|&r| l.regions[r].clone()).collect(),
+            sectors: l.sectors.clone(),
+            final_demand: Vec::new(),
+            stressors: Vec::new(),
+        };
+        let mut sys = LeontiefSystem::from_coefficients(sub, Some(labels))?;
+        sys.tolerance = self.tolerance;
+        sys.method = self.method;
+        Ok(sys)
+    }
+
     /// Number of nodes.
     pub fn n(&self) -> usize {
         self.n

@@ -1,0 +1,461 @@
+//! Where "us" (a set of regions) depends on "them" (another, disjoint set), sector by sector: what share of
+//! each of our sectors' inputs they supply directly, how much of the value of its output is their value
+//! added through all rounds of the supply chain, how much of that travels through third countries, how
+//! concentrated its foreign suppliers are, and how much of its output ends up absorbed by them.
+//!
+//! Notation: `Z` intermediate flows, `x` gross output, `ν = v/x` value-added shares, `A = Z x̂⁻¹`,
+//! `L = (I − A)⁻¹`; `U`, `T` and `R` are the nodes of us, them and third countries (neither us nor them);
+//! `j` is one of our nodes (region `r`, sector `s`). Every indicator is a fraction in `[0, 1]`.
+//!
+//! - **direct input dependence** `dᴵ_j = Σ_{i∈T} Z_ij / Σ_i Z_ij` (share of intermediate inputs bought from
+//!   them) and `dˣ_j = Σ_{i∈T} Z_ij / x_j` (the same flow as a share of gross output);
+//! - **total value-added dependence** `w_j = Σ_{i∈T} ν_i L_ij`: the share of the value of `j`'s output that
+//!   originates as value added in them, through every round of the chain. With `ν` covering all value
+//!   added, `Σ_{all regions} Σ_{i∈region} ν_i L_ij = 1`. One transposed solve `(I − A)ᵀ w = ν ∘ 1_T`;
+//! - **through third countries** `w_j − w'_j`, where `w'_j = Σ_{i∈T} ν_i L'_ij` and
+//!   `L' = (I − A_SS)⁻¹` is the inverse of the system restricted to `S = U ∪ T`. `L = Σ_k A^k` sums every
+//!   supply path; `L'` sums exactly the paths whose nodes all lie in `S`. The difference is therefore exactly
+//!   the value added of them that reaches `j` along paths passing through at least one third-country node
+//!   (e.g. Chinese value added in Vietnamese electronics bought by Germany). It is 0 when there is no third
+//!   country;
+//! - **supplier concentration**: the Herfindahl–Hirschman index `HHI_j = Σ_c (f_cj / Σ_c' f_c'j)²` over the
+//!   countries of origin `c ≠ r` of `j`'s foreign intermediate inputs `f_cj = Σ_{i∈c} Z_ij` (1 = a single
+//!   foreign supplier; 1/n = n equal suppliers), and the largest foreign supplier with its share;
+//! - **direct sales dependence** `sᴰ_j = (Σ_{k∈T} Z_jk + Σ_{d∈T} Y_jd) / x_j`: share of `j`'s output sold to
+//!   them as intermediate input or to their final demand;
+//! - **total sales dependence** (Ghosh, first absorption) `sᵀ_j = u_j / x_j` with
+//!   `(I − A_NN) u = Z_NT 1 + Y_{N,T} 1` over the nodes `N` outside them: the share of `j`'s output that is
+//!   eventually bought by them, directly or after being processed by other (non-them) industries. In
+//!   allocation terms `sᵀ = (I − B_NN)⁻¹ (B_NT 1 + x̂⁻¹ Y_{N,T} 1)` with `B = x̂⁻¹ Z`, i.e. the Ghosh
+//!   allocation chain stopped where it first reaches them, so `sᴰ_j ≤ sᵀ_j ≤ 1`.
+//!
+//! When the table does not split final demand by destination (icio2022), the final-demand terms cannot be
+//! attributed to them: sales dependence then counts intermediate sales only, and
+//! [`Dependence::final_demand_by_destination`] is false.
+
+use serde::Serialize;
+use sovra_core::{LeontiefSystem, Mrio, Side, SolveReport};
+
+use crate::{NodeLabel, Result, columns, node_labels};
+
+/// Us and them as region indices of a table (disjoint, both non-empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parties {
+    /// Our regions.
+    pub us: Vec<usize>,
+    /// Their regions.
+    pub them: Vec<usize>,
+}
+
+impl Parties {
+    /// Checks that both are non-empty, within the table and disjoint.
+    pub fn new(t: &Mrio, us: Vec<usize>, them: Vec<usize>) -> Result<Parties> {
+        let nr = t.labels.regions.len();
+        let code = |r: usize| t.labels.regions[r].code.clone();
+        if us.is_empty() || them.is_empty() {
+            return Err(sovra_core::Error::Request(
+                "both 'us' and 'them' need at least one region".into(),
+            )
+            .into());
+        }
+        if let Some(&bad) = us.iter().chain(&them).find(|&&r| r >= nr) {
+            return Err(sovra_core::Error::Request(format!(
+                "region index {bad} out of range ({nr} regions)"
+            ))
+            .into());
+        }
+        let overlap: Vec<String> = us
+            .iter()
+            .filter(|r| them.contains(r))
+            .map(|&r| code(r))
+            .collect();
+        if !overlap.is_empty() {
+            return Err(sovra_core::Error::Request(format!(
+                "'us' and 'them' overlap in {}: a region cannot depend on itself here; remove them from \
+                 one side (e.g. EU27-DEU)",
+                overlap.join(", ")
+            ))
+            .into());
+        }
+        let (mut us, mut them) = (us, them);
+        us.sort_unstable();
+        us.dedup();
+        them.sort_unstable();
+        them.dedup();
+        Ok(Parties { us, them })
+    }
+
+    /// Regions that are neither us nor them.
+    pub fn third(&self, n_regions: usize) -> Vec<usize> {
+        (0..n_regions)
+            .filter(|r| !self.us.contains(r) && !self.them.contains(r))
+            .collect()
+    }
+}
+
+/// The indicators for one of our nodes (see the module documentation for the formulas).
+#[derive(Debug, Clone, Serialize)]
+pub struct SectorDependence {
+    /// Region and sector.
+    #[serde(flatten)]
+    pub node: NodeLabel,
+    /// Gross output `x_j`.
+    pub output: f64,
+    /// Intermediate inputs `Σ_i Z_ij`.
+    pub intermediate_inputs: f64,
+    /// Inputs bought from them `Σ_{i∈T} Z_ij`.
+    pub inputs_from_them: f64,
+    /// `dᴵ_j`: inputs from them / all intermediate inputs.
+    pub direct_input_share: f64,
+    /// `dˣ_j`: inputs from them / gross output.
+    pub direct_output_share: f64,
+    /// `w_j = Σ_{i∈T} ν_i L_ij`.
+    pub value_added_from_them: f64,
+    /// `w_j − w'_j`: the part of `w_j` that passed through a third country.
+    pub via_third_countries: f64,
+    /// `Σ_{i∈U} ν_i L_ij`: the share of the value of output that is our own value added.
+    pub value_added_from_us: f64,
+    /// HHI over countries of origin of foreign intermediate inputs (0 when there are none).
+    pub foreign_supplier_hhi: f64,
+    /// The largest foreign supplier country (empty when there are no foreign inputs).
+    pub top_foreign_supplier: String,
+    /// Its share of foreign intermediate inputs.
+    pub top_foreign_supplier_share: f64,
+    /// `sᴰ_j`.
+    pub sales_direct: f64,
+    /// `sᵀ_j`.
+    pub sales_total: f64,
+}
+
+/// Output-weighted aggregates over one of our regions (or all of us).
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionDependence {
+    /// Region code, or the us expression for the aggregate of all of us.
+    pub region: String,
+    /// Gross output.
+    pub output: f64,
+    /// Inputs from them / all intermediate inputs.
+    pub direct_input_share: f64,
+    /// `Σ_j x_j w_j / Σ_j x_j`: share of the value of the region's output that is their value added.
+    pub value_added_from_them: f64,
+    /// The same for the part through third countries.
+    pub via_third_countries: f64,
+    /// HHI over origin countries of the region's foreign intermediate inputs (origins outside the region).
+    pub foreign_supplier_hhi: f64,
+    /// Largest foreign supplier of the region and its share.
+    pub top_foreign_supplier: String,
+    /// Share of that supplier.
+    pub top_foreign_supplier_share: f64,
+    /// `Σ_j x_j sᴰ_j / Σ_j x_j`.
+    pub sales_direct: f64,
+    /// `Σ_j x_j sᵀ_j / Σ_j x_j`.
+    pub sales_total: f64,
+}
+
+/// Every indicator for every node of us with output.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dependence {
+    /// Our region codes.
+    pub us: Vec<String>,
+    /// Their region codes.
+    pub them: Vec<String>,
+    /// Third-country region codes.
+    pub third: Vec<String>,
+    /// One entry per node of us with positive output, in node order.
+    pub sectors: Vec<SectorDependence>,
+    /// One entry per region of us, in region order.
+    pub regions: Vec<RegionDependence>,
+    /// All of us together (supplier concentration over origins outside us).
+    pub total: RegionDependence,
+    /// Whether final demand is split by destination (else sales measures count intermediate sales only).
+    pub final_demand_by_destination: bool,
+    /// Nodes of us without output, left out.
+    pub zero_output_nodes: usize,
+    /// Solver reports: (what was solved, report).
+    pub solves: Vec<(String, SolveReport)>,
+}
+
+/// Nodes of a list of regions, in order.
+pub fn region_nodes(t: &Mrio, regions: &[usize]) -> Vec<usize> {
+    let ns = t.labels.sectors.len();
+    regions
+        .iter()
+        .flat_map(|&r| (r * ns)..((r + 1) * ns))
+        .collect()
+}
+
+/// Region membership of every region index: 0 = us, 1 = them, 2 = third.
+fn sides(t: &Mrio, p: &Parties) -> Vec<u8> {
+    (0..t.labels.regions.len())
+        .map(|r| {
+            if p.us.contains(&r) {
+                0
+            } else if p.them.contains(&r) {
+                1
+            } else {
+                2
+            }
+        })
+        .collect()
+}
+
+/// Intermediate inputs of each of `cols` by region of origin: `out[c][k] = Σ_{i∈region c} Z_{i, cols[k]}`.
+pub fn inputs_by_origin(t: &Mrio, cols: &[usize]) -> Vec<Vec<f64>> {
+    let ns = t.labels.sectors.len();
+    let nr = t.labels.regions.len();
+    (0..nr)
+        .map(|c| {
+            let mut acc = vec![0.0; cols.len()];
+            for i in c * ns..(c + 1) * ns {
+                let row = t.z.row(i);
+                for (a, &j) in acc.iter_mut().zip(cols) {
+                    *a += row[j];
+                }
+            }
+            acc
+        })
+        .collect()
+}
+
+/// HHI and the largest supplier over `flows` by origin region, excluding the `home` regions.
+fn concentration(
+    flows: impl Iterator<Item = (usize, f64)>,
+    home: &[usize],
+) -> (f64, Option<usize>, f64) {
+    let foreign: Vec<(usize, f64)> = flows
+        .filter(|(c, v)| !home.contains(c) && *v > 0.0)
+        .collect();
+    let total: f64 = foreign.iter().map(|(_, v)| v).sum();
+    if total <= 0.0 {
+        return (0.0, None, 0.0);
+    }
+    let hhi = foreign.iter().map(|(_, v)| (v / total).powi(2)).sum();
+    let (top, tv) = foreign
+        .iter()
+        .copied()
+        .fold((usize::MAX, f64::NEG_INFINITY), |b, (c, v)| {
+            if v > b.1 { (c, v) } else { b }
+        });
+    (hhi, Some(top), tv / total)
+}
+
+fn share(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
+}
+
+/// Value added of each region embodied in the output of `cols`: `out[c][k] = Σ_{i∈c} ν_i L_{i,cols[k]}`
+/// (one transposed solve with a right-hand side per region). Each column sums to 1 over regions when `v` is
+/// all of value added. Used by `--sector` breakdowns and tests.
+pub fn value_added_origin(
+    t: &Mrio,
+    sys: &LeontiefSystem,
+    cols: &[usize],
+) -> Result<(Vec<Vec<f64>>, SolveReport)> {
+    let nu = t.va_shares();
+    let ns = t.labels.sectors.len();
+    let nr = t.labels.regions.len();
+    let rhs =
+        sovra_core::faer::Mat::from_fn(t.n(), nr, |i, c| if i / ns == c { nu[i] } else { 0.0 });
+    let (w, rep) = sys.solve(rhs.as_ref(), Side::Transposed)?;
+    Ok((
+        (0..nr)
+            .map(|c| cols.iter().map(|&j| w[(j, c)]).collect())
+            .collect(),
+        rep,
+    ))
+}
+
+/// Output-weighted aggregate of the sector indicators over the nodes of `home` regions; supplier
+/// concentration over the origins outside `home`.
+fn aggregate(
+    t: &Mrio,
+    name: &str,
+    sectors: &[SectorDependence],
+    us_nodes: &[usize],
+    by_origin: &[Vec<f64>],
+    home: &[usize],
+) -> RegionDependence {
+    let ns = t.labels.sectors.len();
+    let codes: Vec<&str> = home
+        .iter()
+        .map(|&r| t.labels.regions[r].code.as_str())
+        .collect();
+    let rows: Vec<&SectorDependence> = sectors
+        .iter()
+        .filter(|s| codes.contains(&s.node.region.as_str()))
+        .collect();
+    let out: f64 = rows.iter().map(|s| s.output).sum();
+    let wavg = |f: &dyn Fn(&SectorDependence) -> f64| -> f64 {
+        share(rows.iter().map(|s| s.output * f(s)).sum(), out)
+    };
+    let inputs: f64 = rows.iter().map(|s| s.intermediate_inputs).sum();
+    let from_them: f64 = rows.iter().map(|s| s.inputs_from_them).sum();
+    let cols: Vec<usize> = us_nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, j)| home.contains(&(**j / ns)) && t.x[**j] > 0.0)
+        .map(|(k, _)| k)
+        .collect();
+    let (hhi, top, top_share) = concentration(
+        (0..by_origin.len()).map(|c| (c, cols.iter().map(|&k| by_origin[c][k]).sum::<f64>())),
+        home,
+    );
+    RegionDependence {
+        region: name.to_string(),
+        output: out,
+        direct_input_share: share(from_them, inputs),
+        value_added_from_them: wavg(&|s| s.value_added_from_them),
+        via_third_countries: wavg(&|s| s.via_third_countries),
+        foreign_supplier_hhi: hhi,
+        top_foreign_supplier: top
+            .map(|c| t.labels.regions[c].code.clone())
+            .unwrap_or_default(),
+        top_foreign_supplier_share: top_share,
+        sales_direct: wavg(&|s| s.sales_direct),
+        sales_total: wavg(&|s| s.sales_total),
+    }
+}
+
+/// All indicators for us against them.
+pub fn compute(t: &Mrio, sys: &LeontiefSystem, p: &Parties) -> Result<Dependence> {
+    let n = t.n();
+    let nr = t.labels.regions.len();
+    let ns = t.labels.sectors.len();
+    let side = sides(t, p);
+    let third = p.third(nr);
+    let node_side = |i: usize| side[i / ns];
+    let nu = t.va_shares();
+    let mut solves = Vec::new();
+
+    // Total value-added origin: them and us, one transposed solve with two right-hand sides.
+    let mask = |which: u8| -> Vec<f64> {
+        (0..n)
+            .map(|i| if node_side(i) == which { nu[i] } else { 0.0 })
+            .collect()
+    };
+    let (nu_t, nu_u) = (mask(1), mask(0));
+    let (w, rep) = sys.solve(columns(n, &[&nu_t, &nu_u]).as_ref(), Side::Transposed)?;
+    solves.push(("value-added origin (I − A)ᵀ w = ν∘1".to_string(), rep));
+
+    // The same with third countries cut out of the chain: system restricted to us ∪ them.
+    let us_nodes = region_nodes(t, &p.us);
+    let mut cut = vec![0.0; n];
+    if !third.is_empty() {
+        let mut s_regions: Vec<usize> = p.us.iter().chain(&p.them).copied().collect();
+        s_regions.sort_unstable();
+        let sub = sys.restricted_to_regions(&s_regions)?;
+        let s_nodes = region_nodes(t, &s_regions);
+        let rhs: Vec<f64> = s_nodes.iter().map(|&i| nu_t[i]).collect();
+        let (ws, rep) = sub.solve(columns(s_nodes.len(), &[&rhs]).as_ref(), Side::Transposed)?;
+        solves.push((
+            "value added without third countries (I − A_SS)ᵀ w' = ν∘1_T".into(),
+            rep,
+        ));
+        for (k, &i) in s_nodes.iter().enumerate() {
+            cut[i] = ws[(k, 0)];
+        }
+    } else {
+        for &j in &us_nodes {
+            cut[j] = w[(j, 0)];
+        }
+    }
+
+    // Sales to them: direct flows, and first absorption over the nodes outside them.
+    let fd_dest: Option<Vec<usize>> = t.labels.fd_destinations();
+    let fd_to_them: Vec<usize> = match &fd_dest {
+        Some(d) => (0..t.y.cols).filter(|&c| side[d[c]] == 1).collect(),
+        None => Vec::new(),
+    };
+    let them_nodes = region_nodes(t, &p.them);
+    let sold_to_them = |j: usize| -> f64 {
+        let zr = t.z.row(j);
+        let yr = t.y.row(j);
+        them_nodes.iter().map(|&k| zr[k]).sum::<f64>()
+            + fd_to_them.iter().map(|&c| yr[c]).sum::<f64>()
+    };
+    let mut not_them: Vec<usize> = p.us.iter().chain(&third).copied().collect();
+    not_them.sort_unstable();
+    let n_nodes = region_nodes(t, &not_them);
+    let sub_n = sys.restricted_to_regions(&not_them)?;
+    let r: Vec<f64> = n_nodes.iter().map(|&j| sold_to_them(j)).collect();
+    let (u, rep) = sub_n.solve(columns(n_nodes.len(), &[&r]).as_ref(), Side::Forward)?;
+    solves.push((
+        "first absorption by them (I − A_NN) u = Z_NT 1 + Y_NT 1".into(),
+        rep,
+    ));
+    let mut absorbed = vec![0.0; n];
+    let mut direct_sales = vec![0.0; n];
+    for (k, &j) in n_nodes.iter().enumerate() {
+        absorbed[j] = u[(k, 0)];
+        direct_sales[j] = r[k];
+    }
+
+    // Inputs by origin region for our nodes.
+    let by_origin = inputs_by_origin(t, &us_nodes);
+    let labels = node_labels(t);
+    let mut sectors = Vec::new();
+    let mut zero_output_nodes = 0;
+    for (k, &j) in us_nodes.iter().enumerate() {
+        let x = t.x[j];
+        if x <= 0.0 {
+            zero_output_nodes += 1;
+            continue;
+        }
+        let home = j / ns;
+        let inputs: f64 = (0..nr).map(|c| by_origin[c][k]).sum();
+        let from_them: f64 = p.them.iter().map(|&c| by_origin[c][k]).sum();
+        let (hhi, top, top_share) = concentration((0..nr).map(|c| (c, by_origin[c][k])), &[home]);
+        sectors.push(SectorDependence {
+            node: labels[j].clone(),
+            output: x,
+            intermediate_inputs: inputs,
+            inputs_from_them: from_them,
+            direct_input_share: share(from_them, inputs),
+            direct_output_share: from_them / x,
+            value_added_from_them: w[(j, 0)],
+            // Clamp round-off: the difference of two solves of equal accuracy.
+            via_third_countries: (w[(j, 0)] - cut[j]).max(0.0),
+            value_added_from_us: w[(j, 1)],
+            foreign_supplier_hhi: hhi,
+            top_foreign_supplier: top
+                .map(|c| t.labels.regions[c].code.clone())
+                .unwrap_or_default(),
+            top_foreign_supplier_share: top_share,
+            sales_direct: direct_sales[j] / x,
+            sales_total: absorbed[j] / x,
+        });
+    }
+
+    // Output-weighted aggregates: one per us region, and one over all of us.
+    let regions =
+        p.us.iter()
+            .map(|&r| {
+                aggregate(
+                    t,
+                    &t.labels.regions[r].code,
+                    &sectors,
+                    &us_nodes,
+                    &by_origin,
+                    &[r],
+                )
+            })
+            .collect();
+    let total = aggregate(t, "all of us", &sectors, &us_nodes, &by_origin, &p.us);
+
+    let codes = |rs: &[usize]| -> Vec<String> {
+        rs.iter()
+            .map(|&r| t.labels.regions[r].code.clone())
+            .collect()
+    };
+    Ok(Dependence {
+        us: codes(&p.us),
+        them: codes(&p.them),
+        third: codes(&third),
+        sectors,
+        regions,
+        total,
+        final_demand_by_destination: fd_dest.is_some(),
+        zero_output_nodes,
+        solves,
+    })
+}
