@@ -335,7 +335,7 @@ pub fn compute(t: &Mrio, sys: &LeontiefSystem, p: &Parties) -> Result<Dependence
     };
     let (nu_t, nu_u) = (mask(1), mask(0));
     let (w, rep) = sys.solve(columns(n, &[&nu_t, &nu_u]).as_ref(), Side::Transposed)?;
-    solves.push(("value-added origin (I − A)ᵀ w = ν∘1".to_string(), rep));
+    solves.push(("value-added origin, (I − A)ᵀ w = ν∘1".to_string(), rep));
 
     // The same with third countries cut out of the chain: system restricted to us ∪ them.
     let us_nodes = region_nodes(t, &p.us);
@@ -348,7 +348,7 @@ pub fn compute(t: &Mrio, sys: &LeontiefSystem, p: &Parties) -> Result<Dependence
         let rhs: Vec<f64> = s_nodes.iter().map(|&i| nu_t[i]).collect();
         let (ws, rep) = sub.solve(columns(s_nodes.len(), &[&rhs]).as_ref(), Side::Transposed)?;
         solves.push((
-            "value added without third countries (I − A_SS)ᵀ w' = ν∘1_T".into(),
+            "chains without third countries, (I − A_SS)ᵀ w' = ν∘1_T".into(),
             rep,
         ));
         for (k, &i) in s_nodes.iter().enumerate() {
@@ -380,7 +380,7 @@ pub fn compute(t: &Mrio, sys: &LeontiefSystem, p: &Parties) -> Result<Dependence
     let r: Vec<f64> = n_nodes.iter().map(|&j| sold_to_them(j)).collect();
     let (u, rep) = sub_n.solve(columns(n_nodes.len(), &[&r]).as_ref(), Side::Forward)?;
     solves.push((
-        "first absorption by them (I − A_NN) u = Z_NT 1 + Y_NT 1".into(),
+        "first absorption by them, (I − A_NN) u = Z_NT 1 + Y_NT 1".into(),
         rep,
     ));
     let mut absorbed = vec![0.0; n];

@@ -129,7 +129,13 @@ fn members_line(r: &Resolved) -> String {
     if r.selection.expr.eq_ignore_ascii_case(&list) {
         list
     } else {
-        format!("{} = {} ({} regions)", r.selection.expr, list, r.used.len())
+        format!(
+            "{} = {} ({} region{})",
+            r.selection.expr,
+            list,
+            r.used.len(),
+            if r.used.len() == 1 { "" } else { "s" }
+        )
     }
 }
 
@@ -227,7 +233,11 @@ pub fn depend_cmd(
     }
     r.summary.push((
         "third countries".into(),
-        format!("{} regions (neither us nor them)", d.third.len()),
+        format!(
+            "{} region{} (neither us nor them)",
+            d.third.len(),
+            if d.third.len() == 1 { "" } else { "s" }
+        ),
     ));
     let g = &d.total;
     r.summary.push((
@@ -262,8 +272,11 @@ pub fn depend_cmd(
         ),
     ));
     for (what, rep) in &d.solves {
-        r.summary
-            .push(("solve".into(), format!("{what}: {}", solver_line(rep))));
+        let (short, eq) = what.split_once(", ").unwrap_or((what.as_str(), ""));
+        r.summary.push((
+            format!("solve: {short}"),
+            format!("{eq}: {}", solver_line(rep)),
+        ));
     }
     let top = o.top.or(if out.format == crate::render::Format::Table {
         Some(25)

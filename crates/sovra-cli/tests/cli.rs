@@ -226,4 +226,209 @@ fn icio2022_real_data() {
     let check = info["summary"]["x = L·Y·1 check"].as_str().unwrap();
     let err: f64 = check.split_whitespace().nth(3).unwrap().parse().unwrap();
     assert!(err < 1e-9, "{check}");
+    // The main job: dependence of a bloc on another, with members absent from the dataset named.
+    let dep = ok(
+        &home,
+        &[
+            "depend",
+            "EAEU",
+            "--on",
+            "CHN",
+            "--by",
+            "region",
+            "--as-of",
+            "2024-06-30",
+        ],
+    );
+    assert!(
+        dep.contains("EAEU: ARM, KGZ are not separate regions in icio2022")
+            && dep.contains("EAEU = BLR KAZ RUS (3 regions)"),
+        "{dep}"
+    );
+    let dep: serde_json::Value = serde_json::from_str(&ok(
+        &home,
+        &[
+            "depend", "DEU", "--on", "CHN", "--sector", "C26", "--format", "json",
+        ],
+    ))
+    .unwrap();
+    let row = &dep["rows"][0];
+    assert_eq!(row["sector"], "C26");
+    let va = row["VA from them"].as_f64().unwrap();
+    assert!((0.05..0.10).contains(&va), "{row}");
+}
+
+fn fails_with(home: &Path, args: &[&str], code: i32, needles: &[&str]) {
+    let o = sovra(home, args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(code), "sovra {args:?}: {err}");
+    for n in needles {
+        assert!(err.contains(n), "sovra {args:?}: '{n}' not in: {err}");
+    }
+}
+
+#[test]
+fn depend_keys_and_blocs() {
+    let home = home_with_table();
+    let h = home.path();
+    // Us = R01, them = R02 + R03, one third country (R04); every format carries provenance and parties.
+    let table = ok(h, &["depend", "R01", "--on", "R02+R03", "--data", "demo"]);
+    for needle in [
+        "dataset: demo",
+        "sovra 0.1.0",
+        "1 region (neither us nor them)",
+        "VA from them",
+        "via third",
+    ] {
+        assert!(table.contains(needle), "'{needle}' not in {table}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&ok(
+        h,
+        &[
+            "depend", "R01", "--on", "R02+R03", "--data", "demo", "--format", "json",
+        ],
+    ))
+    .unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3, "one row per sector of R01");
+    for r in rows {
+        let va = r["VA from them"].as_f64().unwrap();
+        let via = r["via third"].as_f64().unwrap();
+        assert!(va > 0.0 && va < 1.0 && via >= 0.0 && via <= va, "{r}");
+    }
+    assert_eq!(json["provenance"]["dataset"], "demo");
+    assert_eq!(
+        json["summary"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| k.starts_with("solve"))
+            .count(),
+        3
+    );
+    assert_eq!(json["parameters"]["them"], "R02+R03");
+    let by_region = ok(
+        h,
+        &[
+            "depend", "R01+R04", "--on", "R02", "--data", "demo", "--by", "region", "--format",
+            "csv",
+        ],
+    );
+    assert!(by_region.starts_with("# "), "{by_region}");
+    assert_eq!(by_region.lines().filter(|l| !l.starts_with('#')).count(), 3);
+    let keys = ok(
+        h,
+        &[
+            "keys", "R01", "--on", "R02", "--data", "demo", "--format", "csv",
+        ],
+    );
+    assert!(
+        keys.contains("exposed output") && keys.contains("R02/"),
+        "{keys}"
+    );
+    // Blocs.
+    let list = ok(h, &["blocs", "list", "--as-of", "2023-06-30"]);
+    assert!(
+        list.contains("BRICS") && list.contains("BRA CHN IND RUS ZAF"),
+        "{list}"
+    );
+    let show = ok(h, &["blocs", "show", "BRICS&OPEC", "--as-of", "2024-06-30"]);
+    assert!(show.contains("ARE IRN"), "{show}");
+    // A custom bloc from a TOML file.
+    let toml = h.join("mine.toml");
+    std::fs::write(&toml, "[bloc.WEST_DEMO]\nmembers = [\"DEU\", \"R03\"]\n").unwrap();
+    let custom = ok(
+        h,
+        &[
+            "depend",
+            "R01",
+            "--on",
+            "WEST_DEMO",
+            "--data",
+            "demo",
+            "--blocs",
+            toml.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        custom.contains("WEST_DEMO = R03 (1 region)")
+            && custom.contains("WEST_DEMO: DEU is not a separate region in demo"),
+        "{custom}"
+    );
+    std::fs::write(&toml, "[bloc.WEST_DEMO]\nmembers = [\"Germany\"]\n").unwrap();
+    fails_with(
+        h,
+        &["blocs", "list", "--blocs", toml.to_str().unwrap()],
+        1,
+        &["mine.toml", "Germany"],
+    );
+    // Bad input exits with 2 and names the valid choices.
+    fails_with(
+        h,
+        &["depend", "R05", "--on", "R02", "--data", "demo"],
+        2,
+        &["unknown", "R05", "R01"],
+    );
+    fails_with(
+        h,
+        &["depend", "R01", "--on", "BRCS", "--data", "demo"],
+        2,
+        &["did you mean BRICS?"],
+    );
+    fails_with(
+        h,
+        &["depend", "R01+R02", "--on", "R02", "--data", "demo"],
+        2,
+        &["overlap in R02"],
+    );
+    fails_with(
+        h,
+        &["depend", "R01", "--on", "G7", "--data", "demo"],
+        2,
+        &["'G7' has no member", "none of its members"],
+    );
+    fails_with(
+        h,
+        &[
+            "depend",
+            "USMCA",
+            "--on",
+            "R02",
+            "--data",
+            "demo",
+            "--as-of",
+            "2019-01-01",
+        ],
+        2,
+        &["no member as of 2019-01-01"],
+    );
+    fails_with(
+        h,
+        &[
+            "depend", "R01", "--on", "R02", "--data", "demo", "--sector", "S9",
+        ],
+        2,
+        &["unknown sector 'S9'", "S01"],
+    );
+    fails_with(
+        h,
+        &[
+            "depend",
+            "R01",
+            "--on",
+            "R02",
+            "--data",
+            "demo",
+            "--as-of",
+            "2024-02-30",
+        ],
+        2,
+        &["not a date"],
+    );
+    fails_with(
+        h,
+        &["depend", "R01", "--on", "R02", "--data", "nope"],
+        1,
+        &["no dataset named 'nope'"],
+    );
 }

@@ -411,9 +411,14 @@ impl Registry {
             let mut ms = Vec::new();
             for m in &b.members {
                 let code = m.trim().to_ascii_uppercase();
-                if !is_iso3(&code) {
+                // ISO3 codes, or a dataset's own region codes (e.g. ROW, R01): short, letters and digits.
+                if !(2..=5).contains(&code.len())
+                    || !code
+                        .bytes()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+                {
                     return Err(bad(format!(
-                        "member '{m}' is not an ISO3 country code (three letters)"
+                        "member '{m}' is not a country code (ISO3, e.g. DEU, or a region code of the dataset)"
                     )));
                 }
                 ms.push(Member {
@@ -449,6 +454,12 @@ impl Registry {
     /// `atom := BLOC | ISO3 | '(' expr ')'`; `+` is union, `-` difference, `&` intersection (binding tighter).
     /// A three-letter atom that is not a bloc name is a country code. Spaces are ignored.
     pub fn eval(&self, expr: &str, as_of: Date) -> Result<Selection> {
+        self.eval_with_codes(expr, as_of, &[])
+    }
+
+    /// [`Registry::eval`], also accepting the given region codes as atoms (a dataset's own codes that are
+    /// not ISO3-shaped, e.g. `ROW` aggregates or `R01` in generated tables).
+    pub fn eval_with_codes(&self, expr: &str, as_of: Date, codes: &[&str]) -> Result<Selection> {
         let tokens = tokenize(expr)?;
         let mut p = Parser {
             reg: self,
@@ -456,8 +467,8 @@ impl Registry {
             tokens: &tokens,
             pos: 0,
             as_of,
+            codes,
             used: BTreeMap::new(),
-            countries: BTreeSet::new(),
         };
         let set = p.expr()?;
         if p.pos != tokens.len() {
@@ -560,8 +571,8 @@ struct Parser<'a> {
     tokens: &'a [Tok],
     pos: usize,
     as_of: Date,
+    codes: &'a [&'a str],
     used: BTreeMap<String, Vec<String>>,
-    countries: BTreeSet<String>,
 }
 
 impl Parser<'_> {
@@ -613,15 +624,14 @@ impl Parser<'_> {
                     let m = b.members_on(self.as_of);
                     self.used.insert(b.name.clone(), m.clone());
                     Ok(m.into_iter().collect())
-                } else if is_iso3(&name) {
-                    self.countries.insert(name.clone());
+                } else if is_iso3(&name) || self.codes.contains(&name.as_str()) {
                     Ok(BTreeSet::from([name]))
                 } else {
                     let names: Vec<&str> = self.reg.blocs.keys().map(String::as_str).collect();
                     Err(Error::Unknown {
                         kind: "bloc",
                         name: name.clone(),
-                        suggestion: nearest(&name, names.iter().copied()),
+                        suggestion: nearest(&name, names.iter().chain(self.codes).copied()),
                         valid: format!("{} (or an ISO3 country code)", names.join(", ")),
                     })
                 }
@@ -677,8 +687,8 @@ pub fn resolve(
     labels: &Labels,
     dataset: &str,
 ) -> Result<Resolved> {
-    let sel = reg.eval(expr, as_of)?;
     let codes: Vec<&str> = labels.regions.iter().map(|r| r.code.as_str()).collect();
+    let sel = reg.eval_with_codes(expr, as_of, &codes)?;
     for tok in tokenize(expr)? {
         let Tok::Name(n) = tok else { continue };
         if reg.get(&n).is_none() && !codes.contains(&n.as_str()) {

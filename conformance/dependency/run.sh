@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Computes sovra's dependency indicators independently in numpy (full inverses) and dumps them into
+# OUTDIR/dependency, for icio2022 (built from the sanction-simulator wheel, fetched with pip) and WIOD 2011
+# (from the pymrio dump, when ../shared is present):
+#   bash conformance/dependency/run.sh OUTDIR
+# Needs the pymrio conformance venv (conformance/pymrio/run.sh OUTDIR runs first and creates it).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+out="${1:?usage: run.sh OUTDIR}"
+venv="${SOVRA_CONFORMANCE_VENV:-/tmp/sovra-conformance-venv}"
+[ -x "$venv/bin/python" ] || bash "$here/../pymrio/run.sh" "$out"
+
+wheels="$out/wheels"
+mkdir -p "$wheels"
+wheel="$(ls "$wheels"/sanction_simulator-0.1.4-*.whl 2>/dev/null | head -n1 || true)"
+if [ -z "$wheel" ]; then
+  "$venv/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps \
+    sanction-simulator==0.1.4 -d "$wheels"
+  wheel="$(ls "$wheels"/sanction_simulator-0.1.4-*.whl | head -n1)"
+fi
+
+stamp="dump.py $(sha256sum "$here/dump.py" | cut -c1-16); wheel $(basename "$wheel"); wiod $( [ -d "$out/pymrio/wiod2011/input" ] && echo yes || echo no)"
+if [ -f "$out/dependency/DONE" ] && [ "$(cat "$out/dependency/DONE")" = "$stamp" ]; then
+  echo "dependency dump is up to date in $out/dependency"
+  exit 0
+fi
+tmp="$out/dependency.tmp.$$"
+rm -rf "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" "$venv/bin/python" "$here/dump.py" "$tmp" "$wheel" "$out/pymrio"
+echo "$stamp" > "$tmp/DONE"
+rm -rf "$out/dependency"
+mv "$tmp" "$out/dependency"
+trap - EXIT
+echo "dependency dump written to $out/dependency"

@@ -1,0 +1,240 @@
+//! Conformance of the dependency indicators and key sectors with an independent numpy implementation that
+//! forms full inverses (`conformance/dependency/dump.py`), on icio2022 and on WIOD 2011 (when ../shared is
+//! present): every indicator of every node of us, relative tolerance 1e-9, with an absolute floor of
+//! 1e-12 × the largest magnitude of the compared array (for "via third countries", a difference of two
+//! value-added shares, the floor is 1e-12 × the largest value-added share from them, the scale of the terms
+//! subtracted).
+//!
+//! The dumps come from `conformance/dependency/run.sh` (run by `scripts/test`) in `$SOVRA_CONFORMANCE_DIR`.
+
+use std::path::{Path, PathBuf};
+
+use sovra_analysis::dependency::{self, Parties, SectorDependence};
+use sovra_analysis::keys;
+use sovra_core::{LeontiefSystem, Mrio, npy, read, store};
+
+const RTOL: f64 = 1e-9;
+const FLOOR: f64 = 1e-12;
+
+fn conformance_dir() -> PathBuf {
+    std::env::var_os("SOVRA_CONFORMANCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/conformance"))
+}
+
+fn dump_dir() -> Option<PathBuf> {
+    let p = conformance_dir().join("dependency");
+    if p.join("DONE").is_file() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var_os("SOVRA_REQUIRE_CONFORMANCE").is_none(),
+        "SOVRA_REQUIRE_CONFORMANCE is set but no dependency dump is in {}",
+        p.display()
+    );
+    eprintln!(
+        "NOTICE: no dependency dump in {}: run scripts/test (or conformance/dependency/run.sh) first",
+        p.display()
+    );
+    None
+}
+
+fn load(path: &Path) -> Vec<f64> {
+    npy::read_f64(
+        &mut std::fs::File::open(path).unwrap(),
+        &path.display().to_string(),
+    )
+    .unwrap()
+    .data
+}
+
+fn compare(what: &str, ours: &[Option<f64>], theirs: &[f64], scale: f64) -> f64 {
+    assert_eq!(ours.len(), theirs.len(), "{what}: length");
+    let floor = FLOOR * scale;
+    let mut worst = 0.0f64;
+    for (i, (a, b)) in ours.iter().zip(theirs).enumerate() {
+        match a {
+            None => assert!(
+                b.is_nan(),
+                "{what}[{i}]: sovra leaves the node out, numpy has {b}"
+            ),
+            Some(a) => {
+                let d = (a - b).abs();
+                assert!(
+                    d <= RTOL * a.abs().max(b.abs()) + floor,
+                    "{what}[{i}]: sovra {a} vs numpy {b}"
+                );
+                if b.abs() > floor {
+                    worst = worst.max(d / b.abs());
+                }
+            }
+        }
+    }
+    worst
+}
+
+fn max_abs(v: &[f64]) -> f64 {
+    v.iter()
+        .filter(|x| x.is_finite())
+        .fold(0.0f64, |m, x| m.max(x.abs()))
+}
+
+fn check_case(t: &Mrio, sys: &LeontiefSystem, dir: &Path) {
+    let case: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).unwrap()).unwrap();
+    let idx = |key: &str| -> Vec<usize> {
+        case[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| t.labels.region_index(c.as_str().unwrap()).unwrap())
+            .collect()
+    };
+    let p = Parties::new(t, idx("us"), idx("them")).unwrap();
+    let d = dependency::compute(t, sys, &p).unwrap();
+    let k = keys::compute(t, sys, &p, 0).unwrap();
+    let us_nodes = dependency::region_nodes(t, &p.us);
+    let label = |j: usize| {
+        let (r, s) = t.labels.node(j);
+        (
+            t.labels.regions[r].code.clone(),
+            t.labels.sectors[s].code.clone(),
+        )
+    };
+    let find = |j: usize| -> Option<&SectorDependence> {
+        let (r, s) = label(j);
+        d.sectors
+            .iter()
+            .find(|x| x.node.region == r && x.node.sector == s)
+    };
+    // The dump lists the nodes of us in the table's node order (region-major), as `region_nodes` does.
+    let dump_nodes = us_nodes;
+    let va_scale = max_abs(&load(&dir.join("value_added_from_them.npy")));
+    let mut report = Vec::new();
+    type Getter = fn(&SectorDependence) -> f64;
+    let fields: [(&str, Getter); 9] = [
+        ("direct_input_share", |x| x.direct_input_share),
+        ("direct_output_share", |x| x.direct_output_share),
+        ("value_added_from_them", |x| x.value_added_from_them),
+        ("via_third_countries", |x| x.via_third_countries),
+        ("value_added_from_us", |x| x.value_added_from_us),
+        ("foreign_supplier_hhi", |x| x.foreign_supplier_hhi),
+        ("top_foreign_supplier_share", |x| {
+            x.top_foreign_supplier_share
+        }),
+        ("sales_direct", |x| x.sales_direct),
+        ("sales_total", |x| x.sales_total),
+    ];
+    for (name, get) in fields {
+        let theirs = load(&dir.join(format!("{name}.npy")));
+        let ours: Vec<Option<f64>> = dump_nodes.iter().map(|&j| find(j).map(get)).collect();
+        let scale = if name == "via_third_countries" {
+            va_scale
+        } else {
+            max_abs(&theirs)
+        };
+        report.push((name, compare(name, &ours, &theirs, scale)));
+    }
+    let tops = case["top_foreign_supplier"].as_array().unwrap();
+    for (&j, top) in dump_nodes.iter().zip(tops) {
+        if let Some(x) = find(j) {
+            assert_eq!(
+                x.top_foreign_supplier,
+                top.as_str().unwrap(),
+                "{:?}",
+                label(j)
+            );
+        }
+    }
+    for (name, ours_of) in [
+        ("keys_forward_multiplier", 0usize),
+        ("keys_exposed_output", 1usize),
+    ] {
+        let theirs = load(&dir.join(format!("{name}.npy")));
+        let ours: Vec<Option<f64>> = dump_nodes
+            .iter()
+            .map(|&j| {
+                let (r, s) = label(j);
+                k.sectors
+                    .iter()
+                    .find(|x| x.node.region == r && x.node.sector == s)
+                    .map(|x| {
+                        if ours_of == 0 {
+                            x.forward_multiplier
+                        } else {
+                            x.exposed_output
+                        }
+                    })
+            })
+            .collect();
+        report.push((name, compare(name, &ours, &theirs, max_abs(&theirs))));
+    }
+    eprintln!(
+        "{}: {} nodes of us; max relative difference: {}",
+        dir.display(),
+        d.sectors.len(),
+        report
+            .iter()
+            .map(|(n, w)| format!("{n} {w:.1e}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}
+
+fn cases(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("case.json").is_file())
+        .collect();
+    v.sort();
+    assert!(!v.is_empty(), "no cases in {}", dir.display());
+    v
+}
+
+#[test]
+fn dependency_icio2022() {
+    let Some(dump) = dump_dir() else { return };
+    let home = store::home();
+    if !store::dataset_dir(&home, "icio2022")
+        .join("meta.json")
+        .is_file()
+    {
+        assert!(
+            std::env::var_os("SOVRA_REQUIRE_ICIO").is_none(),
+            "SOVRA_REQUIRE_ICIO is set but icio2022 is not in {}",
+            home.display()
+        );
+        eprintln!(
+            "NOTICE: icio2022 is not in the store; the icio2022 dependency conformance is skipped"
+        );
+        return;
+    }
+    let t = store::open(&home, "icio2022").unwrap();
+    let sys = LeontiefSystem::from_table(&t).unwrap();
+    for c in cases(&dump.join("icio2022")) {
+        check_case(&t, &sys, &c);
+    }
+}
+
+#[test]
+fn dependency_wiod2011() {
+    let Some(dump) = dump_dir() else { return };
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/wiod2013");
+    let dir = dump.join("wiod2011");
+    if !dir.is_dir() {
+        assert!(
+            !shared.is_dir(),
+            "../shared/data/wiod2013 is present but the dependency dump has no wiod2011 cases: rerun \
+             conformance/pymrio/run.sh and conformance/dependency/run.sh"
+        );
+        eprintln!("NOTICE: ../shared is absent: the WIOD 2011 dependency conformance is skipped");
+        return;
+    }
+    let input = conformance_dir().join("pymrio/wiod2011/input");
+    let t = read::pymrio::read(&input, "wiod2011", None).unwrap();
+    let sys = LeontiefSystem::from_table(&t).unwrap();
+    for c in cases(&dir) {
+        check_case(&t, &sys, &c);
+    }
+}

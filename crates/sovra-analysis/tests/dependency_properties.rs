@@ -1,0 +1,123 @@
+//! Property tests of the dependency indicators on random productive tables: value-added origin shares sum to
+//! 1, direct ≤ total where the method guarantees it, nothing travels through third countries when there are
+//! none, and the iterative and LU paths agree.
+
+#![allow(clippy::needless_range_loop)] // index loops read like the formulas they check
+
+use proptest::prelude::*;
+use sovra_analysis::dependency::{self, Parties};
+use sovra_analysis::keys;
+use sovra_core::{LeontiefSystem, Method, synth};
+
+fn table(regions: usize, sectors: usize, seed: u64) -> sovra_core::Mrio {
+    synth::table(
+        "p",
+        synth::Spec {
+            regions,
+            sectors,
+            categories: 2,
+            stressors: 0,
+            import_density: 0.6,
+            seed,
+        },
+    )
+    .unwrap()
+}
+
+/// Splits regions 0..nr into us (first `nu`), them (next `nt`), third (rest).
+fn parties(t: &sovra_core::Mrio, nu: usize, nt: usize) -> Parties {
+    Parties::new(t, (0..nu).collect(), (nu..nu + nt).collect()).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, .. ProptestConfig::default() })]
+
+    /// Σ over all regions of the value-added origin shares of every column is 1; us + them + third = 1.
+    #[test]
+    fn value_added_origin_sums_to_one(nr in 2usize..6, s in 1usize..5, seed in 0u64..100_000) {
+        let t = table(nr, s, seed);
+        let sys = LeontiefSystem::from_table(&t).unwrap();
+        let cols: Vec<usize> = (0..t.n()).collect();
+        let (o, _) = dependency::value_added_origin(&t, &sys, &cols).unwrap();
+        for j in 0..t.n() {
+            let sum: f64 = o.iter().map(|r| r[j]).sum();
+            prop_assert!((sum - 1.0).abs() < 1e-10, "column {j}: {sum}");
+            prop_assert!(o.iter().all(|r| r[j] >= -1e-12));
+        }
+        let p = parties(&t, 1, 1);
+        let d = dependency::compute(&t, &sys, &p).unwrap();
+        for x in &d.sectors {
+            let j = t.labels.regions.iter().position(|r| r.code == x.node.region).unwrap() * s
+                + t.labels.sectors.iter().position(|c| c.code == x.node.sector).unwrap();
+            let third: f64 = (2..nr).map(|r| o[r][j]).sum();
+            prop_assert!((x.value_added_from_us + x.value_added_from_them + third - 1.0).abs() < 1e-10);
+            prop_assert!((x.value_added_from_them - o[1][j]).abs() < 1e-10);
+        }
+    }
+
+    /// Bounds the method guarantees: direct value added from them (Σ_{i∈T} ν_i A_ij) ≤ total; via third ≤ total;
+    /// direct sales ≤ total sales ≤ 1; every share in [0, 1]; HHI in [1/n, 1].
+    #[test]
+    fn direct_is_at_most_total(nr in 2usize..6, s in 1usize..5, seed in 0u64..100_000, nu in 1usize..3) {
+        prop_assume!(nu < nr);
+        let t = table(nr, s, seed);
+        let sys = LeontiefSystem::from_table(&t).unwrap();
+        let p = parties(&t, nu, 1);
+        let d = dependency::compute(&t, &sys, &p).unwrap();
+        let nu_v = t.va_shares();
+        for (k, x) in d.sectors.iter().enumerate() {
+            let j = k; // us are the first regions and every synthetic node has output
+            let direct_va: f64 = (nu * s..(nu + 1) * s).map(|i| nu_v[i] * t.z.get(i, j) / t.x[j]).sum();
+            prop_assert!(direct_va <= x.value_added_from_them + 1e-12);
+            prop_assert!(x.via_third_countries <= x.value_added_from_them + 1e-12);
+            prop_assert!(x.sales_direct <= x.sales_total + 1e-12, "{} > {}", x.sales_direct, x.sales_total);
+            prop_assert!(x.sales_total <= 1.0 + 1e-12);
+            for v in [x.direct_input_share, x.direct_output_share, x.value_added_from_them, x.value_added_from_us, x.top_foreign_supplier_share] {
+                prop_assert!((-1e-12..=1.0 + 1e-12).contains(&v), "{v}");
+            }
+            prop_assert!(x.direct_output_share <= x.direct_input_share + 1e-12);
+            if x.foreign_supplier_hhi > 0.0 {
+                prop_assert!(x.foreign_supplier_hhi >= 1.0 / (nr - 1) as f64 - 1e-12 && x.foreign_supplier_hhi <= 1.0 + 1e-12);
+            }
+        }
+    }
+
+    /// With two regions there is no third country: nothing travels through one.
+    #[test]
+    fn no_third_country_no_detour(s in 1usize..6, seed in 0u64..100_000) {
+        let t = table(2, s, seed);
+        let sys = LeontiefSystem::from_table(&t).unwrap();
+        let d = dependency::compute(&t, &sys, &parties(&t, 1, 1)).unwrap();
+        prop_assert!(d.third.is_empty());
+        for x in &d.sectors {
+            prop_assert_eq!(x.via_third_countries, 0.0);
+        }
+    }
+
+    /// LU and GMRES give the same indicators; keys agree with the Ghosh inverse formed explicitly.
+    #[test]
+    fn methods_agree_and_keys_match_ghosh(nr in 3usize..6, s in 1usize..4, seed in 0u64..100_000) {
+        let t = table(nr, s, seed);
+        let mut lu = LeontiefSystem::from_table(&t).unwrap();
+        lu.method = Method::Lu;
+        let mut it = LeontiefSystem::from_table(&t).unwrap();
+        it.method = Method::Iterative;
+        let p = parties(&t, 1, 1);
+        let (a, b) = (dependency::compute(&t, &lu, &p).unwrap(), dependency::compute(&t, &it, &p).unwrap());
+        for (x, y) in a.sectors.iter().zip(&b.sectors) {
+            for (u, v) in [(x.value_added_from_them, y.value_added_from_them), (x.via_third_countries, y.via_third_countries), (x.sales_total, y.sales_total)] {
+                prop_assert!((u - v).abs() < 1e-10, "{u} vs {v}");
+            }
+        }
+        let k = keys::compute(&t, &lu, &p, 2).unwrap();
+        let (g, _) = sovra_analysis::system::ghosh_inverse(&t, &lu).unwrap();
+        for ks in &k.sectors {
+            let j = t.labels.sectors.iter().position(|c| c.code == ks.node.sector).unwrap();
+            let gj: f64 = (0..s).map(|c| g.get(j, c)).sum();
+            let m: f64 = (s..2 * s).map(|i| t.z.get(i, j)).sum();
+            prop_assert!((ks.forward_multiplier - gj).abs() < 1e-10 * gj.max(1.0));
+            prop_assert!((ks.exposed_output - m * gj).abs() < 1e-9 * (m * gj).max(1.0));
+        }
+        prop_assert!(k.sectors.windows(2).all(|w| w[0].exposed_output >= w[1].exposed_output));
+    }
+}
