@@ -17,6 +17,11 @@ sovra computes it (sovra never forms an inverse, and uses Leontief forms where t
   sales total               (I - B_NN)^-1 (B_NT 1 + x^-1 Y_NT 1), B = x^-1 Z, N = not them   (Ghosh form)
   keys                      g_j = sum_{k in U} G_jk with G = (I - B)^-1 formed in full; E_j = m_j g_j
 Nodes of us without output get NaN.
+
+TiVA (per country c, global L, e_d exports of d, y_d final demand of destination d):
+  VAX[c, d] = sum_{i in c} nu_i (L e_d)_i; EXGR_DVA = VAX[c, c]; EXGR_FVA = sum_{o != c} VAX[o, c];
+  EXGR_DVAFX = sum_{d != c} VAX[c, d]; FFD_DVA / DFD_FVA likewise with y_d; the same on intermediate
+  exports only (EXGR_INT...), which is all icio2022 allows (no final demand by destination).
 """
 import io
 import json
@@ -144,7 +149,45 @@ def indicators(t, us, them):
     return {k: np.array(v_) for k, v_ in out.items()}, top
 
 
+def tiva(t):
+    Z, Y, x, v = t["Z"], t["Y"], t["x"], t["v"]
+    regions, ns = t["regions"], len(t["sectors"])
+    n, nr = len(x), len(regions)
+    reg_of = np.repeat(np.arange(nr), ns)
+    safe_x = np.where(x > 0, x, 1.0)
+    A = Z / safe_x[None, :] * (x > 0)[None, :]
+    nu = np.where(x > 0, v / safe_x, 0.0)
+    L = np.linalg.inv(np.eye(n) - A)
+    own = reg_of[:, None] == np.arange(nr)[None, :]          # n x nr: node i belongs to region c
+    foreign_col = reg_of[:, None] != reg_of[None, :]          # Z_jk with k abroad
+    e_int = (Z * foreign_col).sum(axis=1)                    # intermediate exports of each node
+    E_int = own * e_int[:, None]                             # n x nr, column d = e_int of region d
+    VAint = (own * nu[:, None]).T @ (L @ E_int)              # nr x nr
+    out = {"EXGR_INT": E_int.sum(axis=0), "EXGR_INT_DVA": np.diag(VAint),
+           "EXGR_INT_FVA": VAint.sum(axis=0) - np.diag(VAint), "EXGR_INT_DVAFX": VAint.sum(axis=1) - np.diag(VAint)}
+    if t["fd_regions"] is not None:
+        dest = np.array([regions.index(r) for r in t["fd_regions"]])
+        Yd = Y @ (dest[:, None] == np.arange(nr)[None, :])   # n x nr final demand by destination
+        y_exp = (Yd * ~own).sum(axis=1)                      # final exports of each node
+        E = own * (e_int + y_exp)[:, None]
+        VAX = (own * nu[:, None]).T @ (L @ E)
+        VAFD = (own * nu[:, None]).T @ (L @ Yd)
+        exgr = E.sum(axis=0)
+        fva = VAX.sum(axis=0) - np.diag(VAX)
+        dvafx = VAX.sum(axis=1) - np.diag(VAX)
+        out.update({"EXGR": exgr, "EXGR_DVA": np.diag(VAX), "EXGR_FVA": fva, "EXGR_FVASH": fva / exgr,
+                    "EXGR_DVAFX": dvafx, "GVC_forward": dvafx / exgr, "GVC_total": (fva + dvafx) / exgr,
+                    "FFD_DVA": VAFD.sum(axis=1) - np.diag(VAFD), "DFD_FVA": VAFD.sum(axis=0) - np.diag(VAFD)})
+    return out
+
+
 def dump(t, name, cases, out):
+    d = os.path.join(out, name, "tiva")
+    os.makedirs(d, exist_ok=True)
+    tv = tiva(t)
+    for k, a in tv.items():
+        np.save(os.path.join(d, k + ".npy"), a)
+    print(f"{name}/tiva: {sorted(tv)}")
     for case, (us, them) in cases.items():
         us = [c for c in us if c in t["regions"]]
         them = [c for c in them if c in t["regions"]]

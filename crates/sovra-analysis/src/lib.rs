@@ -8,6 +8,7 @@
 //! - [`dependency`]: where "us" depends on "them": direct, total and via-third-country value-added
 //!   dependence, supplier concentration, sales dependence.
 //! - [`keys`]: the "technological keys": our sectors ranked by the output exposed to their inputs from them.
+//! - [`tiva`]: the OECD trade-in-value-added indicators per country (EXGR_DVA, EXGR_FVA, GVC participation, …).
 
 pub mod dependency;
 pub mod footprint;
@@ -15,6 +16,7 @@ pub mod keys;
 pub mod linkages;
 pub mod multipliers;
 pub mod system;
+pub mod tiva;
 
 pub use sovra_core;
 

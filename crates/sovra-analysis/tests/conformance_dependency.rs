@@ -1,4 +1,4 @@
-//! Conformance of the dependency indicators and key sectors with an independent numpy implementation that
+//! Conformance of the dependency indicators, key sectors and TiVA with an independent numpy implementation that
 //! forms full inverses (`conformance/dependency/dump.py`), on icio2022 and on WIOD 2011 (when ../shared is
 //! present): every indicator of every node of us, relative tolerance 1e-9, with an absolute floor of
 //! 1e-12 × the largest magnitude of the compared array (for "via third countries", a difference of two
@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use sovra_analysis::dependency::{self, Parties, SectorDependence};
-use sovra_analysis::keys;
+use sovra_analysis::{keys, tiva};
 use sovra_core::{LeontiefSystem, Mrio, npy, read, store};
 
 const RTOL: f64 = 1e-9;
@@ -181,6 +181,57 @@ fn check_case(t: &Mrio, sys: &LeontiefSystem, dir: &Path) {
     );
 }
 
+/// TiVA per country against the numpy dump (every indicator file present in it).
+fn check_tiva(t: &Mrio, sys: &LeontiefSystem, dir: &Path) {
+    let tv = tiva::compute(t, sys).unwrap();
+    type Getter = fn(&tiva::CountryTiva) -> Option<f64>;
+    let fields: [(&str, Getter); 13] = [
+        ("EXGR", |c| c.EXGR),
+        ("EXGR_DVA", |c| c.EXGR_DVA),
+        ("EXGR_FVA", |c| c.EXGR_FVA),
+        ("EXGR_FVASH", |c| c.EXGR_FVASH),
+        ("EXGR_DVAFX", |c| c.EXGR_DVAFX),
+        ("GVC_forward", |c| c.GVC_forward),
+        ("GVC_total", |c| c.GVC_total),
+        ("FFD_DVA", |c| c.FFD_DVA),
+        ("DFD_FVA", |c| c.DFD_FVA),
+        ("EXGR_INT", |c| Some(c.EXGR_INT)),
+        ("EXGR_INT_DVA", |c| Some(c.EXGR_INT_DVA)),
+        ("EXGR_INT_FVA", |c| Some(c.EXGR_INT_FVA)),
+        ("EXGR_INT_DVAFX", |c| Some(c.EXGR_INT_DVAFX)),
+    ];
+    let mut report = Vec::new();
+    for (name, get) in fields {
+        let f = dir.join(format!("{name}.npy"));
+        let ours: Vec<Option<f64>> = tv.countries.iter().map(get).collect();
+        if !f.is_file() {
+            // Absent in the reference exactly when sovra cannot compute it either.
+            assert!(
+                ours.iter().all(Option::is_none),
+                "{name}: sovra computes it, numpy did not"
+            );
+            assert!(tv.absent.is_some());
+            continue;
+        }
+        let theirs = load(&f);
+        assert!(
+            ours.iter().all(Option::is_some),
+            "{name}: numpy computes it, sovra does not"
+        );
+        report.push((name, compare(name, &ours, &theirs, max_abs(&theirs))));
+    }
+    eprintln!(
+        "{}: TiVA for {} regions; max relative difference: {}",
+        dir.display(),
+        tv.countries.len(),
+        report
+            .iter()
+            .map(|(n, w)| format!("{n} {w:.1e}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}
+
 fn cases(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
@@ -215,6 +266,7 @@ fn dependency_icio2022() {
     for c in cases(&dump.join("icio2022")) {
         check_case(&t, &sys, &c);
     }
+    check_tiva(&t, &sys, &dump.join("icio2022/tiva"));
 }
 
 #[test]
@@ -237,4 +289,5 @@ fn dependency_wiod2011() {
     for c in cases(&dir) {
         check_case(&t, &sys, &c);
     }
+    check_tiva(&t, &sys, &dir.join("tiva"));
 }

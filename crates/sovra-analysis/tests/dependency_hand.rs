@@ -11,7 +11,7 @@
 //! column A2 of L: A2 1, B2 0.1.
 
 use sovra_analysis::dependency::{self, Parties};
-use sovra_analysis::keys;
+use sovra_analysis::{keys, tiva};
 use sovra_core::{
     BalanceTolerance, Code, Dense, FdColumn, Labels, LeontiefSystem, Method, Mrio, Parts,
     Provenance,
@@ -265,4 +265,64 @@ fn value_added_origin_by_region_sums_to_one() {
     for k in 0..2 {
         close(o.iter().map(|r| r[k]).sum::<f64>(), 1.0, "column sum");
     }
+}
+
+#[test]
+fn tiva_matches_the_hand_computation() {
+    let t = table(true);
+    let sys = LeontiefSystem::from_table(&t).unwrap();
+    let tv = tiva::compute(&t, &sys).unwrap();
+    let (a, b, c) = (&tv.countries[0], &tv.countries[1], &tv.countries[2]);
+    assert!(tv.absent.is_none());
+    let v = |x: Option<f64>| x.unwrap();
+    // Exports: AAA 20 (A1 to BBB's final demand); BBB 10 + 30 + 5; CCC 20 + 30.
+    close(v(a.EXGR), 20.0, "EXGR AAA");
+    close(v(b.EXGR), 45.0, "EXGR BBB");
+    close(v(c.EXGR), 50.0, "EXGR CCC");
+    // Domestic value added per unit of A1's output is 0.69 (see above): 13.8 of 20.
+    close(v(a.EXGR_DVA), 13.8, "EXGR_DVA AAA");
+    close(v(a.EXGR_FVA), 6.2, "EXGR_FVA AAA");
+    close(v(a.EXGR_FVASH), 0.31, "EXGR_FVASH AAA");
+    close(v(b.EXGR_DVA), 45.0, "BBB exports only its own value added");
+    close(v(c.EXGR_DVA), 35.0, "EXGR_DVA CCC: 0.7 of 50");
+    close(v(c.EXGR_FVA), 15.0, "EXGR_FVA CCC: BBB's 0.3 of 50");
+    // BBB's value added in others' exports: 0.17 of AAA's 20 and 0.3 of CCC's 50.
+    close(v(b.EXGR_DVAFX), 0.17 * 20.0 + 0.3 * 50.0, "EXGR_DVAFX BBB");
+    close(v(c.EXGR_DVAFX), 0.14 * 20.0, "EXGR_DVAFX CCC");
+    close(v(a.EXGR_DVAFX), 0.0, "nobody exports AAA's value added");
+    close(v(b.GVC_forward), 18.4 / 45.0, "forward participation BBB");
+    close(v(c.GVC_backward), 0.3, "backward participation CCC");
+    close(v(c.GVC_total), 0.3 + 2.8 / 50.0, "total participation CCC");
+    // Value added in final demand: AAA's in BBB's final demand (A1's 20 × 0.69); foreign in AAA's own.
+    close(v(a.FFD_DVA), 13.8, "FFD_DVA AAA");
+    close(v(a.DFD_FVA), 0.31 * 80.0 + 0.1 * 40.0, "DFD_FVA AAA");
+    // Intermediate exports: AAA none; BBB 10 + 30 + 5 (all its own value added); CCC 20 (0.7 its own).
+    close(a.EXGR_INT, 0.0, "EXGR_INT AAA");
+    close(b.EXGR_INT_DVA, 45.0, "EXGR_INT_DVA BBB");
+    close(c.EXGR_INT, 20.0, "EXGR_INT CCC");
+    close(c.EXGR_INT_FVA, 0.3 * 20.0, "EXGR_INT_FVA CCC");
+    close(
+        b.EXGR_INT_DVAFX,
+        0.3 * 20.0,
+        "BBB value added in CCC's intermediate exports",
+    );
+    // Without final demand by destination, the gross-export indicators are absent with the reason.
+    let t2 = table(false);
+    let tv2 = tiva::compute(&t2, &LeontiefSystem::from_table(&t2).unwrap()).unwrap();
+    assert!(
+        tv2.absent
+            .as_deref()
+            .unwrap()
+            .contains("does not split final demand by destination")
+    );
+    assert!(
+        tv2.countries
+            .iter()
+            .all(|c| c.EXGR.is_none() && c.FFD_DVA.is_none())
+    );
+    close(
+        tv2.countries[2].EXGR_INT_FVA,
+        0.3 * 20.0,
+        "EXGR_INT_FVA CCC without destinations",
+    );
 }

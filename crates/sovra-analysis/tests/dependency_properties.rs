@@ -121,3 +121,32 @@ proptest! {
         prop_assert!(k.sectors.windows(2).all(|w| w[0].exposed_output >= w[1].exposed_output));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 30, .. ProptestConfig::default() })]
+
+    /// TiVA identities: DVA + FVA = EXGR per country; world foreign content of exports = world domestic
+    /// content of foreign exports; world value-added exports = world value-added imports.
+    #[test]
+    fn tiva_identities(nr in 2usize..6, s in 1usize..4, seed in 0u64..100_000) {
+        let t = table(nr, s, seed);
+        let sys = LeontiefSystem::from_table(&t).unwrap();
+        let tv = sovra_analysis::tiva::compute(&t, &sys).unwrap();
+        let scale: f64 = tv.countries.iter().map(|c| c.EXGR.unwrap()).sum();
+        for c in &tv.countries {
+            let (e, d, f) = (c.EXGR.unwrap(), c.EXGR_DVA.unwrap(), c.EXGR_FVA.unwrap());
+            prop_assert!((d + f - e).abs() <= 1e-10 * scale);
+            prop_assert!((c.EXGR_INT_DVA + c.EXGR_INT_FVA - c.EXGR_INT).abs() <= 1e-10 * scale);
+            prop_assert!(c.EXGR_INT <= e + 1e-9);
+            let sh = c.EXGR_FVASH.unwrap();
+            prop_assert!((0.0..=1.0).contains(&sh));
+            prop_assert!((c.GVC_total.unwrap() - c.GVC_backward.unwrap() - c.GVC_forward.unwrap()).abs() < 1e-12);
+        }
+        let fva: f64 = tv.countries.iter().map(|c| c.EXGR_FVA.unwrap()).sum();
+        let dvafx: f64 = tv.countries.iter().map(|c| c.EXGR_DVAFX.unwrap()).sum();
+        prop_assert!((fva - dvafx).abs() <= 1e-10 * scale);
+        let ffd: f64 = tv.countries.iter().map(|c| c.FFD_DVA.unwrap()).sum();
+        let dfd: f64 = tv.countries.iter().map(|c| c.DFD_FVA.unwrap()).sum();
+        prop_assert!((ffd - dfd).abs() <= 1e-10 * scale);
+    }
+}

@@ -95,6 +95,7 @@ pub fn run(cmd: Command) -> Result<()> {
             top,
             sort,
             by,
+            min_output,
             out,
             solver,
         } => depend::depend_cmd(
@@ -104,6 +105,7 @@ pub fn run(cmd: Command) -> Result<()> {
                 top,
                 sort,
                 by,
+                min_output,
             },
             &out,
             &solver,
@@ -115,6 +117,12 @@ pub fn run(cmd: Command) -> Result<()> {
             out,
             solver,
         } => depend::keys_cmd(&parties, top, inputs, &out, &solver),
+        Command::Tiva {
+            data,
+            country,
+            out,
+            solver,
+        } => depend::tiva_cmd(&data, country.as_deref(), &out, &solver),
         Command::Blocs(BlocsCommand::List { blocs, as_of, out }) => {
             depend::blocs_list(blocs.as_deref(), &as_of, &out)
         }

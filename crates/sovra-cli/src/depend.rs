@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use sovra_analysis::dependency::{self, Dependence, Parties, RegionDependence, SectorDependence};
-use sovra_analysis::keys;
+use sovra_analysis::{keys, tiva};
 use sovra_core::blocs::{self, Date, Registry, Resolved};
 use sovra_core::{Error, Mrio, store};
 
@@ -204,6 +204,8 @@ pub struct DependOptions {
     pub sort: SortBy,
     /// Rows per sector or per region.
     pub by: DependBy,
+    /// Leave out sectors with less gross output than this (table units).
+    pub min_output: f64,
 }
 
 /// `sovra depend US --on THEM`.
@@ -230,6 +232,10 @@ pub fn depend_cmd(
         .push(("sort".into(), format!("{:?}", o.sort).to_lowercase()));
     if let Some(sc) = &sector {
         r.parameters.push(("sector".into(), sc.clone()));
+    }
+    if o.min_output > 0.0 {
+        r.parameters
+            .push(("min output".into(), o.min_output.to_string()));
     }
     r.summary.push((
         "third countries".into(),
@@ -325,6 +331,7 @@ pub fn depend_cmd(
                 .sectors
                 .iter()
                 .filter(|x| sector.as_ref().is_none_or(|c| &x.node.sector == c))
+                .filter(|x| x.output >= o.min_output)
                 .collect();
             rows.sort_by(|x, y| key(y, o.sort).total_cmp(&key(x, o.sort)));
             rows.truncate(top.unwrap_or(usize::MAX));
@@ -554,5 +561,110 @@ pub fn blocs_show(
             r.notes.push(n);
         }
     }
+    finish(&r, out)
+}
+
+/// `sovra tiva [--country C]`.
+pub fn tiva_cmd(
+    data: &str,
+    country: Option<&str>,
+    out: &OutputArgs,
+    sv: &SolverArgs,
+) -> Result<()> {
+    let t = load(data)?;
+    let only = match country {
+        None => None,
+        Some(c) => {
+            Some(blocs::resolve(&Registry::builtin(), c, Date::today(), &t.labels, data)?.used)
+        }
+    };
+    let sys = system_of(&t, sv)?;
+    let tv = tiva::compute(&t, &sys)?;
+    let mut r = base_report(
+        &t,
+        format!("Trade in value added (OECD TiVA indicators) — {data}"),
+    );
+    if let Some(c) = country {
+        r.parameters.push(("country".into(), c.to_string()));
+    }
+    r.summary.push(("solve".into(), solver_line(&tv.solve)));
+    let full = tv.absent.is_none();
+    r.columns = if full {
+        vec![
+            "region",
+            "name",
+            "EXGR",
+            "EXGR_DVA",
+            "EXGR_FVA",
+            "EXGR_FVASH",
+            "EXGR_DVAFX",
+            "GVC backward",
+            "GVC forward",
+            "GVC total",
+            "FFD_DVA",
+            "DFD_FVA",
+            "EXGR_INT",
+        ]
+    } else {
+        vec![
+            "region",
+            "name",
+            "EXGR_INT",
+            "EXGR_INT_DVA",
+            "EXGR_INT_FVA",
+            "EXGR_INT_FVASH",
+            "EXGR_INT_DVAFX",
+        ]
+    }
+    .into_iter()
+    .map(String::from)
+    .collect();
+    let num = |v: Option<f64>| Cell::Num(v.unwrap_or(f64::NAN), 0);
+    let pct = |v: Option<f64>| Cell::Pct(v.unwrap_or(f64::NAN));
+    for c in &tv.countries {
+        if only.as_ref().is_some_and(|o| !o.contains(&c.region)) {
+            continue;
+        }
+        let mut row = vec![Cell::Text(c.region.clone()), Cell::Text(c.name.clone())];
+        if full {
+            row.extend([
+                num(c.EXGR),
+                num(c.EXGR_DVA),
+                num(c.EXGR_FVA),
+                pct(c.EXGR_FVASH),
+                num(c.EXGR_DVAFX),
+                pct(c.GVC_backward),
+                pct(c.GVC_forward),
+                pct(c.GVC_total),
+                num(c.FFD_DVA),
+                num(c.DFD_FVA),
+                Cell::Num(c.EXGR_INT, 0),
+            ]);
+        } else {
+            let sh = if c.EXGR_INT > 0.0 {
+                c.EXGR_INT_FVA / c.EXGR_INT
+            } else {
+                0.0
+            };
+            row.extend([
+                Cell::Num(c.EXGR_INT, 0),
+                Cell::Num(c.EXGR_INT_DVA, 0),
+                Cell::Num(c.EXGR_INT_FVA, 0),
+                Cell::Pct(sh),
+                Cell::Num(c.EXGR_INT_DVAFX, 0),
+            ]);
+        }
+        r.rows.push(row);
+    }
+    if let Some(why) = &tv.absent {
+        r.notes.push(why.clone());
+    }
+    r.notes.push(format!(
+        "in {}; EXGR gross exports (EXGR_INT intermediate exports); _DVA/_FVA domestic/foreign value added in them (global Leontief inverse); \
+         DVAFX domestic value added in other countries' exports; GVC backward = FVA/EXGR, forward = \
+         DVAFX/EXGR; FFD_DVA domestic value added in foreign final demand; DFD_FVA foreign value added in \
+         domestic final demand. Formulas: docs/indicators.md",
+        t.provenance.units
+    ));
     finish(&r, out)
 }

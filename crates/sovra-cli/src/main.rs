@@ -123,6 +123,7 @@ enum Command {
     /// Examples: sovra depend DEU --on CHN --top 10
     ///           sovra depend EU27 --on BRICS --by region --as-of 2023-12-31
     ///           sovra depend JPN --on CHN --sector C26 --format csv --out jpn_c26.csv
+    ///           sovra depend EU27 --on CHN --min-output 1000 --sort via-third
     Depend {
         #[command(flatten)]
         parties: depend::PartyArgs,
@@ -138,6 +139,10 @@ enum Command {
         /// One row per sector of each of our regions, or per region.
         #[arg(long, value_enum, default_value_t = depend::DependBy::Sector)]
         by: depend::DependBy,
+        /// Leave out sectors with less gross output than this, in the table's units (e.g. 1000 = USD 1 bn
+        /// for icio2022), so that tiny sectors with extreme shares do not crowd the ranking.
+        #[arg(long, default_value_t = 0.0, value_name = "AMOUNT")]
+        min_output: f64,
         #[command(flatten)]
         out: OutputArgs,
         #[command(flatten)]
@@ -158,6 +163,25 @@ enum Command {
         /// List this many inputs from them per sector.
         #[arg(long, default_value_t = 3)]
         inputs: usize,
+        #[command(flatten)]
+        out: OutputArgs,
+        #[command(flatten)]
+        solver: SolverArgs,
+    },
+    /// Trade in value added: the OECD TiVA indicators per country (EXGR, EXGR_DVA, EXGR_FVA, EXGR_FVASH,
+    /// EXGR_DVAFX, backward/forward/total GVC participation, FFD_DVA, DFD_FVA).
+    ///
+    /// Needs final demand split by destination country (WIOD, raw OECD ICIO CSV, pymrio systems); icio2022
+    /// does not carry it, and sovra says so instead of printing numbers without final-product trade.
+    ///
+    /// Example: sovra tiva --data wiod2011 --country DEU+FRA+ITA
+    Tiva {
+        /// Dataset.
+        #[arg(long, default_value = "icio2022")]
+        data: String,
+        /// Only these countries (a country, bloc or expression).
+        #[arg(long)]
+        country: Option<String>,
         #[command(flatten)]
         out: OutputArgs,
         #[command(flatten)]
