@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # sovra against pymrio 0.7.0 on the same real (a) and generated (b) input, in one run; prints a markdown table
 # with min/median wall time, peak memory and the ratios sovra/pymrio.
-#   bash bench/run.sh [a|b|all]        BENCH_RUNS=3 by default
+#   bash bench/run.sh [a|b|c|all]        BENCH_RUNS=3 by default
 # a: icio2022 (OECD ICIO 2022, 4,000 nodes): load + x + A + output and value-added multipliers for every node
 #    (`sovra multipliers`) vs pymrio calc_system() + calc_extensions() (value added as the extension).
 # b: EXIOBASE-sized synthetic table (9,800 nodes, 9 % dense, fixed seed): value-added footprints D_cba, D_pba,
 #    D_imp, D_exp (`sovra footprint`) vs pymrio calc_all().
+# c: icio2022, every country on its own against BRICS (as of 2025-06-30): all dependency indicators and
+#    key-sector exposure (`sovra depend ALL-BRICS --on BRICS --each`) vs a numpy implementation with full
+#    inverses formed once (bench/dependency_numpy.py), both including reading the table.
 # sovra's time includes loading the table; pymrio's does not include reading the arrays into DataFrames.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +37,7 @@ time_runs() {
   : > "$work/$label.times"
   for _ in $(seq "$runs"); do
     /usr/bin/time -f "%e %M" -o "$work/$label.one" "$@" > "$work/$label.out"
-    if [[ "$label" == pymrio* ]]; then   # pymrio: time of the calculation only, memory of the whole process
+    if [[ "$label" == pymrio* || "$label" == numpy* ]]; then   # pymrio: time of the calculation only, memory of the whole process
       secs=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])["seconds"])' "$work/$label.out")
       echo "$secs $(cut -d' ' -f2 "$work/$label.one")" >> "$work/$label.times"
     else
@@ -70,4 +73,10 @@ if [[ "$which" == b || "$which" == all ]]; then
   time_runs sovra_b env SOVRA_HOME="$home" "$sovra" footprint exio-synth --stressor "value added" --format csv --out /dev/null
   time_runs pymrio_b "$venv/bin/python" bench/pymrio_side.py "$home/datasets/exio-synth" --task footprint
   row "b: 9,800-node value-added footprints" sovra_b pymrio_b
+fi
+if [[ "$which" == c || "$which" == all ]]; then
+  wheel="$(ls "$user_store"/cache/wheels/sanction_simulator-0.1.4-*.whl | head -n1)"
+  time_runs sovra_c env SOVRA_HOME="$home" "$sovra" depend ALL-BRICS --on BRICS --each --as-of 2025-06-30 --format csv --out /dev/null
+  time_runs numpy_c "$venv/bin/python" bench/dependency_numpy.py "$wheel" ARE,BRA,CHN,EGY,IDN,IND,RUS,ZAF
+  row "c: icio2022 dependency, 72 countries vs BRICS" sovra_c numpy_c | sed 's/pymrio 0.7.0/numpy (full inverses)/'
 fi

@@ -26,6 +26,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sys.is_sparse(),
         sys.rho_estimate
     );
+    if std::env::var_os("SOVRA_PROBE_APPLY").is_some() {
+        for &k in &ks {
+            probe_apply(&sys, k);
+        }
+        return Ok(());
+    }
     let t2 = Instant::now();
     sys.method = Method::Lu;
     let one = Mat::<f64>::from_fn(t.n(), 1, |i, _| t.x[i].max(1.0));
@@ -66,4 +72,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     Ok(())
+}
+
+#[allow(dead_code)]
+fn probe_apply(sys: &LeontiefSystem, k: usize) {
+    let w = Mat::<f64>::from_fn(sys.n(), k, |i, j| ((i * 7 + j * 13) % 11) as f64);
+    for side in [Side::Forward, Side::Transposed] {
+        let t = Instant::now();
+        for _ in 0..5 {
+            std::hint::black_box(sys.apply(w.as_ref(), side));
+        }
+        println!(
+            "apply {side:?} k={k}: {:.4} s per product",
+            t.elapsed().as_secs_f64() / 5.0
+        );
+    }
 }

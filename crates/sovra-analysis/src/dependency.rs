@@ -113,8 +113,9 @@ pub struct SectorDependence {
     pub value_added_from_them: f64,
     /// `w_j − w'_j`: the part of `w_j` that passed through a third country.
     pub via_third_countries: f64,
-    /// `Σ_{i∈U} ν_i L_ij`: the share of the value of output that is our own value added.
-    pub value_added_from_us: f64,
+    /// `Σ_{i∈U} ν_i L_ij`: the share of the value of output that is our own value added (`None` from
+    /// [`compute_each`], which skips the per-country solve this needs).
+    pub value_added_from_us: Option<f64>,
     /// HHI over countries of origin of foreign intermediate inputs (0 when there are none).
     pub foreign_supplier_hhi: f64,
     /// The largest foreign supplier country (empty when there are no foreign inputs).
@@ -181,21 +182,6 @@ pub fn region_nodes(t: &Mrio, regions: &[usize]) -> Vec<usize> {
     regions
         .iter()
         .flat_map(|&r| (r * ns)..((r + 1) * ns))
-        .collect()
-}
-
-/// Region membership of every region index: 0 = us, 1 = them, 2 = third.
-fn sides(t: &Mrio, p: &Parties) -> Vec<u8> {
-    (0..t.labels.regions.len())
-        .map(|r| {
-            if p.us.contains(&r) {
-                0
-            } else if p.them.contains(&r) {
-                1
-            } else {
-                2
-            }
-        })
         .collect()
 }
 
@@ -316,65 +302,67 @@ fn aggregate(
     }
 }
 
-/// All indicators for us against them.
-pub fn compute(t: &Mrio, sys: &LeontiefSystem, p: &Parties) -> Result<Dependence> {
+/// What depends on them only: their value added in every node's output, first absorption by them, direct
+/// sales to them; plus the value added of each group of `us_groups` (one right-hand side each, in the same
+/// transposed solve).
+struct Shared {
+    nu_t: Vec<f64>,
+    w_t: Vec<f64>,
+    w_us: Vec<Vec<f64>>,
+    absorbed: Vec<f64>,
+    direct_sales: Vec<f64>,
+    by_destination: bool,
+    solves: Vec<(String, SolveReport)>,
+}
+
+fn shared(
+    t: &Mrio,
+    sys: &LeontiefSystem,
+    them: &[usize],
+    us_groups: &[&[usize]],
+) -> Result<Shared> {
     let n = t.n();
     let nr = t.labels.regions.len();
     let ns = t.labels.sectors.len();
-    let side = sides(t, p);
-    let third = p.third(nr);
-    let node_side = |i: usize| side[i / ns];
     let nu = t.va_shares();
-    let mut solves = Vec::new();
-
-    // Total value-added origin: them and us, one transposed solve with two right-hand sides.
-    let mask = |which: u8| -> Vec<f64> {
+    let is_them: Vec<bool> = (0..nr).map(|r| them.contains(&r)).collect();
+    let mask = |regions: &[usize]| -> Vec<f64> {
         (0..n)
-            .map(|i| if node_side(i) == which { nu[i] } else { 0.0 })
+            .map(|i| {
+                if regions.contains(&(i / ns)) {
+                    nu[i]
+                } else {
+                    0.0
+                }
+            })
             .collect()
     };
-    let (nu_t, nu_u) = (mask(1), mask(0));
-    let (w, rep) = sys.solve(columns(n, &[&nu_t, &nu_u]).as_ref(), Side::Transposed)?;
+    let nu_t = mask(them);
+    let masks: Vec<Vec<f64>> = us_groups.iter().map(|g| mask(g)).collect();
+    let mut cols: Vec<&[f64]> = vec![&nu_t];
+    cols.extend(masks.iter().map(|m| m.as_slice()));
+    let mut solves = Vec::new();
+    let (w, rep) = sys.solve(columns(n, &cols).as_ref(), Side::Transposed)?;
     solves.push(("value-added origin, (I − A)ᵀ w = ν∘1".to_string(), rep));
-
-    // The same with third countries cut out of the chain: system restricted to us ∪ them.
-    let us_nodes = region_nodes(t, &p.us);
-    let mut cut = vec![0.0; n];
-    if !third.is_empty() {
-        let mut s_regions: Vec<usize> = p.us.iter().chain(&p.them).copied().collect();
-        s_regions.sort_unstable();
-        let sub = sys.restricted_to_regions(&s_regions)?;
-        let s_nodes = region_nodes(t, &s_regions);
-        let rhs: Vec<f64> = s_nodes.iter().map(|&i| nu_t[i]).collect();
-        let (ws, rep) = sub.solve(columns(s_nodes.len(), &[&rhs]).as_ref(), Side::Transposed)?;
-        solves.push((
-            "chains without third countries, (I − A_SS)ᵀ w' = ν∘1_T".into(),
-            rep,
-        ));
-        for (k, &i) in s_nodes.iter().enumerate() {
-            cut[i] = ws[(k, 0)];
-        }
-    } else {
-        for &j in &us_nodes {
-            cut[j] = w[(j, 0)];
-        }
-    }
+    let w_t: Vec<f64> = w.col(0).iter().copied().collect();
+    let w_us: Vec<Vec<f64>> = (1..cols.len())
+        .map(|c| w.col(c).iter().copied().collect())
+        .collect();
 
     // Sales to them: direct flows, and first absorption over the nodes outside them.
     let fd_dest: Option<Vec<usize>> = t.labels.fd_destinations();
     let fd_to_them: Vec<usize> = match &fd_dest {
-        Some(d) => (0..t.y.cols).filter(|&c| side[d[c]] == 1).collect(),
+        Some(d) => (0..t.y.cols).filter(|&c| is_them[d[c]]).collect(),
         None => Vec::new(),
     };
-    let them_nodes = region_nodes(t, &p.them);
+    let them_nodes = region_nodes(t, them);
     let sold_to_them = |j: usize| -> f64 {
         let zr = t.z.row(j);
         let yr = t.y.row(j);
         them_nodes.iter().map(|&k| zr[k]).sum::<f64>()
             + fd_to_them.iter().map(|&c| yr[c]).sum::<f64>()
     };
-    let mut not_them: Vec<usize> = p.us.iter().chain(&third).copied().collect();
-    not_them.sort_unstable();
+    let not_them: Vec<usize> = (0..nr).filter(|&r| !is_them[r]).collect();
     let n_nodes = region_nodes(t, &not_them);
     let sub_n = sys.restricted_to_regions(&not_them)?;
     let r: Vec<f64> = n_nodes.iter().map(|&j| sold_to_them(j)).collect();
@@ -389,6 +377,103 @@ pub fn compute(t: &Mrio, sys: &LeontiefSystem, p: &Parties) -> Result<Dependence
         absorbed[j] = u[(k, 0)];
         direct_sales[j] = r[k];
     }
+    Ok(Shared {
+        nu_t,
+        w_t,
+        w_us,
+        absorbed,
+        direct_sales,
+        by_destination: fd_dest.is_some(),
+        solves,
+    })
+}
+
+/// A solver report with what was solved.
+type LabelledSolve = (String, SolveReport);
+
+/// Their value added in our nodes along chains that stay inside us ∪ them (`w'`), indexed by node; equal to
+/// `w` when there is no third country.
+fn cut_chains(
+    t: &Mrio,
+    sys: &LeontiefSystem,
+    p: &Parties,
+    sh: &Shared,
+) -> Result<(Vec<f64>, Option<LabelledSolve>)> {
+    let n = t.n();
+    let mut cut = vec![0.0; n];
+    if p.third(t.labels.regions.len()).is_empty() {
+        for &j in &region_nodes(t, &p.us) {
+            cut[j] = sh.w_t[j];
+        }
+        return Ok((cut, None));
+    }
+    let mut s_regions: Vec<usize> = p.us.iter().chain(&p.them).copied().collect();
+    s_regions.sort_unstable();
+    let sub = sys.restricted_to_regions(&s_regions)?;
+    let s_nodes = region_nodes(t, &s_regions);
+    let rhs: Vec<f64> = s_nodes.iter().map(|&i| sh.nu_t[i]).collect();
+    let (ws, rep) = sub.solve(columns(s_nodes.len(), &[&rhs]).as_ref(), Side::Transposed)?;
+    for (k, &i) in s_nodes.iter().enumerate() {
+        cut[i] = ws[(k, 0)];
+    }
+    Ok((
+        cut,
+        Some((
+            "chains without third countries, (I − A_SS)ᵀ w' = ν∘1_T".into(),
+            rep,
+        )),
+    ))
+}
+
+/// All indicators for us against them.
+pub fn compute(t: &Mrio, sys: &LeontiefSystem, p: &Parties) -> Result<Dependence> {
+    let sh = shared(t, sys, &p.them, &[&p.us])?;
+    let (cut, rep) = cut_chains(t, sys, p, &sh)?;
+    let mut solves = sh.solves.clone();
+    solves.extend(rep);
+    Ok(assemble(t, p, &sh, Some(&sh.w_us[0]), &cut, solves))
+}
+
+/// All indicators for each region of `us` on its own ("us" = that country) against the same them: the
+/// solves that depend only on them are shared, and each country adds one small solve (its chains without
+/// third countries). Equivalent to calling [`compute`] once per region (except that
+/// `value_added_from_us`, which would need a solve per country, is `None`), much faster.
+pub fn compute_each(
+    t: &Mrio,
+    sys: &LeontiefSystem,
+    us: &[usize],
+    them: &[usize],
+) -> Result<Vec<Dependence>> {
+    let parties: Vec<Parties> = us
+        .iter()
+        .map(|&r| Parties::new(t, vec![r], them.to_vec()))
+        .collect::<Result<_>>()?;
+    let sh = shared(t, sys, them, &[])?;
+    use rayon::prelude::*;
+    parties
+        .par_iter()
+        .map(|p| {
+            let (cut, rep) = cut_chains(t, sys, p, &sh)?;
+            let mut solves = sh.solves.clone();
+            solves.extend(rep);
+            Ok(assemble(t, p, &sh, None, &cut, solves))
+        })
+        .collect()
+}
+
+fn assemble(
+    t: &Mrio,
+    p: &Parties,
+    sh: &Shared,
+    w_u: Option<&[f64]>,
+    cut: &[f64],
+    solves: Vec<(String, SolveReport)>,
+) -> Dependence {
+    let nr = t.labels.regions.len();
+    let ns = t.labels.sectors.len();
+    let third = p.third(nr);
+    let us_nodes = region_nodes(t, &p.us);
+    let (w_t, absorbed, direct_sales) = (&sh.w_t, &sh.absorbed, &sh.direct_sales);
 
     // Inputs by origin region for our nodes.
     let by_origin = inputs_by_origin(t, &us_nodes);
@@ -412,10 +497,10 @@ pub fn compute(t: &Mrio, sys: &LeontiefSystem, p: &Parties) -> Result<Dependence
             inputs_from_them: from_them,
             direct_input_share: share(from_them, inputs),
             direct_output_share: from_them / x,
-            value_added_from_them: w[(j, 0)],
+            value_added_from_them: w_t[j],
             // Clamp round-off: the difference of two solves of equal accuracy.
-            via_third_countries: (w[(j, 0)] - cut[j]).max(0.0),
-            value_added_from_us: w[(j, 1)],
+            via_third_countries: (w_t[j] - cut[j]).max(0.0),
+            value_added_from_us: w_u.map(|w| w[j]),
             foreign_supplier_hhi: hhi,
             top_foreign_supplier: top
                 .map(|c| t.labels.regions[c].code.clone())
@@ -447,15 +532,15 @@ pub fn compute(t: &Mrio, sys: &LeontiefSystem, p: &Parties) -> Result<Dependence
             .map(|&r| t.labels.regions[r].code.clone())
             .collect()
     };
-    Ok(Dependence {
+    Dependence {
         us: codes(&p.us),
         them: codes(&p.them),
         third: codes(&third),
         sectors,
         regions,
         total,
-        final_demand_by_destination: fd_dest.is_some(),
+        final_demand_by_destination: sh.by_destination,
         zero_output_nodes,
         solves,
-    })
+    }
 }

@@ -71,15 +71,53 @@ pub struct Keys {
 
 /// Ranks all our nodes with output; `top_inputs` inputs from them are listed for each.
 pub fn compute(t: &Mrio, sys: &LeontiefSystem, p: &Parties, top_inputs: usize) -> Result<Keys> {
-    let n = t.n();
-    let us_nodes = region_nodes(t, &p.us);
-    let them_nodes = region_nodes(t, &p.them);
-    let mut xu = vec![0.0; n];
-    for &j in &us_nodes {
+    let xu = us_output_vector(t, &p.us);
+    let (h, solve) = sys.solve(columns(t.n(), &[&xu]).as_ref(), Side::Forward)?;
+    let h: Vec<f64> = h.col(0).iter().copied().collect();
+    Ok(assemble(t, p, &h, top_inputs, solve))
+}
+
+/// Key sectors for each region of `us` on its own against the same them: one forward solve with a
+/// right-hand side per region. Equivalent to calling [`compute`] once per region.
+pub fn compute_each(
+    t: &Mrio,
+    sys: &LeontiefSystem,
+    us: &[usize],
+    them: &[usize],
+    top_inputs: usize,
+) -> Result<Vec<Keys>> {
+    let parties: Vec<Parties> = us
+        .iter()
+        .map(|&r| Parties::new(t, vec![r], them.to_vec()))
+        .collect::<Result<_>>()?;
+    let xs: Vec<Vec<f64>> = parties.iter().map(|p| us_output_vector(t, &p.us)).collect();
+    let refs: Vec<&[f64]> = xs.iter().map(|v| v.as_slice()).collect();
+    let (h, solve) = sys.solve(columns(t.n(), &refs).as_ref(), Side::Forward)?;
+    use rayon::prelude::*;
+    Ok(parties
+        .par_iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let hk: Vec<f64> = h.col(k).iter().copied().collect();
+            assemble(t, p, &hk, top_inputs, solve)
+        })
+        .collect())
+}
+
+/// `x ∘ 1_U`.
+fn us_output_vector(t: &Mrio, us: &[usize]) -> Vec<f64> {
+    let mut xu = vec![0.0; t.n()];
+    for j in region_nodes(t, us) {
         xu[j] = t.x[j];
     }
-    let us_output: f64 = xu.iter().sum();
-    let (h, solve) = sys.solve(columns(n, &[&xu]).as_ref(), Side::Forward)?;
+    xu
+}
+
+/// Ranks our nodes given `h = L (x ∘ 1_U)`.
+fn assemble(t: &Mrio, p: &Parties, h: &[f64], top_inputs: usize, solve: SolveReport) -> Keys {
+    let us_nodes = region_nodes(t, &p.us);
+    let them_nodes = region_nodes(t, &p.them);
+    let us_output: f64 = us_nodes.iter().map(|&j| t.x[j]).sum();
     let labels = node_labels(t);
     let mut sectors: Vec<KeySector> = us_nodes
         .iter()
@@ -92,7 +130,7 @@ pub fn compute(t: &Mrio, sys: &LeontiefSystem, p: &Parties, top_inputs: usize) -
                 .collect();
             let m: f64 = inputs.iter().map(|(_, v)| v).sum();
             inputs.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            let g = h[(j, 0)] / t.x[j];
+            let g = h[j] / t.x[j];
             let exposed = m * g;
             KeySector {
                 rank: 0,
@@ -122,9 +160,9 @@ pub fn compute(t: &Mrio, sys: &LeontiefSystem, p: &Parties, top_inputs: usize) -
     for (k, s) in sectors.iter_mut().enumerate() {
         s.rank = k + 1;
     }
-    Ok(Keys {
+    Keys {
         us_output,
         sectors,
         solve,
-    })
+    }
 }

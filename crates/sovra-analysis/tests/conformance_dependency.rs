@@ -117,7 +117,7 @@ fn check_case(t: &Mrio, sys: &LeontiefSystem, dir: &Path) {
         ("direct_output_share", |x| x.direct_output_share),
         ("value_added_from_them", |x| x.value_added_from_them),
         ("via_third_countries", |x| x.via_third_countries),
-        ("value_added_from_us", |x| x.value_added_from_us),
+        ("value_added_from_us", |x| x.value_added_from_us.unwrap()),
         ("foreign_supplier_hhi", |x| x.foreign_supplier_hhi),
         ("top_foreign_supplier_share", |x| {
             x.top_foreign_supplier_share

@@ -135,8 +135,16 @@ fn every_indicator_matches_the_hand_computation() {
         close(a1.value_added_from_them, 0.17, "A1 value added from them");
         close(a2.value_added_from_them, 0.1, "A2 value added from them");
         // Our own value added: 0.6·1 + 0.9·0.1 (A1); 0.9·1 (A2).
-        close(a1.value_added_from_us, 0.69, "A1 value added from us");
-        close(a2.value_added_from_us, 0.9, "A2 value added from us");
+        close(
+            a1.value_added_from_us.unwrap(),
+            0.69,
+            "A1 value added from us",
+        );
+        close(
+            a2.value_added_from_us.unwrap(),
+            0.9,
+            "A2 value added from us",
+        );
         // Through third countries: the path B1 → C1 → A1 carries 1·0.3·0.2.
         close(a1.via_third_countries, 0.06, "A1 via third countries");
         close(a2.via_third_countries, 0.0, "A2 via third countries");

@@ -50,7 +50,7 @@ proptest! {
             let j = t.labels.regions.iter().position(|r| r.code == x.node.region).unwrap() * s
                 + t.labels.sectors.iter().position(|c| c.code == x.node.sector).unwrap();
             let third: f64 = (2..nr).map(|r| o[r][j]).sum();
-            prop_assert!((x.value_added_from_us + x.value_added_from_them + third - 1.0).abs() < 1e-10);
+            prop_assert!((x.value_added_from_us.unwrap() + x.value_added_from_them + third - 1.0).abs() < 1e-10);
             prop_assert!((x.value_added_from_them - o[1][j]).abs() < 1e-10);
         }
     }
@@ -72,7 +72,7 @@ proptest! {
             prop_assert!(x.via_third_countries <= x.value_added_from_them + 1e-12);
             prop_assert!(x.sales_direct <= x.sales_total + 1e-12, "{} > {}", x.sales_direct, x.sales_total);
             prop_assert!(x.sales_total <= 1.0 + 1e-12);
-            for v in [x.direct_input_share, x.direct_output_share, x.value_added_from_them, x.value_added_from_us, x.top_foreign_supplier_share] {
+            for v in [x.direct_input_share, x.direct_output_share, x.value_added_from_them, x.value_added_from_us.unwrap(), x.top_foreign_supplier_share] {
                 prop_assert!((-1e-12..=1.0 + 1e-12).contains(&v), "{v}");
             }
             prop_assert!(x.direct_output_share <= x.direct_input_share + 1e-12);
@@ -148,5 +148,37 @@ proptest! {
         let ffd: f64 = tv.countries.iter().map(|c| c.FFD_DVA.unwrap()).sum();
         let dfd: f64 = tv.countries.iter().map(|c| c.DFD_FVA.unwrap()).sum();
         prop_assert!((ffd - dfd).abs() <= 1e-10 * scale);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 20, .. ProptestConfig::default() })]
+
+    /// The batched form (every country on its own against one bloc) gives what one call per country gives.
+    #[test]
+    fn each_equals_one_by_one(nr in 3usize..6, s in 1usize..4, seed in 0u64..100_000) {
+        let t = table(nr, s, seed);
+        let sys = LeontiefSystem::from_table(&t).unwrap();
+        let us: Vec<usize> = (1..nr).collect();
+        let each = dependency::compute_each(&t, &sys, &us, &[0]).unwrap();
+        let keys_each = keys::compute_each(&t, &sys, &us, &[0], 2).unwrap();
+        for (k, &r) in us.iter().enumerate() {
+            let p = Parties::new(&t, vec![r], vec![0]).unwrap();
+            let one = dependency::compute(&t, &sys, &p).unwrap();
+            let kone = keys::compute(&t, &sys, &p, 2).unwrap();
+            prop_assert_eq!(&each[k].us, &one.us);
+            prop_assert!(each[k].sectors.iter().all(|x| x.value_added_from_us.is_none()));
+            for (a, b) in each[k].sectors.iter().zip(&one.sectors) {
+                for (u, v) in [(a.value_added_from_them, b.value_added_from_them), (a.via_third_countries, b.via_third_countries),
+                               (a.sales_total, b.sales_total),
+                               (a.foreign_supplier_hhi, b.foreign_supplier_hhi), (a.direct_input_share, b.direct_input_share)] {
+                    prop_assert!((u - v).abs() < 1e-10, "{u} vs {v}");
+                }
+            }
+            for (a, b) in keys_each[k].sectors.iter().zip(&kone.sectors) {
+                prop_assert_eq!(&a.node, &b.node);
+                prop_assert!((a.exposed_output - b.exposed_output).abs() <= 1e-10 * b.exposed_output.max(1.0));
+            }
+        }
     }
 }

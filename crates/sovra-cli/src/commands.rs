@@ -96,6 +96,7 @@ pub fn run(cmd: Command) -> Result<()> {
             sort,
             by,
             min_output,
+            each,
             out,
             solver,
         } => depend::depend_cmd(
@@ -106,6 +107,7 @@ pub fn run(cmd: Command) -> Result<()> {
                 sort,
                 by,
                 min_output,
+                each,
             },
             &out,
             &solver,

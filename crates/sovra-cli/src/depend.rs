@@ -206,6 +206,8 @@ pub struct DependOptions {
     pub by: DependBy,
     /// Leave out sectors with less gross output than this (table units).
     pub min_output: f64,
+    /// Each region of us on its own against them.
+    pub each: bool,
 }
 
 /// `sovra depend US --on THEM`.
@@ -222,6 +224,9 @@ pub fn depend_cmd(
         Some(code) => Some(sector_code(t, code, &a.data)?),
     };
     let sys = system_of(t, sv)?;
+    if o.each {
+        return depend_each(&s, a, o, sector.as_deref(), out, &sys);
+    }
     let d: Dependence = dependency::compute(t, &sys, &s.parties)?;
     let mut r = party_report(
         &s,
@@ -666,5 +671,153 @@ pub fn tiva_cmd(
          domestic final demand. Formulas: docs/indicators.md",
         t.provenance.units
     ));
+    finish(&r, out)
+}
+
+/// `sovra depend US --on THEM --each`: every region of us on its own against them, with key-sector exposure.
+fn depend_each(
+    s: &Setup,
+    a: &PartyArgs,
+    o: &DependOptions,
+    sector: Option<&str>,
+    out: &OutputArgs,
+    sys: &sovra_core::LeontiefSystem,
+) -> Result<()> {
+    let t = &s.t;
+    let each = dependency::compute_each(t, sys, &s.parties.us, &s.parties.them)?;
+    let keys_each = keys::compute_each(t, sys, &s.parties.us, &s.parties.them, 1)?;
+    let mut r = party_report(
+        s,
+        a,
+        format!("Dependence of each of {} on {} — {}", a.us, a.them, a.data),
+    );
+    r.parameters.push(("each".into(), "yes".into()));
+    if let Some(d) = each.first() {
+        for (what, rep) in &d.solves {
+            let (short, eq) = what.split_once(", ").unwrap_or((what.as_str(), ""));
+            if !short.starts_with("chains without") {
+                r.summary.push((
+                    format!("solve: {short}"),
+                    format!("{eq}: {}", solver_line(rep)),
+                ));
+            }
+        }
+    }
+    if let Some(k) = keys_each.first() {
+        r.summary
+            .push(("solve: key sectors".into(), solver_line(&k.solve)));
+    }
+    r.summary.push((
+        "solve: chains without third countries".into(),
+        format!("one restricted system per country ({})", each.len()),
+    ));
+    let top = o.top.or(if out.format == crate::render::Format::Table {
+        Some(25)
+    } else {
+        None
+    });
+    match o.by {
+        DependBy::Region => {
+            r.columns = [
+                "region",
+                "gross output",
+                "VA from them",
+                "via third",
+                "inputs from them",
+                "top foreign supplier",
+                "HHI",
+                "sales direct",
+                "sales total",
+                "top key sector",
+                "its exposed output",
+            ]
+            .map(String::from)
+            .to_vec();
+            let mut rows: Vec<(usize, &RegionDependence)> = each
+                .iter()
+                .enumerate()
+                .map(|(k, d)| (k, &d.total))
+                .collect();
+            rows.sort_by(|x, y| {
+                y.1.value_added_from_them
+                    .total_cmp(&x.1.value_added_from_them)
+            });
+            rows.truncate(top.unwrap_or(usize::MAX));
+            for (k, g) in rows {
+                let mut row = region_row(g);
+                row[0] = Cell::Text(each[k].us.join("+"));
+                let key = keys_each[k].sectors.first();
+                row.push(Cell::Text(
+                    key.map(|x| x.node.sector.clone()).unwrap_or_default(),
+                ));
+                row.push(Cell::Num(key.map(|x| x.exposed_output).unwrap_or(0.0), 0));
+                r.rows.push(row);
+            }
+        }
+        DependBy::Sector => {
+            r.columns = [
+                "region",
+                "sector",
+                "sector name",
+                "gross output",
+                "VA from them",
+                "via third",
+                "inputs from them",
+                "of output",
+                "top foreign supplier",
+                "HHI",
+                "sales direct",
+                "sales total",
+                "key rank",
+                "exposed output",
+            ]
+            .map(String::from)
+            .to_vec();
+            let mut rows: Vec<(&SectorDependence, Option<&keys::KeySector>)> = Vec::new();
+            for (d, k) in each.iter().zip(&keys_each) {
+                for x in &d.sectors {
+                    if sector.is_some_and(|c| x.node.sector != c) || x.output < o.min_output {
+                        continue;
+                    }
+                    rows.push((x, k.sectors.iter().find(|ks| ks.node == x.node)));
+                }
+            }
+            rows.sort_by(|x, y| key(y.0, o.sort).total_cmp(&key(x.0, o.sort)));
+            rows.truncate(top.unwrap_or(usize::MAX));
+            for (x, ks) in rows {
+                r.rows.push(vec![
+                    Cell::Text(x.node.region.clone()),
+                    Cell::Text(x.node.sector.clone()),
+                    Cell::Text(x.node.sector_name.clone()),
+                    Cell::Num(x.output, 0),
+                    Cell::Pct(x.value_added_from_them),
+                    Cell::Pct(x.via_third_countries),
+                    Cell::Pct(x.direct_input_share),
+                    Cell::Pct(x.direct_output_share),
+                    Cell::Text(supplier(
+                        &x.top_foreign_supplier,
+                        x.top_foreign_supplier_share,
+                    )),
+                    Cell::Num(x.foreign_supplier_hhi, 3),
+                    Cell::Pct(x.sales_direct),
+                    Cell::Pct(x.sales_total),
+                    Cell::Num(ks.map(|k| k.rank as f64).unwrap_or(f64::NAN), 0),
+                    Cell::Num(ks.map(|k| k.exposed_output).unwrap_or(f64::NAN), 0),
+                ]);
+            }
+        }
+    }
+    r.notes.push(
+        "each region is \"us\" on its own: via third = through countries other than itself and them; key rank \
+         and exposed output rank the sectors within their own country (see `sovra keys`). Formulas: \
+         docs/indicators.md"
+            .into(),
+    );
+    if each.first().is_some_and(|d| !d.final_demand_by_destination) {
+        r.notes.push(format!(
+            "{} does not split final demand by destination: sales to them count intermediate sales only",
+            a.data
+        ));
+    }
     finish(&r, out)
 }

@@ -143,6 +143,11 @@ enum Command {
         /// for icio2022), so that tiny sectors with extreme shares do not crowd the ranking.
         #[arg(long, default_value_t = 0.0, value_name = "AMOUNT")]
         min_output: f64,
+        /// Treat each region of US on its own (e.g. every country of the world against BRICS:
+        /// `sovra depend ALL-BRICS --on BRICS --each --by region`), with key-sector exposure; the solves that
+        /// depend only on THEM are shared.
+        #[arg(long)]
+        each: bool,
         #[command(flatten)]
         out: OutputArgs,
         #[command(flatten)]

@@ -452,7 +452,8 @@ impl Registry {
     ///
     /// Grammar: `expr := term (('+' | '-') term)*`, `term := atom ('&' atom)*`,
     /// `atom := BLOC | ISO3 | '(' expr ')'`; `+` is union, `-` difference, `&` intersection (binding tighter).
-    /// A three-letter atom that is not a bloc name is a country code. Spaces are ignored.
+    /// A three-letter atom that is not a bloc name is a country code; with a dataset's codes, `ALL` is every
+    /// region of the dataset (e.g. `ALL-BRICS`). Spaces are ignored.
     pub fn eval(&self, expr: &str, as_of: Date) -> Result<Selection> {
         self.eval_with_codes(expr, as_of, &[])
     }
@@ -620,7 +621,10 @@ impl Parser<'_> {
                 Ok(set)
             }
             Some(Tok::Name(name)) => {
-                if let Some(b) = self.reg.get(&name) {
+                if name == "ALL" && !self.codes.is_empty() && self.reg.get("ALL").is_none() {
+                    // Every region of the dataset.
+                    Ok(self.codes.iter().map(|c| c.to_string()).collect())
+                } else if let Some(b) = self.reg.get(&name) {
                     let m = b.members_on(self.as_of);
                     self.used.insert(b.name.clone(), m.clone());
                     Ok(m.into_iter().collect())
@@ -691,7 +695,7 @@ pub fn resolve(
     let sel = reg.eval_with_codes(expr, as_of, &codes)?;
     for tok in tokenize(expr)? {
         let Tok::Name(n) = tok else { continue };
-        if reg.get(&n).is_none() && !codes.contains(&n.as_str()) {
+        if reg.get(&n).is_none() && !codes.contains(&n.as_str()) && n != "ALL" {
             return Err(Error::Unknown {
                 kind: "region",
                 name: n.clone(),
@@ -703,7 +707,7 @@ pub fn resolve(
                         .chain(reg.blocs.keys().map(String::as_str)),
                 ),
                 valid: format!(
-                    "the {} regions of {dataset} ({}) or a bloc ({})",
+                    "the {} regions of {dataset} ({}), ALL, or a bloc ({})",
                     codes.len(),
                     codes.join(" "),
                     reg.blocs.keys().cloned().collect::<Vec<_>>().join(", ")
