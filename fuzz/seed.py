@@ -47,4 +47,6 @@ put("store_meta", "meta.json", json.dumps({
     "units": "USD million", "regions": [{"code": "AAA", "name": "A"}, {"code": "BBB", "name": "B"}],
     "sectors": [{"code": "X1", "name": "X"}], "final_demand": [{"region": "AAA", "category": "HFCE"}],
     "stressors": [], "source_sha256": None, "written_by": "seed", "notes": ""}))
+put("blocs", "toml", b"\x00" + b'[bloc.NORDIC]\nmembers = ["DNK", "FIN", "ISL", "NOR", "SWE"]\ntitle = "Nordics"\n')
+put("blocs", "expr", b"\x01" + b"(EU27+G7-DEU)&OECD+BRICS&OPEC-R01")
 print("seeds written to", root, file=sys.stderr)
