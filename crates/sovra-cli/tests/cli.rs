@@ -256,6 +256,14 @@ fn icio2022_real_data() {
     assert_eq!(row["sector"], "C26");
     let va = row["VA from them"].as_f64().unwrap();
     assert!((0.05..0.10).contains(&va), "{row}");
+    // TiVA on icio2022: the gross-export indicators are absent with the reason, the intermediate ones shown.
+    let tiva = ok(&home, &["tiva", "--country", "DEU"]);
+    assert!(
+        tiva.contains("EXGR_INT_DVA")
+            && !tiva.contains("FFD_DVA  ")
+            && tiva.contains("does not split final demand"),
+        "{tiva}"
+    );
 }
 
 fn fails_with(home: &Path, args: &[&str], code: i32, needles: &[&str]) {
@@ -325,6 +333,44 @@ fn depend_keys_and_blocs() {
     assert!(
         keys.contains("exposed output") && keys.contains("R02/"),
         "{keys}"
+    );
+    // Every region of us on its own (ALL = every region of the dataset).
+    let each: serde_json::Value = serde_json::from_str(&ok(
+        h,
+        &[
+            "depend", "ALL-R02", "--on", "R02", "--data", "demo", "--each", "--by", "region",
+            "--format", "json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(each["rows"].as_array().unwrap().len(), 3, "{each}");
+    let single: serde_json::Value = serde_json::from_str(&ok(
+        h,
+        &[
+            "depend", "R03", "--on", "R02", "--data", "demo", "--by", "region", "--format", "json",
+        ],
+    ))
+    .unwrap();
+    let r03 = each["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["region"] == "R03")
+        .unwrap();
+    for col in ["VA from them", "via third", "sales total", "HHI"] {
+        let (a, b) = (
+            r03[col].as_f64().unwrap(),
+            single["rows"][0][col].as_f64().unwrap(),
+        );
+        assert!((a - b).abs() < 1e-12, "{col}: --each {a} vs alone {b}");
+    }
+    // TiVA: the generated table has final demand by destination, so every indicator is there.
+    let tiva = ok(h, &["tiva", "--data", "demo", "--format", "csv"]);
+    assert!(
+        tiva.contains("EXGR_DVA")
+            && tiva.contains("FFD_DVA")
+            && tiva.lines().filter(|l| l.starts_with("R0")).count() == 4,
+        "{tiva}"
     );
     // Blocs.
     let list = ok(h, &["blocs", "list", "--as-of", "2023-06-30"]);
