@@ -11,9 +11,11 @@
 //! - per region: `D_cba_reg` and `D_pba_reg` add the stressor emitted directly by final demand (`F_Y`,
 //!   e.g. household emissions) of the region; `D_imp_reg`, `D_exp_reg` do not.
 //!
-//! Cost: `D_imp` needs `M⁽ʳ⁾ = S|_r L` per region (one transposed solve per region and stressor); `D_exp` and
-//! `x` need `L Yʳ` per region (one forward solve per region). No inverse is formed. Identity per region:
-//! `cba = pba + imp − exp` (checked by property tests).
+//! Cost: `D_exp` and `x` need `L Yʳ` per region (one forward solve per region); the per-node `D_cba` and
+//! `D_imp` need `M⁽ʳ⁾ = S|_r L` per region (one transposed solve per region and stressor). The per-region
+//! accounts alone ([`accounts_by_region`]) need only the forward solves:
+//! `D_cba_reg[r] = Σ_j S_j (L Yʳ)_j`, `D_imp_reg[r] = Σ_{j∉r} S_j (L Yʳ)_j`. No inverse is formed. Identity per
+//! region: `cba = pba + imp − exp` (checked by property tests).
 
 use serde::Serialize;
 use sovra_core::{LeontiefSystem, Mrio, Side, SolveReport};
@@ -114,8 +116,27 @@ pub fn demand_by_region(t: &Mrio) -> Result<Vec<Vec<f64>>> {
     Ok(yr)
 }
 
-/// Computes the accounts for the given stressors.
+/// Computes the accounts for the given stressors, per node and per region.
 pub fn accounts(t: &Mrio, sys: &LeontiefSystem, stressors: &[Stressor]) -> Result<Accounts> {
+    compute(t, sys, stressors, true)
+}
+
+/// The per-region accounts only (`d_cba_reg`, `d_pba_reg`, `d_imp_reg`, `d_exp_reg`, and the per-node
+/// `d_pba`, `d_exp`); `d_cba` and `d_imp` per node are left empty. Half the solves of [`accounts`].
+pub fn accounts_by_region(
+    t: &Mrio,
+    sys: &LeontiefSystem,
+    stressors: &[Stressor],
+) -> Result<Accounts> {
+    compute(t, sys, stressors, false)
+}
+
+fn compute(
+    t: &Mrio,
+    sys: &LeontiefSystem,
+    stressors: &[Stressor],
+    per_node: bool,
+) -> Result<Accounts> {
     let yr = demand_by_region(t)?;
     let (n, nr, ns) = (t.n(), t.labels.regions.len(), t.labels.sectors.len());
     let dest = t.labels.fd_destinations().unwrap_or_default();
@@ -134,18 +155,26 @@ pub fn accounts(t: &Mrio, sys: &LeontiefSystem, stressors: &[Stressor]) -> Resul
                 .collect()
         })
         .collect();
-    let masked: Vec<Vec<f64>> = s
-        .iter()
-        .flat_map(|sk| {
-            (0..nr).map(move |r| {
-                (0..n)
-                    .map(|j| if j / ns == r { sk[j] } else { 0.0 })
-                    .collect::<Vec<f64>>()
+    let masked: Vec<Vec<f64>> = if !per_node {
+        Vec::new()
+    } else {
+        s.iter()
+            .flat_map(|sk| {
+                (0..nr).map(move |r| {
+                    (0..n)
+                        .map(|j| if j / ns == r { sk[j] } else { 0.0 })
+                        .collect::<Vec<f64>>()
+                })
             })
-        })
-        .collect();
-    let mrefs: Vec<&[f64]> = masked.iter().map(|v| v.as_slice()).collect();
-    let (mr, rep_t) = sys.solve(columns(n, &mrefs).as_ref(), Side::Transposed)?;
+            .collect()
+    };
+    let (mr, rep_t) = if per_node {
+        let mrefs: Vec<&[f64]> = masked.iter().map(|v| v.as_slice()).collect();
+        let (mr, rep) = sys.solve(columns(n, &mrefs).as_ref(), Side::Transposed)?;
+        (Some(mr), Some(rep))
+    } else {
+        (None, None)
+    };
 
     let mut out = Accounts {
         stressors: Vec::new(),
@@ -158,28 +187,45 @@ pub fn accounts(t: &Mrio, sys: &LeontiefSystem, stressors: &[Stressor]) -> Resul
         d_pba_reg: Vec::new(),
         d_imp_reg: Vec::new(),
         d_exp_reg: Vec::new(),
-        solve: SolveReport {
-            method: rep_t.method,
-            rhs: rep_t.rhs + rep_f.rhs,
-            iterations: rep_t.iterations + rep_f.iterations,
-            max_relative_residual: rep_t.max_relative_residual.max(rep_f.max_relative_residual),
+        solve: match rep_t {
+            Some(rep_t) => SolveReport {
+                method: rep_t.method,
+                rhs: rep_t.rhs + rep_f.rhs,
+                iterations: rep_t.iterations + rep_f.iterations,
+                max_relative_residual: rep_t.max_relative_residual.max(rep_f.max_relative_residual),
+            },
+            None => rep_f,
         },
     };
     for (k, st) in stressors.iter().enumerate() {
         let (name, unit) = st.name(t);
         let col = |r: usize| k * nr + r;
-        let m_full: Vec<f64> = (0..n)
-            .map(|i| (0..nr).map(|r| mr[(i, col(r))]).sum())
-            .collect();
         let mut cba = vec![0.0; n];
         let mut imp = vec![0.0; n];
-        for r in 0..nr {
-            for i in 0..n {
-                let y = yr[r][i];
-                if y != 0.0 {
-                    let sct = i % ns;
-                    cba[r * ns + sct] += m_full[i] * y;
-                    imp[r * ns + sct] += (m_full[i] - mr[(i, col(r))]) * y;
+        // Per region from the forward solves: caused by r's final demand anywhere, and outside r.
+        let cba_fwd: Vec<f64> = (0..nr)
+            .map(|r| (0..n).map(|j| s[k][j] * xr[(j, r)]).sum())
+            .collect();
+        let imp_fwd: Vec<f64> = (0..nr)
+            .map(|r| {
+                (0..n)
+                    .filter(|&j| j / ns != r)
+                    .map(|j| s[k][j] * xr[(j, r)])
+                    .sum()
+            })
+            .collect();
+        if let Some(mr) = &mr {
+            let m_full: Vec<f64> = (0..n)
+                .map(|i| (0..nr).map(|r| mr[(i, col(r))]).sum())
+                .collect();
+            for r in 0..nr {
+                for i in 0..n {
+                    let y = yr[r][i];
+                    if y != 0.0 {
+                        let sct = i % ns;
+                        cba[r * ns + sct] += m_full[i] * y;
+                        imp[r * ns + sct] += (m_full[i] - mr[(i, col(r))]) * y;
+                    }
                 }
             }
         }
@@ -200,9 +246,17 @@ pub fn accounts(t: &Mrio, sys: &LeontiefSystem, stressors: &[Stressor]) -> Resul
                 })
                 .collect()
         };
-        out.d_cba_reg.push(by_region(&cba, true));
+        if per_node {
+            out.d_cba_reg.push(by_region(&cba, true));
+            out.d_imp_reg.push(by_region(&imp, false));
+        } else {
+            out.d_cba_reg
+                .push((0..nr).map(|r| cba_fwd[r] + fy_reg[r]).collect());
+            out.d_imp_reg.push(imp_fwd.clone());
+            cba.clear();
+            imp.clear();
+        }
         out.d_pba_reg.push(by_region(&pba, true));
-        out.d_imp_reg.push(by_region(&imp, false));
         out.d_exp_reg.push(by_region(&exp, false));
         out.stressors.push(name);
         out.units.push(unit);

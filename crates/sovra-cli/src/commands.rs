@@ -621,7 +621,10 @@ fn footprint_cmd(
     let t = load(name)?;
     let sys = system_of(&t, s)?;
     let st = footprint::Stressor::parse(&t, stressor)?;
-    let acc = footprint::accounts(&t, &sys, &[st])?;
+    let acc = match by {
+        By::Region => footprint::accounts_by_region(&t, &sys, &[st])?,
+        By::Node => footprint::accounts(&t, &sys, &[st])?,
+    };
     let unit = acc.units[0].clone();
     let mut r = base_report(&t, format!("Footprint of {} — {name}", acc.stressors[0]));
     r.parameters = vec![

@@ -140,7 +140,7 @@ impl LeontiefSystem {
             Coefficients::Dense(a) => &a.data,
             Coefficients::Sparse { a, .. } => &a.values,
         };
-        if values.par_iter().any(|v| !v.is_finite()) {
+        if crate::table::first_non_finite(values).is_some() {
             return Err(Error::Unsupported(
                 "A has a non-finite coefficient (an output of 0 with inputs?)".into(),
             ));

@@ -356,7 +356,7 @@ impl Mrio {
                      what: &str,
                      row: &dyn Fn(usize) -> String,
                      col: &dyn Fn(usize) -> String| {
-            if let Some(p) = d.data.par_iter().position_first(|v| !v.is_finite()) {
+            if let Some(p) = first_non_finite(&d.data) {
                 let (i, j) = (p / d.cols.max(1), p % d.cols.max(1));
                 return Err(Error::Cell {
                     file: format!("{} ({what})", self.provenance.name),
@@ -430,6 +430,28 @@ impl Mrio {
         }
         Ok(())
     }
+}
+
+/// Index of the first NaN or infinity. A vectorisable scan of exponent bits per chunk (in parallel) finds the
+/// chunk; only that chunk is searched element by element.
+pub(crate) fn first_non_finite(data: &[f64]) -> Option<usize> {
+    const EXP: u64 = 0x7ff0_0000_0000_0000;
+    const CHUNK: usize = 1 << 15;
+    data.par_chunks(CHUNK)
+        .enumerate()
+        .find_map_first(|(c, chunk)| {
+            let any = chunk
+                .iter()
+                .fold(0u8, |acc, v| acc | u8::from(v.to_bits() & EXP == EXP));
+            if any == 0 {
+                None
+            } else {
+                chunk
+                    .iter()
+                    .position(|v| !v.is_finite())
+                    .map(|p| c * CHUNK + p)
+            }
+        })
 }
 
 fn check_identity(
