@@ -59,7 +59,11 @@ pub struct SolveReport {
 /// The coefficient matrix in the layout that makes products cheapest.
 enum Coefficients {
     Dense(Dense),
-    Sparse { a: Csr, at: Csr },
+    /// `Aᵀ` is built on the first transposed product.
+    Sparse {
+        a: Csr,
+        at: OnceLock<Csr>,
+    },
 }
 
 /// `I − A` for one table: coefficients, a cost model, and the LU factorisation once it is needed.
@@ -93,8 +97,10 @@ impl LeontiefSystem {
                 .collect();
         let coef = if t.z.density() < SPARSE_BELOW {
             let a = Csr::from_dense_scaled(&t.z, &inv);
-            let at = a.transpose();
-            Coefficients::Sparse { a, at }
+            Coefficients::Sparse {
+                a,
+                at: OnceLock::new(),
+            }
         } else {
             let mut a = Dense::zeros(n, n);
             a.data
@@ -122,8 +128,10 @@ impl LeontiefSystem {
         let n = a.rows;
         let coef = if a.density() < SPARSE_BELOW {
             let csr = Csr::from_dense_scaled(&a, &vec![1.0; n]);
-            let at = csr.transpose();
-            Coefficients::Sparse { a: csr, at }
+            Coefficients::Sparse {
+                a: csr,
+                at: OnceLock::new(),
+            }
         } else {
             Coefficients::Dense(a)
         };
@@ -147,7 +155,7 @@ impl LeontiefSystem {
         }
         let colsum = match &coef {
             Coefficients::Dense(a) => a.col_sums(),
-            Coefficients::Sparse { at, .. } => at.row_sums(),
+            Coefficients::Sparse { a, .. } => a.col_sums(),
         };
         let max_column_sum = colsum.iter().copied().fold(0.0, f64::max);
         let rho_estimate = match weights {
@@ -323,7 +331,11 @@ impl LeontiefSystem {
                 faer::linalg::matmul::matmul(out.as_mut(), Accum::Add, lhs, w, -1.0, Par::rayon(0));
             }
             Coefficients::Sparse { a, at } => {
-                let m = if side == Side::Forward { a } else { at };
+                let m = if side == Side::Forward {
+                    a
+                } else {
+                    at.get_or_init(|| a.transpose())
+                };
                 let aw = m.mul_block(w);
                 out -= aw;
             }

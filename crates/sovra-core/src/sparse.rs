@@ -120,6 +120,15 @@ impl Csr {
         }
     }
 
+    /// Sums of each column.
+    pub fn col_sums(&self) -> Vec<f64> {
+        let mut s = vec![0.0; self.cols];
+        for (j, v) in self.indices.iter().zip(&self.values) {
+            s[*j as usize] += v;
+        }
+        s
+    }
+
     /// A dense copy.
     pub fn to_dense(&self) -> Dense {
         let mut d = Dense::zeros(self.rows, self.cols);
@@ -173,6 +182,7 @@ mod tests {
         .unwrap();
         let c = Csr::from_dense(&d);
         assert_eq!(c.to_dense(), d);
+        assert_eq!(c.col_sums(), d.col_sums());
         assert_eq!(c.transpose().transpose().to_dense(), d);
         let w = Mat::<f64>::from_fn(4, 2, |i, j| (i + 2 * j) as f64);
         let p = c.mul_block(w.as_ref());
