@@ -36,7 +36,7 @@
 use serde::Serialize;
 use sovra_core::{LeontiefSystem, Mrio, Side, SolveReport};
 
-use crate::{NodeLabel, Result, columns, node_labels};
+use crate::{NodeLabel, Result, columns, node_label};
 
 /// Us and them as region indices of a table (disjoint, both non-empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -477,7 +477,6 @@ fn assemble(
 
     // Inputs by origin region for our nodes.
     let by_origin = inputs_by_origin(t, &us_nodes);
-    let labels = node_labels(t);
     let mut sectors = Vec::new();
     let mut zero_output_nodes = 0;
     for (k, &j) in us_nodes.iter().enumerate() {
@@ -491,7 +490,7 @@ fn assemble(
         let from_them: f64 = p.them.iter().map(|&c| by_origin[c][k]).sum();
         let (hhi, top, top_share) = concentration((0..nr).map(|c| (c, by_origin[c][k])), &[home]);
         sectors.push(SectorDependence {
-            node: labels[j].clone(),
+            node: node_label(t, j),
             output: x,
             intermediate_inputs: inputs,
             inputs_from_them: from_them,

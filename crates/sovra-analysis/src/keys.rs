@@ -22,7 +22,7 @@ use serde::Serialize;
 use sovra_core::{LeontiefSystem, Mrio, Side, SolveReport};
 
 use crate::dependency::{Parties, region_nodes};
-use crate::{NodeLabel, Result, columns, node_labels};
+use crate::{NodeLabel, Result, columns, node_label};
 
 /// One input from them into a key sector.
 #[derive(Debug, Clone, Serialize)]
@@ -118,7 +118,6 @@ fn assemble(t: &Mrio, p: &Parties, h: &[f64], top_inputs: usize, solve: SolveRep
     let us_nodes = region_nodes(t, &p.us);
     let them_nodes = region_nodes(t, &p.them);
     let us_output: f64 = us_nodes.iter().map(|&j| t.x[j]).sum();
-    let labels = node_labels(t);
     let mut sectors: Vec<KeySector> = us_nodes
         .iter()
         .filter(|&&j| t.x[j] > 0.0)
@@ -134,7 +133,7 @@ fn assemble(t: &Mrio, p: &Parties, h: &[f64], top_inputs: usize, solve: SolveRep
             let exposed = m * g;
             KeySector {
                 rank: 0,
-                node: labels[j].clone(),
+                node: node_label(t, j),
                 output: t.x[j],
                 inputs_from_them: m,
                 forward_multiplier: g,
@@ -148,7 +147,7 @@ fn assemble(t: &Mrio, p: &Parties, h: &[f64], top_inputs: usize, solve: SolveRep
                     .into_iter()
                     .take(top_inputs)
                     .map(|(i, v)| KeyInput {
-                        node: labels[i].clone(),
+                        node: node_label(t, i),
                         value: v,
                         share: v / m,
                     })

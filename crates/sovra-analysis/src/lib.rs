@@ -45,19 +45,20 @@ pub struct NodeLabel {
     pub sector_name: String,
 }
 
+/// The labels of one node.
+pub fn node_label(t: &sovra_core::Mrio, i: usize) -> NodeLabel {
+    let l = &t.labels;
+    let (r, s) = l.node(i);
+    NodeLabel {
+        region: l.regions[r].code.clone(),
+        sector: l.sectors[s].code.clone(),
+        sector_name: l.sectors[s].name.clone(),
+    }
+}
+
 /// Labels of every node of a table.
 pub fn node_labels(t: &sovra_core::Mrio) -> Vec<NodeLabel> {
-    let l = &t.labels;
-    (0..t.n())
-        .map(|i| {
-            let (r, s) = l.node(i);
-            NodeLabel {
-                region: l.regions[r].code.clone(),
-                sector: l.sectors[s].code.clone(),
-                sector_name: l.sectors[s].name.clone(),
-            }
-        })
-        .collect()
+    (0..t.n()).map(|i| node_label(t, i)).collect()
 }
 
 /// A faer column matrix from column vectors.
