@@ -74,7 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-#[allow(dead_code)]
+/// Times one product with `I − A` (both sides) for `k` columns (`SOVRA_PROBE_APPLY=1`).
 fn probe_apply(sys: &LeontiefSystem, k: usize) {
     let w = Mat::<f64>::from_fn(sys.n(), k, |i, j| ((i * 7 + j * 13) % 11) as f64);
     for side in [Side::Forward, Side::Transposed] {

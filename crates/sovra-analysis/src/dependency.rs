@@ -388,6 +388,17 @@ fn shared(
     })
 }
 
+impl Shared {
+    /// The shared solves with a per-party one after the value-added origin solve (the reported order).
+    fn solves_with(&self, own: Option<LabelledSolve>) -> Vec<LabelledSolve> {
+        let mut solves = self.solves.clone();
+        if let Some(rep) = own {
+            solves.insert(1, rep);
+        }
+        solves
+    }
+}
+
 /// A solver report with what was solved.
 type LabelledSolve = (String, SolveReport);
 
@@ -429,8 +440,7 @@ fn cut_chains(
 pub fn compute(t: &Mrio, sys: &LeontiefSystem, p: &Parties) -> Result<Dependence> {
     let sh = shared(t, sys, &p.them, &[&p.us])?;
     let (cut, rep) = cut_chains(t, sys, p, &sh)?;
-    let mut solves = sh.solves.clone();
-    solves.extend(rep);
+    let solves = sh.solves_with(rep);
     Ok(assemble(t, p, &sh, Some(&sh.w_us[0]), &cut, solves))
 }
 
@@ -454,8 +464,7 @@ pub fn compute_each(
         .par_iter()
         .map(|p| {
             let (cut, rep) = cut_chains(t, sys, p, &sh)?;
-            let mut solves = sh.solves.clone();
-            solves.extend(rep);
+            let solves = sh.solves_with(rep);
             Ok(assemble(t, p, &sh, None, &cut, solves))
         })
         .collect()

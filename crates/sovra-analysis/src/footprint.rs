@@ -200,35 +200,28 @@ fn compute(
     for (k, st) in stressors.iter().enumerate() {
         let (name, unit) = st.name(t);
         let col = |r: usize| k * nr + r;
-        let mut cba = vec![0.0; n];
-        let mut imp = vec![0.0; n];
-        // Per region from the forward solves: caused by r's final demand anywhere, and outside r.
-        let cba_fwd: Vec<f64> = (0..nr)
-            .map(|r| (0..n).map(|j| s[k][j] * xr[(j, r)]).sum())
-            .collect();
-        let imp_fwd: Vec<f64> = (0..nr)
-            .map(|r| {
-                (0..n)
-                    .filter(|&j| j / ns != r)
-                    .map(|j| s[k][j] * xr[(j, r)])
-                    .sum()
-            })
-            .collect();
-        if let Some(mr) = &mr {
-            let m_full: Vec<f64> = (0..n)
-                .map(|i| (0..nr).map(|r| mr[(i, col(r))]).sum())
-                .collect();
-            for r in 0..nr {
-                for i in 0..n {
-                    let y = yr[r][i];
-                    if y != 0.0 {
-                        let sct = i % ns;
-                        cba[r * ns + sct] += m_full[i] * y;
-                        imp[r * ns + sct] += (m_full[i] - mr[(i, col(r))]) * y;
+        // Per node (consuming region × product sector) from the transposed solves, when asked for.
+        let (cba, imp) = match &mr {
+            Some(mr) => {
+                let mut cba = vec![0.0; n];
+                let mut imp = vec![0.0; n];
+                let m_full: Vec<f64> = (0..n)
+                    .map(|i| (0..nr).map(|r| mr[(i, col(r))]).sum())
+                    .collect();
+                for r in 0..nr {
+                    for i in 0..n {
+                        let y = yr[r][i];
+                        if y != 0.0 {
+                            let sct = i % ns;
+                            cba[r * ns + sct] += m_full[i] * y;
+                            imp[r * ns + sct] += (m_full[i] - mr[(i, col(r))]) * y;
+                        }
                     }
                 }
+                (cba, imp)
             }
-        }
+            None => (Vec::new(), Vec::new()),
+        };
         let pba: Vec<f64> = (0..n).map(|j| s[k][j] * x_tot[j]).collect();
         let exp: Vec<f64> = (0..n)
             .map(|j| s[k][j] * (x_tot[j] - xr[(j, j / ns)]))
@@ -250,11 +243,17 @@ fn compute(
             out.d_cba_reg.push(by_region(&cba, true));
             out.d_imp_reg.push(by_region(&imp, false));
         } else {
+            // From the forward solves: caused by r's final demand anywhere (plus F_Y), and outside r.
+            let caused = |r: usize, outside: bool| -> f64 {
+                (0..n)
+                    .filter(|&j| !outside || j / ns != r)
+                    .map(|j| s[k][j] * xr[(j, r)])
+                    .sum()
+            };
             out.d_cba_reg
-                .push((0..nr).map(|r| cba_fwd[r] + fy_reg[r]).collect());
-            out.d_imp_reg.push(imp_fwd.clone());
-            cba.clear();
-            imp.clear();
+                .push((0..nr).map(|r| caused(r, false) + fy_reg[r]).collect());
+            out.d_imp_reg
+                .push((0..nr).map(|r| caused(r, true)).collect());
         }
         out.d_pba_reg.push(by_region(&pba, true));
         out.d_exp_reg.push(by_region(&exp, false));

@@ -26,7 +26,7 @@
 //! `EXGR_INT`, `EXGR_INT_DVA`, `EXGR_INT_FVA`, `EXGR_INT_DVAFX`, computed on every table.
 
 use serde::Serialize;
-use sovra_core::{LeontiefSystem, Mrio, Side, SolveReport};
+use sovra_core::{LeontiefSystem, Mrio, SolveReport};
 
 use crate::Result;
 
@@ -108,14 +108,13 @@ fn exports(t: &Mrio, dest: Option<&[usize]>) -> (Vec<Vec<f64>>, Option<Vec<Vec<f
 pub fn compute(t: &Mrio, sys: &LeontiefSystem) -> Result<Tiva> {
     let dest = t.labels.fd_destinations();
     let nr = t.labels.regions.len();
-    let ns = t.labels.sectors.len();
     let n = t.n();
-    let nu = t.va_shares();
-    let rhs = sovra_core::faer::Mat::from_fn(n, nr, |i, c| if i / ns == c { nu[i] } else { 0.0 });
-    let (w, solve) = sys.solve(rhs.as_ref(), Side::Transposed)?;
+    let all: Vec<usize> = (0..n).collect();
+    // w[c][j] = Σ_{i∈c} ν_i L_ij.
+    let (w, solve) = crate::dependency::value_added_origin(t, sys, &all)?;
     let (ei, ef) = exports(t, dest.as_deref());
     // dot(c, v) = value added of c embodied in the flows v.
-    let dot = |c: usize, v: &[f64]| -> f64 { (0..n).map(|j| w[(j, c)] * v[j]).sum() };
+    let dot = |c: usize, v: &[f64]| -> f64 { w[c].iter().zip(v).map(|(a, b)| a * b).sum() };
     let matrix = |flows: &[Vec<f64>]| -> Vec<Vec<f64>> {
         (0..nr)
             .map(|c| (0..nr).map(|d| dot(c, &flows[d])).collect())

@@ -178,6 +178,11 @@ pub(crate) fn system_of(t: &Mrio, s: &SolverArgs) -> Result<LeontiefSystem> {
     Ok(sys)
 }
 
+/// Rows to show: what the user asked, else `default` in the table format and all in csv/json.
+pub(crate) fn table_top(top: Option<usize>, out: &OutputArgs, default: usize) -> Option<usize> {
+    top.or((out.format == Format::Table).then_some(default))
+}
+
 pub(crate) fn finish(report: &Report, out: &OutputArgs) -> Result<()> {
     emit(&render(report, out.format), out.out.as_deref())
 }
@@ -461,11 +466,7 @@ fn multipliers_cmd(
     let region = region_filter(&t, &region)?;
     let sys = system_of(&t, s)?;
     let m = multipliers::compute(&t, &sys)?;
-    let top = top.or(if out.format == Format::Table {
-        Some(20)
-    } else {
-        None
-    });
+    let top = table_top(top, out, 20);
     let idx = ranked(
         &m.output_multiplier,
         |i| t.x[i] > 0.0 && region.as_ref().is_none_or(|r| &m.nodes[i].region == r),
@@ -533,11 +534,7 @@ fn linkages_cmd(
     let region = region_filter(&t, &region)?;
     let sys = system_of(&t, s)?;
     let lk = linkages::compute(&t, &sys)?;
-    let top = top.or(if out.format == Format::Table {
-        Some(20)
-    } else {
-        None
-    });
+    let top = table_top(top, out, 20);
     let idx = ranked(
         &lk.backward,
         |i| {

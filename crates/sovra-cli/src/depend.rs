@@ -9,7 +9,7 @@ use sovra_analysis::{keys, tiva};
 use sovra_core::blocs::{self, Date, Registry, Resolved};
 use sovra_core::{Error, Mrio, store};
 
-use crate::commands::{base_report, finish, load, solver_line, system_of};
+use crate::commands::{base_report, finish, load, solver_line, system_of, table_top};
 use crate::render::{Cell, Report};
 use crate::{OutputArgs, SolverArgs};
 
@@ -177,6 +177,73 @@ fn supplier(name: &str, share: f64) -> String {
     }
 }
 
+/// Columns of a per-region row ([`region_row`]).
+const REGION_COLUMNS: [&str; 9] = [
+    "region",
+    "gross output",
+    "VA from them",
+    "via third",
+    "inputs from them",
+    "top foreign supplier",
+    "HHI",
+    "sales direct",
+    "sales total",
+];
+
+/// Columns of a per-sector row ([`sector_row`]).
+const SECTOR_COLUMNS: [&str; 12] = [
+    "region",
+    "sector",
+    "sector name",
+    "gross output",
+    "VA from them",
+    "via third",
+    "inputs from them",
+    "of output",
+    "top foreign supplier",
+    "HHI",
+    "sales direct",
+    "sales total",
+];
+
+/// Column headers: `first` then `rest`.
+fn columns(first: &[&str], rest: &[&str]) -> Vec<String> {
+    first.iter().chain(rest).map(|c| c.to_string()).collect()
+}
+
+fn sector_row(x: &SectorDependence) -> Vec<Cell> {
+    vec![
+        Cell::Text(x.node.region.clone()),
+        Cell::Text(x.node.sector.clone()),
+        Cell::Text(x.node.sector_name.clone()),
+        Cell::Num(x.output, 0),
+        Cell::Pct(x.value_added_from_them),
+        Cell::Pct(x.via_third_countries),
+        Cell::Pct(x.direct_input_share),
+        Cell::Pct(x.direct_output_share),
+        Cell::Text(supplier(
+            &x.top_foreign_supplier,
+            x.top_foreign_supplier_share,
+        )),
+        Cell::Num(x.foreign_supplier_hhi, 3),
+        Cell::Pct(x.sales_direct),
+        Cell::Pct(x.sales_total),
+    ]
+}
+
+/// Summary lines for the solves of a dependency analysis ("what, equation" → "solve: what").
+fn push_solves(r: &mut Report, solves: &[(String, sovra_core::SolveReport)], skip: &str) {
+    for (what, rep) in solves {
+        let (short, eq) = what.split_once(", ").unwrap_or((what.as_str(), ""));
+        if skip.is_empty() || !short.starts_with(skip) {
+            r.summary.push((
+                format!("solve: {short}"),
+                format!("{eq}: {}", solver_line(rep)),
+            ));
+        }
+    }
+}
+
 fn region_row(g: &RegionDependence) -> Vec<Cell> {
     vec![
         Cell::Text(g.region.clone()),
@@ -282,56 +349,18 @@ pub fn depend_cmd(
             g.sales_total * 100.0
         ),
     ));
-    for (what, rep) in &d.solves {
-        let (short, eq) = what.split_once(", ").unwrap_or((what.as_str(), ""));
-        r.summary.push((
-            format!("solve: {short}"),
-            format!("{eq}: {}", solver_line(rep)),
-        ));
-    }
-    let top = o.top.or(if out.format == crate::render::Format::Table {
-        Some(25)
-    } else {
-        None
-    });
+    push_solves(&mut r, &d.solves, "");
+    let top = table_top(o.top, out, 25);
     match o.by {
         DependBy::Region => {
-            r.columns = [
-                "region",
-                "gross output",
-                "VA from them",
-                "via third",
-                "inputs from them",
-                "top foreign supplier",
-                "HHI",
-                "sales direct",
-                "sales total",
-            ]
-            .map(String::from)
-            .to_vec();
+            r.columns = columns(&REGION_COLUMNS, &[]);
             let mut regs: Vec<&RegionDependence> = d.regions.iter().collect();
             regs.sort_by(|x, y| y.value_added_from_them.total_cmp(&x.value_added_from_them));
             regs.truncate(top.unwrap_or(usize::MAX));
             r.rows = regs.into_iter().map(region_row).collect();
         }
         DependBy::Sector => {
-            r.columns = [
-                "rank",
-                "region",
-                "sector",
-                "sector name",
-                "gross output",
-                "VA from them",
-                "via third",
-                "inputs from them",
-                "of output",
-                "top foreign supplier",
-                "HHI",
-                "sales direct",
-                "sales total",
-            ]
-            .map(String::from)
-            .to_vec();
+            r.columns = columns(&["rank"], &SECTOR_COLUMNS);
             let mut rows: Vec<&SectorDependence> = d
                 .sectors
                 .iter()
@@ -341,24 +370,9 @@ pub fn depend_cmd(
             rows.sort_by(|x, y| key(y, o.sort).total_cmp(&key(x, o.sort)));
             rows.truncate(top.unwrap_or(usize::MAX));
             for (k, x) in rows.iter().enumerate() {
-                r.rows.push(vec![
-                    Cell::Num((k + 1) as f64, 0),
-                    Cell::Text(x.node.region.clone()),
-                    Cell::Text(x.node.sector.clone()),
-                    Cell::Text(x.node.sector_name.clone()),
-                    Cell::Num(x.output, 0),
-                    Cell::Pct(x.value_added_from_them),
-                    Cell::Pct(x.via_third_countries),
-                    Cell::Pct(x.direct_input_share),
-                    Cell::Pct(x.direct_output_share),
-                    Cell::Text(supplier(
-                        &x.top_foreign_supplier,
-                        x.top_foreign_supplier_share,
-                    )),
-                    Cell::Num(x.foreign_supplier_hhi, 3),
-                    Cell::Pct(x.sales_direct),
-                    Cell::Pct(x.sales_total),
-                ]);
+                let mut row = vec![Cell::Num((k + 1) as f64, 0)];
+                row.extend(sector_row(x));
+                r.rows.push(row);
             }
         }
     }
@@ -428,11 +442,7 @@ pub fn keys_cmd(
     ]
     .map(String::from)
     .to_vec();
-    let top = top.or(if out.format == crate::render::Format::Table {
-        Some(20)
-    } else {
-        None
-    });
+    let top = table_top(top, out, 20);
     for x in k.sectors.iter().take(top.unwrap_or(usize::MAX)) {
         let inputs: Vec<String> = x
             .top_inputs
@@ -579,9 +589,7 @@ pub fn tiva_cmd(
     let t = load(data)?;
     let only = match country {
         None => None,
-        Some(c) => {
-            Some(blocs::resolve(&Registry::builtin(), c, Date::today(), &t.labels, data)?.used)
-        }
+        Some(c) => Some(blocs::resolve(&registry(None)?, c, Date::today(), &t.labels, data)?.used),
     };
     let sys = system_of(&t, sv)?;
     let tv = tiva::compute(&t, &sys)?;
@@ -693,15 +701,7 @@ fn depend_each(
     );
     r.parameters.push(("each".into(), "yes".into()));
     if let Some(d) = each.first() {
-        for (what, rep) in &d.solves {
-            let (short, eq) = what.split_once(", ").unwrap_or((what.as_str(), ""));
-            if !short.starts_with("chains without") {
-                r.summary.push((
-                    format!("solve: {short}"),
-                    format!("{eq}: {}", solver_line(rep)),
-                ));
-            }
-        }
+        push_solves(&mut r, &d.solves, "chains without");
     }
     if let Some(k) = keys_each.first() {
         r.summary
@@ -711,28 +711,10 @@ fn depend_each(
         "solve: chains without third countries".into(),
         format!("one restricted system per country ({})", each.len()),
     ));
-    let top = o.top.or(if out.format == crate::render::Format::Table {
-        Some(25)
-    } else {
-        None
-    });
+    let top = table_top(o.top, out, 25);
     match o.by {
         DependBy::Region => {
-            r.columns = [
-                "region",
-                "gross output",
-                "VA from them",
-                "via third",
-                "inputs from them",
-                "top foreign supplier",
-                "HHI",
-                "sales direct",
-                "sales total",
-                "top key sector",
-                "its exposed output",
-            ]
-            .map(String::from)
-            .to_vec();
+            r.columns = columns(&REGION_COLUMNS, &["top key sector", "its exposed output"]);
             let mut rows: Vec<(usize, &RegionDependence)> = each
                 .iter()
                 .enumerate()
@@ -755,24 +737,7 @@ fn depend_each(
             }
         }
         DependBy::Sector => {
-            r.columns = [
-                "region",
-                "sector",
-                "sector name",
-                "gross output",
-                "VA from them",
-                "via third",
-                "inputs from them",
-                "of output",
-                "top foreign supplier",
-                "HHI",
-                "sales direct",
-                "sales total",
-                "key rank",
-                "exposed output",
-            ]
-            .map(String::from)
-            .to_vec();
+            r.columns = columns(&SECTOR_COLUMNS, &["key rank", "exposed output"]);
             let mut rows: Vec<(&SectorDependence, Option<&keys::KeySector>)> = Vec::new();
             for (d, k) in each.iter().zip(&keys_each) {
                 for x in &d.sectors {
@@ -785,25 +750,13 @@ fn depend_each(
             rows.sort_by(|x, y| key(y.0, o.sort).total_cmp(&key(x.0, o.sort)));
             rows.truncate(top.unwrap_or(usize::MAX));
             for (x, ks) in rows {
-                r.rows.push(vec![
-                    Cell::Text(x.node.region.clone()),
-                    Cell::Text(x.node.sector.clone()),
-                    Cell::Text(x.node.sector_name.clone()),
-                    Cell::Num(x.output, 0),
-                    Cell::Pct(x.value_added_from_them),
-                    Cell::Pct(x.via_third_countries),
-                    Cell::Pct(x.direct_input_share),
-                    Cell::Pct(x.direct_output_share),
-                    Cell::Text(supplier(
-                        &x.top_foreign_supplier,
-                        x.top_foreign_supplier_share,
-                    )),
-                    Cell::Num(x.foreign_supplier_hhi, 3),
-                    Cell::Pct(x.sales_direct),
-                    Cell::Pct(x.sales_total),
-                    Cell::Num(ks.map(|k| k.rank as f64).unwrap_or(f64::NAN), 0),
-                    Cell::Num(ks.map(|k| k.exposed_output).unwrap_or(f64::NAN), 0),
-                ]);
+                let mut row = sector_row(x);
+                row.push(Cell::Num(ks.map(|k| k.rank as f64).unwrap_or(f64::NAN), 0));
+                row.push(Cell::Num(
+                    ks.map(|k| k.exposed_output).unwrap_or(f64::NAN),
+                    0,
+                ));
+                r.rows.push(row);
             }
         }
     }

@@ -470,6 +470,7 @@ impl Registry {
             as_of,
             codes,
             used: BTreeMap::new(),
+            named: BTreeSet::new(),
         };
         let set = p.expr()?;
         if p.pos != tokens.len() {
@@ -495,6 +496,7 @@ impl Registry {
             as_of,
             members: set.into_iter().collect(),
             blocs: p.used,
+            countries: p.named.into_iter().collect(),
         })
     }
 }
@@ -510,6 +512,8 @@ pub struct Selection {
     pub members: Vec<String>,
     /// Each bloc the expression named, with its members on that date.
     pub blocs: BTreeMap<String, Vec<String>>,
+    /// Country (region) codes the expression names directly, sorted.
+    pub countries: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -574,6 +578,7 @@ struct Parser<'a> {
     as_of: Date,
     codes: &'a [&'a str],
     used: BTreeMap<String, Vec<String>>,
+    named: BTreeSet<String>,
 }
 
 impl Parser<'_> {
@@ -629,6 +634,7 @@ impl Parser<'_> {
                     self.used.insert(b.name.clone(), m.clone());
                     Ok(m.into_iter().collect())
                 } else if is_iso3(&name) || self.codes.contains(&name.as_str()) {
+                    self.named.insert(name.clone());
                     Ok(BTreeSet::from([name]))
                 } else {
                     let names: Vec<&str> = self.reg.blocs.keys().map(String::as_str).collect();
@@ -693,14 +699,13 @@ pub fn resolve(
 ) -> Result<Resolved> {
     let codes: Vec<&str> = labels.regions.iter().map(|r| r.code.as_str()).collect();
     let sel = reg.eval_with_codes(expr, as_of, &codes)?;
-    for tok in tokenize(expr)? {
-        let Tok::Name(n) = tok else { continue };
-        if reg.get(&n).is_none() && !codes.contains(&n.as_str()) && n != "ALL" {
+    for n in &sel.countries {
+        if !codes.contains(&n.as_str()) {
             return Err(Error::Unknown {
                 kind: "region",
                 name: n.clone(),
                 suggestion: nearest(
-                    &n,
+                    n,
                     codes
                         .iter()
                         .copied()
