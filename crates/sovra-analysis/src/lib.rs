@@ -8,6 +8,8 @@
 //! - [`dependency`]: where "us" depends on "them": direct, total and via-third-country value-added
 //!   dependence, supplier concentration, sales dependence.
 //! - [`keys`]: the "technological keys": our sectors ranked by the output exposed to their inputs from them.
+//! - [`shock`]: embargoes, export and import bans: output losses by extraction or by RAS rerouting with a
+//!   CES capacity-rationing equilibrium (the sanction-simulator model).
 //! - [`tiva`]: the OECD trade-in-value-added indicators per country (EXGR_DVA, EXGR_FVA, GVC participation, …).
 
 pub mod dependency;
@@ -15,6 +17,7 @@ pub mod footprint;
 pub mod keys;
 pub mod linkages;
 pub mod multipliers;
+pub mod shock;
 pub mod system;
 pub mod tiva;
 

@@ -479,21 +479,8 @@ pub fn keys_cmd(
 
 /// A sector code of the dataset (exact or case-insensitive), or an error listing the codes.
 pub fn sector_code(t: &Mrio, code: &str, dataset: &str) -> Result<String> {
-    let codes: Vec<&str> = t.labels.sectors.iter().map(|s| s.code.as_str()).collect();
-    if let Some(c) = codes.iter().find(|c| c.eq_ignore_ascii_case(code)) {
-        return Ok(c.to_string());
-    }
-    Err(Error::Unknown {
-        kind: "sector",
-        name: code.to_string(),
-        suggestion: blocs::nearest(code, codes.iter().copied()),
-        valid: format!(
-            "the {} sectors of {dataset}: {}",
-            codes.len(),
-            codes.join(" ")
-        ),
-    }
-    .into())
+    let i = t.labels.sector_index(code, dataset)?;
+    Ok(t.labels.sectors[i].code.clone())
 }
 
 /// `sovra blocs list`.

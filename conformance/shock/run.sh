@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs the peer shock engine, sanction-simulator 0.1.4 (through its public API, numpy + pandas only), on 11
+# sanction scenarios with its default parameters and dumps the results into OUTDIR/shock:
+#   bash conformance/shock/run.sh OUTDIR
+# Needs the pymrio conformance venv (conformance/pymrio/run.sh OUTDIR runs first and creates it).
+# Quick when the dump exists for the same dump.py and wheel (OUTDIR/shock/DONE).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+out="${1:?usage: run.sh OUTDIR}"
+venv="${SOVRA_CONFORMANCE_VENV:-/tmp/sovra-conformance-venv}"
+[ -x "$venv/bin/python" ] || bash "$here/../pymrio/run.sh" "$out"
+
+wheels="$out/wheels"
+mkdir -p "$wheels"
+wheel="$(ls "$wheels"/sanction_simulator-0.1.4-*.whl 2>/dev/null | head -n1 || true)"
+if [ -z "$wheel" ]; then
+  "$venv/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps \
+    sanction-simulator==0.1.4 -d "$wheels"
+  wheel="$(ls "$wheels"/sanction_simulator-0.1.4-*.whl | head -n1)"
+fi
+
+stamp="dump.py $(sha256sum "$here/dump.py" | cut -c1-16); wheel $(basename "$wheel")"
+if [ -f "$out/shock/DONE" ] && [ "$(cat "$out/shock/DONE")" = "$stamp" ]; then
+  echo "shock dump is up to date in $out/shock"
+  exit 0
+fi
+tmp="$out/shock.tmp.$$"
+rm -rf "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+start=$SECONDS
+OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" "$venv/bin/python" "$here/dump.py" "$tmp" "$wheel"
+echo "$stamp" > "$tmp/DONE"
+rm -rf "$out/shock"
+mv "$tmp" "$out/shock"
+trap - EXIT
+echo "shock dump written to $out/shock ($((SECONDS - start))s)"

@@ -1,0 +1,175 @@
+//! Which flows a scenario severs, and the row kernels that read `Ẑ` — the table's `Z` with every severed
+//! entry multiplied by the leakage `δ` — without ever copying the matrix.
+//!
+//! A leg `(l, k, sectors)` severs the sales of the selling sectors of region `l` to every buyer in region
+//! `k`. In region-major node order the buyers of `k` are one contiguous range of columns, so a severed row
+//! is the full row minus `(1 − δ)` times a few contiguous chunks.
+
+/// A severed trade relation on region indices: sellers in `seller` may not sell to buyers in `buyer`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Leg {
+    /// Selling region index.
+    pub seller: usize,
+    /// Buying region index.
+    pub buyer: usize,
+    /// Selling sectors covered (`None`: all).
+    pub sectors: Option<Vec<usize>>,
+}
+
+/// The severed entries of a scenario, per selling node.
+#[derive(Debug, Clone)]
+pub struct Cut {
+    /// Leakage `δ`: the share of a severed flow that still gets through.
+    pub delta: f64,
+    /// For each node `i`, the buyer regions `i` may not sell to (sorted, unique).
+    pub(crate) buyers: Vec<Vec<usize>>,
+    ns: usize,
+}
+
+impl Cut {
+    /// The cut of some legs on a table with `nr` regions of `ns` sectors.
+    pub fn new(legs: &[Leg], nr: usize, ns: usize, delta: f64) -> Cut {
+        let mut buyers = vec![Vec::new(); nr * ns];
+        for leg in legs {
+            let sectors: Vec<usize> = match &leg.sectors {
+                Some(s) => s.clone(),
+                None => (0..ns).collect(),
+            };
+            for r in sectors {
+                buyers[leg.seller * ns + r].push(leg.buyer);
+            }
+        }
+        for b in &mut buyers {
+            b.sort_unstable();
+            b.dedup();
+        }
+        Cut { delta, buyers, ns }
+    }
+
+    /// The number of severed entries of `Z`.
+    pub fn severed_entries(&self) -> usize {
+        self.buyers.iter().map(|b| b.len() * self.ns).sum()
+    }
+
+    /// The column range of buyer region `k`.
+    #[inline]
+    pub(crate) fn range(&self, k: usize) -> std::ops::Range<usize> {
+        k * self.ns..(k + 1) * self.ns
+    }
+
+    /// `Σ_j Ẑ_ij y_j`, with row `i` of `Z` given.
+    #[inline]
+    pub(crate) fn dot<T: Elem>(&self, row: &[T], i: usize, y: &[f64]) -> f64 {
+        let mut d = dot(row, y);
+        for &k in &self.buyers[i] {
+            let r = self.range(k);
+            d -= (1.0 - self.delta) * dot(&row[r.clone()], &y[r]);
+        }
+        d
+    }
+
+    /// `acc += g Ẑ_i·`, with row `i` of `Z` given.
+    #[inline]
+    pub(crate) fn axpy<T: Elem>(&self, row: &[T], i: usize, g: f64, acc: &mut [f64]) {
+        axpy(g, row, acc);
+        for &k in &self.buyers[i] {
+            let r = self.range(k);
+            axpy(-(1.0 - self.delta) * g, &row[r.clone()], &mut acc[r]);
+        }
+    }
+
+    /// Both at once, reading the row once: returns `Σ_j Ẑ_ij y_j` and does `acc += g Ẑ_i·`.
+    #[inline]
+    pub(crate) fn dot_axpy<T: Elem>(&self, row: &[T], i: usize, y: &[f64], g: f64, acc: &mut [f64]) -> f64 {
+        let mut d = dot_axpy(row, y, g, acc);
+        for &k in &self.buyers[i] {
+            let r = self.range(k);
+            d -= (1.0 - self.delta) * dot(&row[r.clone()], &y[r.clone()]);
+            axpy(-(1.0 - self.delta) * g, &row[r.clone()], &mut acc[r]);
+        }
+        d
+    }
+
+    /// The factor of chunk `k` of row `i` in `Ẑ`: `δ` when severed, 1 otherwise.
+    #[inline]
+    pub(crate) fn factor(&self, i: usize, k: usize) -> f64 {
+        if self.buyers[i].binary_search(&k).is_ok() {
+            self.delta
+        } else {
+            1.0
+        }
+    }
+}
+
+/// A matrix element type: `f64`, or `f32` for the reduced-precision mirror of `Z` (accumulation is always in
+/// `f64`).
+pub(crate) trait Elem: Copy + Send + Sync {
+    /// As `f64`.
+    fn f(self) -> f64;
+}
+
+impl Elem for f64 {
+    #[inline(always)]
+    fn f(self) -> f64 {
+        self
+    }
+}
+
+impl Elem for f32 {
+    #[inline(always)]
+    fn f(self) -> f64 {
+        self as f64
+    }
+}
+
+/// `Σ a_j b_j` with eight independent accumulators so the compiler can vectorise it (plain multiply-add: `mul_add`
+/// is a library call without a target FMA feature).
+#[inline]
+pub(crate) fn dot<T: Elem>(a: &[T], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; 8];
+    let ca = a.chunks_exact(8);
+    let cb = b.chunks_exact(8);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            acc[l] += x[l].f() * y[l];
+        }
+    }
+    let mut s = (acc[0] + acc[4]) + (acc[1] + acc[5]) + (acc[2] + acc[6]) + (acc[3] + acc[7]);
+    for (x, y) in ra.iter().zip(rb) {
+        s += x.f() * y;
+    }
+    s
+}
+
+/// `acc += g a`.
+#[inline]
+pub(crate) fn axpy<T: Elem>(g: f64, a: &[T], acc: &mut [f64]) {
+    acc.iter_mut().zip(a).for_each(|(c, v)| *c += v.f() * g);
+}
+
+/// `Σ a_j y_j`, and `acc += g a`, in one sweep over `a`.
+#[inline]
+pub(crate) fn dot_axpy<T: Elem>(a: &[T], y: &[f64], g: f64, acc: &mut [f64]) -> f64 {
+    let n = a.len().min(y.len()).min(acc.len());
+    let (a, y, acc) = (&a[..n], &y[..n], &mut acc[..n]);
+    let mut d = [0.0f64; 8];
+    let mut ca = a.chunks_exact(8);
+    let mut cy = y.chunks_exact(8);
+    let mut cc = acc.chunks_exact_mut(8);
+    for ((x, yy), c) in (&mut ca).zip(&mut cy).zip(&mut cc) {
+        for l in 0..8 {
+            let v = x[l].f();
+            d[l] += v * yy[l];
+            c[l] += v * g;
+        }
+    }
+    let mut s = (d[0] + d[4]) + (d[1] + d[5]) + (d[2] + d[6]) + (d[3] + d[7]);
+    for ((x, yy), c) in ca.remainder().iter().zip(cy.remainder()).zip(cc.into_remainder()) {
+        s += x.f() * yy;
+        *c += x.f() * g;
+    }
+    s
+}

@@ -1,0 +1,234 @@
+//! What happens to output, country by country and sector by sector, if some countries stop trading with
+//! others: embargoes, export bans and import bans on an MRIO table.
+//!
+//! Two models:
+//!
+//! - [`Model::Extraction`] ([`extraction`]): the severed flows are removed (a share `δ` leaks through),
+//!   final demand is fixed, nobody substitutes; one linear solve. The fast linear baseline.
+//! - [`Model::Rerouting`] (default): the model of Bhattathiripad & Veetil, "Political Power in International
+//!   Trade" (sanction-simulator 0.1.4): severed flows are rerouted to other partners by two-sided RAS, less a
+//!   friction `τ` ([`reroute`]), and output follows from a CES capacity-rationing equilibrium on the rerouted
+//!   network ([`equilibrium`]); [`stability`] reports the model's admissibility statistics.
+//!
+//! [`run`] takes a prepared [`Network`] (shared by every scenario of a batch) and a resolved scenario.
+
+pub mod anderson;
+pub mod cut;
+pub mod equilibrium;
+pub mod extraction;
+pub mod network;
+pub mod reroute;
+pub mod scenario;
+pub mod stability;
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use sovra_core::Error;
+
+pub use cut::{Cut, Leg};
+pub use network::Network;
+pub use scenario::{Instrument, LegSpec, Model, Resolved, ScenarioSpec};
+
+use crate::Result;
+
+/// Model parameters. Defaults are the peer model's baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// Rerouting friction `τ ∈ [0, 1]`: the share of severed (non-leaking) trade that is lost, not rerouted.
+    pub tau: f64,
+    /// Leakage `δ ∈ [0, 1]`: the share of a severed flow that still gets through.
+    pub delta: f64,
+    /// Inner CES curvature `ρ < 0` across sector bundles (elasticity `1 / (1 − ρ)`).
+    pub rho: f64,
+    /// Outer CES curvature `ϱ < 0`, intermediate composite vs the rest.
+    pub rho_out: f64,
+    /// Seller-margin tolerance of the rerouting (relative to the block's largest margin).
+    pub balance_tol: f64,
+    /// Iteration cap of the rerouting, per sector block.
+    pub balance_max_iter: usize,
+    /// Tolerance on the fixed-point step (`h` and `x / s`).
+    pub fp_tol: f64,
+    /// Iteration cap of the fixed point.
+    pub fp_max_iter: usize,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            tau: 0.30,
+            delta: 0.10,
+            rho: -1.0,
+            rho_out: -1.0,
+            balance_tol: 1e-11,
+            balance_max_iter: 500,
+            fp_tol: 1e-10,
+            fp_max_iter: 2000,
+        }
+    }
+}
+
+impl Params {
+    /// Checks the ranges: `τ, δ ∈ [0, 1]`, `ρ, ϱ < 0`, positive tolerances and caps.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| -> Result<()> { Err(Error::Request(m).into()) };
+        for (name, v) in [("tau", self.tau), ("delta", self.delta)] {
+            if !(0.0..=1.0).contains(&v) {
+                return bad(format!("{name} = {v} is outside [0, 1]"));
+            }
+        }
+        for (name, v) in [("rho", self.rho), ("rho_out", self.rho_out)] {
+            if !(v < 0.0 && v.is_finite()) {
+                return bad(format!(
+                    "{name} = {v}: the CES curvature must be negative (complements; elasticity 1/(1-{name}) < 1)"
+                ));
+            }
+        }
+        for (name, v) in [("balance_tol", self.balance_tol), ("fp_tol", self.fp_tol)] {
+            if !(v > 0.0 && v < 1.0) {
+                return bad(format!("{name} = {v} must be in (0, 1)"));
+            }
+        }
+        if self.balance_max_iter == 0 || self.fp_max_iter == 0 {
+            return bad("iteration caps must be positive".into());
+        }
+        Ok(())
+    }
+}
+
+/// Diagnostics of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnostics {
+    /// Rerouting (rerouting model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reroute: Option<reroute::RerouteReport>,
+    /// Equilibrium (rerouting model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equilibrium: Option<equilibrium::EquilibriumReport>,
+    /// Stability statistics (rerouting model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stability: Option<stability::Stability>,
+    /// Linear solve (extraction model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extraction: Option<extraction::ExtractionReport>,
+    /// Whether every solve met its tolerance. A result with `false` is not an answer.
+    pub converged: bool,
+    /// Severed entries of `Z`.
+    pub severed_entries: usize,
+    /// Wall time of each phase, seconds.
+    pub seconds: Vec<(&'static str, f64)>,
+}
+
+/// The result of one scenario.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The model run.
+    pub model: Model,
+    /// Post-shock output per node.
+    pub x: Vec<f64>,
+    /// Output loss per node, `s − x`.
+    pub loss: Vec<f64>,
+    /// Fulfilment `h` per node (rerouting).
+    pub fulfilment: Option<Vec<f64>>,
+    /// Output pass-through `λ` per node (rerouting).
+    pub pass_through: Option<Vec<f64>>,
+    /// Output loss per region.
+    pub region_loss: Vec<f64>,
+    /// Loss share `γ_c = loss_c / s_c` per region.
+    pub region_gamma: Vec<f64>,
+    /// Final-demand loss per region, `Σ_{i∈c} (1 − λ_i) z_i` (0 in the extraction model).
+    pub region_final_demand_loss: Vec<f64>,
+    /// World output loss.
+    pub world_loss: f64,
+    /// World benchmark output.
+    pub world_output: f64,
+    /// Diagnostics.
+    pub diagnostics: Diagnostics,
+}
+
+/// Runs one scenario on a prepared network.
+pub fn run(net: &Network<'_>, legs: &[Leg], model: Model, p: &Params) -> Result<Outcome> {
+    p.validate()?;
+    if legs.is_empty() {
+        return Err(Error::Request("the scenario severs nothing (no leg)".into()).into());
+    }
+    let cut = Cut::new(legs, net.nr, net.ns, p.delta);
+    let n = net.n();
+    let mut seconds: Vec<(&'static str, f64)> = Vec::new();
+    let (x, fulfilment, pass_through, mut diagnostics) = match model {
+        Model::Extraction => {
+            let t0 = Instant::now();
+            let (x, rep) = extraction::solve(net, &cut, 1e-12, p.fp_max_iter);
+            seconds.push(("extraction", t0.elapsed().as_secs_f64()));
+            let converged = rep.converged;
+            (
+                x,
+                None,
+                None,
+                Diagnostics {
+                    reroute: None,
+                    equilibrium: None,
+                    stability: None,
+                    extraction: Some(rep),
+                    converged,
+                    severed_entries: 0,
+                    seconds: Vec::new(),
+                },
+            )
+        }
+        Model::Rerouting => {
+            let t0 = Instant::now();
+            let rr = reroute::reroute(net, &cut, p.tau, p.balance_tol, p.balance_max_iter);
+            seconds.push(("reroute", t0.elapsed().as_secs_f64()));
+            let t0 = Instant::now();
+            let (eq, acc1) = equilibrium::solve(net, &cut, &rr, p);
+            seconds.push(("equilibrium", t0.elapsed().as_secs_f64()));
+            let t0 = Instant::now();
+            let st = stability::check(net, &cut, &rr, &eq, &acc1, p);
+            seconds.push(("stability", t0.elapsed().as_secs_f64()));
+            let converged = rr.report.converged && eq.report.converged;
+            let d = Diagnostics {
+                reroute: Some(rr.report.clone()),
+                equilibrium: Some(eq.report.clone()),
+                stability: Some(st),
+                extraction: None,
+                converged,
+                severed_entries: 0,
+                seconds: Vec::new(),
+            };
+            (eq.x, Some(eq.h), Some(eq.lambda), d)
+        }
+    };
+    diagnostics.severed_entries = cut.severed_entries();
+    diagnostics.seconds = seconds;
+    let loss: Vec<f64> = net.s.iter().zip(&x).map(|(a, b)| a - b).collect();
+    let ns = net.ns;
+    let region_loss: Vec<f64> = (0..net.nr).map(|c| loss[c * ns..(c + 1) * ns].iter().sum()).collect();
+    let region_gamma = region_loss
+        .iter()
+        .zip(&net.region_output)
+        .map(|(l, s)| if *s > 0.0 { l / s } else { 0.0 })
+        .collect();
+    let region_final_demand_loss = (0..net.nr)
+        .map(|c| match &pass_through {
+            Some(lam) => (c * ns..(c + 1) * ns).map(|i| (1.0 - lam[i]) * net.fin[i]).sum(),
+            None => 0.0,
+        })
+        .collect();
+    let world_loss = region_loss.iter().sum();
+    debug_assert_eq!(x.len(), n);
+    Ok(Outcome {
+        model,
+        x,
+        loss,
+        fulfilment,
+        pass_through,
+        region_loss,
+        region_gamma,
+        region_final_demand_loss,
+        world_loss,
+        world_output: net.world_output(),
+        diagnostics,
+    })
+}
