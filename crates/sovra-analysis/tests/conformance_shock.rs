@@ -39,7 +39,10 @@ fn dump() -> Option<Vec<Value>> {
 
 fn icio() -> Option<sovra_core::Mrio> {
     let home = store::home();
-    if !store::dataset_dir(&home, "icio2022").join("meta.json").is_file() {
+    if !store::dataset_dir(&home, "icio2022")
+        .join("meta.json")
+        .is_file()
+    {
         assert!(
             std::env::var_os("SOVRA_REQUIRE_ICIO").is_none(),
             "SOVRA_REQUIRE_ICIO is set but icio2022 is not in {}",
@@ -52,7 +55,11 @@ fn icio() -> Option<sovra_core::Mrio> {
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -87,23 +94,41 @@ fn rerouting_matches_sanction_simulator() {
         let mut ours: Vec<(String, String)> = res
             .legs
             .iter()
-            .map(|l| (t.labels.regions[l.seller].code.clone(), t.labels.regions[l.buyer].code.clone()))
+            .map(|l| {
+                (
+                    t.labels.regions[l.seller].code.clone(),
+                    t.labels.regions[l.buyer].code.clone(),
+                )
+            })
             .collect();
         let mut theirs: Vec<(String, String)> = c["legs"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_str().unwrap().to_string()))
+            .map(|p| {
+                (
+                    p[0].as_str().unwrap().to_string(),
+                    p[1].as_str().unwrap().to_string(),
+                )
+            })
             .collect();
         ours.sort();
         theirs.sort();
         assert_eq!(ours, theirs, "{name}: legs");
         let out = shock::run(&net, &res.legs, Model::Rerouting, &spec.params).unwrap();
-        assert!(out.diagnostics.converged, "{name}: not converged: {:?}", out.diagnostics);
+        assert!(
+            out.diagnostics.converged,
+            "{name}: not converged: {:?}",
+            out.diagnostics
+        );
         let wl = c["world_loss"].as_f64().unwrap();
         let rel = (out.world_loss - wl).abs() / wl;
         let mut worst = rel;
-        assert!(rel <= REL, "{name}: world loss {} vs peer {wl} ({rel:.2e})", out.world_loss);
+        assert!(
+            rel <= REL,
+            "{name}: world loss {} vs peer {wl} ({rel:.2e})",
+            out.world_loss
+        );
         let mut checked = 0;
         for (code, v) in c["country_loss"].as_object().unwrap() {
             let theirs = v.as_f64().unwrap();
@@ -111,7 +136,10 @@ fn rerouting_matches_sanction_simulator() {
             let ours = out.region_loss[r];
             if theirs.abs() >= 1e-3 * wl {
                 let rel = (ours - theirs).abs() / theirs.abs();
-                assert!(rel <= REL, "{name}: {code} loss {ours} vs peer {theirs} ({rel:.2e})");
+                assert!(
+                    rel <= REL,
+                    "{name}: {code} loss {ours} vs peer {theirs} ({rel:.2e})"
+                );
                 worst = worst.max(rel);
                 checked += 1;
             }

@@ -65,6 +65,7 @@ pub enum SolverChoice {
 pub fn run(cmd: Command) -> Result<()> {
     match cmd {
         Command::Data(d) => data(d),
+        Command::Shock(a) => crate::shock::shock_cmd(&a),
         Command::Info { name, out } => info(&name, &out),
         Command::Multipliers {
             name,

@@ -6,6 +6,7 @@ mod commands;
 mod depend;
 mod progress;
 mod render;
+mod shock;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -192,6 +193,25 @@ enum Command {
         #[command(flatten)]
         solver: SolverArgs,
     },
+    /// What an embargo, export ban or import ban does to output, country by country and sector by sector.
+    ///
+    /// The default model (rerouting) is sanction-simulator's: severed trade leaks a share δ, the rest is
+    /// rerouted to other partners by two-sided RAS less a friction τ, and output follows from a CES
+    /// capacity-rationing equilibrium (inner curvature ρ, outer ϱ). `--model extraction` is the linear
+    /// baseline: severed flows removed, final demand fixed, one solve. Defaults: τ 0.30, δ 0.10, ρ −1, ϱ −1.
+    ///
+    /// SANCTIONING and TARGET are countries, blocs or expressions (as in `sovra depend`). An export ban
+    /// severs SANCTIONING's sales to TARGET; an import ban TARGET's sales to SANCTIONING; an embargo both.
+    /// A scenario file holds one or more legs ([[leg]] sanctioning, target, instrument, sectors) and
+    /// [params]; --write-scenario saves the flags as one. Batches ([[scenario]] tables) and sweeps run in
+    /// parallel and stream one result per scenario (csv/json) as they finish; with --out the stream goes to
+    /// OUT.partial first, so an interrupted run keeps what finished (--resume continues it).
+    ///
+    /// Examples: sovra shock USA --on CHN
+    ///           sovra shock G7 --on RUS+BLR --instrument export-ban --sectors C26,C27 --tau 0.5
+    ///           sovra shock --scenario chips.toml --format csv --out chips.csv
+    ///           sovra shock USA --on CHN --sweep tau=0.1:0.8:0.1,delta=0.05,0.1 --format json --out sweep.jsonl
+    Shock(Box<shock::ShockArgs>),
     /// Country groups: built-in blocs with sources and membership history, and custom ones from TOML.
     #[command(subcommand)]
     Blocs(BlocsCommand),
@@ -290,7 +310,7 @@ enum BlocsCommand {
 
 /// Output options shared by every analysis.
 #[derive(Args, Debug, Clone)]
-struct OutputArgs {
+pub struct OutputArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,

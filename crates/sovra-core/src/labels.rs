@@ -101,7 +101,11 @@ impl Labels {
     /// Index of a sector code (exact or case-insensitive), or an error listing the codes of `dataset` with
     /// the nearest one suggested.
     pub fn sector_index(&self, code: &str, dataset: &str) -> crate::Result<usize> {
-        if let Some(i) = self.sectors.iter().position(|s| s.code.eq_ignore_ascii_case(code)) {
+        if let Some(i) = self
+            .sectors
+            .iter()
+            .position(|s| s.code.eq_ignore_ascii_case(code))
+        {
             return Ok(i);
         }
         let codes: Vec<&str> = self.sectors.iter().map(|s| s.code.as_str()).collect();
@@ -109,7 +113,11 @@ impl Labels {
             kind: "sector",
             name: code.to_string(),
             suggestion: crate::blocs::nearest(code, codes.iter().copied()),
-            valid: format!("the {} sectors of {dataset}: {}", codes.len(), codes.join(" ")),
+            valid: format!(
+                "the {} sectors of {dataset}: {}",
+                codes.len(),
+                codes.join(" ")
+            ),
         })
     }
 

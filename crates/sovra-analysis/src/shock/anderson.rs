@@ -35,8 +35,10 @@ impl Anderson {
                 self.dw.pop_front();
                 self.df.pop_front();
             }
-            self.dw.push_back(w.iter().zip(&pw).map(|(a, b)| a - b).collect());
-            self.df.push_back(f.iter().zip(&pf).map(|(a, b)| a - b).collect());
+            self.dw
+                .push_back(w.iter().zip(&pw).map(|(a, b)| a - b).collect());
+            self.df
+                .push_back(f.iter().zip(&pf).map(|(a, b)| a - b).collect());
         }
         self.prev = Some((w.to_vec(), f.clone()));
         let k = self.df.len();
@@ -54,7 +56,10 @@ impl Anderson {
                 gm[b * k + a] = v;
             }
         }
-        let big = (0..k).map(|a| gm[a * k + a]).fold(0.0, f64::max).max(1e-300);
+        let big = (0..k)
+            .map(|a| gm[a * k + a])
+            .fold(0.0, f64::max)
+            .max(1e-300);
         for a in 0..k {
             gm[a * k + a] += 1e-12 * big;
         }
@@ -80,7 +85,8 @@ impl Anderson {
 /// Gaussian elimination with partial pivoting on a small dense system; `None` when singular.
 fn solve_small(mut a: Vec<f64>, mut b: Vec<f64>, k: usize) -> Option<Vec<f64>> {
     for col in 0..k {
-        let piv = (col..k).max_by(|&x, &y| a[x * k + col].abs().total_cmp(&a[y * k + col].abs()))?;
+        let piv =
+            (col..k).max_by(|&x, &y| a[x * k + col].abs().total_cmp(&a[y * k + col].abs()))?;
         if a[piv * k + col].abs() < 1e-300 {
             return None;
         }

@@ -80,7 +80,14 @@ impl Cut {
 
     /// Both at once, reading the row once: returns `Σ_j Ẑ_ij y_j` and does `acc += g Ẑ_i·`.
     #[inline]
-    pub(crate) fn dot_axpy<T: Elem>(&self, row: &[T], i: usize, y: &[f64], g: f64, acc: &mut [f64]) -> f64 {
+    pub(crate) fn dot_axpy<T: Elem>(
+        &self,
+        row: &[T],
+        i: usize,
+        y: &[f64],
+        g: f64,
+        acc: &mut [f64],
+    ) -> f64 {
         let mut d = dot_axpy(row, y, g, acc);
         for &k in &self.buyers[i] {
             let r = self.range(k);
@@ -88,16 +95,6 @@ impl Cut {
             axpy(-(1.0 - self.delta) * g, &row[r.clone()], &mut acc[r]);
         }
         d
-    }
-
-    /// The factor of chunk `k` of row `i` in `Ẑ`: `δ` when severed, 1 otherwise.
-    #[inline]
-    pub(crate) fn factor(&self, i: usize, k: usize) -> f64 {
-        if self.buyers[i].binary_search(&k).is_ok() {
-            self.delta
-        } else {
-            1.0
-        }
     }
 }
 
@@ -122,52 +119,152 @@ impl Elem for f32 {
     }
 }
 
-/// `Σ a_j b_j` with eight independent accumulators so the compiler can vectorise it (plain multiply-add: `mul_add`
-/// is a library call without a target FMA feature).
+/// Whether the CPU has AVX2 (checked once by std, then a cached load). The kernels below are compiled twice:
+/// for the baseline x86-64 target and with AVX2, chosen at run time, so one binary runs everywhere and uses
+/// the wide registers where they exist.
+#[inline]
+fn wide() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn dot_avx2<T: Elem>(a: &[T], b: &[f64]) -> f64 {
+    dot_impl(a, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn axpy_avx2<T: Elem>(g: f64, a: &[T], acc: &mut [f64]) {
+    axpy_impl(g, a, acc)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn dot_axpy_avx2<T: Elem>(a: &[T], y: &[f64], g: f64, acc: &mut [f64]) -> f64 {
+    dot_axpy_impl(a, y, g, acc)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn chunk_dots_avx2<T: Elem>(a: &[T], y: &[f64], width: usize, out: &mut [f64]) {
+    chunk_dots_impl(a, y, width, out)
+}
+
+/// `out_k = Σ_{j ∈ chunk k} a_j y_j` for consecutive chunks of `width` entries (one per buyer region).
+#[inline]
+pub(crate) fn chunk_dots<T: Elem>(a: &[T], y: &[f64], width: usize, out: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if wide() {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { chunk_dots_avx2(a, y, width, out) };
+    }
+    chunk_dots_impl(a, y, width, out)
+}
+
+#[inline(always)]
+fn chunk_dots_impl<T: Elem>(a: &[T], y: &[f64], width: usize, out: &mut [f64]) {
+    for ((o, ca), cy) in out.iter_mut().zip(a.chunks(width)).zip(y.chunks(width)) {
+        *o = dot_impl(ca, cy);
+    }
+}
+
+/// `Σ a_j b_j`.
 #[inline]
 pub(crate) fn dot<T: Elem>(a: &[T], b: &[f64]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if wide() {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { dot_avx2(a, b) };
+    }
+    dot_impl(a, b)
+}
+
+/// `acc += g a`.
+#[inline]
+pub(crate) fn axpy<T: Elem>(g: f64, a: &[T], acc: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if wide() {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { axpy_avx2(g, a, acc) };
+    }
+    axpy_impl(g, a, acc)
+}
+
+/// `Σ a_j y_j`, and `acc += g a`, in one sweep over `a`.
+#[inline]
+pub(crate) fn dot_axpy<T: Elem>(a: &[T], y: &[f64], g: f64, acc: &mut [f64]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if wide() {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { dot_axpy_avx2(a, y, g, acc) };
+    }
+    dot_axpy_impl(a, y, g, acc)
+}
+
+/// `Σ a_j b_j` with sixteen independent accumulators so the compiler can vectorise it (plain multiply-add: `mul_add`
+/// is a library call without a target FMA feature).
+#[inline(always)]
+fn dot_impl<T: Elem>(a: &[T], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f64; 8];
-    let ca = a.chunks_exact(8);
-    let cb = b.chunks_exact(8);
+    let mut acc = [0.0f64; 16];
+    let ca = a.chunks_exact(16);
+    let cb = b.chunks_exact(16);
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
-        for l in 0..8 {
+        for l in 0..16 {
             acc[l] += x[l].f() * y[l];
         }
     }
-    let mut s = (acc[0] + acc[4]) + (acc[1] + acc[5]) + (acc[2] + acc[6]) + (acc[3] + acc[7]);
+    let mut s = 0.0;
+    for l in 0..8 {
+        s += acc[l] + acc[l + 8];
+    }
     for (x, y) in ra.iter().zip(rb) {
         s += x.f() * y;
     }
     s
 }
 
-/// `acc += g a`.
-#[inline]
-pub(crate) fn axpy<T: Elem>(g: f64, a: &[T], acc: &mut [f64]) {
+#[inline(always)]
+fn axpy_impl<T: Elem>(g: f64, a: &[T], acc: &mut [f64]) {
     acc.iter_mut().zip(a).for_each(|(c, v)| *c += v.f() * g);
 }
 
 /// `Σ a_j y_j`, and `acc += g a`, in one sweep over `a`.
-#[inline]
-pub(crate) fn dot_axpy<T: Elem>(a: &[T], y: &[f64], g: f64, acc: &mut [f64]) -> f64 {
+#[inline(always)]
+fn dot_axpy_impl<T: Elem>(a: &[T], y: &[f64], g: f64, acc: &mut [f64]) -> f64 {
     let n = a.len().min(y.len()).min(acc.len());
     let (a, y, acc) = (&a[..n], &y[..n], &mut acc[..n]);
-    let mut d = [0.0f64; 8];
-    let mut ca = a.chunks_exact(8);
-    let mut cy = y.chunks_exact(8);
-    let mut cc = acc.chunks_exact_mut(8);
+    let mut d = [0.0f64; 16];
+    let mut ca = a.chunks_exact(16);
+    let mut cy = y.chunks_exact(16);
+    let mut cc = acc.chunks_exact_mut(16);
     for ((x, yy), c) in (&mut ca).zip(&mut cy).zip(&mut cc) {
-        for l in 0..8 {
+        for l in 0..16 {
             let v = x[l].f();
             d[l] += v * yy[l];
             c[l] += v * g;
         }
     }
-    let mut s = (d[0] + d[4]) + (d[1] + d[5]) + (d[2] + d[6]) + (d[3] + d[7]);
-    for ((x, yy), c) in ca.remainder().iter().zip(cy.remainder()).zip(cc.into_remainder()) {
+    let mut s = 0.0;
+    for l in 0..8 {
+        s += d[l] + d[l + 8];
+    }
+    for ((x, yy), c) in ca
+        .remainder()
+        .iter()
+        .zip(cy.remainder())
+        .zip(cc.into_remainder())
+    {
         s += x.f() * yy;
         *c += x.f() * g;
     }

@@ -25,7 +25,12 @@ pub struct ExtractionReport {
 }
 
 /// Post-shock output `x'` of the extraction model.
-pub fn solve(net: &Network<'_>, cut: &Cut, tol: f64, max_iter: usize) -> (Vec<f64>, ExtractionReport) {
+pub fn solve(
+    net: &Network<'_>,
+    cut: &Cut,
+    tol: f64,
+    max_iter: usize,
+) -> (Vec<f64>, ExtractionReport) {
     let n = net.n();
     let u = vec![1.0; n];
     let vt = vec![1.0; net.ns * n];
@@ -38,7 +43,11 @@ pub fn solve(net: &Network<'_>, cut: &Cut, tol: f64, max_iter: usize) -> (Vec<f6
     let ones = vec![1.0; n];
     let lus = co.precondition(&ones);
     let smax = net.s.iter().cloned().fold(0.0, f64::max).max(1.0);
-    let mut xi: Vec<f64> = net.s.iter().map(|&v| if v > 0.0 { 1.0 } else { 0.0 }).collect();
+    let mut xi: Vec<f64> = net
+        .s
+        .iter()
+        .map(|&v| if v > 0.0 { 1.0 } else { 0.0 })
+        .collect();
     let mut mix = Anderson::new(8);
     let mut iterations = 0;
     let mut residual;

@@ -204,7 +204,9 @@ pub fn run(net: &Network<'_>, legs: &[Leg], model: Model, p: &Params) -> Result<
     diagnostics.seconds = seconds;
     let loss: Vec<f64> = net.s.iter().zip(&x).map(|(a, b)| a - b).collect();
     let ns = net.ns;
-    let region_loss: Vec<f64> = (0..net.nr).map(|c| loss[c * ns..(c + 1) * ns].iter().sum()).collect();
+    let region_loss: Vec<f64> = (0..net.nr)
+        .map(|c| loss[c * ns..(c + 1) * ns].iter().sum())
+        .collect();
     let region_gamma = region_loss
         .iter()
         .zip(&net.region_output)
@@ -212,7 +214,9 @@ pub fn run(net: &Network<'_>, legs: &[Leg], model: Model, p: &Params) -> Result<
         .collect();
     let region_final_demand_loss = (0..net.nr)
         .map(|c| match &pass_through {
-            Some(lam) => (c * ns..(c + 1) * ns).map(|i| (1.0 - lam[i]) * net.fin[i]).sum(),
+            Some(lam) => (c * ns..(c + 1) * ns)
+                .map(|i| (1.0 - lam[i]) * net.fin[i])
+                .sum(),
             None => 0.0,
         })
         .collect();

@@ -72,6 +72,9 @@ pub struct Network<'a> {
     pub(crate) alpha_colsum: Vec<f64>,
     /// `1 / s_j` (0 for inactive nodes).
     pub(crate) inv_s: Vec<f64>,
+    /// The domestic blocks of `Z`, `C` blocks of `S × S` row-major (`zdom[c][a][b] = Z_(c,a),(c,b)`): the
+    /// preconditioners read them every iteration.
+    pub(crate) zdom: Vec<f64>,
     /// Output per region, `Σ_{i∈c} s_i`.
     pub region_output: Vec<f64>,
     /// What preparing changed.
@@ -95,14 +98,13 @@ impl<'a> Network<'a> {
             ));
         }
         let mut audit = Audit::default();
-        let neg: Vec<(usize, f64)> = t
-            .z
-            .data
-            .par_iter()
-            .enumerate()
-            .filter(|(_, v)| **v < 0.0)
-            .map(|(k, v)| (k, *v))
-            .collect();
+        let neg: Vec<(usize, f64)> =
+            t.z.data
+                .par_iter()
+                .enumerate()
+                .filter(|(_, v)| **v < 0.0)
+                .map(|(k, v)| (k, *v))
+                .collect();
         let z: std::borrow::Cow<'a, Dense> = if neg.is_empty() {
             std::borrow::Cow::Borrowed(&t.z)
         } else {
@@ -169,8 +171,14 @@ impl<'a> Network<'a> {
             .fold(0.0, f64::max);
         let dbar: Vec<f64> = s.iter().zip(&fin).map(|(a, b)| (a - b).max(0.0)).collect();
         let w: Vec<f64> = omega.iter().zip(&s).map(|(o, v)| o * v).collect();
-        let inv_s: Vec<f64> = s.iter().map(|&v| if v > 0.0 { 1.0 / v } else { 0.0 }).collect();
-        let inv_m: Vec<f64> = m.iter().map(|&v| if v > 0.0 { 1.0 / v } else { 0.0 }).collect();
+        let inv_s: Vec<f64> = s
+            .iter()
+            .map(|&v| if v > 0.0 { 1.0 / v } else { 0.0 })
+            .collect();
+        let inv_m: Vec<f64> = m
+            .iter()
+            .map(|&v| if v > 0.0 { 1.0 / v } else { 0.0 })
+            .collect();
         // α_rj: the rows of sector r summed over regions, divided by m_j.
         let mut alpha = vec![0.0; ns * n];
         alpha.par_chunks_mut(n).enumerate().for_each(|(r, acc)| {
@@ -191,10 +199,19 @@ impl<'a> Network<'a> {
             .map(|c| s[c * ns..(c + 1) * ns].iter().sum())
             .collect();
         let z32 = z.data.par_iter().map(|&v| v as f32).collect();
+        let mut zdom = vec![0.0; nr * ns * ns];
+        for c in 0..nr {
+            for a in 0..ns {
+                let row = z.row(c * ns + a);
+                zdom[(c * ns + a) * ns..(c * ns + a + 1) * ns]
+                    .copy_from_slice(&row[c * ns..(c + 1) * ns]);
+            }
+        }
         Ok(Network {
             table: t,
             z,
             z32,
+            zdom,
             nr,
             ns,
             s,
@@ -222,6 +239,12 @@ impl<'a> Network<'a> {
     pub(crate) fn row32(&self, i: usize) -> &[f32] {
         let n = self.n();
         &self.z32[i * n..(i + 1) * n]
+    }
+
+    /// `Z_(c,a),(c,b)`.
+    #[inline]
+    pub(crate) fn zd(&self, c: usize, a: usize, b: usize) -> f64 {
+        self.zdom[(c * self.ns + a) * self.ns + b]
     }
 
     /// Number of nodes.

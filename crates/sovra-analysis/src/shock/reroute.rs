@@ -25,7 +25,8 @@ use serde::Serialize;
 use sovra_core::faer::Mat;
 use sovra_core::faer::linalg::solvers::Solve;
 
-use super::cut::{Cut, dot};
+use super::anderson::Anderson;
+use super::cut::{Cut, Elem, chunk_dots};
 use super::network::Network;
 
 /// The balanced (rerouted) network of one scenario.
@@ -39,6 +40,20 @@ pub struct Rerouted {
     pub(crate) ct: Vec<f64>,
     /// Diagnostics.
     pub report: RerouteReport,
+}
+
+impl Rerouted {
+    /// The rerouted flow `Z^ω_ij = u_i Ẑ_ij ṽ_{r(i)j}`.
+    pub fn flow(&self, net: &Network<'_>, cut: &Cut, i: usize, j: usize) -> f64 {
+        let n = net.n();
+        let r = i % net.ns;
+        let f = if cut.buyers[i].contains(&(j / net.ns)) {
+            cut.delta
+        } else {
+            1.0
+        };
+        self.u[i] * net.row(i)[j] * f * self.vt[r * n + j]
+    }
 }
 
 /// How the balancing went.
@@ -95,15 +110,66 @@ pub fn reroute(net: &Network<'_>, cut: &Cut, tau: f64, tol: f64, max_iter: usize
     }
     report.converged = report.residual <= tol;
     report.friction_loss = f * report.severed_flow;
-    Rerouted {
-        u,
-        vt,
-        ct,
-        report,
+    Rerouted { u, vt, ct, report }
+}
+
+/// The residual below which the balancing switches from the `f32` mirror of the block to `Z` itself.
+const SWITCH_TO_F64: f64 = 1e-6;
+
+/// One evaluation at `u`: `ṽ = ct / (Ẑᵀu)` (buyer margins exact), then the seller sums `R` and their split
+/// by buyer region `p_uk = u_u Σ_{j∈k} Ẑ_uj ṽ_j`.
+#[allow(clippy::too_many_arguments)]
+fn sweep<'r, T: Elem + 'r>(
+    net: &Network<'_>,
+    cut: &Cut,
+    rows: &[usize],
+    u: &[f64],
+    ct: &[f64],
+    row: impl Fn(usize) -> &'r [T],
+    colacc: &mut [f64],
+    vt: &mut [f64],
+    p: &mut [f64],
+    rsum: &mut [f64],
+) {
+    let nr = net.nr;
+    colacc.iter_mut().for_each(|v| *v = 0.0);
+    for (c, &i) in rows.iter().enumerate() {
+        if u[c] > 0.0 {
+            cut.axpy(row(i), i, u[c], colacc);
+        }
+    }
+    for ((v, &a), &t) in vt.iter_mut().zip(colacc.iter()).zip(ct) {
+        *v = if a > 0.0 && t > 0.0 { t / a } else { 0.0 };
+    }
+    for (c, &i) in rows.iter().enumerate() {
+        let r = row(i);
+        let pc = &mut p[c * nr..(c + 1) * nr];
+        if u[c] == 0.0 {
+            pc.iter_mut().for_each(|v| *v = 0.0);
+            rsum[c] = 0.0;
+            continue;
+        }
+        chunk_dots(r, vt, net.ns, pc);
+        for &k in &cut.buyers[i] {
+            pc[k] *= cut.delta;
+        }
+        let mut tot = 0.0;
+        for pk in pc.iter_mut() {
+            *pk *= u[c];
+            tot += *pk;
+        }
+        rsum[c] = tot;
     }
 }
 
-fn balance_block(net: &Network<'_>, cut: &Cut, r: usize, f: f64, tol: f64, max_iter: usize) -> Block {
+fn balance_block(
+    net: &Network<'_>,
+    cut: &Cut,
+    r: usize,
+    f: f64,
+    tol: f64,
+    max_iter: usize,
+) -> Block {
     let (nr, ns, n) = (net.nr, net.ns, net.n());
     let rows: Vec<usize> = (0..nr).map(|c| c * ns + r).collect();
     // Targets.
@@ -126,79 +192,96 @@ fn balance_block(net: &Network<'_>, cut: &Cut, r: usize, f: f64, tol: f64, max_i
     ct.iter_mut().for_each(|v| *v = v.max(0.0));
     rt.iter_mut().for_each(|v| *v = v.max(0.0));
     let active: Vec<bool> = rt.iter().map(|&v| v > 0.0).collect();
-    let mut u: Vec<f64> = active.iter().map(|&a| if a { 1.0 } else { 0.0 }).collect();
-    let scale = rt.iter().cloned().fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+    let act: Vec<usize> = (0..nr).filter(|&c| active[c]).collect();
+    let na = act.len();
+    // η = log u on the active sellers; the others sell nothing in this block (u = 0).
+    let mut eta: Vec<f64> = vec![0.0; na];
+    let mut u: Vec<f64> = vec![0.0; nr];
+    let scale = rt
+        .iter()
+        .cloned()
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
     let mut vt = vec![0.0; n];
     let mut colacc = vec![0.0; n];
     let mut p = vec![0.0; nr * nr];
+    let mut rsum = vec![0.0; nr];
     let mut iterations = 0;
     let mut residual;
-    let mut last = f64::INFINITY;
-    let mut step: f64 = 1.0;
-    let mut prev_u = u.clone();
+    let mut best = f64::INFINITY;
+    let mut prev_eta = eta.clone();
+    let mut mix = Anderson::new(5);
+    // Early iterations read the f32 mirror of the block (half the bytes, it stays in cache), the last ones Z.
+    let mut low = true;
     loop {
-        // ṽ from the current u (buyer margins exact).
-        colacc.iter_mut().for_each(|v| *v = 0.0);
-        for (c, &i) in rows.iter().enumerate() {
-            if u[c] > 0.0 {
-                cut.axpy(net.row(i), i, u[c], &mut colacc);
-            }
+        for (a, &c) in act.iter().enumerate() {
+            u[c] = eta[a].exp();
         }
-        for j in 0..n {
-            vt[j] = if colacc[j] > 0.0 && ct[j] > 0.0 {
-                ct[j] / colacc[j]
-            } else {
-                0.0
-            };
+        if low {
+            sweep(
+                net,
+                cut,
+                &rows,
+                &u,
+                &ct,
+                |i| net.row32(i),
+                &mut colacc,
+                &mut vt,
+                &mut p,
+                &mut rsum,
+            );
+        } else {
+            sweep(
+                net,
+                cut,
+                &rows,
+                &u,
+                &ct,
+                |i| net.row(i),
+                &mut colacc,
+                &mut vt,
+                &mut p,
+                &mut rsum,
+            );
         }
-        // Seller sums, aggregated by buyer region.
-        let mut rsum = vec![0.0; nr];
-        for (c, &i) in rows.iter().enumerate() {
-            let row = net.row(i);
-            let pc = &mut p[c * nr..(c + 1) * nr];
-            if u[c] == 0.0 {
-                pc.iter_mut().for_each(|v| *v = 0.0);
-                continue;
-            }
-            let mut tot = 0.0;
-            for (k, pk) in pc.iter_mut().enumerate() {
-                let rg = cut.range(k);
-                *pk = u[c] * cut.factor(i, k) * dot(&row[rg.clone()], &vt[rg]);
-                tot += *pk;
-            }
-            rsum[c] = tot;
-        }
-        let err = (0..nr)
-            .filter(|&c| active[c])
-            .map(|c| (rsum[c] - rt[c]).abs())
+        let err = act
+            .iter()
+            .map(|&c| (rsum[c] - rt[c]).abs())
             .fold(0.0, f64::max)
             / scale;
         residual = err;
-        if err <= tol || iterations >= max_iter {
+        if (err <= tol && !low) || iterations >= max_iter || na == 0 {
             break;
         }
-        if err > last {
-            // The quasi-Newton step overshot: go back half-way and retry with a shorter step.
-            step *= 0.5;
-            for c in 0..nr {
-                if active[c] {
-                    u[c] = prev_u[c] * (u[c] / prev_u[c]).powf(0.5);
-                }
-            }
-            iterations += 1;
+        iterations += 1;
+        if low && (err <= SWITCH_TO_F64 || iterations >= 50) {
+            // From here on Z itself: its residual is measured afresh (the f32 solution is off by ~1e-7).
+            low = false;
+            best = f64::INFINITY;
+            mix.reset();
             continue;
         }
-        last = err;
-        step = (step * 2.0).min(1.0);
-        iterations += 1;
+        if err > 2.0 * best {
+            // Overshot: back half-way, plain steps from there.
+            mix.reset();
+            for (e, pe) in eta.iter_mut().zip(&prev_eta) {
+                *e = 0.5 * (*e + pe);
+            }
+            continue;
+        }
+        best = best.min(err);
         // Aggregated Laplacian L = diag(R) − Σ_k p_·k p_·kᵀ / q_k, q_k = Σ_c p_ck, plus μ 11ᵀ for the gauge.
-        let q: Vec<f64> = (0..nr).map(|k| (0..nr).map(|c| p[c * nr + k]).sum()).collect();
-        let act: Vec<usize> = (0..nr).filter(|&c| active[c]).collect();
-        let na = act.len();
-        let mu = act.iter().map(|&c| rsum[c]).sum::<f64>() / (na.max(1) * na.max(1)) as f64;
+        let q: Vec<f64> = (0..nr)
+            .map(|k| (0..nr).map(|c| p[c * nr + k]).sum())
+            .collect();
+        let mu = act.iter().map(|&c| rsum[c]).sum::<f64>() / (na * na) as f64;
         // W = P̃ P̃ᵀ with P̃_ak = p_{act[a], k} / √q_k.
         let pt = Mat::<f64>::from_fn(na, nr, |a, k| {
-            if q[k] > 0.0 { p[act[a] * nr + k] / q[k].sqrt() } else { 0.0 }
+            if q[k] > 0.0 {
+                p[act[a] * nr + k] / q[k].sqrt()
+            } else {
+                0.0
+            }
         });
         let mut lap = Mat::<f64>::from_fn(na, na, |_, _| mu);
         sovra_core::faer::linalg::matmul::matmul(
@@ -214,13 +297,19 @@ fn balance_block(net: &Network<'_>, cut: &Cut, r: usize, f: f64, tol: f64, max_i
         }
         let mut rhs = Mat::<f64>::from_fn(na, 1, |a, _| rt[act[a]] - rsum[act[a]]);
         lap.partial_piv_lu().solve_in_place(rhs.as_mut());
-        prev_u.copy_from_slice(&u);
-        for (a, &c) in act.iter().enumerate() {
-            let d = (step * rhs[(a, 0)]).clamp(-20.0, 20.0);
-            if d.is_finite() {
-                u[c] *= d.exp();
-            }
-        }
+        let g: Vec<f64> = (0..na)
+            .map(|a| {
+                let d = rhs[(a, 0)];
+                eta[a]
+                    + if d.is_finite() {
+                        d.clamp(-20.0, 20.0)
+                    } else {
+                        0.0
+                    }
+            })
+            .collect();
+        prev_eta.copy_from_slice(&eta);
+        eta = mix.step(&eta, &g);
     }
     Block {
         u,

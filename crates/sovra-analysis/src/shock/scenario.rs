@@ -69,7 +69,11 @@ impl Instrument {
 
     /// The name.
     pub fn name(self) -> &'static str {
-        Instrument::ALL.iter().find(|(_, i)| *i == self).map(|(n, _)| *n).unwrap_or("embargo")
+        Instrument::ALL
+            .iter()
+            .find(|(_, i)| *i == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("embargo")
     }
 }
 
@@ -151,12 +155,22 @@ impl ScenarioSpec {
         self.legs
             .iter()
             .map(|l| {
-                let arrow = if l.instrument == Instrument::Embargo { "×" } else { "→" };
+                let arrow = if l.instrument == Instrument::Embargo {
+                    "×"
+                } else {
+                    "→"
+                };
                 let sec = match &l.sectors {
                     Some(s) => format!(" [{}]", s.join(",")),
                     None => String::new(),
                 };
-                format!("{} {} {} {}{sec}", l.instrument.name(), l.sanctioning, arrow, l.target)
+                format!(
+                    "{} {} {} {}{sec}",
+                    l.instrument.name(),
+                    l.sanctioning,
+                    arrow,
+                    l.target
+                )
             })
             .collect::<Vec<_>>()
             .join("; ")
@@ -180,12 +194,21 @@ pub struct Resolved {
 
 /// Maps a scenario onto a table: resolves blocs, checks each leg (non-empty sides, no region on both,
 /// known sectors) and expands instruments into seller → buyer relations.
-pub fn resolve(spec: &ScenarioSpec, reg: &Registry, labels: &Labels, dataset: &str) -> Result<Resolved> {
+pub fn resolve(
+    spec: &ScenarioSpec,
+    reg: &Registry,
+    labels: &Labels,
+    dataset: &str,
+) -> Result<Resolved> {
     if spec.legs.is_empty() {
-        return Err(Error::Request("the scenario has no leg: say who stops trading with whom".into()).into());
+        return Err(Error::Request(
+            "the scenario has no leg: say who stops trading with whom".into(),
+        )
+        .into());
     }
     let as_of = match &spec.as_of {
-        Some(d) => Date::parse(d).ok_or_else(|| Error::Request(format!("as_of '{d}' is not a date (YYYY-MM-DD)")))?,
+        Some(d) => Date::parse(d)
+            .ok_or_else(|| Error::Request(format!("as_of '{d}' is not a date (YYYY-MM-DD)")))?,
         None => Date::today(),
     };
     let mut legs: Vec<Leg> = Vec::new();

@@ -64,16 +64,34 @@ pub fn check(
         u: &rr.u,
         vt: &rr.vt,
     };
-    let inv_w: Vec<f64> = net.w.iter().map(|&v| if v > 0.0 { 1.0 / v } else { 0.0 }).collect();
+    let inv_w: Vec<f64> = net
+        .w
+        .iter()
+        .map(|&v| if v > 0.0 { 1.0 / v } else { 0.0 })
+        .collect();
     // One pass: row sums of a^ω, and column sums weighted by u / d̄.
     let y: Vec<f64> = (0..ns * n).map(|k| rr.vt[k] * inv_w[k % n]).collect();
     let g: Vec<f64> = (0..n)
-        .map(|i| if net.dbar[i] > 0.0 { rr.u[i] / net.dbar[i] } else { 0.0 })
+        .map(|i| {
+            if net.dbar[i] > 0.0 {
+                rr.u[i] / net.dbar[i]
+            } else {
+                0.0
+            }
+        })
         .collect();
-    let (rows, acc2) = co.pass(&y, Some(&g), false);
+    // The f32 mirror of Z: these are bounds, 7 digits are plenty.
+    let (rows, acc2) = co.pass(&y, Some(&g), true);
     let abar_omega = rows.iter().cloned().fold(0.0, f64::max);
-    let col = |acc: &[f64], j: usize| -> f64 { (0..ns).map(|r| rr.vt[r * n + j] * acc[r * n + j]).sum::<f64>() * inv_w[j] };
-    let q_omega = (0..n).map(|j| net.omega[j] * col(acc1, j)).fold(0.0, f64::max);
+    let col = |acc: &[f64], j: usize| -> f64 {
+        (0..ns)
+            .map(|r| rr.vt[r * n + j] * acc[r * n + j])
+            .sum::<f64>()
+            * inv_w[j]
+    };
+    let q_omega = (0..n)
+        .map(|j| net.omega[j] * col(acc1, j))
+        .fold(0.0, f64::max);
     let kap1: Vec<f64> = (0..n)
         .map(|j| {
             let den = net.alpha_colsum[j];
@@ -84,14 +102,17 @@ pub fn check(
                 .filter(|&r| net.alpha[r * n + j] > 0.0)
                 .map(|r| {
                     let al = net.alpha[r * n + j];
-                    let th = (rr.vt[r * n + j] * acc1[r * n + j] / (al * net.w[j])).clamp(1e-300, 1.0);
+                    let th =
+                        (rr.vt[r * n + j] * acc1[r * n + j] / (al * net.w[j])).clamp(1e-300, 1.0);
                     al * th.powf(p.rho)
                 })
                 .sum();
             (num / den).powf(1.0 / p.rho)
         })
         .collect();
-    let lx_bound = (0..n).map(|j| net.omega[j] * col(&acc2, j)).fold(0.0, f64::max);
+    let lx_bound = (0..n)
+        .map(|j| net.omega[j] * col(&acc2, j))
+        .fold(0.0, f64::max);
     let min_intended_retention = (0..ns * n)
         .filter(|&k| net.alpha[k] > 0.0 && net.w[k % n] > 0.0)
         .map(|k| rr.ct[k] / (net.alpha[k] * net.w[k % n]))
@@ -106,7 +127,11 @@ pub fn check(
         .map(|j| {
             let beta = 1.0 - net.omega[j];
             let den = 1.0 - net.omega[j] * kap1[j].powf(vr);
-            if den > 0.0 { (beta / den.max(1e-300)).powf(1.0 / vr) } else { 0.0 }
+            if den > 0.0 {
+                (beta / den.max(1e-300)).powf(1.0 / vr)
+            } else {
+                0.0
+            }
         })
         .fold(f64::INFINITY, f64::min);
     let kap1_min = kap1.iter().cloned().fold(f64::INFINITY, f64::min);
@@ -118,7 +143,12 @@ pub fn check(
     let lh_bound = ebar_omega * kap_floor.powf(-beta_max) * th_floor.powf(p.rho - 1.0) * abar_omega;
     let dbar = eq.report.demand_at_benchmark_max;
     let zi = net.fin.iter().cloned().fold(0.0, f64::max);
-    let (l11, l12, l21, l22) = (q_omega + dbar * lx_bound, dbar * lh_bound + zi * lh_bound, lx_bound, lh_bound);
+    let (l11, l12, l21, l22) = (
+        q_omega + dbar * lx_bound,
+        dbar * lh_bound + zi * lh_bound,
+        lx_bound,
+        lh_bound,
+    );
     let (tr, det) = (l11 + l22, l11 * l22 - l12 * l21);
     let r_lambda = 0.5 * (tr + (tr * tr - 4.0 * det).max(0.0).sqrt());
     Stability {

@@ -1,0 +1,454 @@
+//! The shock models on small synthetic tables, checked against independent dense computations of the model
+//! equations: the rerouted flows meet their margins, the equilibrium satisfies its fixed-point equations,
+//! extraction equals a dense Leontief solve, the no-restriction limits give no loss, losses grow with the
+//! friction τ, and bad parameters or scenarios are refused.
+
+use proptest::prelude::*;
+use sovra_analysis::shock::{
+    self, Cut, Instrument, Leg, LegSpec, Model, Network, Params, ScenarioSpec, equilibrium, reroute,
+};
+use sovra_core::blocs::Registry;
+use sovra_core::faer::Mat;
+use sovra_core::faer::linalg::solvers::Solve;
+use sovra_core::{Mrio, synth};
+
+fn table(regions: usize, sectors: usize, seed: u64) -> Mrio {
+    synth::table(
+        "synth",
+        synth::Spec {
+            regions,
+            sectors,
+            categories: 1,
+            stressors: 0,
+            import_density: 0.8,
+            seed,
+        },
+    )
+    .unwrap()
+}
+
+struct Bench {
+    m: Vec<f64>,
+    w: Vec<f64>,
+    omega: Vec<f64>,
+    fin: Vec<f64>,
+    dbar: Vec<f64>,
+}
+
+/// The benchmark quantities, computed here from `Z` and `x` (no cap binds on these tables).
+fn bench(t: &Mrio) -> Bench {
+    let n = t.n();
+    let m: Vec<f64> = (0..n)
+        .map(|j| (0..n).map(|i| t.z.get(i, j)).sum())
+        .collect();
+    let sales: Vec<f64> = (0..n).map(|i| t.z.row(i).iter().sum()).collect();
+    let omega: Vec<f64> = (0..n).map(|j| m[j] / t.x[j]).collect();
+    assert!(omega.iter().all(|&o| o < 0.98));
+    Bench {
+        w: omega.iter().zip(&t.x).map(|(a, b)| a * b).collect(),
+        fin: (0..n).map(|i| t.x[i] - sales[i]).collect(),
+        dbar: sales,
+        m,
+        omega,
+    }
+}
+
+fn leg(seller: usize, buyer: usize) -> Leg {
+    Leg {
+        seller,
+        buyer,
+        sectors: None,
+    }
+}
+
+#[test]
+fn rerouted_flows_meet_their_margins() {
+    let t = table(4, 3, 7);
+    let (n, ns) = (t.n(), 3);
+    let b = bench(&t);
+    let net = Network::new(&t).unwrap();
+    let legs = [
+        leg(0, 1),
+        leg(1, 0),
+        Leg {
+            seller: 2,
+            buyer: 3,
+            sectors: Some(vec![1]),
+        },
+    ];
+    let (tau, delta) = (0.4, 0.2);
+    let cut = Cut::new(&legs, 4, ns, delta);
+    let rr = reroute::reroute(&net, &cut, tau, 1e-12, 500);
+    assert!(rr.report.converged, "{:?}", rr.report);
+    let f = tau * (1.0 - delta);
+    let severed = |i: usize, j: usize| {
+        let (l, r, k) = (i / ns, i % ns, j / ns);
+        legs.iter().any(|g| {
+            g.seller == l && g.buyer == k && g.sectors.as_ref().is_none_or(|s| s.contains(&r))
+        })
+    };
+    // Benchmark flows on severed entries: A_ij w_j = Z_ij w_j / m_j.
+    let sev = |i: usize, j: usize| {
+        if severed(i, j) {
+            t.z.get(i, j) * b.w[j] / b.m[j]
+        } else {
+            0.0
+        }
+    };
+    let scale = b.dbar.iter().cloned().fold(0.0, f64::max);
+    for i in 0..n {
+        let target = b.dbar[i] - f * (0..n).map(|j| sev(i, j)).sum::<f64>();
+        let got: f64 = (0..n).map(|j| rr.flow(&net, &cut, i, j)).sum();
+        assert!(
+            (got - target).abs() <= 1e-10 * scale,
+            "seller {i}: {got} vs {target}"
+        );
+    }
+    for r in 0..ns {
+        for j in 0..n {
+            let rows: Vec<usize> = (0..4).map(|c| c * ns + r).collect();
+            let alpha_w: f64 = rows.iter().map(|&i| t.z.get(i, j)).sum::<f64>() * b.w[j] / b.m[j];
+            let target = alpha_w - f * rows.iter().map(|&i| sev(i, j)).sum::<f64>();
+            let got: f64 = rows.iter().map(|&i| rr.flow(&net, &cut, i, j)).sum();
+            assert!(
+                (got - target).abs() <= 1e-10 * scale,
+                "buyer {j}, sector {r}: {got} vs {target}"
+            );
+        }
+    }
+    // Severed flows keep only their leakage before scaling, and nothing becomes negative.
+    for i in 0..n {
+        for j in 0..n {
+            assert!(rr.flow(&net, &cut, i, j) >= 0.0);
+        }
+    }
+}
+
+#[test]
+fn equilibrium_satisfies_the_model_equations() {
+    let t = table(4, 3, 11);
+    let (n, ns) = (t.n(), 3);
+    let b = bench(&t);
+    let net = Network::new(&t).unwrap();
+    let p = Params {
+        tau: 0.6,
+        delta: 0.05,
+        rho: -2.0,
+        rho_out: -0.5,
+        ..Params::default()
+    };
+    let legs = [leg(0, 1), leg(1, 0), leg(2, 0)];
+    let cut = Cut::new(&legs, 4, ns, p.delta);
+    let rr = reroute::reroute(&net, &cut, p.tau, p.balance_tol, p.balance_max_iter);
+    let (eq, _) = equilibrium::solve(&net, &cut, &rr, &p);
+    assert!(eq.report.converged, "{:?}", eq.report);
+    // Dense re-evaluation of every equation at the returned state.
+    let a = |i: usize, j: usize| rr.flow(&net, &cut, i, j) / b.w[j];
+    let alpha = |r: usize, j: usize| (0..4).map(|c| t.z.get(c * ns + r, j)).sum::<f64>() / b.m[j];
+    let smax = t.x.iter().cloned().fold(0.0, f64::max);
+    for j in 0..n {
+        let mut num = 0.0;
+        for r in 0..ns {
+            let al = alpha(r, j);
+            if al > 0.0 {
+                let th: f64 = (0..4)
+                    .map(|c| a(c * ns + r, j) * eq.h[c * ns + r])
+                    .sum::<f64>()
+                    / al;
+                num += al * th.min(1.0).powf(p.rho);
+            }
+        }
+        let kappa = num.powf(1.0 / p.rho);
+        assert!((kappa - eq.kappa[j]).abs() < 1e-9, "κ[{j}]");
+        let om = b.omega[j];
+        let lambda = kappa * (om + (1.0 - om) * kappa.powf(-p.rho_out)).powf(1.0 / p.rho_out);
+        let d: f64 = (0..n).map(|k| a(j, k) * b.omega[k] * eq.x[k]).sum();
+        let sigma = if d > b.dbar[j] { b.dbar[j] / d } else { 1.0 };
+        assert!(
+            (lambda * sigma - eq.h[j]).abs() < 1e-9,
+            "h[{j}]: {} vs {}",
+            lambda * sigma,
+            eq.h[j]
+        );
+        let x = lambda * b.fin[j] + eq.h[j] * d;
+        assert!(
+            (x - eq.x[j]).abs() < 1e-9 * smax,
+            "x[{j}]: {x} vs {}",
+            eq.x[j]
+        );
+        assert!(eq.x[j] <= t.x[j] * (1.0 + 1e-12), "no node gains output");
+    }
+}
+
+#[test]
+fn extraction_is_a_leontief_solve_without_the_severed_coefficients() {
+    let t = table(3, 4, 5);
+    let (n, ns) = (t.n(), 4);
+    let b = bench(&t);
+    let net = Network::new(&t).unwrap();
+    let legs = [
+        leg(0, 2),
+        Leg {
+            seller: 1,
+            buyer: 0,
+            sectors: Some(vec![0, 3]),
+        },
+    ];
+    let delta = 0.25;
+    let out = shock::run(
+        &net,
+        &legs,
+        Model::Extraction,
+        &Params {
+            delta,
+            ..Params::default()
+        },
+    )
+    .unwrap();
+    assert!(out.diagnostics.converged);
+    let severed = |i: usize, j: usize| {
+        let (l, r, k) = (i / ns, i % ns, j / ns);
+        legs.iter().any(|g| {
+            g.seller == l && g.buyer == k && g.sectors.as_ref().is_none_or(|s| s.contains(&r))
+        })
+    };
+    let m = Mat::<f64>::from_fn(n, n, |i, j| {
+        let bij = t.z.get(i, j) / t.x[j] * if severed(i, j) { delta } else { 1.0 };
+        if i == j { 1.0 - bij } else { -bij }
+    });
+    let mut rhs = Mat::<f64>::from_fn(n, 1, |i, _| b.fin[i]);
+    m.partial_piv_lu().solve_in_place(rhs.as_mut());
+    for i in 0..n {
+        assert!(
+            (out.x[i] - rhs[(i, 0)]).abs() <= 1e-9 * t.x[i].max(1.0),
+            "x[{i}]"
+        );
+        assert!(
+            out.loss[i] >= -1e-9 * t.x[i],
+            "extraction never raises output"
+        );
+    }
+    let world: f64 = out.region_loss.iter().sum();
+    assert!((world - out.world_loss).abs() <= 1e-9 * world.abs().max(1.0));
+}
+
+#[test]
+fn nothing_severed_nothing_lost() {
+    // δ = 1: every "severed" flow leaks through in full; τ = 0: nothing lost in rerouting.
+    let t = table(4, 3, 3);
+    let net = Network::new(&t).unwrap();
+    let legs = [leg(0, 1), leg(1, 0)];
+    for model in [Model::Rerouting, Model::Extraction] {
+        let out = shock::run(
+            &net,
+            &legs,
+            model,
+            &Params {
+                tau: 0.0,
+                delta: 1.0,
+                ..Params::default()
+            },
+        )
+        .unwrap();
+        assert!(out.diagnostics.converged);
+        for i in 0..t.n() {
+            assert!(
+                out.loss[i].abs() <= 1e-8 * t.x[i],
+                "{model:?}: node {i} loses {}",
+                out.loss[i]
+            );
+        }
+    }
+}
+
+#[test]
+fn losses_grow_with_friction() {
+    let t = table(5, 3, 21);
+    let net = Network::new(&t).unwrap();
+    let legs = [leg(0, 1), leg(1, 0)];
+    let mut last = 0.0;
+    for tau in [0.1, 0.3, 0.6, 0.9] {
+        let out = shock::run(
+            &net,
+            &legs,
+            Model::Rerouting,
+            &Params {
+                tau,
+                ..Params::default()
+            },
+        )
+        .unwrap();
+        assert!(out.diagnostics.converged);
+        assert!(
+            out.world_loss > last,
+            "τ = {tau}: {} after {last}",
+            out.world_loss
+        );
+        last = out.world_loss;
+    }
+}
+
+#[test]
+fn bad_parameters_are_refused() {
+    for p in [
+        Params {
+            tau: 1.5,
+            ..Params::default()
+        },
+        Params {
+            delta: -0.1,
+            ..Params::default()
+        },
+        Params {
+            rho: 0.0,
+            ..Params::default()
+        },
+        Params {
+            rho_out: 0.5,
+            ..Params::default()
+        },
+        Params {
+            fp_tol: 0.0,
+            ..Params::default()
+        },
+    ] {
+        let e = p.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("outside [0, 1]") || e.contains("negative") || e.contains("(0, 1)"),
+            "{e}"
+        );
+    }
+}
+
+fn spec(sanctioning: &str, target: &str, sectors: Option<Vec<&str>>) -> ScenarioSpec {
+    ScenarioSpec {
+        name: "t".into(),
+        model: Model::Rerouting,
+        as_of: Some("2025-06-30".into()),
+        legs: vec![LegSpec {
+            sanctioning: sanctioning.into(),
+            target: target.into(),
+            instrument: Instrument::ExportBan,
+            sectors: sectors.map(|v| v.into_iter().map(String::from).collect()),
+        }],
+        params: Params {
+            tau: 0.45,
+            ..Params::default()
+        },
+    }
+}
+
+#[test]
+fn scenario_files_round_trip_and_bad_scenarios_are_refused() {
+    let mut s = spec("G7-DEU", "RUS+BLR", Some(vec!["C26"]));
+    s.legs.push(LegSpec {
+        sanctioning: "EU27".into(),
+        target: "CHN".into(),
+        instrument: Instrument::Embargo,
+        sectors: None,
+    });
+    let text = s.to_toml();
+    assert_eq!(
+        ScenarioSpec::from_toml(&text, "x.toml").unwrap(),
+        s,
+        "{text}"
+    );
+    // Defaults fill a minimal file.
+    let min = ScenarioSpec::from_toml(
+        "[[leg]]\nsanctioning = \"USA\"\ntarget = \"CHN\"\ninstrument = \"embargo\"\n",
+        "min.toml",
+    )
+    .unwrap();
+    assert_eq!(min.params, Params::default());
+    assert_eq!(min.model, Model::Rerouting);
+    // Bad files name the file.
+    let e = ScenarioSpec::from_toml("[[leg]]\nsanctioning = \"USA\"\n", "bad.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("bad.toml"), "{e}");
+    let e = ScenarioSpec::from_toml(
+        "[[leg]]\nsanctioning = \"USA\"\ntarget = \"CHN\"\ninstrument = \"embargo\"\n[params]\ntau = 2.0\n",
+        "tau.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("tau = 2"), "{e}");
+
+    // Resolution on a table whose regions are ISO codes.
+    let t = table(4, 3, 1);
+    let l = &t.labels;
+    let codes: Vec<String> = l.regions.iter().map(|r| r.code.clone()).collect();
+    let reg = Registry::builtin();
+    let ok = shock::scenario::resolve(
+        &spec(&codes[0], &format!("{}+{}", codes[1], codes[2]), None),
+        &reg,
+        l,
+        "synth",
+    )
+    .unwrap();
+    assert_eq!(ok.legs.len(), 2);
+    let both = shock::scenario::resolve(
+        &spec(&codes[0], &format!("{}+{}", codes[0], codes[1]), None),
+        &reg,
+        l,
+        "synth",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(both.contains("on both sides"), "{both}");
+    let sector = shock::scenario::resolve(
+        &spec(&codes[0], &codes[1], Some(vec!["nope"])),
+        &reg,
+        l,
+        "synth",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(sector.contains("unknown sector 'nope'"), "{sector}");
+    let empty =
+        shock::scenario::resolve(&spec(&codes[0], &codes[1], Some(vec![])), &reg, l, "synth")
+            .unwrap_err()
+            .to_string();
+    assert!(empty.contains("'sectors' is empty"), "{empty}");
+    let region = shock::scenario::resolve(&spec(&codes[0], "XYZ", None), &reg, l, "synth")
+        .unwrap_err()
+        .to_string();
+    assert!(region.contains("unknown region 'XYZ'"), "{region}");
+    let mut none = spec(&codes[0], &codes[1], None);
+    none.legs.clear();
+    assert!(shock::scenario::resolve(&none, &reg, l, "synth").is_err());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// On any productive table and any cut: the solvers converge, no node gains output (x ≤ s: fulfilment and
+    /// pass-through are at most 1 and deliveries are capped at benchmark sales), and country losses add up.
+    #[test]
+    fn no_node_gains_and_losses_add_up(
+        seed in 0u64..1000,
+        regions in 2usize..5,
+        sectors in 1usize..4,
+        tau in 0.0f64..1.0,
+        delta in 0.0f64..1.0,
+        seller in 0usize..5,
+        buyer in 0usize..5,
+    ) {
+        let (seller, buyer) = (seller % regions, buyer % regions);
+        prop_assume!(seller != buyer);
+        let t = table(regions, sectors, seed);
+        let net = Network::new(&t).unwrap();
+        let p = Params { tau, delta, ..Params::default() };
+        for model in [Model::Rerouting, Model::Extraction] {
+            let out = shock::run(&net, &[leg(seller, buyer)], model, &p).unwrap();
+            prop_assert!(out.diagnostics.converged, "{:?}", out.diagnostics);
+            for i in 0..t.n() {
+                prop_assert!(out.loss[i] >= -1e-9 * t.x[i], "{model:?}: node {i} gains {}", -out.loss[i]);
+            }
+            if let Some(h) = &out.fulfilment {
+                prop_assert!(h.iter().all(|&v| v > 0.0 && v <= 1.0));
+            }
+            let sum: f64 = out.region_loss.iter().sum();
+            prop_assert!((sum - out.world_loss).abs() <= 1e-9 * out.world_output);
+        }
+    }
+}
