@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# sovra against pymrio 0.7.0 on the same real (a) and generated (b) input, in one run; prints a markdown table
-# with min/median wall time, peak memory and the ratios sovra/pymrio.
-#   bash bench/run.sh [a|b|c|all]        BENCH_RUNS=3 by default
+# sovra against its peers (pymrio 0.7.0, numpy, sanction-simulator 0.1.4) on the same real (a, c, d, e) and
+# generated (b) input, in one run; prints a markdown table with min/median wall time, peak memory and the
+# ratios sovra/peer.
+#   bash bench/run.sh [a|b|c|d|e|all]        BENCH_RUNS=3 by default
 # a: icio2022 (OECD ICIO 2022, 4,000 nodes): load + x + A + output and value-added multipliers for every node
 #    (`sovra multipliers`) vs pymrio calc_system() + calc_extensions() (value added as the extension).
 # b: EXIOBASE-sized synthetic table (9,800 nodes, 9 % dense, fixed seed): value-added footprints D_cba, D_pba,
@@ -9,7 +10,14 @@
 # c: icio2022, every country on its own against BRICS (as of 2025-06-30): all dependency indicators and
 #    key-sector exposure (`sovra depend ALL-BRICS --on BRICS --each`) vs a numpy implementation with full
 #    inverses formed once (bench/dependency_numpy.py), both including reading the table.
-# sovra's time includes loading the table; pymrio's does not include reading the arrays into DataFrames.
+# d: icio2022, one USA-CHN embargo with the rerouting model at the default parameters (`sovra shock USA --on CHN`)
+#    vs sanction-simulator 0.1.4 (bench/shock_peer.py), loading excluded on both sides: sovra's time is the sum
+#    of its diagnostics.seconds phases (reroute, equilibrium, stability), the peer's its ScenarioBatch build,
+#    balance and solve. Both world losses must agree within 1e-4 relative, or the run fails.
+# e: icio2022, USA-CHN embargo swept over tau = 0.01:1.0:0.01 (100 scenarios, `sovra shock --sweep`, parallel)
+#    vs the peer's per-scenario rate on `shock_peer.py --sweep 4` (~6 s a scenario); times are per scenario.
+# sovra's time includes loading the table in a, b and c; pymrio's does not include reading the arrays into
+# DataFrames.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
@@ -31,14 +39,38 @@ if [ ! -f "$home/datasets/exio-synth/meta.json" ]; then
   "$venv/bin/python" bench/gen_mrio.py --out "$home/datasets/exio-synth"
 fi
 
-# time_cmd LABEL CMD… → appends "seconds peak_kb" lines to $work/LABEL.times
+# inner_seconds LABEL → the time a tool reports for its calculation alone (from $work/LABEL.out or .err)
+inner_seconds() {
+  python3 - "$1" "$work/$1.out" "$work/$1.err" <<'PY'
+import json, re, sys
+label, out, err = sys.argv[1:]
+if label == "sovra_d":     # one scenario: the solve phases of diagnostics.seconds (loading the table excluded)
+    print(sum(s for _, s in json.load(open(out))["diagnostics"]["seconds"]))
+elif label == "sovra_e":   # sweep: the batch's own wall time (after loading) per scenario, from its stderr summary
+    text = open(err).read()
+    m = re.search(r"(\d+) scenarios in ([\d.]+) s \(", text)
+    if not m or "failed" in text:
+        sys.exit(f"bench: no clean sweep summary in {err}:\n{text}")
+    print(float(m.group(2)) / int(m.group(1)))
+else:                      # the peers' scripts print one JSON line last; per scenario when they ran several
+    d = json.loads(open(out).read().strip().splitlines()[-1])
+    print(d["seconds"] / d.get("scenarios", 1))
+PY
+}
+
+# time_runs LABEL CMD… → one "seconds peak_kb" line per run in $work/LABEL.times
 time_runs() {
   local label="$1"; shift
   : > "$work/$label.times"
   for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$work/$label.one" "$@" > "$work/$label.out"
-    if [[ "$label" == pymrio* || "$label" == numpy* ]]; then   # pymrio: time of the calculation only, memory of the whole process
-      secs=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])["seconds"])' "$work/$label.out")
+    if ! /usr/bin/time -f "%e %M" -o "$work/$label.one" "$@" > "$work/$label.out" 2> "$work/$label.err"; then
+      cat "$work/$label.err" >&2
+      echo "bench: $label failed: $*" >&2
+      exit 1
+    fi
+    if [[ "$label" == pymrio* || "$label" == numpy* || "$label" == peer* || "$label" == sovra_[de] ]]; then
+      # time of the calculation only (as the tool reports it), memory of the whole process
+      secs=$(inner_seconds "$label")
       echo "$secs $(cut -d' ' -f2 "$work/$label.one")" >> "$work/$label.times"
     else
       cat "$work/$label.one" >> "$work/$label.times"
@@ -57,12 +89,12 @@ PY
 
 echo "| case | tool | runs | min s | median s | peak RSS MB | time ratio (median) | memory ratio |"
 echo "|---|---|---|---|---|---|---|---|"
-row() {  # case label_sovra label_pymrio
+row() {  # case label_sovra label_peer [peer name]
   read -r smin smed smem < <(stats "$work/$2.times")
   read -r pmin pmed pmem < <(stats "$work/$3.times")
   tr=$(python3 -c "print(f'{$smed/$pmed:.3f}')"); mr=$(python3 -c "print(f'{$smem/$pmem:.2f}')")
   echo "| $1 | sovra | $runs | $smin | $smed | $smem | **$tr** | **$mr** |"
-  echo "| $1 | pymrio 0.7.0 | $runs | $pmin | $pmed | $pmem | 1 | 1 |"
+  echo "| $1 | ${4:-pymrio 0.7.0} | $runs | $pmin | $pmed | $pmem | 1 | 1 |"
 }
 if [[ "$which" == a || "$which" == all ]]; then
   time_runs sovra_a env SOVRA_HOME="$home" "$sovra" multipliers icio2022 --format csv --out /dev/null
@@ -78,5 +110,35 @@ if [[ "$which" == c || "$which" == all ]]; then
   wheel="$(ls "$user_store"/cache/wheels/sanction_simulator-0.1.4-*.whl | head -n1)"
   time_runs sovra_c env SOVRA_HOME="$home" "$sovra" depend ALL-BRICS --on BRICS --each --as-of 2025-06-30 --format csv --out /dev/null
   time_runs numpy_c "$venv/bin/python" bench/dependency_numpy.py "$wheel" ARE,BRA,CHN,EGY,IDN,IND,RUS,ZAF
-  row "c: icio2022 dependency, 72 countries vs BRICS" sovra_c numpy_c | sed 's/pymrio 0.7.0/numpy (full inverses)/'
+  row "c: icio2022 dependency, 72 countries vs BRICS" sovra_c numpy_c "numpy (full inverses)"
+fi
+if [[ "$which" == d || "$which" == e || "$which" == all ]]; then
+  peer_wheel="$target/conformance/wheels/sanction_simulator-0.1.4-py3-none-any.whl"
+  # fetches the wheel if missing (and writes the shock conformance dump, once)
+  [ -f "$peer_wheel" ] || bash conformance/shock/run.sh "$target/conformance" > /dev/null
+fi
+if [[ "$which" == d || "$which" == all ]]; then
+  time_runs sovra_d env SOVRA_HOME="$home" "$sovra" shock USA --on CHN --format json
+  time_runs peer_d "$venv/bin/python" bench/shock_peer.py "$peer_wheel"
+  python3 - "$work/sovra_d.out" "$work/peer_d.out" <<'PY'   # same scenario, same answer, or no timing
+import json, sys
+s = json.load(open(sys.argv[1]))["world"]["loss"]
+p = json.loads(open(sys.argv[2]).read().strip().splitlines()[-1])["world_loss"]
+rel = abs(s - p) / abs(p)
+if not rel <= 1e-4:
+    sys.exit(f"bench d: world losses disagree: sovra {s!r}, sanction-simulator {p!r} (relative {rel:.2e} > 1e-4)")
+PY
+  row "d: icio2022 USA–CHN embargo, rerouting (load excluded)" sovra_d peer_d "sanction-simulator 0.1.4"
+fi
+if [[ "$which" == e || "$which" == all ]]; then
+  time_runs sovra_e env SOVRA_HOME="$home" "$sovra" shock USA --on CHN --sweep tau=0.01:1.0:0.01 \
+    --format json --out "$work/sovra_e.jsonl"
+  n=$(wc -l < "$work/sovra_e.jsonl")
+  [ "$n" -eq 100 ] || { echo "bench e: sovra's sweep wrote $n results, not 100" >&2; exit 1; }
+  time_runs peer_e "$venv/bin/python" bench/shock_peer.py "$peer_wheel" --sweep 4
+  read -r _ s_med _ < <(stats "$work/sovra_e.times")
+  read -r _ p_med _ < <(stats "$work/peer_e.times")
+  thr=$(python3 -c "print(f'{1/$s_med:.2f} vs {1/$p_med:.3f} scenarios/s, throughput ×{$p_med/$s_med:.1f}')")
+  row "e: icio2022 USA–CHN embargo τ sweep, s per scenario (sovra 100, peer 4; $thr)" sovra_e peer_e \
+    "sanction-simulator 0.1.4"
 fi

@@ -420,7 +420,7 @@ fn scenario_files_round_trip_and_bad_scenarios_are_refused() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
     /// On any productive table and any cut: the solvers converge, no node gains output (x ≤ s: fulfilment and
     /// pass-through are at most 1 and deliveries are capped at benchmark sales), and country losses add up.
     #[test]

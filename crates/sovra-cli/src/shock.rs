@@ -69,10 +69,10 @@ pub struct ShockArgs {
     #[arg(long, value_enum)]
     pub model: Option<ModelArg>,
     /// Rerouting friction τ in [0, 1] (default 0.30).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub tau: Option<f64>,
     /// Leakage δ in [0, 1]: share of a severed flow that still gets through (default 0.10).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub delta: Option<f64>,
     /// Inner CES curvature ρ < 0 (default −1: elasticity 0.5 across sector bundles).
     #[arg(long, allow_hyphen_values = true)]
@@ -508,6 +508,10 @@ fn single(
     }
     r.notes = res.notes.clone();
     if !o.diagnostics.converged {
+        eprintln!(
+            "warning: the solver did not converge ({}); the result is flagged in the output",
+            convergence_line(o)
+        );
         r.notes.push(
             "the solver did not reach its tolerance: the numbers are not an equilibrium (see the residuals)".into(),
         );

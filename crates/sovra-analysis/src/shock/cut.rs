@@ -57,13 +57,13 @@ impl Cut {
         k * self.ns..(k + 1) * self.ns
     }
 
-    /// `Σ_j Ẑ_ij y_j`, with row `i` of `Z` given.
+    /// `Σ_j Ẑ_ij y_j c_j`, with row `i` of `Z` given.
     #[inline]
-    pub(crate) fn dot<T: Elem>(&self, row: &[T], i: usize, y: &[f64]) -> f64 {
-        let mut d = dot(row, y);
+    pub(crate) fn dot<T: Elem>(&self, row: &[T], i: usize, y: &[f64], c: &[f64]) -> f64 {
+        let mut d = dot2(row, y, c);
         for &k in &self.buyers[i] {
             let r = self.range(k);
-            d -= (1.0 - self.delta) * dot(&row[r.clone()], &y[r]);
+            d -= (1.0 - self.delta) * dot2(&row[r.clone()], &y[r.clone()], &c[r]);
         }
         d
     }
@@ -78,20 +78,20 @@ impl Cut {
         }
     }
 
-    /// Both at once, reading the row once: returns `Σ_j Ẑ_ij y_j` and does `acc += g Ẑ_i·`.
+    /// Both at once, reading the row once: returns `Σ_j Ẑ_ij y_j c_j` and does `acc += g Ẑ_i·`.
     #[inline]
     pub(crate) fn dot_axpy<T: Elem>(
         &self,
         row: &[T],
         i: usize,
-        y: &[f64],
+        (y, c): (&[f64], &[f64]),
         g: f64,
         acc: &mut [f64],
     ) -> f64 {
-        let mut d = dot_axpy(row, y, g, acc);
+        let mut d = dot2_axpy(row, y, c, g, acc);
         for &k in &self.buyers[i] {
             let r = self.range(k);
-            d -= (1.0 - self.delta) * dot(&row[r.clone()], &y[r.clone()]);
+            d -= (1.0 - self.delta) * dot2(&row[r.clone()], &y[r.clone()], &c[r.clone()]);
             axpy(-(1.0 - self.delta) * g, &row[r.clone()], &mut acc[r]);
         }
         d
@@ -148,8 +148,14 @@ fn axpy_avx2<T: Elem>(g: f64, a: &[T], acc: &mut [f64]) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn dot_axpy_avx2<T: Elem>(a: &[T], y: &[f64], g: f64, acc: &mut [f64]) -> f64 {
-    dot_axpy_impl(a, y, g, acc)
+fn dot2_avx2<T: Elem>(a: &[T], y: &[f64], c: &[f64]) -> f64 {
+    dot2_impl(a, y, c)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn dot2_axpy_avx2<T: Elem>(a: &[T], y: &[f64], c: &[f64], g: f64, acc: &mut [f64]) -> f64 {
+    dot2_axpy_impl(a, y, c, g, acc)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -198,19 +204,28 @@ pub(crate) fn axpy<T: Elem>(g: f64, a: &[T], acc: &mut [f64]) {
     axpy_impl(g, a, acc)
 }
 
-/// `Σ a_j y_j`, and `acc += g a`, in one sweep over `a`.
+/// `Σ a_j y_j c_j`.
 #[inline]
-pub(crate) fn dot_axpy<T: Elem>(a: &[T], y: &[f64], g: f64, acc: &mut [f64]) -> f64 {
+pub(crate) fn dot2<T: Elem>(a: &[T], y: &[f64], c: &[f64]) -> f64 {
     #[cfg(target_arch = "x86_64")]
     if wide() {
         // SAFETY: the CPU has AVX2 (checked just above).
-        return unsafe { dot_axpy_avx2(a, y, g, acc) };
+        return unsafe { dot2_avx2(a, y, c) };
     }
-    dot_axpy_impl(a, y, g, acc)
+    dot2_impl(a, y, c)
 }
 
-/// `Σ a_j b_j` with sixteen independent accumulators so the compiler can vectorise it (plain multiply-add: `mul_add`
-/// is a library call without a target FMA feature).
+/// `Σ a_j y_j c_j`, and `acc += g a`, in one sweep over `a`.
+#[inline]
+pub(crate) fn dot2_axpy<T: Elem>(a: &[T], y: &[f64], c: &[f64], g: f64, acc: &mut [f64]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if wide() {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { dot2_axpy_avx2(a, y, c, g, acc) };
+    }
+    dot2_axpy_impl(a, y, c, g, acc)
+}
+
 #[inline(always)]
 fn dot_impl<T: Elem>(a: &[T], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
@@ -241,32 +256,56 @@ fn axpy_impl<T: Elem>(g: f64, a: &[T], acc: &mut [f64]) {
 
 /// `Σ a_j y_j`, and `acc += g a`, in one sweep over `a`.
 #[inline(always)]
-fn dot_axpy_impl<T: Elem>(a: &[T], y: &[f64], g: f64, acc: &mut [f64]) -> f64 {
-    let n = a.len().min(y.len()).min(acc.len());
-    let (a, y, acc) = (&a[..n], &y[..n], &mut acc[..n]);
+fn dot2_impl<T: Elem>(a: &[T], y: &[f64], c: &[f64]) -> f64 {
+    let n = a.len().min(y.len()).min(c.len());
+    let (a, y, c) = (&a[..n], &y[..n], &c[..n]);
     let mut d = [0.0f64; 16];
-    let mut ca = a.chunks_exact(16);
-    let mut cy = y.chunks_exact(16);
-    let mut cc = acc.chunks_exact_mut(16);
-    for ((x, yy), c) in (&mut ca).zip(&mut cy).zip(&mut cc) {
+    let (ca, cy, cc) = (a.chunks_exact(16), y.chunks_exact(16), c.chunks_exact(16));
+    let (ra, ry, rc) = (ca.remainder(), cy.remainder(), cc.remainder());
+    for ((x, yy), cv) in ca.zip(cy).zip(cc) {
         for l in 0..16 {
-            let v = x[l].f();
-            d[l] += v * yy[l];
-            c[l] += v * g;
+            d[l] += x[l].f() * (yy[l] * cv[l]);
         }
     }
     let mut s = 0.0;
     for l in 0..8 {
         s += d[l] + d[l + 8];
     }
-    for ((x, yy), c) in ca
+    for ((x, yy), cv) in ra.iter().zip(ry).zip(rc) {
+        s += x.f() * (yy * cv);
+    }
+    s
+}
+
+#[inline(always)]
+fn dot2_axpy_impl<T: Elem>(a: &[T], y: &[f64], c: &[f64], g: f64, acc: &mut [f64]) -> f64 {
+    let n = a.len().min(y.len()).min(c.len()).min(acc.len());
+    let (a, y, c, acc) = (&a[..n], &y[..n], &c[..n], &mut acc[..n]);
+    let mut d = [0.0f64; 16];
+    let mut ca = a.chunks_exact(16);
+    let mut cy = y.chunks_exact(16);
+    let mut cv = c.chunks_exact(16);
+    let mut cc = acc.chunks_exact_mut(16);
+    for (((x, yy), vv), o) in (&mut ca).zip(&mut cy).zip(&mut cv).zip(&mut cc) {
+        for l in 0..16 {
+            let v = x[l].f();
+            d[l] += v * (yy[l] * vv[l]);
+            o[l] += v * g;
+        }
+    }
+    let mut s = 0.0;
+    for l in 0..8 {
+        s += d[l] + d[l + 8];
+    }
+    for (((x, yy), vv), o) in ca
         .remainder()
         .iter()
         .zip(cy.remainder())
+        .zip(cv.remainder())
         .zip(cc.into_remainder())
     {
-        s += x.f() * yy;
-        *c += x.f() * g;
+        s += x.f() * (yy * vv);
+        *o += x.f() * g;
     }
     s
 }

@@ -70,13 +70,19 @@ pub(crate) struct Coefficients<'n, 'c> {
 }
 
 impl Coefficients<'_, '_> {
-    /// One pass: `D_i = u_i Σ_j Ẑ_ij y_{r(i)j}` for all `i` and, when `g` is given,
-    /// `acc_rj = Σ_{i∈r} g_i Ẑ_ij` (`y`, `acc`: `S × N`). `low`: read the `f32` mirror of `Z`.
-    pub(crate) fn pass(&self, y: &[f64], g: Option<&[f64]>, low: bool) -> (Vec<f64>, Vec<f64>) {
+    /// One pass: `D_i = u_i Σ_j Ẑ_ij y_{r(i)j} c_j` for all `i` and, when `g` is given,
+    /// `acc_rj = Σ_{i∈r} g_i Ẑ_ij` (`y`, `acc`: `S × N`; `c`: `N`). `low`: read the `f32` mirror of `Z`.
+    pub(crate) fn pass(
+        &self,
+        y: &[f64],
+        c: &[f64],
+        g: Option<&[f64]>,
+        low: bool,
+    ) -> (Vec<f64>, Vec<f64>) {
         if low {
-            self.pass_with(|i| self.net.row32(i), y, g)
+            self.pass_with(|i| self.net.row32(i), y, c, g)
         } else {
-            self.pass_with(|i| self.net.row(i), y, g)
+            self.pass_with(|i| self.net.row(i), y, c, g)
         }
     }
 
@@ -84,6 +90,7 @@ impl Coefficients<'_, '_> {
         &self,
         row: impl Fn(usize) -> &'r [T] + Sync,
         y: &[f64],
+        cs: &[f64],
         g: Option<&[f64]>,
     ) -> (Vec<f64>, Vec<f64>) {
         let net = self.net;
@@ -105,8 +112,8 @@ impl Coefficients<'_, '_> {
                     }
                     *dc = self.u[i]
                         * match g {
-                            Some(g) => self.cut.dot_axpy(row(i), i, yr, g[i], &mut acc),
-                            None => self.cut.dot(row(i), i, yr),
+                            Some(g) => self.cut.dot_axpy(row(i), i, (yr, cs), g[i], &mut acc),
+                            None => self.cut.dot(row(i), i, yr, cs),
                         };
                 }
                 (d, acc)
@@ -127,16 +134,6 @@ impl Coefficients<'_, '_> {
             }
         }
         (dv, acc)
-    }
-
-    /// `y_rj = ṽ_rj ξ_j` for `D = B^ω (ξ ∘ s)`.
-    pub(crate) fn demand_weights(&self, xi: &[f64]) -> Vec<f64> {
-        let n = self.net.n();
-        let mut y = self.vt.to_vec();
-        y.par_chunks_mut(n).for_each(|yr| {
-            yr.iter_mut().zip(xi).for_each(|(a, b)| *a *= b);
-        });
-        y
     }
 
     /// Block-Jacobi factors of `I − ĥ B^ω`: one domestic block per region.
@@ -229,7 +226,7 @@ fn h_blocks(
 
 /// `b^e`, exact and fast for the small integer exponents of the default curvatures.
 #[inline]
-fn pow(b: f64, e: f64) -> f64 {
+pub(crate) fn pow(b: f64, e: f64) -> f64 {
     match e {
         1.0 => b,
         2.0 => b * b,
@@ -251,23 +248,31 @@ pub fn outer_ces(kappa: f64, omega: f64, rho_out: f64) -> f64 {
 fn bundle(net: &Network<'_>, rr: &Rerouted, acc: &[f64], p: &Params) -> (Vec<f64>, Vec<f64>) {
     let (ns, n) = (net.ns, net.n());
     let rho = p.rho;
+    const CHUNK: usize = 256;
+    // Σ_r α_rj θ_rj^ρ, sector-major so every array is read in order.
+    let mut num = vec![0.0; n];
+    num.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, nc)| {
+        let j0 = ci * CHUNK;
+        for r in 0..ns {
+            let base = r * n + j0;
+            for (k, v) in nc.iter_mut().enumerate() {
+                let al = net.alpha[base + k];
+                if al > 0.0 {
+                    let th =
+                        (rr.vt[base + k] * acc[base + k] / (al * net.w[j0 + k])).clamp(1e-300, 1.0);
+                    *v += al * pow(th, rho);
+                }
+            }
+        }
+    });
     let kappa: Vec<f64> = (0..n)
-        .into_par_iter()
         .map(|j| {
             let den = net.alpha_colsum[j];
             if den <= 0.0 || net.w[j] <= 0.0 {
-                return 1.0;
+                1.0
+            } else {
+                pow(num[j] / den, 1.0 / rho)
             }
-            let mut num = 0.0;
-            for r in 0..ns {
-                let al = net.alpha[r * n + j];
-                if al > 0.0 {
-                    let th =
-                        (rr.vt[r * n + j] * acc[r * n + j] / (al * net.w[j])).clamp(1e-300, 1.0);
-                    num += al * pow(th, rho);
-                }
-            }
-            pow(num / den, 1.0 / rho)
         })
         .collect();
     let lambda = kappa
@@ -298,9 +303,12 @@ pub fn solve(net: &Network<'_>, cut: &Cut, rr: &Rerouted, p: &Params) -> (Equili
         .map(|&a| if a { 1.0 } else { 0.0 })
         .chain(std::iter::repeat_n(1.0, n))
         .collect();
+    // At the start (x = s, h = 1) the pass is known from the rerouting: D = the rerouted sales R and
+    // acc_rj = Σ_{i∈r} u_i Ẑ_ij = ct_rj / ṽ_rj.
     let mut pre = Preconditioner {
         x: co.precondition(&w[n..]),
         h: None,
+        first: Some(rr.at_benchmark(net)),
     };
     let mut h_at_lus = w[n..].to_vec();
     let mut mix = Anderson::new(8);
@@ -391,11 +399,13 @@ pub fn solve(net: &Network<'_>, cut: &Cut, rr: &Rerouted, p: &Params) -> (Equili
     )
 }
 
-/// The block-Jacobi factors of one iteration: domestic blocks of `I − ĥ B^ω` (activity) and of `I − J`
-/// (fulfilment; refactored every third iteration, `None` when due).
+/// What one iteration hands the next: the block-Jacobi factors — domestic blocks of `I − ĥ B^ω` (activity)
+/// and of `I − J` (fulfilment; refactored every third iteration, `None` when due) — and, before the first
+/// iteration, its pass results when they are already known.
 struct Preconditioner {
     x: Vec<PartialPivLu<f64>>,
     h: Option<Vec<PartialPivLu<f64>>>,
+    first: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 struct Eval {
@@ -425,9 +435,13 @@ fn evaluate(
     let net = co.net;
     let n = net.n();
     let (xi, h) = w.split_at(n);
-    let y = co.demand_weights(xi);
-    let g: Vec<f64> = h.iter().zip(co.u).map(|(a, b)| a * b).collect();
-    let (d, acc) = co.pass(&y, Some(&g), low);
+    let (d, acc) = match pre.first.take() {
+        Some(pass) => pass,
+        None => {
+            let g: Vec<f64> = h.iter().zip(co.u).map(|(a, b)| a * b).collect();
+            co.pass(co.vt, xi, Some(&g), low)
+        }
+    };
     let (kappa, lambda) = bundle(net, rr, &acc, p);
     let mut out = vec![0.0; 2 * n];
     let mut res = vec![0.0; n];

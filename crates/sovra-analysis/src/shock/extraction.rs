@@ -52,8 +52,7 @@ pub fn solve(
     let mut iterations = 0;
     let mut residual;
     loop {
-        let y = co.demand_weights(&xi);
-        let (d, _) = co.pass(&y, None, false);
+        let (d, _) = co.pass(&vt, &xi, None, false);
         let mut res: Vec<f64> = (0..n)
             .map(|i| {
                 if net.s[i] > 0.0 {

@@ -38,11 +38,26 @@ pub struct Rerouted {
     pub(crate) vt: Vec<f64>,
     /// Buyer-margin targets `ct_rj`, `S × N`.
     pub(crate) ct: Vec<f64>,
+    /// Rerouted sales `R_i = Σ_j Z^ω_ij` (the seller margins as met).
+    pub(crate) sales: Vec<f64>,
     /// Diagnostics.
     pub report: RerouteReport,
 }
 
 impl Rerouted {
+    /// The equilibrium's first pass, known from the balancing: at `x = s`, `h = 1`, intermediate orders are the
+    /// rerouted sales, and `Σ_{i∈r} u_i Ẑ_ij = ct_rj / ṽ_rj`.
+    pub(crate) fn at_benchmark(&self, net: &Network<'_>) -> (Vec<f64>, Vec<f64>) {
+        let acc = self
+            .ct
+            .iter()
+            .zip(&self.vt)
+            .map(|(c, v)| if *v > 0.0 { c / v } else { 0.0 })
+            .collect();
+        debug_assert_eq!(self.sales.len(), net.n());
+        (self.sales.clone(), acc)
+    }
+
     /// The rerouted flow `Z^ω_ij = u_i Ẑ_ij ṽ_{r(i)j}`.
     pub fn flow(&self, net: &Network<'_>, cut: &Cut, i: usize, j: usize) -> f64 {
         let n = net.n();
@@ -75,6 +90,7 @@ struct Block {
     u: Vec<f64>,
     vt: Vec<f64>,
     ct: Vec<f64>,
+    sales: Vec<f64>,
     iterations: usize,
     residual: f64,
     severed: f64,
@@ -89,6 +105,7 @@ pub fn reroute(net: &Network<'_>, cut: &Cut, tau: f64, tol: f64, max_iter: usize
         .map(|r| balance_block(net, cut, r, f, tol, max_iter))
         .collect();
     let mut u = vec![1.0; n];
+    let mut sales = vec![0.0; n];
     let mut vt = vec![0.0; ns * n];
     let mut ct = vec![0.0; ns * n];
     let mut report = RerouteReport {
@@ -101,6 +118,7 @@ pub fn reroute(net: &Network<'_>, cut: &Cut, tau: f64, tol: f64, max_iter: usize
     for (r, b) in blocks.into_iter().enumerate() {
         for c in 0..nr {
             u[c * ns + r] = b.u[c];
+            sales[c * ns + r] = b.sales[c];
         }
         vt[r * n..(r + 1) * n].copy_from_slice(&b.vt);
         ct[r * n..(r + 1) * n].copy_from_slice(&b.ct);
@@ -110,7 +128,13 @@ pub fn reroute(net: &Network<'_>, cut: &Cut, tau: f64, tol: f64, max_iter: usize
     }
     report.converged = report.residual <= tol;
     report.friction_loss = f * report.severed_flow;
-    Rerouted { u, vt, ct, report }
+    Rerouted {
+        u,
+        vt,
+        ct,
+        sales,
+        report,
+    }
 }
 
 /// The residual below which the balancing switches from the `f32` mirror of the block to `Z` itself.
@@ -293,7 +317,9 @@ fn balance_block(
             sovra_core::faer::Par::Seq,
         );
         for (a, &c) in act.iter().enumerate() {
-            lap[(a, a)] += rsum[c];
+            // A relative 1e-12 on the diagonal keeps the system regular when the block falls apart into
+            // components that trade only among themselves (each has its own gauge; μ 11ᵀ fixes only one).
+            lap[(a, a)] += rsum[c] * (1.0 + 1e-12) + f64::MIN_POSITIVE;
         }
         let mut rhs = Mat::<f64>::from_fn(na, 1, |a, _| rt[act[a]] - rsum[act[a]]);
         lap.partial_piv_lu().solve_in_place(rhs.as_mut());
@@ -315,6 +341,7 @@ fn balance_block(
         u,
         vt,
         ct,
+        sales: rsum,
         iterations,
         residual,
         severed,

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::Params;
 use super::cut::Cut;
-use super::equilibrium::{Coefficients, Equilibrium};
+use super::equilibrium::{Coefficients, Equilibrium, pow};
 use super::network::Network;
 use super::reroute::Rerouted;
 
@@ -70,7 +70,6 @@ pub fn check(
         .map(|&v| if v > 0.0 { 1.0 / v } else { 0.0 })
         .collect();
     // One pass: row sums of a^ω, and column sums weighted by u / d̄.
-    let y: Vec<f64> = (0..ns * n).map(|k| rr.vt[k] * inv_w[k % n]).collect();
     let g: Vec<f64> = (0..n)
         .map(|i| {
             if net.dbar[i] > 0.0 {
@@ -81,7 +80,7 @@ pub fn check(
         })
         .collect();
     // The f32 mirror of Z: these are bounds, 7 digits are plenty.
-    let (rows, acc2) = co.pass(&y, Some(&g), true);
+    let (rows, acc2) = co.pass(&rr.vt, &inv_w, Some(&g), true);
     let abar_omega = rows.iter().cloned().fold(0.0, f64::max);
     let col = |acc: &[f64], j: usize| -> f64 {
         (0..ns)
@@ -104,10 +103,10 @@ pub fn check(
                     let al = net.alpha[r * n + j];
                     let th =
                         (rr.vt[r * n + j] * acc1[r * n + j] / (al * net.w[j])).clamp(1e-300, 1.0);
-                    al * th.powf(p.rho)
+                    al * pow(th, p.rho)
                 })
                 .sum();
-            (num / den).powf(1.0 / p.rho)
+            pow(num / den, 1.0 / p.rho)
         })
         .collect();
     let lx_bound = (0..n)
@@ -121,12 +120,12 @@ pub fn check(
     let kappa_min = eq.kappa.iter().cloned().fold(f64::INFINITY, f64::min);
     let vr = p.rho_out;
     let cushion_min_slack = (0..n)
-        .map(|j| kap1[j] - net.omega[j].powf(-1.0 / vr))
+        .map(|j| kap1[j] - pow(net.omega[j], -1.0 / vr))
         .fold(f64::INFINITY, f64::min);
     let c_omega_floor = (0..n)
         .map(|j| {
             let beta = 1.0 - net.omega[j];
-            let den = 1.0 - net.omega[j] * kap1[j].powf(vr);
+            let den = 1.0 - net.omega[j] * pow(kap1[j], vr);
             if den > 0.0 {
                 (beta / den.max(1e-300)).powf(1.0 / vr)
             } else {
