@@ -68,30 +68,21 @@ impl Cut {
         d
     }
 
-    /// `acc += g Ẑ_i·`, with row `i` of `Z` given.
+    /// The severed part of row `i`, to subtract after a whole-row kernel: returns `(1 − δ) Σ_{j sev} Z_ij y_j`
+    /// and does `acc −= (1 − δ) g Z_ij` on the severed entries.
     #[inline]
-    pub(crate) fn axpy<T: Elem>(&self, row: &[T], i: usize, g: f64, acc: &mut [f64]) {
-        axpy(g, row, acc);
-        for &k in &self.buyers[i] {
-            let r = self.range(k);
-            axpy(-(1.0 - self.delta) * g, &row[r.clone()], &mut acc[r]);
-        }
-    }
-
-    /// Both at once, reading the row once: returns `Σ_j Ẑ_ij y_j c_j` and does `acc += g Ẑ_i·`.
-    #[inline]
-    pub(crate) fn dot_axpy<T: Elem>(
+    pub(crate) fn severed_part<T: Elem>(
         &self,
         row: &[T],
         i: usize,
-        (y, c): (&[f64], &[f64]),
+        y: &[f64],
         g: f64,
         acc: &mut [f64],
     ) -> f64 {
-        let mut d = dot2_axpy(row, y, c, g, acc);
+        let mut d = 0.0;
         for &k in &self.buyers[i] {
             let r = self.range(k);
-            d -= (1.0 - self.delta) * dot2(&row[r.clone()], &y[r.clone()], &c[r.clone()]);
+            d += (1.0 - self.delta) * dot(&row[r.clone()], &y[r.clone()]);
             axpy(-(1.0 - self.delta) * g, &row[r.clone()], &mut acc[r]);
         }
         d
@@ -154,31 +145,137 @@ fn dot2_avx2<T: Elem>(a: &[T], y: &[f64], c: &[f64]) -> f64 {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn dot2_axpy_avx2<T: Elem>(a: &[T], y: &[f64], c: &[f64], g: f64, acc: &mut [f64]) -> f64 {
-    dot2_axpy_impl(a, y, c, g, acc)
+fn dot_axpy4_avx2<T: Elem>(a: [&[T]; 4], y: &[f64], g: [f64; 4], acc: &mut [f64]) -> [f64; 4] {
+    dot_axpy4_impl(a, y, g, acc)
+}
+
+/// Four rows at once: `d_k = Σ_j a_kj y_j` and `acc += Σ_k g_k a_k·` — the accumulator is read and written
+/// once for four rows.
+#[inline]
+pub(crate) fn dot_axpy4<T: Elem>(
+    a: [&[T]; 4],
+    y: &[f64],
+    g: [f64; 4],
+    acc: &mut [f64],
+) -> [f64; 4] {
+    #[cfg(target_arch = "x86_64")]
+    if wide() {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { dot_axpy4_avx2(a, y, g, acc) };
+    }
+    dot_axpy4_impl(a, y, g, acc)
+}
+
+#[inline(always)]
+fn dot_axpy4_impl<T: Elem>(a: [&[T]; 4], y: &[f64], g: [f64; 4], acc: &mut [f64]) -> [f64; 4] {
+    let n = y
+        .len()
+        .min(acc.len())
+        .min(a.iter().map(|r| r.len()).min().unwrap_or(0));
+    let (a0, a1, a2, a3) = (&a[0][..n], &a[1][..n], &a[2][..n], &a[3][..n]);
+    let (y, acc) = (&y[..n], &mut acc[..n]);
+    let mut d = [[0.0f64; 4]; 4];
+    let m = n - n % 4;
+    for j in (0..m).step_by(4) {
+        for l in 0..4 {
+            let (v0, v1, v2, v3) = (a0[j + l].f(), a1[j + l].f(), a2[j + l].f(), a3[j + l].f());
+            let w = y[j + l];
+            d[0][l] += v0 * w;
+            d[1][l] += v1 * w;
+            d[2][l] += v2 * w;
+            d[3][l] += v3 * w;
+            acc[j + l] += v0 * g[0] + v1 * g[1] + v2 * g[2] + v3 * g[3];
+        }
+    }
+    let mut out = [0.0; 4];
+    for k in 0..4 {
+        out[k] = (d[k][0] + d[k][2]) + (d[k][1] + d[k][3]);
+    }
+    for j in m..n {
+        let (v0, v1, v2, v3) = (a0[j].f(), a1[j].f(), a2[j].f(), a3[j].f());
+        out[0] += v0 * y[j];
+        out[1] += v1 * y[j];
+        out[2] += v2 * y[j];
+        out[3] += v3 * y[j];
+        acc[j] += v0 * g[0] + v1 * g[1] + v2 * g[2] + v3 * g[3];
+    }
+    out
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn chunk_dots_avx2<T: Elem>(a: &[T], y: &[f64], width: usize, out: &mut [f64]) {
-    chunk_dots_impl(a, y, width, out)
+fn axpy4_avx2<T: Elem>(a: [&[T]; 4], g: [f64; 4], acc: &mut [f64]) {
+    axpy4_impl(a, g, acc)
 }
 
-/// `out_k = Σ_{j ∈ chunk k} a_j y_j` for consecutive chunks of `width` entries (one per buyer region).
+/// `acc += Σ_k g_k a_k·` for four rows, reading and writing the accumulator once.
 #[inline]
-pub(crate) fn chunk_dots<T: Elem>(a: &[T], y: &[f64], width: usize, out: &mut [f64]) {
+pub(crate) fn axpy4<T: Elem>(a: [&[T]; 4], g: [f64; 4], acc: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     if wide() {
         // SAFETY: the CPU has AVX2 (checked just above).
-        return unsafe { chunk_dots_avx2(a, y, width, out) };
+        return unsafe { axpy4_avx2(a, g, acc) };
     }
-    chunk_dots_impl(a, y, width, out)
+    axpy4_impl(a, g, acc)
 }
 
 #[inline(always)]
-fn chunk_dots_impl<T: Elem>(a: &[T], y: &[f64], width: usize, out: &mut [f64]) {
-    for ((o, ca), cy) in out.iter_mut().zip(a.chunks(width)).zip(y.chunks(width)) {
-        *o = dot_impl(ca, cy);
+fn axpy4_impl<T: Elem>(a: [&[T]; 4], g: [f64; 4], acc: &mut [f64]) {
+    let n = acc.len().min(a.iter().map(|r| r.len()).min().unwrap_or(0));
+    let (a0, a1, a2, a3) = (&a[0][..n], &a[1][..n], &a[2][..n], &a[3][..n]);
+    for (j, o) in acc[..n].iter_mut().enumerate() {
+        *o += a0[j].f() * g[0] + a1[j].f() * g[1] + a2[j].f() * g[2] + a3[j].f() * g[3];
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn chunk_dots4_avx2<T: Elem>(a: [&[T]; 4], y: &[f64], width: usize, out: [&mut [f64]; 4]) {
+    chunk_dots4_impl(a, y, width, out)
+}
+
+/// `out_q[k] = Σ_{j ∈ chunk k} a_qj y_j` for four rows `q` and consecutive chunks of `width` entries (one
+/// per buyer region), sharing the loads of `y`.
+#[inline]
+pub(crate) fn chunk_dots4<T: Elem>(a: [&[T]; 4], y: &[f64], width: usize, out: [&mut [f64]; 4]) {
+    #[cfg(target_arch = "x86_64")]
+    if wide() {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { chunk_dots4_avx2(a, y, width, out) };
+    }
+    chunk_dots4_impl(a, y, width, out)
+}
+
+#[inline(always)]
+fn chunk_dots4_impl<T: Elem>(a: [&[T]; 4], y: &[f64], width: usize, out: [&mut [f64]; 4]) {
+    let [o0, o1, o2, o3] = out;
+    for (k, cy) in y.chunks(width).enumerate() {
+        let base = k * width;
+        let mut s = [[0.0f64; 4]; 4];
+        let m = cy.len() - cy.len() % 4;
+        for j in (0..m).step_by(4) {
+            for l in 0..4 {
+                let w = cy[j + l];
+                s[0][l] += a[0][base + j + l].f() * w;
+                s[1][l] += a[1][base + j + l].f() * w;
+                s[2][l] += a[2][base + j + l].f() * w;
+                s[3][l] += a[3][base + j + l].f() * w;
+            }
+        }
+        let mut t = [0.0; 4];
+        for q in 0..4 {
+            t[q] = (s[q][0] + s[q][2]) + (s[q][1] + s[q][3]);
+        }
+        for j in m..cy.len() {
+            let w = cy[j];
+            for q in 0..4 {
+                t[q] += a[q][base + j].f() * w;
+            }
+        }
+        o0[k] = t[0];
+        o1[k] = t[1];
+        o2[k] = t[2];
+        o3[k] = t[3];
     }
 }
 
@@ -215,17 +312,6 @@ pub(crate) fn dot2<T: Elem>(a: &[T], y: &[f64], c: &[f64]) -> f64 {
     dot2_impl(a, y, c)
 }
 
-/// `Σ a_j y_j c_j`, and `acc += g a`, in one sweep over `a`.
-#[inline]
-pub(crate) fn dot2_axpy<T: Elem>(a: &[T], y: &[f64], c: &[f64], g: f64, acc: &mut [f64]) -> f64 {
-    #[cfg(target_arch = "x86_64")]
-    if wide() {
-        // SAFETY: the CPU has AVX2 (checked just above).
-        return unsafe { dot2_axpy_avx2(a, y, c, g, acc) };
-    }
-    dot2_axpy_impl(a, y, c, g, acc)
-}
-
 #[inline(always)]
 fn dot_impl<T: Elem>(a: &[T], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
@@ -254,7 +340,6 @@ fn axpy_impl<T: Elem>(g: f64, a: &[T], acc: &mut [f64]) {
     acc.iter_mut().zip(a).for_each(|(c, v)| *c += v.f() * g);
 }
 
-/// `Σ a_j y_j`, and `acc += g a`, in one sweep over `a`.
 #[inline(always)]
 fn dot2_impl<T: Elem>(a: &[T], y: &[f64], c: &[f64]) -> f64 {
     let n = a.len().min(y.len()).min(c.len());
@@ -273,39 +358,6 @@ fn dot2_impl<T: Elem>(a: &[T], y: &[f64], c: &[f64]) -> f64 {
     }
     for ((x, yy), cv) in ra.iter().zip(ry).zip(rc) {
         s += x.f() * (yy * cv);
-    }
-    s
-}
-
-#[inline(always)]
-fn dot2_axpy_impl<T: Elem>(a: &[T], y: &[f64], c: &[f64], g: f64, acc: &mut [f64]) -> f64 {
-    let n = a.len().min(y.len()).min(c.len()).min(acc.len());
-    let (a, y, c, acc) = (&a[..n], &y[..n], &c[..n], &mut acc[..n]);
-    let mut d = [0.0f64; 16];
-    let mut ca = a.chunks_exact(16);
-    let mut cy = y.chunks_exact(16);
-    let mut cv = c.chunks_exact(16);
-    let mut cc = acc.chunks_exact_mut(16);
-    for (((x, yy), vv), o) in (&mut ca).zip(&mut cy).zip(&mut cv).zip(&mut cc) {
-        for l in 0..16 {
-            let v = x[l].f();
-            d[l] += v * (yy[l] * vv[l]);
-            o[l] += v * g;
-        }
-    }
-    let mut s = 0.0;
-    for l in 0..8 {
-        s += d[l] + d[l + 8];
-    }
-    for (((x, yy), vv), o) in ca
-        .remainder()
-        .iter()
-        .zip(cy.remainder())
-        .zip(cv.remainder())
-        .zip(cc.into_remainder())
-    {
-        s += x.f() * (yy * vv);
-        *o += x.f() * g;
     }
     s
 }

@@ -25,7 +25,7 @@ use sovra_core::faer::linalg::solvers::{PartialPivLu, Solve};
 
 use super::Params;
 use super::anderson::Anderson;
-use super::cut::{Cut, Elem};
+use super::cut::{Cut, Elem, dot_axpy4};
 use super::network::Network;
 use super::reroute::Rerouted;
 
@@ -100,21 +100,30 @@ impl Coefficients<'_, '_> {
             .map(|r| {
                 let yr = &y[r * n..(r + 1) * n];
                 let mut d = vec![0.0; nr];
-                let mut acc = if g.is_some() {
-                    vec![0.0; n]
-                } else {
-                    Vec::new()
-                };
-                for (c, dc) in d.iter_mut().enumerate() {
-                    let i = c * ns + r;
-                    if self.u[i] == 0.0 {
-                        continue;
+                let Some(g) = g else {
+                    for (c, dc) in d.iter_mut().enumerate() {
+                        let i = c * ns + r;
+                        if self.u[i] != 0.0 {
+                            *dc = self.u[i] * self.cut.dot(row(i), i, yr, cs);
+                        }
                     }
-                    *dc = self.u[i]
-                        * match g {
-                            Some(g) => self.cut.dot_axpy(row(i), i, (yr, cs), g[i], &mut acc),
-                            None => self.cut.dot(row(i), i, yr, cs),
-                        };
+                    return (d, Vec::new());
+                };
+                // Rows four at a time against y_r ∘ c, then each row's severed chunks.
+                let yc: Vec<f64> = yr.iter().zip(cs).map(|(a, b)| a * b).collect();
+                let mut acc = vec![0.0; n];
+                let mut c0 = 0;
+                while c0 < nr {
+                    let k = (nr - c0).min(4);
+                    let idx: [usize; 4] = std::array::from_fn(|q| (c0 + q.min(k - 1)) * ns + r);
+                    let gs: [f64; 4] = std::array::from_fn(|q| if q < k { g[idx[q]] } else { 0.0 });
+                    let dots = dot_axpy4(idx.map(&row), &yc, gs, &mut acc);
+                    for q in 0..k {
+                        let i = idx[q];
+                        let sev = self.cut.severed_part(row(i), i, &yc, gs[q], &mut acc);
+                        d[c0 + q] = self.u[i] * (dots[q] - sev);
+                    }
+                    c0 += k;
                 }
                 (d, acc)
             })

@@ -61,7 +61,7 @@ impl Default for Params {
             delta: 0.10,
             rho: -1.0,
             rho_out: -1.0,
-            balance_tol: 1e-11,
+            balance_tol: 1e-10,
             balance_max_iter: 500,
             fp_tol: 1e-10,
             fp_max_iter: 2000,

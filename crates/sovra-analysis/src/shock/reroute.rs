@@ -26,7 +26,7 @@ use sovra_core::faer::Mat;
 use sovra_core::faer::linalg::solvers::Solve;
 
 use super::anderson::Anderson;
-use super::cut::{Cut, Elem, chunk_dots};
+use super::cut::{Cut, Elem, axpy, axpy4, chunk_dots4};
 use super::network::Network;
 
 /// The balanced (rerouted) network of one scenario.
@@ -157,33 +157,88 @@ fn sweep<'r, T: Elem + 'r>(
 ) {
     let nr = net.nr;
     colacc.iter_mut().for_each(|v| *v = 0.0);
-    for (c, &i) in rows.iter().enumerate() {
-        if u[c] > 0.0 {
-            cut.axpy(row(i), i, u[c], colacc);
+    // Four rows at a time (rows with u = 0 contribute nothing); then each row's severed chunks.
+    for c0 in (0..nr).step_by(4) {
+        let k = (nr - c0).min(4);
+        let idx: [usize; 4] = std::array::from_fn(|q| rows[c0 + q.min(k - 1)]);
+        let gs: [f64; 4] = std::array::from_fn(|q| if q < k { u[c0 + q] } else { 0.0 });
+        axpy4(idx.map(&row), gs, colacc);
+        for q in 0..k {
+            let i = idx[q];
+            for &b in &cut.buyers[i] {
+                let rg = cut.range(b);
+                axpy(
+                    -(1.0 - cut.delta) * gs[q],
+                    &row(i)[rg.clone()],
+                    &mut colacc[rg],
+                );
+            }
         }
     }
     for ((v, &a), &t) in vt.iter_mut().zip(colacc.iter()).zip(ct) {
         *v = if a > 0.0 && t > 0.0 { t / a } else { 0.0 };
     }
-    for (c, &i) in rows.iter().enumerate() {
-        let r = row(i);
-        let pc = &mut p[c * nr..(c + 1) * nr];
-        if u[c] == 0.0 {
-            pc.iter_mut().for_each(|v| *v = 0.0);
-            rsum[c] = 0.0;
-            continue;
+    let mut out4: [Vec<f64>; 4] = std::array::from_fn(|_| vec![0.0; nr]);
+    for c0 in (0..nr).step_by(4) {
+        let k = (nr - c0).min(4);
+        let idx: [usize; 4] = std::array::from_fn(|q| rows[c0 + q.min(k - 1)]);
+        let [o0, o1, o2, o3] = &mut out4;
+        chunk_dots4(idx.map(&row), vt, net.ns, [o0, o1, o2, o3]);
+        for q in 0..k {
+            p[(c0 + q) * nr..(c0 + q + 1) * nr].copy_from_slice(&out4[q]);
         }
-        chunk_dots(r, vt, net.ns, pc);
-        for &k in &cut.buyers[i] {
-            pc[k] *= cut.delta;
+        for q in 0..k {
+            let (c, i) = (c0 + q, idx[q]);
+            let pc = &mut p[c * nr..(c + 1) * nr];
+            if u[c] == 0.0 {
+                pc.iter_mut().for_each(|v| *v = 0.0);
+                rsum[c] = 0.0;
+                continue;
+            }
+            for &b in &cut.buyers[i] {
+                pc[b] *= cut.delta;
+            }
+            let mut tot = 0.0;
+            for pk in pc.iter_mut() {
+                *pk *= u[c];
+                tot += *pk;
+            }
+            rsum[c] = tot;
         }
-        let mut tot = 0.0;
-        for pk in pc.iter_mut() {
-            *pk *= u[c];
-            tot += *pk;
-        }
-        rsum[c] = tot;
     }
+}
+
+/// The country-aggregated Laplacian `L = diag(R) − Σ_k p_·k p_·kᵀ / q_k` (`q_k = Σ_c p_ck`) on the active
+/// sellers, plus `μ 11ᵀ` for the gauge.
+fn laplacian(p: &[f64], rsum: &[f64], act: &[usize], nr: usize) -> Mat<f64> {
+    let na = act.len();
+    let q: Vec<f64> = (0..nr)
+        .map(|k| (0..nr).map(|c| p[c * nr + k]).sum())
+        .collect();
+    let mu = act.iter().map(|&c| rsum[c]).sum::<f64>() / (na * na) as f64;
+    // W = P̃ P̃ᵀ with P̃_ak = p_{act[a], k} / √q_k.
+    let pt = Mat::<f64>::from_fn(na, nr, |a, k| {
+        if q[k] > 0.0 {
+            p[act[a] * nr + k] / q[k].sqrt()
+        } else {
+            0.0
+        }
+    });
+    let mut lap = Mat::<f64>::from_fn(na, na, |_, _| mu);
+    sovra_core::faer::linalg::matmul::matmul(
+        lap.as_mut(),
+        sovra_core::faer::Accum::Add,
+        pt.as_ref(),
+        pt.as_ref().transpose(),
+        -1.0,
+        sovra_core::faer::Par::Seq,
+    );
+    for (a, &c) in act.iter().enumerate() {
+        // A relative 1e-12 on the diagonal keeps the system regular when the block falls apart into
+        // components that trade only among themselves (each has its own gauge; μ 11ᵀ fixes only one).
+        lap[(a, a)] += rsum[c] * (1.0 + 1e-12) + f64::MIN_POSITIVE;
+    }
+    lap
 }
 
 fn balance_block(
@@ -235,6 +290,7 @@ fn balance_block(
     let mut best = f64::INFINITY;
     let mut prev_eta = eta.clone();
     let mut mix = Anderson::new(5);
+    let mut lu = None;
     // Early iterations read the f32 mirror of the block (half the bytes, it stays in cache), the last ones Z.
     let mut low = true;
     loop {
@@ -278,14 +334,13 @@ fn balance_block(
             break;
         }
         iterations += 1;
-        if low && (err <= SWITCH_TO_F64 || iterations >= 50) {
-            // From here on Z itself: its residual is measured afresh (the f32 solution is off by ~1e-7).
+        let switching = low && (err <= SWITCH_TO_F64 || iterations >= 50);
+        if switching {
+            // From here on Z itself: progress is measured afresh (the f32 solution is off by ~1e-8), the
+            // step below, from the last f32 evaluation, is still a good one.
             low = false;
             best = f64::INFINITY;
-            mix.reset();
-            continue;
-        }
-        if err > 2.0 * best {
+        } else if err > 2.0 * best {
             // Overshot: back half-way, plain steps from there.
             mix.reset();
             for (e, pe) in eta.iter_mut().zip(&prev_eta) {
@@ -293,36 +348,17 @@ fn balance_block(
             }
             continue;
         }
-        best = best.min(err);
-        // Aggregated Laplacian L = diag(R) − Σ_k p_·k p_·kᵀ / q_k, q_k = Σ_c p_ck, plus μ 11ᵀ for the gauge.
-        let q: Vec<f64> = (0..nr)
-            .map(|k| (0..nr).map(|c| p[c * nr + k]).sum())
-            .collect();
-        let mu = act.iter().map(|&c| rsum[c]).sum::<f64>() / (na * na) as f64;
-        // W = P̃ P̃ᵀ with P̃_ak = p_{act[a], k} / √q_k.
-        let pt = Mat::<f64>::from_fn(na, nr, |a, k| {
-            if q[k] > 0.0 {
-                p[act[a] * nr + k] / q[k].sqrt()
-            } else {
-                0.0
-            }
-        });
-        let mut lap = Mat::<f64>::from_fn(na, na, |_, _| mu);
-        sovra_core::faer::linalg::matmul::matmul(
-            lap.as_mut(),
-            sovra_core::faer::Accum::Add,
-            pt.as_ref(),
-            pt.as_ref().transpose(),
-            -1.0,
-            sovra_core::faer::Par::Seq,
-        );
-        for (a, &c) in act.iter().enumerate() {
-            // A relative 1e-12 on the diagonal keeps the system regular when the block falls apart into
-            // components that trade only among themselves (each has its own gauge; μ 11ᵀ fixes only one).
-            lap[(a, a)] += rsum[c] * (1.0 + 1e-12) + f64::MIN_POSITIVE;
+        if !switching {
+            best = best.min(err);
+        }
+        // The quasi-Newton matrix is refactored every other iteration (a chord step in between).
+        if lu.is_none() || iterations % 2 == 1 {
+            lu = Some(laplacian(&p, &rsum, &act, nr).partial_piv_lu());
         }
         let mut rhs = Mat::<f64>::from_fn(na, 1, |a, _| rt[act[a]] - rsum[act[a]]);
-        lap.partial_piv_lu().solve_in_place(rhs.as_mut());
+        if let Some(lu) = &lu {
+            lu.solve_in_place(rhs.as_mut());
+        }
         let g: Vec<f64> = (0..na)
             .map(|a| {
                 let d = rhs[(a, 0)];
