@@ -184,12 +184,10 @@ fn sweep<'r, T: Elem + 'r>(
         let idx: [usize; 4] = std::array::from_fn(|q| rows[c0 + q.min(k - 1)]);
         let [o0, o1, o2, o3] = &mut out4;
         chunk_dots4(idx.map(&row), vt, net.ns, [o0, o1, o2, o3]);
-        for q in 0..k {
-            p[(c0 + q) * nr..(c0 + q + 1) * nr].copy_from_slice(&out4[q]);
-        }
-        for q in 0..k {
-            let (c, i) = (c0 + q, idx[q]);
+        for (q, (&i, o)) in idx.iter().zip(&out4).take(k).enumerate() {
+            let c = c0 + q;
             let pc = &mut p[c * nr..(c + 1) * nr];
+            pc.copy_from_slice(o);
             if u[c] == 0.0 {
                 pc.iter_mut().for_each(|v| *v = 0.0);
                 rsum[c] = 0.0;
