@@ -95,51 +95,50 @@ impl Coefficients<'_, '_> {
     ) -> (Vec<f64>, Vec<f64>) {
         let net = self.net;
         let (nr, ns, n) = (net.nr, net.ns, net.n());
-        let parts: Vec<(Vec<f64>, Vec<f64>)> = (0..ns)
-            .into_par_iter()
-            .map(|r| {
-                let yr = &y[r * n..(r + 1) * n];
-                let mut d = vec![0.0; nr];
-                let Some(g) = g else {
-                    for (c, dc) in d.iter_mut().enumerate() {
-                        let i = c * ns + r;
-                        if self.u[i] != 0.0 {
-                            *dc = self.u[i] * self.cut.dot(row(i), i, yr, cs);
-                        }
+        // Each sector block writes its own slice of acc (S × N) and of d by block (S × C).
+        let mut acc = vec![0.0; if g.is_some() { ns * n } else { 0 }];
+        let mut d = vec![0.0; ns * nr];
+        let work = |r: usize, dr: &mut [f64], accr: &mut [f64]| {
+            let yr = &y[r * n..(r + 1) * n];
+            let Some(g) = g else {
+                for (c, dc) in dr.iter_mut().enumerate() {
+                    let i = c * ns + r;
+                    if self.u[i] != 0.0 {
+                        *dc = self.u[i] * self.cut.dot(row(i), i, yr, cs);
                     }
-                    return (d, Vec::new());
-                };
-                // Rows four at a time against y_r ∘ c, then each row's severed chunks.
-                let yc: Vec<f64> = yr.iter().zip(cs).map(|(a, b)| a * b).collect();
-                let mut acc = vec![0.0; n];
-                let mut c0 = 0;
-                while c0 < nr {
-                    let k = (nr - c0).min(4);
-                    let idx: [usize; 4] = std::array::from_fn(|q| (c0 + q.min(k - 1)) * ns + r);
-                    let gs: [f64; 4] = std::array::from_fn(|q| if q < k { g[idx[q]] } else { 0.0 });
-                    let dots = dot_axpy4(idx.map(&row), &yc, gs, &mut acc);
-                    for q in 0..k {
-                        let i = idx[q];
-                        let sev = self.cut.severed_part(row(i), i, &yc, gs[q], &mut acc);
-                        d[c0 + q] = self.u[i] * (dots[q] - sev);
-                    }
-                    c0 += k;
                 }
-                (d, acc)
-            })
-            .collect();
-        let mut dv = vec![0.0; n];
-        let mut acc = if g.is_some() {
-            vec![0.0; ns * n]
-        } else {
-            Vec::new()
-        };
-        for (r, (d, a)) in parts.into_iter().enumerate() {
-            for (c, v) in d.into_iter().enumerate() {
-                dv[c * ns + r] = v;
+                return;
+            };
+            // Rows four at a time against y_r ∘ c, then each row's severed chunks.
+            let yc: Vec<f64> = yr.iter().zip(cs).map(|(a, b)| a * b).collect();
+            let mut c0 = 0;
+            while c0 < nr {
+                let k = (nr - c0).min(4);
+                let idx: [usize; 4] = std::array::from_fn(|q| (c0 + q.min(k - 1)) * ns + r);
+                let gs: [f64; 4] = std::array::from_fn(|q| if q < k { g[idx[q]] } else { 0.0 });
+                let dots = dot_axpy4(idx.map(&row), &yc, gs, accr);
+                for q in 0..k {
+                    let i = idx[q];
+                    let sev = self.cut.severed_part(row(i), i, &yc, gs[q], accr);
+                    dr[c0 + q] = self.u[i] * (dots[q] - sev);
+                }
+                c0 += k;
             }
-            if g.is_some() {
-                acc[r * n..(r + 1) * n].copy_from_slice(&a);
+        };
+        if g.is_some() {
+            d.par_chunks_mut(nr)
+                .zip(acc.par_chunks_mut(n))
+                .enumerate()
+                .for_each(|(r, (dr, accr))| work(r, dr, accr));
+        } else {
+            d.par_chunks_mut(nr)
+                .enumerate()
+                .for_each(|(r, dr)| work(r, dr, &mut []));
+        }
+        let mut dv = vec![0.0; n];
+        for r in 0..ns {
+            for c in 0..nr {
+                dv[c * ns + r] = d[r * nr + c];
             }
         }
         (dv, acc)
