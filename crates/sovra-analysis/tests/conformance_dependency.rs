@@ -246,22 +246,9 @@ fn cases(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn dependency_icio2022() {
     let Some(dump) = dump_dir() else { return };
-    let home = store::home();
-    if !store::dataset_dir(&home, "icio2022")
-        .join("meta.json")
-        .is_file()
-    {
-        assert!(
-            std::env::var_os("SOVRA_REQUIRE_ICIO").is_none(),
-            "SOVRA_REQUIRE_ICIO is set but icio2022 is not in {}",
-            home.display()
-        );
-        eprintln!(
-            "NOTICE: icio2022 is not in the store; the icio2022 dependency conformance is skipped"
-        );
+    let Some(t) = store::open_or_notice("icio2022", "the icio2022 dependency conformance") else {
         return;
-    }
-    let t = store::open(&home, "icio2022").unwrap();
+    };
     let sys = LeontiefSystem::from_table(&t).unwrap();
     for c in cases(&dump.join("icio2022")) {
         check_case(&t, &sys, &c);

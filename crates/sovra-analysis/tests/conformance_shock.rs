@@ -37,23 +37,6 @@ fn dump() -> Option<Vec<Value>> {
     Some(serde_json::from_str::<Vec<Value>>(&text).unwrap())
 }
 
-fn icio() -> Option<sovra_core::Mrio> {
-    let home = store::home();
-    if !store::dataset_dir(&home, "icio2022")
-        .join("meta.json")
-        .is_file()
-    {
-        assert!(
-            std::env::var_os("SOVRA_REQUIRE_ICIO").is_none(),
-            "SOVRA_REQUIRE_ICIO is set but icio2022 is not in {}",
-            home.display()
-        );
-        eprintln!("NOTICE: icio2022 is not in the store; the shock conformance is skipped");
-        return None;
-    }
-    Some(store::open(&home, "icio2022").unwrap())
-}
-
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .unwrap()
@@ -65,7 +48,9 @@ fn strings(v: &Value) -> Vec<String> {
 #[test]
 fn rerouting_matches_sanction_simulator() {
     let Some(cases) = dump() else { return };
-    let Some(t) = icio() else { return };
+    let Some(t) = store::open_or_notice("icio2022", "the shock conformance") else {
+        return;
+    };
     let net = Network::new(&t).unwrap();
     let reg = Registry::builtin();
     let mut worst_all = 0.0f64;

@@ -191,22 +191,15 @@ fn bad_requests_fail_with_clear_messages() {
 /// The default dataset, when present in the user's store (`scripts/test` fetches it first).
 #[test]
 fn icio2022_real_data() {
-    let home = store::home();
-    if !store::dataset_dir(&home, "icio2022")
-        .join("meta.json")
-        .is_file()
+    if store::open_or_notice(
+        "icio2022",
+        "the real-data CLI test (run `sovra data fetch`)",
+    )
+    .is_none()
     {
-        assert!(
-            std::env::var_os("SOVRA_REQUIRE_ICIO").is_none(),
-            "SOVRA_REQUIRE_ICIO is set but icio2022 is not in {}",
-            home.display()
-        );
-        eprintln!(
-            "NOTICE: icio2022 is not in {}; run `sovra data fetch` to include the real-data test",
-            home.display()
-        );
         return;
     }
+    let home = store::home();
     let json: serde_json::Value =
         serde_json::from_str(&ok(&home, &["multipliers", "icio2022", "--format", "json"])).unwrap();
     let rows = json["rows"].as_array().unwrap();
@@ -483,7 +476,6 @@ fn depend_keys_and_blocs() {
 fn shock_single_batch_sweep_and_bad_input() {
     let home = home_with_table();
     let h = home.path();
-    let d = ["--data", "demo"];
     let args = |extra: &[&'static str]| -> Vec<&'static str> {
         let mut v = vec!["shock", "R01", "--on", "R02+R03"];
         v.extend_from_slice(&["--data", "demo"]);
@@ -586,18 +578,16 @@ fn shock_single_batch_sweep_and_bad_input() {
          [[scenario]]\nname = \"two\"\nmodel = \"extraction\"\n[[scenario.leg]]\nsanctioning = \"R03\"\ntarget = \"R04\"\ninstrument = \"import-ban\"\n",
     )
     .unwrap();
-    let lines = ok(
-        h,
-        &[
-            "shock",
-            "--batch",
-            batch.to_str().unwrap(),
-            "--data",
-            "demo",
-            "--format",
-            "json",
-        ],
-    );
+    let batch_args = [
+        "shock",
+        "--batch",
+        batch.to_str().unwrap(),
+        "--data",
+        "demo",
+        "--format",
+        "json",
+    ];
+    let lines = ok(h, &batch_args);
     let names: Vec<String> = lines
         .lines()
         .map(|l| {
@@ -637,18 +627,7 @@ fn shock_single_batch_sweep_and_bad_input() {
     let r = dir.path().join("r.jsonl");
     let o = sovra(
         h,
-        &[
-            "shock",
-            "--batch",
-            batch.to_str().unwrap(),
-            "--data",
-            "demo",
-            "--format",
-            "json",
-            "--out",
-            r.to_str().unwrap(),
-            "--resume",
-        ],
+        &[&batch_args[..], &["--out", r.to_str().unwrap(), "--resume"]].concat(),
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let done = std::fs::read_to_string(&r).unwrap();
@@ -660,90 +639,33 @@ fn shock_single_batch_sweep_and_bad_input() {
     );
 
     // Bad input: exit 2 with a clear message.
-    fails_with(
-        h,
-        &["shock", "R01", "--on", "R0X", "--data", "demo"],
-        2,
-        &["unknown bloc 'R0X'", "did you mean R01"],
-    );
-    fails_with(
-        h,
-        &["shock", "R01", "--on", "R01+R02", "--data", "demo"],
-        2,
-        &["R01 on both sides"],
-    );
-    fails_with(
-        h,
-        &[
-            "shock", "R01", "--on", "R02", "--tau", "1.5", "--data", "demo",
-        ],
-        2,
-        &["tau = 1.5 is outside [0, 1]"],
-    );
-    fails_with(
-        h,
-        &[
-            "shock", "R01", "--on", "R02", "--delta", "-0.2", "--data", "demo",
-        ],
-        2,
-        &["outside [0, 1]"],
-    );
-    fails_with(
-        h,
-        &[
-            "shock", "R01", "--on", "R02", "--rho", "0.5", "--data", "demo",
-        ],
-        2,
-        &["must be negative"],
-    );
-    fails_with(
-        h,
-        &[
-            "shock",
-            "R01",
-            "--on",
-            "R02",
-            "--sectors",
-            "S9",
-            "--data",
-            "demo",
-        ],
-        2,
-        &["unknown sector 'S9'"],
-    );
-    fails_with(h, &["shock", "R01", "--data", "demo"], 2, &["--on TARGET"]);
-    fails_with(
-        h,
-        &["shock", "R01", "--on", "BRICS&G7", "--data", "demo"],
-        2,
-        &["has no member"],
-    );
-    fails_with(
-        h,
-        &[
-            "shock", "R01", "--on", "R02", "--sweep", "tau=a", "--data", "demo",
-        ],
-        2,
-        &["not a number"],
-    );
-    let _ = d;
+    for (extra, needle) in [
+        (&["--on", "R0X"][..], "unknown bloc 'R0X' (did you mean R01"),
+        (&["--on", "R01+R02"], "R01 on both sides"),
+        (
+            &["--on", "R02", "--tau", "1.5"],
+            "tau = 1.5 is outside [0, 1]",
+        ),
+        (&["--on", "R02", "--delta", "-0.2"], "outside [0, 1]"),
+        (&["--on", "R02", "--rho", "0.5"], "must be negative"),
+        (&["--on", "R02", "--sectors", "S9"], "unknown sector 'S9'"),
+        (&[], "--on TARGET"),
+        (&["--on", "BRICS&G7"], "has no member"),
+        (&["--on", "R02", "--sweep", "tau=a"], "not a number"),
+    ] {
+        let mut a = vec!["shock", "R01", "--data", "demo"];
+        a.extend_from_slice(extra);
+        fails_with(h, &a, 2, &[needle]);
+    }
 }
 
 /// The main shock on the default dataset: the USA–CHN embargo of sanction-simulator's README.
 #[test]
 fn icio2022_shock_usa_chn() {
-    let home = store::home();
-    if !store::dataset_dir(&home, "icio2022")
-        .join("meta.json")
-        .is_file()
-    {
-        assert!(
-            std::env::var_os("SOVRA_REQUIRE_ICIO").is_none(),
-            "SOVRA_REQUIRE_ICIO is set but icio2022 is missing"
-        );
-        eprintln!("NOTICE: icio2022 is not in the store; the icio2022 shock test is skipped");
+    if store::open_or_notice("icio2022", "the icio2022 shock test").is_none() {
         return;
     }
+    let home = store::home();
     let json: serde_json::Value = serde_json::from_str(&ok(
         &home,
         &["shock", "USA", "--on", "CHN", "--format", "json"],

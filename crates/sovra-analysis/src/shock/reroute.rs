@@ -140,9 +140,17 @@ pub fn reroute(net: &Network<'_>, cut: &Cut, tau: f64, tol: f64, max_iter: usize
 /// The residual below which the balancing switches from the `f32` mirror of the block to `Z` itself.
 const SWITCH_TO_F64: f64 = 1e-6;
 
+/// The state one evaluation of a block writes: column sums `Ẑᵀu`, column factors `ṽ`, seller sums by buyer
+/// region `p` (`C × C`) and their totals `R`.
+struct Sweep {
+    colacc: Vec<f64>,
+    vt: Vec<f64>,
+    p: Vec<f64>,
+    rsum: Vec<f64>,
+}
+
 /// One evaluation at `u`: `ṽ = ct / (Ẑᵀu)` (buyer margins exact), then the seller sums `R` and their split
 /// by buyer region `p_uk = u_u Σ_{j∈k} Ẑ_uj ṽ_j`.
-#[allow(clippy::too_many_arguments)]
 fn sweep<'r, T: Elem + 'r>(
     net: &Network<'_>,
     cut: &Cut,
@@ -150,11 +158,14 @@ fn sweep<'r, T: Elem + 'r>(
     u: &[f64],
     ct: &[f64],
     row: impl Fn(usize) -> &'r [T],
-    colacc: &mut [f64],
-    vt: &mut [f64],
-    p: &mut [f64],
-    rsum: &mut [f64],
+    buf: &mut Sweep,
 ) {
+    let Sweep {
+        colacc,
+        vt,
+        p,
+        rsum,
+    } = buf;
     let nr = net.nr;
     colacc.iter_mut().for_each(|v| *v = 0.0);
     // Four rows at a time (rows with u = 0 contribute nothing); then each row's severed chunks.
@@ -279,10 +290,12 @@ fn balance_block(
         .cloned()
         .fold(0.0, f64::max)
         .max(f64::MIN_POSITIVE);
-    let mut vt = vec![0.0; n];
-    let mut colacc = vec![0.0; n];
-    let mut p = vec![0.0; nr * nr];
-    let mut rsum = vec![0.0; nr];
+    let mut buf = Sweep {
+        colacc: vec![0.0; n],
+        vt: vec![0.0; n],
+        p: vec![0.0; nr * nr],
+        rsum: vec![0.0; nr],
+    };
     let mut iterations = 0;
     let mut residual;
     let mut best = f64::INFINITY;
@@ -296,35 +309,13 @@ fn balance_block(
             u[c] = eta[a].exp();
         }
         if low {
-            sweep(
-                net,
-                cut,
-                &rows,
-                &u,
-                &ct,
-                |i| net.row32(i),
-                &mut colacc,
-                &mut vt,
-                &mut p,
-                &mut rsum,
-            );
+            sweep(net, cut, &rows, &u, &ct, |i| net.row32(i), &mut buf);
         } else {
-            sweep(
-                net,
-                cut,
-                &rows,
-                &u,
-                &ct,
-                |i| net.row(i),
-                &mut colacc,
-                &mut vt,
-                &mut p,
-                &mut rsum,
-            );
+            sweep(net, cut, &rows, &u, &ct, |i| net.row(i), &mut buf);
         }
         let err = act
             .iter()
-            .map(|&c| (rsum[c] - rt[c]).abs())
+            .map(|&c| (buf.rsum[c] - rt[c]).abs())
             .fold(0.0, f64::max)
             / scale;
         residual = err;
@@ -351,9 +342,9 @@ fn balance_block(
         }
         // The quasi-Newton matrix is refactored every other iteration (a chord step in between).
         if lu.is_none() || iterations % 2 == 1 {
-            lu = Some(laplacian(&p, &rsum, &act, nr).partial_piv_lu());
+            lu = Some(laplacian(&buf.p, &buf.rsum, &act, nr).partial_piv_lu());
         }
-        let mut rhs = Mat::<f64>::from_fn(na, 1, |a, _| rt[act[a]] - rsum[act[a]]);
+        let mut rhs = Mat::<f64>::from_fn(na, 1, |a, _| rt[act[a]] - buf.rsum[act[a]]);
         if let Some(lu) = &lu {
             lu.solve_in_place(rhs.as_mut());
         }
@@ -373,9 +364,9 @@ fn balance_block(
     }
     Block {
         u,
-        vt,
+        vt: buf.vt,
         ct,
-        sales: rsum,
+        sales: buf.rsum,
         iterations,
         residual,
         severed,
