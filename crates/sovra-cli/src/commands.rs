@@ -66,6 +66,7 @@ pub fn run(cmd: Command) -> Result<()> {
     match cmd {
         Command::Data(d) => data(d),
         Command::Shock(a) => crate::shock::shock_cmd(&a),
+        Command::Complexity(a) => crate::complexity::complexity_cmd(&a),
         Command::Info { name, out } => info(&name, &out),
         Command::Multipliers {
             name,

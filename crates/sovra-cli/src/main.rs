@@ -3,6 +3,7 @@
 //! `sovra-core` and `sovra-analysis`.
 
 mod commands;
+mod complexity;
 mod depend;
 mod progress;
 mod render;
@@ -212,6 +213,17 @@ enum Command {
     ///           sovra shock --scenario chips.toml --format csv --out chips.csv
     ///           sovra shock USA --on CHN --sweep tau=0.1:0.8:0.1,delta=0.05,0.1 --format json --out sweep.jsonl
     Shock(Box<shock::ShockArgs>),
+    /// Economic complexity: RCA, diversity, ubiquity, ECI and PCI (eigenvector method), COI, fitness.
+    ///
+    /// Input: product-level exports as a long CSV (`year,exporter,product,value`, e.g. HS6 or HS4 from
+    /// BACI or Comtrade) with --input, or, by default, the sector exports of an MRIO table (regions as
+    /// countries, sectors as products). `--convention stata` (default) reproduces Stata's `ecomplexity`,
+    /// `--convention py-ecomplexity` the Python package; they differ in the standard deviation used and in
+    /// whether density counts the product itself.
+    ///
+    /// Examples: sovra complexity --top 15
+    ///           sovra complexity --input exports.csv --year 2021 --by product --format csv
+    Complexity(Box<complexity::ComplexityArgs>),
     /// Country groups: built-in blocs with sources and membership history, and custom ones from TOML.
     #[command(subcommand)]
     Blocs(BlocsCommand),

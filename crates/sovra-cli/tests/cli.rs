@@ -677,3 +677,93 @@ fn icio2022_shock_usa_chn() {
     assert_eq!(json["diagnostics"]["converged"], true);
     assert_eq!(json["rows"].as_array().unwrap().len(), 4000);
 }
+
+#[test]
+fn complexity_from_a_long_csv_and_from_a_table() {
+    let home = home_with_table();
+    let h = home.path();
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("x.csv");
+    // Three countries, four products: a nested structure (A makes everything, C only the ubiquitous one).
+    let mut csv = String::from("year,exporter,product,value\n");
+    for (e, p, v) in [
+        ("A", "p1", 10.0),
+        ("A", "p2", 10.0),
+        ("A", "p3", 10.0),
+        ("A", "p4", 10.0),
+        ("B", "p1", 10.0),
+        ("B", "p2", 10.0),
+        ("B", "p3", 1.0),
+        ("B", "p4", 0.0),
+        ("C", "p1", 30.0),
+        ("C", "p2", 1.0),
+        ("C", "p3", 0.0),
+        ("C", "p4", 0.0),
+    ] {
+        csv.push_str(&format!("2020,{e},{p},{v}\n"));
+    }
+    std::fs::write(&f, &csv).unwrap();
+    let fs = f.to_str().unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(h, &["complexity", "--input", fs, "--format", "json"])).unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    let eci: Vec<(String, f64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["country"].as_str().unwrap().to_string(),
+                r["ECI"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        eci.windows(2).all(|w| w[0].1 >= w[1].1),
+        "ranked by ECI: {eci:?}"
+    );
+    let prod: serde_json::Value = serde_json::from_str(&ok(
+        h,
+        &[
+            "complexity",
+            "--input",
+            fs,
+            "--by",
+            "product",
+            "--format",
+            "json",
+            "--convention",
+            "py-ecomplexity",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(prod["rows"].as_array().unwrap().len(), 4);
+    // Sector exports of an MRIO table, with provenance.
+    let t = ok(h, &["complexity", "--data", "demo"]);
+    assert!(t.contains("dataset: demo") && t.contains("ECI"), "{t}");
+    // Bad input names the file, the row and the column; a year without data is a usage error.
+    std::fs::write(&f, "year,exporter,product,value\n2020,A,p1,-3\n").unwrap();
+    fails_with(
+        h,
+        &["complexity", "--input", fs],
+        1,
+        &["row 2, column value", "non-negative"],
+    );
+    std::fs::write(
+        &f,
+        "year,exporter,product,value\n2020,A,p1,3\n2020,A,p1,4\n",
+    )
+    .unwrap();
+    fails_with(
+        h,
+        &["complexity", "--input", fs],
+        1,
+        &["row 3", "appears twice"],
+    );
+    std::fs::write(&f, &csv).unwrap();
+    fails_with(
+        h,
+        &["complexity", "--input", fs, "--year", "1999"],
+        2,
+        &["no data for it (years: 2020)"],
+    );
+}

@@ -1,0 +1,503 @@
+//! What a country can make, and how hard it is to make: economic complexity by the eigenvector method
+//! (Hidalgo & Hausmann 2009; Hausmann et al., *The Atlas of Economic Complexity*), reproducing both the
+//! Stata `ecomplexity` command and py-ecomplexity 0.5.3 to 1e-9 (they differ in three conventions; see
+//! [`Convention`]).
+//!
+//! For one year, with exports `X_cp` of country `c` in product `p` (countries and products with no exports
+//! that year are left out and reported as `None`):
+//!
+//! - `RCA_cp = (X_cp / Σ_p X_cp) / (Σ_c X_cp / Σ_cp X_cp)` (Balassa); `M_cp = 1` where `RCA_cp ≥ t`
+//!   (`t = 1` by default), else 0;
+//! - diversity `k_c = Σ_p M_cp`, ubiquity `k_p = Σ_c M_cp`;
+//! - `kp`: the eigenvector of the second-largest eigenvalue of `M̃ = U⁻¹ Mᵀ D⁻¹ M` (`D = diag(k_c)`,
+//!   `U = diag(k_p)`), computed from the symmetric `U^{-1/2} Mᵀ D⁻¹ M U^{-1/2}` (same eigenvalues,
+//!   `kp = U^{-1/2} v`); `kc = D⁻¹ M kp`, each country's average `kp`; the sign makes
+//!   `corr(kc, diversity) > 0`;
+//! - `ECI = (kc − m) / σ`, `PCI = (kp − m) / σ` with `m`, `σ` the mean and standard deviation of `kc` (so
+//!   a country's ECI is the mean PCI of its products);
+//! - proximity `φ_pq = Σ_c M_cp M_cq / max(k_p, k_q)`;
+//! - density `d_cp = Σ_q M_cq φ_pq / Σ_q φ_pq`;
+//! - complexity outlook: `Σ_p d_cp (1 − M_cp) kp_p`, standardised over countries;
+//! - outlook gain `COG_cq = (1 − M_cq) Σ_p (1 − M_cp) φ_pq kp_p / Σ_r φ_pr`, divided by `σ`.
+//!
+//! The fitness–complexity alternative (Tacchella et al. 2012) is [`fitness`].
+
+use serde::Serialize;
+use sovra_core::faer::{self, Mat};
+
+use crate::{Error, Result};
+
+/// Exports of one year: countries × products, row-major.
+#[derive(Debug, Clone)]
+pub struct Exports {
+    /// Country codes (rows).
+    pub countries: Vec<String>,
+    /// Product codes (columns).
+    pub products: Vec<String>,
+    /// `X_cp`, `countries × products`, row-major; non-negative.
+    pub values: Vec<f64>,
+}
+
+/// Whose conventions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub enum Convention {
+    /// Stata `ecomplexity`: `σ` is the sample standard deviation of `kc` over the long country × product
+    /// table (`N = C·P` rows); density leaves out the product itself (`φ_pp = 0`); COI is standardised with
+    /// the same long-table sample deviation.
+    #[default]
+    Stata,
+    /// py-ecomplexity 0.5.3: `σ` is the population standard deviation of `kc` over countries; density keeps
+    /// `φ_pp = 1`; COI is standardised with the population deviation over countries.
+    PyEcomplexity,
+}
+
+/// Options.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Options {
+    /// `M_cp = 1` where `RCA_cp ≥` this.
+    pub rca_threshold: f64,
+    /// Conventions.
+    pub convention: Convention,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            rca_threshold: 1.0,
+            convention: Convention::default(),
+        }
+    }
+}
+
+/// Everything computed for one year. Vectors are indexed like [`Exports`]; `None` where undefined.
+#[derive(Debug, Clone, Serialize)]
+pub struct Complexity {
+    /// `RCA_cp`, row-major (`None` where the country or product exports nothing).
+    pub rca: Vec<Option<f64>>,
+    /// `M_cp`, row-major.
+    pub m: Vec<bool>,
+    /// `k_c`.
+    pub diversity: Vec<usize>,
+    /// `k_p`.
+    pub ubiquity: Vec<usize>,
+    /// ECI per country.
+    pub eci: Vec<Option<f64>>,
+    /// PCI per product.
+    pub pci: Vec<Option<f64>>,
+    /// The second-largest eigenvalue of `M̃` (the gap to 1 says how well ECI separates countries).
+    pub eigenvalue: f64,
+    /// `φ`, products × products, row-major.
+    pub proximity: Vec<f64>,
+    /// `d_cp`, row-major (`None` where `Σ_p' φ_pp' = 0`).
+    pub density: Vec<Option<f64>>,
+    /// COI per country.
+    pub coi: Vec<Option<f64>>,
+    /// COG, row-major.
+    pub cog: Vec<Option<f64>>,
+}
+
+/// Computes every measure for one year.
+pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
+    let (nc, np) = (x.countries.len(), x.products.len());
+    if x.values.len() != nc * np {
+        return Err(Error::Invalid(format!(
+            "{} values for {nc} countries × {np} products",
+            x.values.len()
+        )));
+    }
+    if let Some(k) = x.values.iter().position(|v| !v.is_finite() || *v < 0.0) {
+        return Err(Error::Invalid(format!(
+            "export value of {} in {} is {} (must be finite and non-negative)",
+            x.countries[k / np],
+            x.products[k % np],
+            x.values[k]
+        )));
+    }
+    let row: Vec<f64> = x.values.chunks(np.max(1)).map(|r| r.iter().sum()).collect();
+    let mut col = vec![0.0; np];
+    for r in x.values.chunks(np.max(1)) {
+        col.iter_mut().zip(r).for_each(|(a, v)| *a += v);
+    }
+    let total: f64 = row.iter().sum();
+    if total <= 0.0 {
+        return Err(Error::Invalid("no exports at all".into()));
+    }
+    let mut rca = vec![None; nc * np];
+    let mut m = vec![false; nc * np];
+    for c in 0..nc {
+        for p in 0..np {
+            if row[c] > 0.0 && col[p] > 0.0 {
+                let v = (x.values[c * np + p] / row[c]) / (col[p] / total);
+                rca[c * np + p] = Some(v);
+                m[c * np + p] = v >= o.rca_threshold;
+            }
+        }
+    }
+    let diversity: Vec<usize> = (0..nc)
+        .map(|c| m[c * np..(c + 1) * np].iter().filter(|b| **b).count())
+        .collect();
+    let ubiquity: Vec<usize> = (0..np)
+        .map(|p| (0..nc).filter(|&c| m[c * np + p]).count())
+        .collect();
+    // The eigenproblem on countries and products with at least one M = 1.
+    let cs: Vec<usize> = (0..nc).filter(|&c| diversity[c] > 0).collect();
+    let ps: Vec<usize> = (0..np).filter(|&p| ubiquity[p] > 0).collect();
+    if cs.len() < 2 || ps.len() < 2 {
+        return Err(Error::Invalid(format!(
+            "{} countries and {} products with a revealed comparative advantage: ECI needs at least two of each",
+            cs.len(),
+            ps.len()
+        )));
+    }
+    let (kn, pn) = (cs.len(), ps.len());
+    let mm = |a: usize, b: usize| if m[cs[a] * np + ps[b]] { 1.0 } else { 0.0 };
+    // S = U^{-1/2} Mᵀ D⁻¹ M U^{-1/2} = Gᵀ G with G = D^{-1/2} M U^{-1/2}.
+    let g = Mat::<f64>::from_fn(kn, pn, |a, b| {
+        mm(a, b) / ((diversity[cs[a]] as f64).sqrt() * (ubiquity[ps[b]] as f64).sqrt())
+    });
+    let sm = g.transpose() * &g;
+    let evd = sm
+        .self_adjoint_eigen(faer::Side::Lower)
+        .map_err(|e| Error::Invalid(format!("eigendecomposition failed: {e:?}")))?;
+    let eigenvalue = evd.S().column_vector()[pn - 2];
+    let v = evd.U().col(pn - 2);
+    let mut kp: Vec<f64> = (0..pn)
+        .map(|b| v[b] / (ubiquity[ps[b]] as f64).sqrt())
+        .collect();
+    let mut kc: Vec<f64> = (0..kn)
+        .map(|a| (0..pn).map(|b| mm(a, b) * kp[b]).sum::<f64>() / diversity[cs[a]] as f64)
+        .collect();
+    // Sign: ECI rises with diversity.
+    let dv: Vec<f64> = cs.iter().map(|&c| diversity[c] as f64).collect();
+    if covariance(&kc, &dv) < 0.0 {
+        kc.iter_mut().for_each(|x| *x = -*x);
+        kp.iter_mut().for_each(|x| *x = -*x);
+    }
+    let mean = kc.iter().sum::<f64>() / kn as f64;
+    let ss = kc.iter().map(|x| (x - mean).powi(2)).sum::<f64>();
+    let sd = match o.convention {
+        Convention::Stata => (ss * pn as f64 / ((kn * pn) as f64 - 1.0)).sqrt(),
+        Convention::PyEcomplexity => (ss / kn as f64).sqrt(),
+    };
+    let mut eci = vec![None; nc];
+    for (a, &c) in cs.iter().enumerate() {
+        eci[c] = Some((kc[a] - mean) / sd);
+    }
+    let mut pci = vec![None; np];
+    let mut kp_full = vec![None; np];
+    for (b, &p) in ps.iter().enumerate() {
+        pci[p] = Some((kp[b] - mean) / sd);
+        kp_full[p] = Some(kp[b]);
+    }
+    // Proximity over the products with exports this year (φ_pp = 1 unless no one has an advantage in p).
+    let active_p: Vec<bool> = (0..np).map(|p| col[p] > 0.0).collect();
+    let mut proximity = vec![0.0; np * np];
+    for p in 0..np {
+        for q in p..np {
+            let both = (0..nc).filter(|&c| m[c * np + p] && m[c * np + q]).count();
+            let den = ubiquity[p].max(ubiquity[q]);
+            let v = if den > 0 {
+                both as f64 / den as f64
+            } else {
+                0.0
+            };
+            proximity[p * np + q] = v;
+            proximity[q * np + p] = v;
+        }
+    }
+    // Density; Stata leaves the product itself out.
+    let skip_diag = o.convention == Convention::Stata;
+    let phi = |p: usize, q: usize| {
+        if skip_diag && p == q {
+            0.0
+        } else {
+            proximity[p * np + q]
+        }
+    };
+    let phi_sum: Vec<f64> = (0..np).map(|p| (0..np).map(|q| phi(p, q)).sum()).collect();
+    let mut density = vec![None; nc * np];
+    for c in (0..nc).filter(|&c| row[c] > 0.0) {
+        for p in (0..np).filter(|&p| active_p[p]) {
+            if phi_sum[p] > 0.0 {
+                let num: f64 = (0..np).filter(|&q| m[c * np + q]).map(|q| phi(p, q)).sum();
+                density[c * np + p] = Some(num / phi_sum[p]);
+            } else {
+                density[c * np + p] = Some(0.0);
+            }
+        }
+    }
+    // COI: Σ_p d_cp (1 − M_cp) kp_p, standardised over countries.
+    let raw_coi: Vec<Option<f64>> = (0..nc)
+        .map(|c| {
+            eci[c]?;
+            Some(
+                (0..np)
+                    .filter(|&p| !m[c * np + p])
+                    .filter_map(|p| Some(density[c * np + p]? * kp_full[p]?))
+                    .sum(),
+            )
+        })
+        .collect();
+    let vals: Vec<f64> = raw_coi.iter().flatten().copied().collect();
+    let cm = vals.iter().sum::<f64>() / vals.len() as f64;
+    let css = vals.iter().map(|x| (x - cm).powi(2)).sum::<f64>();
+    let csd = match o.convention {
+        Convention::Stata => (css * pn as f64 / ((vals.len() * pn) as f64 - 1.0)).sqrt(),
+        Convention::PyEcomplexity => (css / vals.len() as f64).sqrt(),
+    };
+    let coi = raw_coi.iter().map(|v| v.map(|x| (x - cm) / csd)).collect();
+    // COG_cq = (1 − M_cq) Σ_p (1 − M_cp) φ_pq kp_p / Σ_r φ_pr, divided by σ.
+    let w: Vec<f64> = (0..np)
+        .map(|p| match kp_full[p] {
+            Some(k) if phi_sum[p] > 0.0 => k / phi_sum[p],
+            _ => 0.0,
+        })
+        .collect();
+    let mut cog = vec![None; nc * np];
+    for c in (0..nc).filter(|&c| eci[c].is_some()) {
+        for q in (0..np).filter(|&q| active_p[q]) {
+            let v = if m[c * np + q] {
+                0.0
+            } else {
+                (0..np)
+                    .filter(|&p| !m[c * np + p])
+                    .map(|p| phi(p, q) * w[p])
+                    .sum::<f64>()
+                    / sd
+            };
+            cog[c * np + q] = Some(v);
+        }
+    }
+    Ok(Complexity {
+        rca,
+        m,
+        diversity,
+        ubiquity,
+        eci,
+        pci,
+        eigenvalue,
+        proximity,
+        density,
+        coi,
+        cog,
+    })
+}
+
+fn covariance(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum()
+}
+
+/// Fitness and product complexity by the non-linear map of Tacchella et al. (2012), "A new metrics for
+/// countries' fitness and products' complexity": from `F = Q = 1`, iterate
+/// `F̃_c = Σ_p M_cp Q_p`, `Q̃_p = 1 / Σ_c M_cp / F_c`, each normalised to mean 1, until the largest relative
+/// change is below `tol` (or `max_iter`). Countries and products without any `M = 1` are `None`. Returns
+/// `(fitness, complexity, iterations)`.
+pub fn fitness(
+    m: &[bool],
+    nc: usize,
+    np: usize,
+    tol: f64,
+    max_iter: usize,
+) -> (Vec<Option<f64>>, Vec<Option<f64>>, usize) {
+    let cs: Vec<usize> = (0..nc)
+        .filter(|&c| m[c * np..(c + 1) * np].iter().any(|b| *b))
+        .collect();
+    let ps: Vec<usize> = (0..np)
+        .filter(|&p| (0..nc).any(|c| m[c * np + p]))
+        .collect();
+    let mut f = vec![1.0; cs.len()];
+    let mut q = vec![1.0; ps.len()];
+    let mut it = 0;
+    while it < max_iter {
+        it += 1;
+        let mut nf: Vec<f64> = cs
+            .iter()
+            .map(|&c| {
+                ps.iter()
+                    .zip(&q)
+                    .filter(|(p, _)| m[c * np + **p])
+                    .map(|(_, v)| v)
+                    .sum()
+            })
+            .collect();
+        let mut nq: Vec<f64> = ps
+            .iter()
+            .map(|&p| {
+                1.0 / cs
+                    .iter()
+                    .zip(&f)
+                    .filter(|(c, _)| m[**c * np + p])
+                    .map(|(_, v)| 1.0 / v)
+                    .sum::<f64>()
+            })
+            .collect();
+        for v in [&mut nf, &mut nq] {
+            let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
+            v.iter_mut().for_each(|x| *x /= mean);
+        }
+        let change = nf
+            .iter()
+            .zip(&f)
+            .chain(nq.iter().zip(&q))
+            .map(|(a, b)| ((a - b) / b).abs())
+            .fold(0.0, f64::max);
+        f = nf;
+        q = nq;
+        if change <= tol {
+            break;
+        }
+    }
+    let mut fit = vec![None; nc];
+    for (a, &c) in cs.iter().enumerate() {
+        fit[c] = Some(f[a]);
+    }
+    let mut cx = vec![None; np];
+    for (b, &p) in ps.iter().enumerate() {
+        cx[p] = Some(q[b]);
+    }
+    (fit, cx, it)
+}
+
+/// Exports by (region, sector) from an MRIO table, as the input of complexity on sector data: for node
+/// `i = (c, s)`, `X_cs = Σ_{j ∉ c} Z_ij + Σ_{f: destination ∉ c} Y_if`. Returns the exports (regions ×
+/// sectors) and whether final demand could be split by destination; when it cannot (icio2022 keeps one
+/// final-use column for all destinations), only intermediate exports are counted.
+pub fn mrio_exports(t: &sovra_core::Mrio) -> (Exports, bool) {
+    let l = &t.labels;
+    let (nr, ns) = (l.regions.len(), l.sectors.len());
+    let dest = l.fd_destinations();
+    let mut values = vec![0.0; nr * ns];
+    for (i, v) in values.iter_mut().enumerate() {
+        let c = i / ns;
+        let row = t.z.row(i);
+        let inter: f64 = row
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| j / ns != c)
+            .map(|(_, z)| z.max(0.0))
+            .sum();
+        let fin: f64 = match &dest {
+            Some(d) => {
+                t.y.row(i)
+                    .iter()
+                    .zip(d)
+                    .filter(|(_, r)| **r != c)
+                    .map(|(y, _)| y.max(0.0))
+                    .sum()
+            }
+            None => 0.0,
+        };
+        *v = inter + fin;
+    }
+    (
+        Exports {
+            countries: l.regions.iter().map(|r| r.code.clone()).collect(),
+            products: l.sectors.iter().map(|s| s.code.clone()).collect(),
+            values,
+        },
+        dest.is_some(),
+    )
+}
+
+/// Reads product-level exports in the long format `year,exporter,product,value` (a header line first):
+/// one [`Exports`] per year, sorted by year. Bad rows are errors naming the file, the row and the column;
+/// a repeated (year, exporter, product) is an error; empty values are zero.
+pub fn read_long_csv(text: &str, file: &str) -> Result<Vec<(String, Exports)>> {
+    let bad = |row: usize, column: &str, detail: String| -> Error {
+        sovra_core::Error::Cell {
+            file: file.to_string(),
+            row: row.to_string(),
+            column: column.to_string(),
+            detail,
+        }
+        .into()
+    };
+    let mut lines = text.lines().enumerate();
+    let Some((_, head)) = lines.next() else {
+        return Err(Error::Invalid(format!("{file}: empty")));
+    };
+    let cols: Vec<&str> = head.split(',').map(str::trim).collect();
+    let want = ["year", "exporter", "product", "value"];
+    let pos: Vec<usize> = want
+        .iter()
+        .map(|w| {
+            cols.iter()
+                .position(|c| c.eq_ignore_ascii_case(w))
+                .ok_or_else(|| {
+                    Error::Invalid(format!("{file}: no column '{w}' in the header ({head})"))
+                })
+        })
+        .collect::<Result<_>>()?;
+    let mut by_year: std::collections::BTreeMap<String, Vec<(String, String, f64)>> =
+        Default::default();
+    let mut seen = std::collections::HashSet::new();
+    for (k, line) in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        let row = k + 1;
+        if f.len() < cols.len() {
+            return Err(bad(
+                row,
+                "",
+                format!("{} fields, the header has {}", f.len(), cols.len()),
+            ));
+        }
+        let (y, e, p, v) = (f[pos[0]], f[pos[1]], f[pos[2]], f[pos[3]]);
+        for (name, s) in [("year", y), ("exporter", e), ("product", p)] {
+            if s.is_empty() {
+                return Err(bad(row, name, "empty".into()));
+            }
+        }
+        let v: f64 = if v.is_empty() {
+            0.0
+        } else {
+            v.parse()
+                .map_err(|_| bad(row, "value", format!("'{v}' is not a number")))?
+        };
+        if !v.is_finite() || v < 0.0 {
+            return Err(bad(
+                row,
+                "value",
+                format!("{v}: export values must be finite and non-negative"),
+            ));
+        }
+        if !seen.insert((y.to_string(), e.to_string(), p.to_string())) {
+            return Err(bad(row, "product", format!("{y} {e} {p} appears twice")));
+        }
+        by_year
+            .entry(y.to_string())
+            .or_default()
+            .push((e.to_string(), p.to_string(), v));
+    }
+    Ok(by_year
+        .into_iter()
+        .map(|(y, rows)| {
+            let mut cs: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+            let mut ps: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
+            cs.sort();
+            cs.dedup();
+            ps.sort();
+            ps.dedup();
+            let np = ps.len();
+            let mut values = vec![0.0; cs.len() * np];
+            for (e, p, v) in rows {
+                let (Ok(c), Ok(q)) = (cs.binary_search(&e), ps.binary_search(&p)) else {
+                    continue;
+                };
+                values[c * np + q] = v;
+            }
+            (
+                y,
+                Exports {
+                    countries: cs,
+                    products: ps,
+                    values,
+                },
+            )
+        })
+        .collect())
+}

@@ -1,0 +1,21 @@
+//! `sovra-trade`: product-level trade analytics.
+//!
+//! - [`complexity`]: what a country can make and how hard it is — revealed comparative advantage, the
+//!   country × product matrix `M`, diversity, ubiquity, the economic and product complexity indices (ECI,
+//!   PCI, eigenvector method), proximity, density, complexity outlook (COI) and outlook gain (COG).
+
+pub mod complexity;
+
+/// Errors of the trade analyses.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input cannot be analysed as asked (with the reason).
+    #[error("{0}")]
+    Invalid(String),
+    /// From the core.
+    #[error(transparent)]
+    Core(#[from] sovra_core::Error),
+}
+
+/// Result alias.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

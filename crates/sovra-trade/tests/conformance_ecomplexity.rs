@@ -1,0 +1,140 @@
+//! Conformance with py-ecomplexity 0.5.3 on a seeded synthetic table (120 countries × 600 products × 2 years,
+//! ~35 % zeros), dumped by `conformance/complexity/run.sh` into `$SOVRA_CONFORMANCE_DIR/complexity`: every
+//! output column (rca, mcp, diversity, ubiquity, eci, pci, density, coi, cog) of every row, and proximity for
+//! 2020, at relative tolerance 1e-9 (absolute floor 1e-12 × the column's largest magnitude).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sovra_trade::complexity::{self, Convention, Exports, Options};
+
+fn dump_dir() -> Option<PathBuf> {
+    let d = std::env::var_os("SOVRA_CONFORMANCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/conformance"))
+        .join("complexity");
+    if d.join("DONE").is_file() {
+        return Some(d);
+    }
+    assert!(
+        std::env::var_os("SOVRA_REQUIRE_CONFORMANCE").is_none(),
+        "SOVRA_REQUIRE_CONFORMANCE is set but no complexity dump is in {}",
+        d.display()
+    );
+    eprintln!(
+        "NOTICE: no py-ecomplexity dump in {}: run scripts/test first",
+        d.display()
+    );
+    None
+}
+
+fn records(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|rec| {
+            head.iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+/// (sovra, peer) for one cell; `None` where undefined.
+type Pair = (Option<f64>, Option<f64>);
+
+fn num(s: &str) -> Option<f64> {
+    s.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+#[test]
+fn matches_py_ecomplexity() {
+    let Some(dir) = dump_dir() else { return };
+    let rows = records(&dir.join("output.csv"));
+    let years: std::collections::BTreeSet<String> =
+        rows.iter().map(|r| r["year"].clone()).collect();
+    let opts = Options {
+        convention: Convention::PyEcomplexity,
+        ..Options::default()
+    };
+    for year in &years {
+        let rs: Vec<_> = rows.iter().filter(|r| &r["year"] == year).collect();
+        let mut countries: Vec<String> = rs.iter().map(|r| r["exporter"].clone()).collect();
+        let mut products: Vec<String> = rs.iter().map(|r| r["product"].clone()).collect();
+        countries.sort();
+        countries.dedup();
+        products.sort();
+        products.dedup();
+        let np = products.len();
+        let mut values = vec![0.0; countries.len() * np];
+        let idx = |r: &BTreeMap<String, String>| {
+            countries.binary_search(&r["exporter"]).unwrap() * np
+                + products.binary_search(&r["product"]).unwrap()
+        };
+        for r in &rs {
+            values[idx(r)] = num(&r["value"]).unwrap_or(0.0);
+        }
+        let x = Exports {
+            countries: countries.clone(),
+            products: products.clone(),
+            values,
+        };
+        let out = complexity::compute(&x, &opts).unwrap();
+        // column → (sovra, peer) pairs
+        let mut cols: BTreeMap<&str, Vec<Pair>> = BTreeMap::new();
+        for r in &rs {
+            let k = idx(r);
+            let (c, p) = (k / np, k % np);
+            let mut push = |name: &'static str, ours: Option<f64>| {
+                cols.entry(name).or_default().push((ours, num(&r[name])))
+            };
+            push("rca", out.rca[k]);
+            push("mcp", Some(if out.m[k] { 1.0 } else { 0.0 }));
+            push("diversity", Some(out.diversity[c] as f64));
+            push("ubiquity", Some(out.ubiquity[p] as f64));
+            push("eci", out.eci[c]);
+            push("pci", out.pci[p]);
+            push("density", out.density[k]);
+            push("coi", out.coi[c]);
+            push("cog", out.cog[k]);
+        }
+        for (name, pairs) in &cols {
+            let scale = pairs
+                .iter()
+                .filter_map(|(_, b)| *b)
+                .fold(0.0f64, |m, v| m.max(v.abs()));
+            let mut worst = 0.0f64;
+            for (i, (a, b)) in pairs.iter().enumerate() {
+                match (a, b) {
+                    (Some(a), Some(b)) => {
+                        let d = (a - b).abs();
+                        assert!(
+                            d <= 1e-9 * b.abs() + 1e-12 * scale,
+                            "{year} {name}[{i}]: sovra {a} vs peer {b}"
+                        );
+                        worst = worst.max(d / b.abs().max(1e-300).max(1e-3 * scale));
+                    }
+                    (None, None) => {}
+                    _ => panic!("{year} {name}[{i}]: sovra {a:?} vs peer {b:?}"),
+                }
+            }
+            eprintln!(
+                "{year} {name}: {} values, worst relative difference {worst:.1e}",
+                pairs.len()
+            );
+        }
+        if year == "2020" {
+            let np = products.len();
+            let mut worst = 0.0f64;
+            for r in records(&dir.join("proximity_2020.csv")) {
+                let p = products.binary_search(&r["product_1"]).unwrap();
+                let q = products.binary_search(&r["product_2"]).unwrap();
+                let (a, b) = (out.proximity[p * np + q], num(&r["proximity"]).unwrap());
+                assert!((a - b).abs() <= 1e-12, "proximity {p},{q}: {a} vs {b}");
+                worst = worst.max((a - b).abs());
+            }
+            eprintln!("2020 proximity: worst absolute difference {worst:.1e}");
+        }
+    }
+}

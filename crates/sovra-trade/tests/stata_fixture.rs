@@ -1,0 +1,165 @@
+//! The Stata `ecomplexity` reference on py-ecomplexity's test fixture (10 EU countries × 30 HS92 products,
+//! 1995 and 1996), from `../shared/data/complexity` when present: ECI, diversity and COI per country, PCI and
+//! ubiquity per product, all to 1e-9. Plus the fitness–complexity map on the same data.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use sovra_trade::complexity::{self, Exports, Options};
+
+fn shared() -> Option<std::path::PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/complexity");
+    if d.join("trade_data_sample.csv").is_file() {
+        Some(d)
+    } else {
+        eprintln!(
+            "NOTICE: {} is absent; the Stata fixture check is skipped",
+            d.display()
+        );
+        None
+    }
+}
+
+fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|rec| {
+            head.iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn reproduces_stata_ecomplexity() {
+    let Some(dir) = shared() else { return };
+    for year in ["1995", "1996"] {
+        check_year(&dir, year);
+    }
+}
+
+fn check_year(dir: &Path, year: &str) {
+    let data: Vec<_> = rows(&dir.join("trade_data_sample.csv"))
+        .into_iter()
+        .filter(|r| r["year"] == year)
+        .collect();
+    let mut countries: Vec<String> = data.iter().map(|r| r["origin"].clone()).collect();
+    let mut products: Vec<String> = data.iter().map(|r| r["hs92"].clone()).collect();
+    countries.sort();
+    countries.dedup();
+    products.sort();
+    products.dedup();
+    let np = products.len();
+    let mut values = vec![0.0; countries.len() * np];
+    for r in &data {
+        let c = countries.binary_search(&r["origin"]).unwrap();
+        let p = products.binary_search(&r["hs92"]).unwrap();
+        values[c * np + p] += r["export_val"].parse::<f64>().unwrap();
+    }
+    let x = Exports {
+        countries: countries.clone(),
+        products: products.clone(),
+        values,
+    };
+    let out = complexity::compute(&x, &Options::default()).unwrap();
+    let close = |a: f64, b: f64, what: &str| {
+        assert!(
+            (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+            "{what}: sovra {a} vs Stata {b}"
+        );
+    };
+    let mut worst = 0.0f64;
+    for r in rows(&dir.join("stata_ref_1995_country.csv"))
+        .into_iter()
+        .filter(|r| r["year"] == year)
+    {
+        let c = countries.binary_search(&r["origin"]).unwrap();
+        let eci = out.eci[c].unwrap();
+        let want: f64 = r["eci"].parse().unwrap();
+        close(eci, want, &format!("ECI {}", r["origin"]));
+        worst = worst.max((eci - want).abs());
+        assert_eq!(
+            out.diversity[c].to_string(),
+            r["diversity"],
+            "diversity {}",
+            r["origin"]
+        );
+    }
+    for r in rows(&dir.join("stata_ref_product.csv"))
+        .into_iter()
+        .filter(|r| r["year"] == year)
+    {
+        let p = products.binary_search(&r["hs92"]).unwrap();
+        let pci = out.pci[p].unwrap();
+        let want: f64 = r["pci"].parse().unwrap();
+        close(pci, want, &format!("PCI {}", r["hs92"]));
+        worst = worst.max((pci - want).abs());
+        assert_eq!(
+            out.ubiquity[p].to_string(),
+            r["ubiquity"],
+            "ubiquity {}",
+            r["hs92"]
+        );
+    }
+    for r in rows(&dir.join("stata_ref_1995_country.csv"))
+        .into_iter()
+        .filter(|r| r["year"] == year)
+    {
+        let c = countries.binary_search(&r["origin"]).unwrap();
+        let coi = out.coi[c].unwrap();
+        let want: f64 = r["coi"].parse().unwrap();
+        close(coi, want, &format!("COI {}", r["origin"]));
+        worst = worst.max((coi - want).abs());
+    }
+    eprintln!("Stata ecomplexity fixture {year}: largest absolute difference {worst:.2e}");
+}
+
+#[test]
+fn fitness_complexity_fixed_point() {
+    let Some(dir) = shared() else { return };
+    let data: Vec<_> = rows(&dir.join("trade_data_sample.csv"))
+        .into_iter()
+        .filter(|r| r["year"] == "1995")
+        .collect();
+    let mut countries: Vec<String> = data.iter().map(|r| r["origin"].clone()).collect();
+    let mut products: Vec<String> = data.iter().map(|r| r["hs92"].clone()).collect();
+    countries.sort();
+    countries.dedup();
+    products.sort();
+    products.dedup();
+    let (nc, np) = (countries.len(), products.len());
+    let mut values = vec![0.0; nc * np];
+    for r in &data {
+        let c = countries.binary_search(&r["origin"]).unwrap();
+        let p = products.binary_search(&r["hs92"]).unwrap();
+        values[c * np + p] += r["export_val"].parse::<f64>().unwrap();
+    }
+    let out = complexity::compute(
+        &Exports {
+            countries,
+            products,
+            values,
+        },
+        &Options::default(),
+    )
+    .unwrap();
+    let (f, q, it) = complexity::fitness(&out.m, nc, np, 1e-12, 10_000);
+    assert!(it < 10_000);
+    // At the fixed point: F_c ∝ Σ_p M_cp Q_p and Q_p ∝ 1 / Σ_c M_cp / F_c, both with mean 1.
+    let f: Vec<f64> = f.into_iter().map(Option::unwrap).collect();
+    let q: Vec<f64> = q.into_iter().map(Option::unwrap).collect();
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    assert!((mean(&f) - 1.0).abs() < 1e-12 && (mean(&q) - 1.0).abs() < 1e-12);
+    let tf: Vec<f64> = (0..nc)
+        .map(|c| (0..np).filter(|&p| out.m[c * np + p]).map(|p| q[p]).sum())
+        .collect();
+    let (mt, mf) = (mean(&tf), mean(&f));
+    for c in 0..nc {
+        assert!((tf[c] / mt - f[c] / mf).abs() < 1e-9, "F[{c}]");
+    }
+    // Fitness ranks countries roughly like diversity (a property of the map, not a tolerance).
+    assert!(f.iter().all(|v| *v > 0.0) && q.iter().all(|v| *v > 0.0));
+}
