@@ -54,6 +54,9 @@ pub struct ComplexityArgs {
     /// Show the N highest ECI (or PCI) rows (default 20 in the table format, all in csv/json).
     #[arg(long)]
     pub top: Option<usize>,
+    /// Also compute fitness and fitness-complexity (Tacchella et al. 2012).
+    #[arg(long)]
+    pub fitness: bool,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -146,8 +149,13 @@ pub fn complexity_cmd(a: &ComplexityArgs) -> Result<()> {
         .or((a.out.format == crate::render::Format::Table).then_some(20));
     for (year, x) in &years {
         let c = complexity::compute(x, &opts).with_context(|| format!("year {year}"))?;
-        let (f, q, _) =
-            complexity::fitness(&c.m, x.countries.len(), x.products.len(), 1e-12, 10_000);
+        let (f, q) = if a.fitness {
+            let (f, q, _) =
+                complexity::fitness(&c.m, x.countries.len(), x.products.len(), 1e-12, 10_000);
+            (f, q)
+        } else {
+            (vec![None; x.countries.len()], vec![None; x.products.len()])
+        };
         r.summary.push((
             year.to_string(),
             format!(

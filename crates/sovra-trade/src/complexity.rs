@@ -22,6 +22,7 @@
 //!
 //! The fitness–complexity alternative (Tacchella et al. 2012) is [`fitness`].
 
+use rayon::prelude::*;
 use serde::Serialize;
 use sovra_core::faer::{self, Mat};
 
@@ -150,26 +151,39 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
         )));
     }
     let (kn, pn) = (cs.len(), ps.len());
-    let mm = |a: usize, b: usize| if m[cs[a] * np + ps[b]] { 1.0 } else { 0.0 };
-    // S = U^{-1/2} Mᵀ D⁻¹ M U^{-1/2} = Gᵀ G with G = D^{-1/2} M U^{-1/2}.
-    let g = Mat::<f64>::from_fn(kn, pn, |a, b| {
-        mm(a, b) / ((diversity[cs[a]] as f64).sqrt() * (ubiquity[ps[b]] as f64).sqrt())
-    });
-    let sm = g.transpose() * &g;
+    let mm = Mat::<f64>::from_fn(kn, pn, |a, b| if m[cs[a] * np + ps[b]] { 1.0 } else { 0.0 });
+    let dk: Vec<f64> = cs.iter().map(|&c| diversity[c] as f64).collect();
+    let uk: Vec<f64> = ps.iter().map(|&p| ubiquity[p] as f64).collect();
+    // G = D^{-1/2} M U^{-1/2}; the eigenproblem is solved on the smaller of GᵀG (products) and GGᵀ
+    // (countries): both have the eigenvalues of U⁻¹MᵀD⁻¹M, and kp ∝ U⁻¹Mᵀ kc maps one eigenvector onto
+    // the other. Every output is invariant to the eigenvector's scale.
+    let g = Mat::<f64>::from_fn(kn, pn, |a, b| mm[(a, b)] / (dk[a] * uk[b]).sqrt());
+    let country_side = kn <= pn;
+    let sm = if country_side {
+        mul(g.as_ref(), g.transpose())
+    } else {
+        mul(g.transpose(), g.as_ref())
+    };
     let evd = sm
         .self_adjoint_eigen(faer::Side::Lower)
         .map_err(|e| Error::Invalid(format!("eigendecomposition failed: {e:?}")))?;
-    let eigenvalue = evd.S().column_vector()[pn - 2];
-    let v = evd.U().col(pn - 2);
-    let mut kp: Vec<f64> = (0..pn)
-        .map(|b| v[b] / (ubiquity[ps[b]] as f64).sqrt())
-        .collect();
+    let dim = sm.nrows();
+    let eigenvalue = evd.S().column_vector()[dim - 2];
+    let v = evd.U().col(dim - 2);
+    let mut kp: Vec<f64> = if country_side {
+        let kc0: Vec<f64> = (0..kn).map(|a| v[a] / dk[a].sqrt()).collect();
+        (0..pn)
+            .map(|b| (0..kn).map(|a| mm[(a, b)] * kc0[a]).sum::<f64>() / uk[b])
+            .collect()
+    } else {
+        (0..pn).map(|b| v[b] / uk[b].sqrt()).collect()
+    };
+    // kc: each country's average kp (py-ecomplexity's definition).
     let mut kc: Vec<f64> = (0..kn)
-        .map(|a| (0..pn).map(|b| mm(a, b) * kp[b]).sum::<f64>() / diversity[cs[a]] as f64)
+        .map(|a| (0..pn).map(|b| mm[(a, b)] * kp[b]).sum::<f64>() / dk[a])
         .collect();
     // Sign: ECI rises with diversity.
-    let dv: Vec<f64> = cs.iter().map(|&c| diversity[c] as f64).collect();
-    if covariance(&kc, &dv) < 0.0 {
+    if covariance(&kc, &dk) < 0.0 {
         kc.iter_mut().for_each(|x| *x = -*x);
         kp.iter_mut().for_each(|x| *x = -*x);
     }
@@ -189,43 +203,52 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
         pci[p] = Some((kp[b] - mean) / sd);
         kp_full[p] = Some(kp[b]);
     }
-    // Proximity over the products with exports this year (φ_pp = 1 unless no one has an advantage in p).
-    let active_p: Vec<bool> = (0..np).map(|p| col[p] > 0.0).collect();
+    // Proximity from the co-occurrence counts MᵀM (one product of matrices), over all products.
+    let mfull = Mat::<f64>::from_fn(nc, np, |c, p| if m[c * np + p] { 1.0 } else { 0.0 });
+    let mut phi = mul(mfull.transpose(), mfull.as_ref());
+    phi.par_col_iter_mut()
+        .enumerate()
+        .for_each(|(q, mut colq)| {
+            for p in 0..np {
+                let den = ubiquity[p].max(ubiquity[q]);
+                colq[p] = if den > 0 { colq[p] / den as f64 } else { 0.0 };
+            }
+        });
+    // Symmetric: the column-major storage is also the row-major one.
     let mut proximity = vec![0.0; np * np];
-    for p in 0..np {
-        for q in p..np {
-            let both = (0..nc).filter(|&c| m[c * np + p] && m[c * np + q]).count();
-            let den = ubiquity[p].max(ubiquity[q]);
-            let v = if den > 0 {
-                both as f64 / den as f64
-            } else {
-                0.0
-            };
-            proximity[p * np + q] = v;
-            proximity[q * np + p] = v;
-        }
-    }
-    // Density; Stata leaves the product itself out.
-    let skip_diag = o.convention == Convention::Stata;
-    let phi = |p: usize, q: usize| {
-        if skip_diag && p == q {
-            0.0
-        } else {
-            proximity[p * np + q]
-        }
+    proximity
+        .par_chunks_mut(np)
+        .enumerate()
+        .for_each(|(q, out)| {
+            out.iter_mut()
+                .zip(phi.col(q).iter())
+                .for_each(|(o, v)| *o = *v);
+        });
+    // Stata leaves the product itself out of density and COG: subtract the diagonal's share.
+    let diag: Vec<f64> = if o.convention == Convention::Stata {
+        (0..np).map(|p| phi[(p, p)]).collect()
+    } else {
+        vec![0.0; np]
     };
-    let phi_sum: Vec<f64> = (0..np).map(|p| (0..np).map(|q| phi(p, q)).sum()).collect();
+    let phi_sum: Vec<f64> = (0..np)
+        .into_par_iter()
+        .map(|p| phi.col(p).iter().sum::<f64>() - diag[p])
+        .collect();
+    // Density: (M φ')_cp / Σ_q φ'_pq.
+    let num = mul(mfull.as_ref(), phi.as_ref());
+    let active_p: Vec<bool> = (0..np).map(|p| col[p] > 0.0).collect();
     let mut density = vec![None; nc * np];
     for c in (0..nc).filter(|&c| row[c] > 0.0) {
         for p in (0..np).filter(|&p| active_p[p]) {
-            if phi_sum[p] > 0.0 {
-                let num: f64 = (0..np).filter(|&q| m[c * np + q]).map(|q| phi(p, q)).sum();
-                density[c * np + p] = Some(num / phi_sum[p]);
+            let n = num[(c, p)] - if m[c * np + p] { diag[p] } else { 0.0 };
+            density[c * np + p] = Some(if phi_sum[p] > 0.0 {
+                n / phi_sum[p]
             } else {
-                density[c * np + p] = Some(0.0);
-            }
+                0.0
+            });
         }
     }
+    drop(num);
     // COI: Σ_p d_cp (1 − M_cp) kp_p, standardised over countries.
     let raw_coi: Vec<Option<f64>> = (0..nc)
         .map(|c| {
@@ -246,26 +269,23 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
         Convention::PyEcomplexity => (css / vals.len() as f64).sqrt(),
     };
     let coi = raw_coi.iter().map(|v| v.map(|x| (x - cm) / csd)).collect();
-    // COG_cq = (1 − M_cq) Σ_p (1 − M_cp) φ_pq kp_p / Σ_r φ_pr, divided by σ.
+    // COG_cq = (1 − M_cq) Σ_p (1 − M_cp) φ'_pq kp_p / Σ_r φ'_pr, divided by σ: ((1 − M) ∘ w) φ'.
     let w: Vec<f64> = (0..np)
         .map(|p| match kp_full[p] {
             Some(k) if phi_sum[p] > 0.0 => k / phi_sum[p],
             _ => 0.0,
         })
         .collect();
+    let lhs = Mat::<f64>::from_fn(nc, np, |c, p| if m[c * np + p] { 0.0 } else { w[p] });
+    let gain = mul(lhs.as_ref(), phi.as_ref());
     let mut cog = vec![None; nc * np];
     for c in (0..nc).filter(|&c| eci[c].is_some()) {
         for q in (0..np).filter(|&q| active_p[q]) {
-            let v = if m[c * np + q] {
+            cog[c * np + q] = Some(if m[c * np + q] {
                 0.0
             } else {
-                (0..np)
-                    .filter(|&p| !m[c * np + p])
-                    .map(|p| phi(p, q) * w[p])
-                    .sum::<f64>()
-                    / sd
-            };
-            cog[c * np + q] = Some(v);
+                (gain[(c, q)] - lhs[(c, q)] * diag[q]) / sd
+            });
         }
     }
     Ok(Complexity {
@@ -281,6 +301,20 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
         coi,
         cog,
     })
+}
+
+/// `a b` on all cores.
+fn mul(a: faer::MatRef<'_, f64>, b: faer::MatRef<'_, f64>) -> Mat<f64> {
+    let mut out = Mat::<f64>::zeros(a.nrows(), b.ncols());
+    faer::linalg::matmul::matmul(
+        out.as_mut(),
+        faer::Accum::Replace,
+        a,
+        b,
+        1.0,
+        faer::Par::rayon(0),
+    );
+    out
 }
 
 fn covariance(a: &[f64], b: &[f64]) -> f64 {
@@ -307,41 +341,29 @@ pub fn fitness(
     let ps: Vec<usize> = (0..np)
         .filter(|&p| (0..nc).any(|c| m[c * np + p]))
         .collect();
-    let mut f = vec![1.0; cs.len()];
-    let mut q = vec![1.0; ps.len()];
+    let mm = Mat::<f64>::from_fn(cs.len(), ps.len(), |a, b| {
+        if m[cs[a] * np + ps[b]] { 1.0 } else { 0.0 }
+    });
+    let mut f = Mat::<f64>::from_fn(cs.len(), 1, |_, _| 1.0);
+    let mut q = Mat::<f64>::from_fn(ps.len(), 1, |_, _| 1.0);
     let mut it = 0;
+    let normalise = |v: &mut Mat<f64>| {
+        let mean = (0..v.nrows()).map(|i| v[(i, 0)]).sum::<f64>() / v.nrows().max(1) as f64;
+        for i in 0..v.nrows() {
+            v[(i, 0)] /= mean;
+        }
+    };
     while it < max_iter {
         it += 1;
-        let mut nf: Vec<f64> = cs
-            .iter()
-            .map(|&c| {
-                ps.iter()
-                    .zip(&q)
-                    .filter(|(p, _)| m[c * np + **p])
-                    .map(|(_, v)| v)
-                    .sum()
-            })
-            .collect();
-        let mut nq: Vec<f64> = ps
-            .iter()
-            .map(|&p| {
-                1.0 / cs
-                    .iter()
-                    .zip(&f)
-                    .filter(|(c, _)| m[**c * np + p])
-                    .map(|(_, v)| 1.0 / v)
-                    .sum::<f64>()
-            })
-            .collect();
-        for v in [&mut nf, &mut nq] {
-            let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
-            v.iter_mut().for_each(|x| *x /= mean);
-        }
-        let change = nf
-            .iter()
-            .zip(&f)
-            .chain(nq.iter().zip(&q))
-            .map(|(a, b)| ((a - b) / b).abs())
+        let mut nf = &mm * &q;
+        let inv_f = Mat::<f64>::from_fn(f.nrows(), 1, |i, _| 1.0 / f[(i, 0)]);
+        let s = mm.transpose() * &inv_f;
+        let mut nq = Mat::<f64>::from_fn(ps.len(), 1, |i, _| 1.0 / s[(i, 0)]);
+        normalise(&mut nf);
+        normalise(&mut nq);
+        let change = (0..nf.nrows())
+            .map(|i| ((nf[(i, 0)] - f[(i, 0)]) / f[(i, 0)]).abs())
+            .chain((0..nq.nrows()).map(|i| ((nq[(i, 0)] - q[(i, 0)]) / q[(i, 0)]).abs()))
             .fold(0.0, f64::max);
         f = nf;
         q = nq;
@@ -351,11 +373,11 @@ pub fn fitness(
     }
     let mut fit = vec![None; nc];
     for (a, &c) in cs.iter().enumerate() {
-        fit[c] = Some(f[a]);
+        fit[c] = Some(f[(a, 0)]);
     }
     let mut cx = vec![None; np];
     for (b, &p) in ps.iter().enumerate() {
-        cx[p] = Some(q[b]);
+        cx[p] = Some(q[(b, 0)]);
     }
     (fit, cx, it)
 }
@@ -405,6 +427,7 @@ pub fn mrio_exports(t: &sovra_core::Mrio) -> (Exports, bool) {
 /// one [`Exports`] per year, sorted by year. Bad rows are errors naming the file, the row and the column;
 /// a repeated (year, exporter, product) is an error; empty values are zero.
 pub fn read_long_csv(text: &str, file: &str) -> Result<Vec<(String, Exports)>> {
+    use std::collections::HashMap;
     let bad = |row: usize, column: &str, detail: String| -> Error {
         sovra_core::Error::Cell {
             file: file.to_string(),
@@ -430,20 +453,29 @@ pub fn read_long_csv(text: &str, file: &str) -> Result<Vec<(String, Exports)>> {
                 })
         })
         .collect::<Result<_>>()?;
-    let mut by_year: std::collections::BTreeMap<String, Vec<(String, String, f64)>> =
-        Default::default();
-    let mut seen = std::collections::HashSet::new();
+    let width = cols.len();
+    // Names are interned per year as borrowed slices; cells are (year, exporter, product, value, row).
+    struct Year<'t> {
+        name: &'t str,
+        exporters: HashMap<&'t str, usize>,
+        products: HashMap<&'t str, usize>,
+        cells: Vec<(usize, usize, f64, usize)>,
+    }
+    let mut years: Vec<Year<'_>> = Vec::new();
+    let mut year_ix: HashMap<&str, usize> = HashMap::new();
+    let mut f: Vec<&str> = Vec::with_capacity(width);
     for (k, line) in lines {
         if line.trim().is_empty() {
             continue;
         }
-        let f: Vec<&str> = line.split(',').map(str::trim).collect();
         let row = k + 1;
-        if f.len() < cols.len() {
+        f.clear();
+        f.extend(line.split(',').map(str::trim));
+        if f.len() < width {
             return Err(bad(
                 row,
                 "",
-                format!("{} fields, the header has {}", f.len(), cols.len()),
+                format!("{} fields, the header has {width}", f.len()),
             ));
         }
         let (y, e, p, v) = (f[pos[0]], f[pos[1]], f[pos[2]], f[pos[3]]);
@@ -465,39 +497,60 @@ pub fn read_long_csv(text: &str, file: &str) -> Result<Vec<(String, Exports)>> {
                 format!("{v}: export values must be finite and non-negative"),
             ));
         }
-        if !seen.insert((y.to_string(), e.to_string(), p.to_string())) {
-            return Err(bad(row, "product", format!("{y} {e} {p} appears twice")));
-        }
-        by_year
-            .entry(y.to_string())
-            .or_default()
-            .push((e.to_string(), p.to_string(), v));
+        let yi = *year_ix.entry(y).or_insert_with(|| {
+            years.push(Year {
+                name: y,
+                exporters: HashMap::new(),
+                products: HashMap::new(),
+                cells: Vec::new(),
+            });
+            years.len() - 1
+        });
+        let yr = &mut years[yi];
+        let n = yr.exporters.len();
+        let ci = *yr.exporters.entry(e).or_insert(n);
+        let n = yr.products.len();
+        let pi = *yr.products.entry(p).or_insert(n);
+        yr.cells.push((ci, pi, v, row));
     }
-    Ok(by_year
+    years.sort_by(|a, b| a.name.cmp(b.name));
+    years
         .into_iter()
-        .map(|(y, rows)| {
-            let mut cs: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
-            let mut ps: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
-            cs.sort();
-            cs.dedup();
-            ps.sort();
-            ps.dedup();
+        .map(|y| {
+            let sorted = |m: &HashMap<&str, usize>| -> (Vec<String>, Vec<usize>) {
+                let mut names: Vec<(&str, usize)> = m.iter().map(|(k, v)| (*k, *v)).collect();
+                names.sort_unstable();
+                let mut to = vec![0; names.len()];
+                for (new, (_, old)) in names.iter().enumerate() {
+                    to[*old] = new;
+                }
+                (names.into_iter().map(|(k, _)| k.to_string()).collect(), to)
+            };
+            let (cs, cmap) = sorted(&y.exporters);
+            let (ps, pmap) = sorted(&y.products);
             let np = ps.len();
             let mut values = vec![0.0; cs.len() * np];
-            for (e, p, v) in rows {
-                let (Ok(c), Ok(q)) = (cs.binary_search(&e), ps.binary_search(&p)) else {
-                    continue;
-                };
-                values[c * np + q] = v;
+            let mut filled = vec![false; cs.len() * np];
+            for (ci, pi, v, row) in y.cells {
+                let k = cmap[ci] * np + pmap[pi];
+                if filled[k] {
+                    return Err(bad(
+                        row,
+                        "product",
+                        format!("{} {} {} appears twice", y.name, cs[cmap[ci]], ps[pmap[pi]]),
+                    ));
+                }
+                filled[k] = true;
+                values[k] = v;
             }
-            (
-                y,
+            Ok((
+                y.name.to_string(),
                 Exports {
                     countries: cs,
                     products: ps,
                     values,
                 },
-            )
+            ))
         })
-        .collect())
+        .collect()
 }
