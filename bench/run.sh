@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# sovra against its peers (pymrio 0.7.0, numpy, sanction-simulator 0.1.4) on the same real (a, c, d, e) and
-# generated (b) input, in one run; prints a markdown table with min/median wall time, peak memory and the
-# ratios sovra/peer.
-#   bash bench/run.sh [a|b|c|d|e|all]        BENCH_RUNS=3 by default
+# sovra against its peers (pymrio 0.7.0, numpy, sanction-simulator 0.1.4, py-ecomplexity 0.5.3) on the same
+# real (a, c, d, e) and generated (b, f) input, in one run; prints a markdown table with min/median wall time,
+# peak memory and the ratios sovra/peer.
+#   bash bench/run.sh [a|b|c|d|e|f|all]      BENCH_RUNS=3 by default
 # a: icio2022 (OECD ICIO 2022, 4,000 nodes): load + x + A + output and value-added multipliers for every node
 #    (`sovra multipliers`) vs pymrio calc_system() + calc_extensions() (value added as the extension).
 # b: EXIOBASE-sized synthetic table (9,800 nodes, 9 % dense, fixed seed): value-added footprints D_cba, D_pba,
@@ -16,6 +16,11 @@
 #    balance and solve. Both world losses must agree within 1e-4 relative, or the run fails.
 # e: icio2022, USA-CHN embargo swept over tau = 0.01:1.0:0.01 (100 scenarios, `sovra shock --sweep`, parallel)
 #    vs the peer's per-scenario rate on `shock_peer.py --sweep 4` (~6 s a scenario); times are per scenario.
+# f: economic complexity of 230 countries x 5,000 products, one year (generated once by complexity_gen.py, seed
+#    20261124): `sovra complexity --input … --convention py-ecomplexity`, the whole process (reading the CSV
+#    included) vs py-ecomplexity 0.5.3's ecomplexity() call alone (bench/complexity_peer.py, CSV read not timed).
+#    The peer (~4 min) runs once per invocation whatever BENCH_RUNS is. ECIs (C000 and the peer's top country)
+#    must agree within 1e-6 relative, or the run fails.
 # sovra's time includes loading the table in a, b and c; pymrio's does not include reading the arrays into
 # DataFrames.
 set -euo pipefail
@@ -29,14 +34,16 @@ sovra="$target/release/sovra"
 home="$work/home"
 
 cargo build --release --bin sovra -q
-bash conformance/pymrio/run.sh "$target/conformance" > /dev/null   # makes sure the pymrio venv exists
 mkdir -p "$home/datasets"
 user_store="${SOVRA_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/sovra}"
-"$sovra" data fetch > /dev/null
-ln -sfn "$user_store/datasets/icio2022" "$home/datasets/icio2022"
-if [ ! -f "$home/datasets/exio-synth/meta.json" ]; then
-  echo "generating the EXIOBASE-sized table (once) …" >&2
-  "$venv/bin/python" bench/gen_mrio.py --out "$home/datasets/exio-synth"
+if [[ "$which" != f ]]; then   # the MRIO cases' venv and tables (f needs neither table)
+  bash conformance/pymrio/run.sh "$target/conformance" > /dev/null   # makes sure the pymrio venv exists
+  "$sovra" data fetch > /dev/null
+  ln -sfn "$user_store/datasets/icio2022" "$home/datasets/icio2022"
+  if [ ! -f "$home/datasets/exio-synth/meta.json" ]; then
+    echo "generating the EXIOBASE-sized table (once) …" >&2
+    "$venv/bin/python" bench/gen_mrio.py --out "$home/datasets/exio-synth"
+  fi
 fi
 
 # inner_seconds LABEL → the time a tool reports for its calculation alone (from $work/LABEL.out or .err)
@@ -78,23 +85,23 @@ time_runs() {
   done
 }
 
-stats() {  # prints "min median peakMB" of a .times file
+stats() {  # prints "min median peakMB runs" of a .times file
   python3 - "$1" <<'PY'
 import statistics, sys
 rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
 t = sorted(r[0] for r in rows)
-print(f"{t[0]:.3f} {statistics.median(t):.3f} {max(r[1] for r in rows) / 1024:.0f}")
+print(f"{t[0]:.3f} {statistics.median(t):.3f} {max(r[1] for r in rows) / 1024:.0f} {len(rows)}")
 PY
 }
 
 echo "| case | tool | runs | min s | median s | peak RSS MB | time ratio (median) | memory ratio |"
 echo "|---|---|---|---|---|---|---|---|"
-row() {  # case label_sovra label_peer [peer name]
-  read -r smin smed smem < <(stats "$work/$2.times")
-  read -r pmin pmed pmem < <(stats "$work/$3.times")
-  tr=$(python3 -c "print(f'{$smed/$pmed:.3f}')"); mr=$(python3 -c "print(f'{$smem/$pmem:.2f}')")
-  echo "| $1 | sovra | $runs | $smin | $smed | $smem | **$tr** | **$mr** |"
-  echo "| $1 | ${4:-pymrio 0.7.0} | $runs | $pmin | $pmed | $pmem | 1 | 1 |"
+row() {  # case label_sovra label_peer [peer name [decimals of the time ratio]]
+  read -r smin smed smem sn < <(stats "$work/$2.times")
+  read -r pmin pmed pmem pn < <(stats "$work/$3.times")
+  tr=$(python3 -c "print(f'{$smed/$pmed:.${5:-3}f}')"); mr=$(python3 -c "print(f'{$smem/$pmem:.2f}')")
+  echo "| $1 | sovra | $sn | $smin | $smed | $smem | **$tr** | **$mr** |"
+  echo "| $1 | ${4:-pymrio 0.7.0} | $pn | $pmin | $pmed | $pmem | 1 | 1 |"
 }
 if [[ "$which" == a || "$which" == all ]]; then
   time_runs sovra_a env SOVRA_HOME="$home" "$sovra" multipliers icio2022 --format csv --out /dev/null
@@ -141,4 +148,32 @@ if [[ "$which" == e || "$which" == all ]]; then
   thr=$(python3 -c "print(f'{1/$s_med:.2f} vs {1/$p_med:.3f} scenarios/s, throughput ×{$p_med/$s_med:.1f}')")
   row "e: icio2022 USA–CHN embargo τ sweep, s per scenario (sovra 100, peer 4; $thr)" sovra_e peer_e \
     "sanction-simulator 0.1.4"
+fi
+if [[ "$which" == f || "$which" == all ]]; then
+  bash conformance/complexity/run.sh "$target/conformance" > /dev/null   # installs ecomplexity 0.5.3 in the venv
+  cx_in="$work/complexity_f.csv"
+  if [ ! -f "$cx_in" ]; then
+    echo "generating the 230 × 5,000 complexity input (once) …" >&2
+    "$venv/bin/python" bench/complexity_gen.py "$cx_in"
+  fi
+  cx=(complexity --input "$cx_in" --year 2022 --convention py-ecomplexity --format json)
+  "$sovra" "${cx[@]}" --out "$work/sovra_f.json"   # the answer, checked against the peer's below
+  runs=1 time_runs peer_f "$venv/bin/python" bench/complexity_peer.py "$cx_in"   # ~4 min: once, whatever BENCH_RUNS
+  python3 - "$work/sovra_f.json" "$work/peer_f.out" <<'PY'   # same input, same ECI, or no timing
+import json, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+eci = {r["country"]: r["ECI"] for r in rows}
+p = json.loads(open(sys.argv[2]).read().strip().splitlines()[-1])
+if len(eci) != p["countries"] or p["rows"] != p["countries"] * p["products"]:
+    sys.exit(f"bench f: shapes differ: sovra {len(eci)} countries, py-ecomplexity {p['countries']} x {p['products']}")
+top, top_eci = p["eci_top"]
+for country, s_eci, p_eci in (("C000", eci.get("C000"), p["eci_first"]), (top, eci.get(top), top_eci)):
+    rel = abs(s_eci - p_eci) / abs(p_eci) if s_eci is not None else float("inf")
+    if not rel <= 1e-6:
+        sys.exit(f"bench f: ECI of {country} disagrees: sovra {s_eci!r}, py-ecomplexity {p_eci!r} "
+                 f"(relative {rel:.2e} > 1e-6)")
+PY
+  time_runs sovra_f "$sovra" "${cx[@]}" --out /dev/null
+  row "f: complexity 230 countries × 5,000 products, one year (sovra incl. reading the CSV; peer ecomplexity() only)" \
+    sovra_f peer_f "py-ecomplexity 0.5.3" 4
 fi

@@ -205,13 +205,26 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
     }
     // Proximity from the co-occurrence counts MᵀM (one product of matrices), over all products.
     let mfull = Mat::<f64>::from_fn(nc, np, |c, p| if m[c * np + p] { 1.0 } else { 0.0 });
-    let mut phi = mul(mfull.transpose(), mfull.as_ref());
+    // Co-occurrence counts Σ_c M_cp M_cq as popcounts of the products' country bitsets.
+    let words = nc.div_ceil(64);
+    let mut bits = vec![0u64; np * words];
+    for c in 0..nc {
+        for p in 0..np {
+            if m[c * np + p] {
+                bits[p * words + c / 64] |= 1 << (c % 64);
+            }
+        }
+    }
+    let mut phi = Mat::<f64>::zeros(np, np);
     phi.par_col_iter_mut()
         .enumerate()
         .for_each(|(q, mut colq)| {
+            let bq = &bits[q * words..(q + 1) * words];
             for p in 0..np {
                 let den = ubiquity[p].max(ubiquity[q]);
-                colq[p] = if den > 0 { colq[p] / den as f64 } else { 0.0 };
+                if den > 0 {
+                    colq[p] = common(&bits[p * words..(p + 1) * words], bq) as f64 / den as f64;
+                }
             }
         });
     // Symmetric: the column-major storage is also the row-major one.
@@ -301,6 +314,23 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
         coi,
         cog,
     })
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt")]
+fn common_popcnt(a: &[u64], b: &[u64]) -> u32 {
+    a.iter().zip(b).map(|(x, y)| (x & y).count_ones()).sum()
+}
+
+/// Bits set in both (the hardware population count where the CPU has one).
+#[inline]
+fn common(a: &[u64], b: &[u64]) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("popcnt") {
+        // SAFETY: the CPU has POPCNT (checked just above).
+        return unsafe { common_popcnt(a, b) };
+    }
+    a.iter().zip(b).map(|(x, y)| (x & y).count_ones()).sum()
 }
 
 /// `a b` on all cores.
