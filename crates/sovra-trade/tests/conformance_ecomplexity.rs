@@ -3,8 +3,12 @@
 //! output column (rca, mcp, diversity, ubiquity, eci, pci, density, coi, cog) of every row, and proximity for
 //! 2020, at relative tolerance 1e-9 (absolute floor 1e-12 × the column's largest magnitude).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use common::records;
 
 use sovra_trade::complexity::{self, Convention, Exports, Options};
 
@@ -26,19 +30,6 @@ fn dump_dir() -> Option<PathBuf> {
         d.display()
     );
     None
-}
-
-fn records(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    r.records()
-        .map(|rec| {
-            head.iter()
-                .cloned()
-                .zip(rec.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
 }
 
 /// (sovra, peer) for one cell; `None` where undefined.

@@ -2,36 +2,12 @@
 //! 1995 and 1996), from `../shared/data/complexity` when present: ECI, diversity and COI per country, PCI and
 //! ubiquity per product, all to 1e-9. Plus the fitness–complexity map on the same data.
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::path::Path;
 
-use sovra_trade::complexity::{self, Exports, Options};
-
-fn shared() -> Option<std::path::PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/complexity");
-    if d.join("trade_data_sample.csv").is_file() {
-        Some(d)
-    } else {
-        eprintln!(
-            "NOTICE: {} is absent; the Stata fixture check is skipped",
-            d.display()
-        );
-        None
-    }
-}
-
-fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    r.records()
-        .map(|rec| {
-            head.iter()
-                .cloned()
-                .zip(rec.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
+use common::{fixture_year, records, shared};
+use sovra_trade::complexity::{self, Options};
 
 #[test]
 fn reproduces_stata_ecomplexity() {
@@ -42,28 +18,8 @@ fn reproduces_stata_ecomplexity() {
 }
 
 fn check_year(dir: &Path, year: &str) {
-    let data: Vec<_> = rows(&dir.join("trade_data_sample.csv"))
-        .into_iter()
-        .filter(|r| r["year"] == year)
-        .collect();
-    let mut countries: Vec<String> = data.iter().map(|r| r["origin"].clone()).collect();
-    let mut products: Vec<String> = data.iter().map(|r| r["hs92"].clone()).collect();
-    countries.sort();
-    countries.dedup();
-    products.sort();
-    products.dedup();
-    let np = products.len();
-    let mut values = vec![0.0; countries.len() * np];
-    for r in &data {
-        let c = countries.binary_search(&r["origin"]).unwrap();
-        let p = products.binary_search(&r["hs92"]).unwrap();
-        values[c * np + p] += r["export_val"].parse::<f64>().unwrap();
-    }
-    let x = Exports {
-        countries: countries.clone(),
-        products: products.clone(),
-        values,
-    };
+    let x = fixture_year(dir, year);
+    let (countries, products) = (x.countries.clone(), x.products.clone());
     let out = complexity::compute(&x, &Options::default()).unwrap();
     let close = |a: f64, b: f64, what: &str| {
         assert!(
@@ -72,7 +28,7 @@ fn check_year(dir: &Path, year: &str) {
         );
     };
     let mut worst = 0.0f64;
-    for r in rows(&dir.join("stata_ref_1995_country.csv"))
+    for r in records(&dir.join("stata_ref_1995_country.csv"))
         .into_iter()
         .filter(|r| r["year"] == year)
     {
@@ -88,7 +44,7 @@ fn check_year(dir: &Path, year: &str) {
             r["origin"]
         );
     }
-    for r in rows(&dir.join("stata_ref_product.csv"))
+    for r in records(&dir.join("stata_ref_product.csv"))
         .into_iter()
         .filter(|r| r["year"] == year)
     {
@@ -104,7 +60,7 @@ fn check_year(dir: &Path, year: &str) {
             r["hs92"]
         );
     }
-    for r in rows(&dir.join("stata_ref_1995_country.csv"))
+    for r in records(&dir.join("stata_ref_1995_country.csv"))
         .into_iter()
         .filter(|r| r["year"] == year)
     {
@@ -120,32 +76,9 @@ fn check_year(dir: &Path, year: &str) {
 #[test]
 fn fitness_complexity_fixed_point() {
     let Some(dir) = shared() else { return };
-    let data: Vec<_> = rows(&dir.join("trade_data_sample.csv"))
-        .into_iter()
-        .filter(|r| r["year"] == "1995")
-        .collect();
-    let mut countries: Vec<String> = data.iter().map(|r| r["origin"].clone()).collect();
-    let mut products: Vec<String> = data.iter().map(|r| r["hs92"].clone()).collect();
-    countries.sort();
-    countries.dedup();
-    products.sort();
-    products.dedup();
-    let (nc, np) = (countries.len(), products.len());
-    let mut values = vec![0.0; nc * np];
-    for r in &data {
-        let c = countries.binary_search(&r["origin"]).unwrap();
-        let p = products.binary_search(&r["hs92"]).unwrap();
-        values[c * np + p] += r["export_val"].parse::<f64>().unwrap();
-    }
-    let out = complexity::compute(
-        &Exports {
-            countries,
-            products,
-            values,
-        },
-        &Options::default(),
-    )
-    .unwrap();
+    let x = fixture_year(&dir, "1995");
+    let (nc, np) = (x.countries.len(), x.products.len());
+    let out = complexity::compute(&x, &Options::default()).unwrap();
     let (f, q, it) = complexity::fitness(&out.m, nc, np, 1e-12, 10_000);
     assert!(it < 10_000);
     // At the fixed point: F_c ∝ Σ_p M_cp Q_p and Q_p ∝ 1 / Σ_c M_cp / F_c, both with mean 1.
