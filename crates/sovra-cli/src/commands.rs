@@ -67,6 +67,7 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Data(d) => data(d),
         Command::Shock(a) => crate::shock::shock_cmd(&a),
         Command::Complexity(a) => crate::complexity::complexity_cmd(&a),
+        Command::Trade(crate::TradeCommand::Depend(a)) => crate::complexity::trade_depend_cmd(&a),
         Command::Info { name, out } => info(&name, &out),
         Command::Multipliers {
             name,

@@ -220,3 +220,194 @@ fn rows(
         }
     }
 }
+
+/// `sovra trade depend`: the product-level dependency screen.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TradeDependArgs {
+    /// The importer: a country (ISO3), a bloc or an expression (a bloc's internal trade is left out).
+    pub importer: String,
+    /// Bilateral trade: BACI (`t,i,j,k,v,q`) or long (`year,exporter,importer,product,value`), .csv or .csv.gz.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// BACI's country-code file (`country_codes_V*.csv`), needed for BACI input.
+    #[arg(long, value_name = "FILE")]
+    pub country_codes: Option<PathBuf>,
+    /// Report the share of imports from this bloc (or country, or expression).
+    #[arg(long = "on", value_name = "BLOC")]
+    pub bloc: Option<String>,
+    /// Bloc membership on this date, YYYY-MM-DD (default today).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Only this year (default: the latest in the file).
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Every product imported, not only the dependent ones.
+    #[arg(long)]
+    pub all: bool,
+    /// Thresholds: import HHI, world-export HHI, imports/exports.
+    #[arg(long, default_value_t = 0.4)]
+    pub hhi_imports: f64,
+    /// World export concentration threshold.
+    #[arg(long, default_value_t = 0.4)]
+    pub hhi_world: f64,
+    /// Imports/exports threshold.
+    #[arg(long, default_value_t = 1.0)]
+    pub ratio: f64,
+    /// Show the N largest rows by imports (default 30 in the table format).
+    #[arg(long)]
+    pub top: Option<usize>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// `sovra trade depend`.
+pub fn trade_depend_cmd(a: &TradeDependArgs) -> Result<()> {
+    use sovra_trade::{bilateral, screen};
+    let codes = match &a.country_codes {
+        Some(f) => Some(bilateral::read_baci_codes(f)?),
+        None => None,
+    };
+    let (b, rep) = bilateral::read(&a.input, codes.as_ref())?;
+    let reg = crate::depend::registry(None)?;
+    let date = crate::depend::as_of(&a.as_of)?;
+    let names: Vec<&str> = b.countries.iter().map(String::as_str).collect();
+    let members = |expr: &str| -> Result<Vec<usize>> {
+        let sel = reg.eval_with_codes(expr, date, &names)?;
+        let idx: Vec<usize> = sel
+            .members
+            .iter()
+            .filter_map(|m| b.countries.iter().position(|c| c == m))
+            .collect();
+        if idx.is_empty() {
+            return Err(Error::Request(format!(
+                "'{expr}' has no member in {} (as of {date})",
+                a.input.display()
+            ))
+            .into());
+        }
+        Ok(idx)
+    };
+    let importer = members(&a.importer)?;
+    let bloc = match &a.bloc {
+        Some(e) => members(e)?,
+        None => Vec::new(),
+    };
+    let th = screen::Thresholds {
+        hhi_imports: a.hhi_imports,
+        hhi_world: a.hhi_world,
+        ratio: a.ratio,
+        ..Default::default()
+    };
+    let all = screen::screen(&b, &importer, &bloc, &th);
+    let year = match a.year {
+        Some(y) if rep.years.contains(&y) => y,
+        Some(y) => {
+            return Err(Error::Request(format!(
+                "--year {y}: no trade in {} that year (years: {:?})",
+                a.input.display(),
+                rep.years
+            ))
+            .into());
+        }
+        None => *rep
+            .years
+            .last()
+            .ok_or_else(|| Error::Request("the file holds no trade".into()))?,
+    };
+    let mut rows: Vec<&screen::Screened> = all
+        .iter()
+        .filter(|s| s.year == year && (a.all || s.dependent))
+        .collect();
+    rows.sort_by(|x, y| y.imports.total_cmp(&x.imports));
+    let mut r = Report {
+        title: format!(
+            "product dependency screen of {} — {}",
+            a.importer,
+            a.input.display()
+        ),
+        ..Default::default()
+    };
+    r.parameters = vec![
+        ("year".into(), year.to_string()),
+        ("import HHI above".into(), a.hhi_imports.to_string()),
+        ("world export HHI above".into(), a.hhi_world.to_string()),
+        ("imports/exports above".into(), a.ratio.to_string()),
+        ("persistence".into(), "2 of 3 consecutive years".into()),
+    ];
+    let imp: Vec<&str> = importer.iter().map(|&i| b.countries[i].as_str()).collect();
+    r.summary = vec![
+        ("importer".into(), imp.join(" ")),
+        (
+            "input".into(),
+            format!(
+                "{} format, {} rows ({} with zero value skipped), years {:?}",
+                rep.format, rep.rows, rep.zero_rows_skipped, rep.years
+            ),
+        ),
+        (
+            "products imported".into(),
+            all.iter().filter(|s| s.year == year).count().to_string(),
+        ),
+        (
+            "dependent".into(),
+            format!(
+                "{} ({} persistent)",
+                all.iter().filter(|s| s.year == year && s.dependent).count(),
+                all.iter()
+                    .filter(|s| s.year == year && s.dependent && s.persistent)
+                    .count()
+            ),
+        ),
+    ];
+    r.columns = [
+        "product",
+        "imports",
+        "HHI imports",
+        "HHI world",
+        "imports/exports",
+        "top supplier",
+        "share",
+        "from bloc",
+        "dependent",
+        "persistent",
+    ]
+    .map(String::from)
+    .to_vec();
+    let top = a
+        .top
+        .or((a.out.format == crate::render::Format::Table).then_some(30));
+    for s in rows.into_iter().take(top.unwrap_or(usize::MAX)) {
+        let (sup, share) = s
+            .top_supplier
+            .map_or((String::new(), 0.0), |(c, v)| (b.countries[c].clone(), v));
+        r.rows.push(vec![
+            Cell::Text(b.products[s.product].clone()),
+            Cell::Num(s.imports, 1),
+            Cell::Num(s.hhi_imports, 3),
+            Cell::Num(s.hhi_world, 3),
+            Cell::Num(s.ratio, 2),
+            Cell::Text(sup),
+            Cell::Pct(share),
+            s.share_from_bloc
+                .map_or(Cell::Text(String::new()), Cell::Pct),
+            Cell::Flag(s.dependent),
+            Cell::Flag(s.persistent),
+        ]);
+    }
+    if !rep.unknown_codes.is_empty() {
+        r.notes.push(format!(
+            "BACI codes not in the country-code file, kept as #code: {}",
+            rep.unknown_codes
+                .iter()
+                .map(|(c, n)| format!("{c} ({n} rows)"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    r.notes.push(
+        "criteria of CEPII GeoDep / EU SWD(2021) 352: import HHI, world-export HHI, imports/exports; method in \
+         docs/indicators.md"
+            .into(),
+    );
+    finish(&r, &a.out)
+}

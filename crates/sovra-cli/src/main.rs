@@ -224,6 +224,9 @@ enum Command {
     /// Examples: sovra complexity --top 15
     ///           sovra complexity --input exports.csv --year 2021 --by product --format csv
     Complexity(Box<complexity::ComplexityArgs>),
+    /// Product-level trade: the dependency screen (GeoDep / EU SWD(2021) 352 criteria).
+    #[command(subcommand)]
+    Trade(TradeCommand),
     /// Country groups: built-in blocs with sources and membership history, and custom ones from TOML.
     #[command(subcommand)]
     Blocs(BlocsCommand),
@@ -283,6 +286,19 @@ enum DataCommand {
         #[command(flatten)]
         out: OutputArgs,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum TradeCommand {
+    /// Where an importer is dependent, product by product: import concentration (HHI > 0.4), world export
+    /// concentration (HHI > 0.4), imports/exports (> 1), share from a bloc, persistence over 3 years.
+    ///
+    /// Input: CEPII BACI (`t,i,j,k,v,q` with its country-code file) or a long CSV
+    /// (`year,exporter,importer,product,value`), .csv or .csv.gz. A bloc as importer leaves out its internal
+    /// trade.
+    ///
+    /// Example: sovra trade depend EU27 --input BACI_HS92_Y2021_V202301.csv --country-codes country_codes_V202301.csv --on CHN
+    Depend(Box<complexity::TradeDependArgs>),
 }
 
 #[derive(Subcommand, Debug)]

@@ -767,3 +767,129 @@ fn complexity_from_a_long_csv_and_from_a_table() {
         &["no data for it (years: 2020)"],
     );
 }
+
+#[test]
+fn trade_depend_screen() {
+    let home = home_with_table();
+    let h = home.path();
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("flows.csv");
+    // Importer A: p0 from B 90 + C 10, A exports 5 → dependent; p1 from B 50 + C 50 with world exports
+    // spread over three exporters → not dependent.
+    let mut csv = String::from("year,exporter,importer,product,value\n");
+    for (e, j, p, v) in [
+        ("B", "A", "p0", 90),
+        ("C", "A", "p0", 10),
+        ("B", "D", "p0", 100),
+        ("A", "D", "p0", 5),
+        ("B", "A", "p1", 50),
+        ("C", "A", "p1", 50),
+        ("D", "C", "p1", 100),
+        ("D", "A", "p1", 0),
+    ] {
+        csv.push_str(&format!("2021,{e},{j},{p},{v}\n"));
+    }
+    std::fs::write(&f, &csv).unwrap();
+    let fs = f.to_str().unwrap();
+    let json: serde_json::Value = serde_json::from_str(&ok(
+        h,
+        &[
+            "trade", "depend", "A", "--input", fs, "--on", "B", "--all", "--format", "json",
+        ],
+    ))
+    .unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let p0 = rows.iter().find(|r| r["product"] == "p0").unwrap();
+    assert_eq!(p0["dependent"], true);
+    assert!((p0["HHI imports"].as_f64().unwrap() - 0.82).abs() < 1e-12);
+    assert!((p0["from bloc"].as_f64().unwrap() - 0.9).abs() < 1e-12);
+    let p1 = rows.iter().find(|r| r["product"] == "p1").unwrap();
+    assert_eq!(p1["dependent"], false);
+    assert!(
+        json["summary"]["input"]
+            .as_str()
+            .unwrap()
+            .contains("1 with zero value skipped")
+    );
+    // Bad input names the file, the row and the column; unknown years and importers are usage errors.
+    std::fs::write(&f, "year,exporter,importer,product,value\n2021,B,A,p0,-1\n").unwrap();
+    fails_with(
+        h,
+        &["trade", "depend", "A", "--input", fs],
+        1,
+        &["row 2, column value", "non-negative"],
+    );
+    std::fs::write(&f, &csv).unwrap();
+    fails_with(
+        h,
+        &["trade", "depend", "A", "--input", fs, "--year", "1999"],
+        2,
+        &["no trade"],
+    );
+    fails_with(h, &["trade", "depend", "Z", "--input", fs], 2, &["Z"]);
+    let baci = dir.path().join("baci.csv");
+    std::fs::write(&baci, "t,i,j,k,v,q\n2021,4,710,10121,1.5,2\n").unwrap();
+    fails_with(
+        h,
+        &["trade", "depend", "A", "--input", baci.to_str().unwrap()],
+        1,
+        &["country-code file"],
+    );
+    std::fs::write(&baci, "t,i,j,k,v,q\n2021,4,710,1234567,1.5,2\n").unwrap();
+    let codes = dir.path().join("codes.csv");
+    std::fs::write(&codes, "country_code,iso_3digit_alpha\n4,AFG\n710,ZAF\n").unwrap();
+    fails_with(
+        h,
+        &[
+            "trade",
+            "depend",
+            "ZAF",
+            "--input",
+            baci.to_str().unwrap(),
+            "--country-codes",
+            codes.to_str().unwrap(),
+        ],
+        1,
+        &["column k", "not an HS6 code"],
+    );
+}
+
+/// The real BACI sample (exporters AFG and ZAF, 2021) from ../shared, when present.
+#[test]
+fn trade_depend_on_the_baci_sample() {
+    let d = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/trade");
+    if !d.join("ExampleTradeData.csv.gz").is_file() {
+        eprintln!(
+            "NOTICE: {} is absent; the BACI sample check is skipped",
+            d.display()
+        );
+        return;
+    }
+    let home = home_with_table();
+    let json: serde_json::Value = serde_json::from_str(&ok(
+        home.path(),
+        &[
+            "trade",
+            "depend",
+            "USA",
+            "--input",
+            d.join("ExampleTradeData.csv.gz").to_str().unwrap(),
+            "--country-codes",
+            d.join("country_codes_V202201.csv").to_str().unwrap(),
+            "--on",
+            "ZAF",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let input = json["summary"]["input"].as_str().unwrap();
+    assert!(input.contains("baci format, 71192 rows"), "{input}");
+    // Only AFG and ZAF export in the sample, so every product the USA imports is single-sourced.
+    for r in json["rows"].as_array().unwrap() {
+        assert!(r["HHI imports"].as_f64().unwrap() > 0.4, "{r}");
+    }
+    let notes = json["notes"].to_string();
+    assert!(notes.contains("kept as #code"), "{notes}");
+}

@@ -3,8 +3,10 @@
 //! - [`complexity`]: what a country can make and how hard it is — revealed comparative advantage, the
 //!   country × product matrix `M`, diversity, ubiquity, the economic and product complexity indices (ECI,
 //!   PCI, eigenvector method), proximity, density, complexity outlook (COI) and outlook gain (COG).
+//! - [`bilateral`]: bilateral product-level trade from BACI or a long CSV.
 //! - [`screen`]: where an importer is dependent, product by product (GeoDep / EU SWD(2021) 352 criteria).
 
+pub mod bilateral;
 pub mod complexity;
 pub mod screen;
 
