@@ -67,7 +67,10 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Data(d) => data(d),
         Command::Shock(a) => crate::shock::shock_cmd(&a),
         Command::Complexity(a) => crate::complexity::complexity_cmd(&a),
-        Command::Trade(crate::TradeCommand::Depend(a)) => crate::complexity::trade_depend_cmd(&a),
+        Command::Trade(crate::TradeCommand::Depend(a)) => crate::trade::trade_depend_cmd(&a),
+        Command::Trade(crate::TradeCommand::Suppliers(a)) => crate::trade::suppliers_cmd(&a),
+        Command::Trade(crate::TradeCommand::Synth(a)) => crate::trade::synth_cmd(&a),
+        Command::Opportunities(a) => crate::trade::opportunities_cmd(&a),
         Command::Info { name, out } => info(&name, &out),
         Command::Multipliers {
             name,

@@ -8,6 +8,7 @@ mod depend;
 mod progress;
 mod render;
 mod shock;
+mod trade;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -227,6 +228,11 @@ enum Command {
     /// Product-level trade: the dependency screen (GeoDep / EU SWD(2021) 352 criteria).
     #[command(subcommand)]
     Trade(TradeCommand),
+    /// Import-substitution opportunities: products a country depends on (the trade screen) that are close to
+    /// what it already makes (density), complex (PCI) and strategic (COG), with the reasons per product.
+    ///
+    /// Example: sovra opportunities ZAF --input flows.csv --top 15
+    Opportunities(Box<trade::OpportunitiesArgs>),
     /// Country groups: built-in blocs with sources and membership history, and custom ones from TOML.
     #[command(subcommand)]
     Blocs(BlocsCommand),
@@ -298,7 +304,17 @@ enum TradeCommand {
     /// trade.
     ///
     /// Example: sovra trade depend EU27 --input BACI_HS92_Y2021_V202301.csv --country-codes country_codes_V202301.csv --on CHN
-    Depend(Box<complexity::TradeDependArgs>),
+    Depend(Box<trade::TradeDependArgs>),
+    /// Who could supply a product instead: exporters ranked by world export share, with RCA, what they
+    /// already sell the importer and what they sell elsewhere (room to redirect).
+    ///
+    /// Example: sovra trade suppliers DEU --input flows.csv --product 850760 --partners EU27+G7
+    Suppliers(Box<trade::SuppliersArgs>),
+    /// Write a synthetic BACI-like year (fixed seed, lognormal values, capability structure) as a long CSV,
+    /// for tests and benchmarks.
+    ///
+    /// Example: sovra trade synth --countries 200 --products 5000 --out synth2022.csv
+    Synth(Box<trade::SynthArgs>),
 }
 
 #[derive(Subcommand, Debug)]

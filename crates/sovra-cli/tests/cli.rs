@@ -893,3 +893,101 @@ fn trade_depend_on_the_baci_sample() {
     let notes = json["notes"].to_string();
     assert!(notes.contains("kept as #code"), "{notes}");
 }
+
+#[test]
+fn trade_synth_suppliers_and_opportunities() {
+    let home = home_with_table();
+    let h = home.path();
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("syn.csv");
+    let fs = f.to_str().unwrap();
+    ok(
+        h,
+        &[
+            "trade",
+            "synth",
+            "--countries",
+            "40",
+            "--products",
+            "300",
+            "--destinations",
+            "6",
+            "--out",
+            fs,
+        ],
+    );
+    let text = std::fs::read_to_string(&f).unwrap();
+    assert!(
+        text.starts_with("year,exporter,importer,product,value\n") && text.lines().count() > 1000
+    );
+    // The same seed writes the same file.
+    let g = dir.path().join("syn2.csv");
+    ok(
+        h,
+        &[
+            "trade",
+            "synth",
+            "--countries",
+            "40",
+            "--products",
+            "300",
+            "--destinations",
+            "6",
+            "--out",
+            g.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(text, std::fs::read_to_string(&g).unwrap());
+    let sup: serde_json::Value = serde_json::from_str(&ok(
+        h,
+        &[
+            "trade",
+            "suppliers",
+            "C001",
+            "--input",
+            fs,
+            "--all-dependent",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    for r in sup["rows"].as_array().unwrap() {
+        assert_ne!(r["exporter"], "C001");
+        let (to, el) = (
+            r["to importer"].as_f64().unwrap(),
+            r["elsewhere"].as_f64().unwrap(),
+        );
+        assert!(to >= 0.0 && el >= 0.0);
+    }
+    let ops: serde_json::Value = serde_json::from_str(&ok(
+        h,
+        &["opportunities", "C001", "--input", fs, "--format", "json"],
+    ))
+    .unwrap();
+    let rows = ops["rows"].as_array().unwrap();
+    assert!(
+        rows.windows(2)
+            .all(|w| w[0]["score"].as_f64() >= w[1]["score"].as_f64())
+    );
+    fails_with(
+        h,
+        &["opportunities", "C999", "--input", fs],
+        2,
+        &["unknown country 'C999'"],
+    );
+    fails_with(
+        h,
+        &[
+            "trade",
+            "suppliers",
+            "C001",
+            "--input",
+            fs,
+            "--product",
+            "nope",
+        ],
+        2,
+        &["unknown product 'nope'"],
+    );
+}

@@ -182,3 +182,81 @@ pub fn screen(b: &Bilateral, importer: &[usize], bloc: &[usize], th: &Thresholds
     }
     out
 }
+
+/// One possible supplier of a product to an importer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Supplier {
+    /// Exporter (country index).
+    pub exporter: usize,
+    /// Its exports of the product to everyone else, `w_e = Σ_{j≠e} v(e, j)`.
+    pub world_exports: f64,
+    /// Its share of world exports of the product.
+    pub world_share: f64,
+    /// Its revealed comparative advantage in the product (Balassa, on world exports).
+    pub rca: f64,
+    /// What it already sells the importer.
+    pub to_importer: f64,
+    /// What it sells elsewhere: room to redirect.
+    pub elsewhere: f64,
+}
+
+/// Alternative suppliers of product `p` to the importer in year `t`: every exporter outside the importer,
+/// ranked by world export share; `partners` (if non-empty) restricts them to a bloc.
+pub fn suppliers(
+    b: &Bilateral,
+    importer: &[usize],
+    partners: &[usize],
+    year: i32,
+    p: usize,
+) -> Vec<Supplier> {
+    let nc = b.countries.len();
+    let mut is_i = vec![false; nc];
+    importer.iter().for_each(|&c| is_i[c] = true);
+    let mut total_e = vec![0.0; nc]; // all products, for RCA
+    let mut w = vec![0.0; nc]; // product p
+    let mut to_i = vec![0.0; nc];
+    let mut world_all = 0.0;
+    for &(t, e, j, q, v) in &b.rows {
+        if t != year || e == j {
+            continue;
+        }
+        total_e[e as usize] += v;
+        world_all += v;
+        if q as usize == p {
+            w[e as usize] += v;
+            if is_i[j as usize] {
+                to_i[e as usize] += v;
+            }
+        }
+    }
+    let world_p: f64 = w.iter().sum();
+    let mut out: Vec<Supplier> = (0..nc)
+        .filter(|&e| !is_i[e] && w[e] > 0.0 && (partners.is_empty() || partners.contains(&e)))
+        .map(|e| Supplier {
+            exporter: e,
+            world_exports: w[e],
+            world_share: w[e] / world_p,
+            rca: (w[e] / total_e[e]) / (world_p / world_all),
+            to_importer: to_i[e],
+            elsewhere: w[e] - to_i[e],
+        })
+        .collect();
+    out.sort_by(|a, b| b.world_share.total_cmp(&a.world_share));
+    out
+}
+
+/// Exports by exporter × product in one year (`Σ_{j≠e} v(e, j)`), the input of complexity on bilateral data.
+pub fn exports_of_year(b: &Bilateral, year: i32) -> crate::complexity::Exports {
+    let (nc, np) = (b.countries.len(), b.products.len());
+    let mut values = vec![0.0; nc * np];
+    for &(t, e, j, p, v) in &b.rows {
+        if t == year && e != j {
+            values[e as usize * np + p as usize] += v;
+        }
+    }
+    crate::complexity::Exports {
+        countries: b.countries.clone(),
+        products: b.products.clone(),
+        values,
+    }
+}

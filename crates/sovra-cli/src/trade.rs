@@ -1,0 +1,490 @@
+//! `sovra trade depend|suppliers` and `sovra opportunities`: the product-level views of bilateral trade — where
+//! an importer is dependent, who could supply instead, and which dependent products a country could make
+//! itself. Reads BACI or a long CSV into memory (`sovra-trade::bilateral`).
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use sovra_core::Error;
+use sovra_trade::bilateral::{self, ReadReport};
+use sovra_trade::screen::{self, Bilateral};
+
+use crate::OutputArgs;
+use crate::commands::finish;
+use crate::render::{Cell, Format, Report};
+
+/// Input options shared by the trade commands.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TradeInput {
+    /// Bilateral trade: BACI (`t,i,j,k,v,q`) or long (`year,exporter,importer,product,value`), .csv or .csv.gz.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// BACI's country-code file (`country_codes_V*.csv`), needed for BACI input.
+    #[arg(long, value_name = "FILE")]
+    pub country_codes: Option<PathBuf>,
+    /// Bloc membership on this date, YYYY-MM-DD (default today).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Only this year (default: the latest in the file).
+    #[arg(long)]
+    pub year: Option<i32>,
+}
+
+struct Loaded {
+    b: Bilateral,
+    rep: ReadReport,
+    reg: sovra_core::blocs::Registry,
+    date: sovra_core::blocs::Date,
+    year: i32,
+}
+
+fn load_input(i: &TradeInput) -> Result<Loaded> {
+    let codes = match &i.country_codes {
+        Some(f) => Some(bilateral::read_baci_codes(f)?),
+        None => None,
+    };
+    let (b, rep) = bilateral::read(&i.input, codes.as_ref())?;
+    let year = match i.year {
+        Some(y) if rep.years.contains(&y) => y,
+        Some(y) => {
+            return Err(Error::Request(format!(
+                "--year {y}: no trade in {} that year (years: {:?})",
+                i.input.display(),
+                rep.years
+            ))
+            .into());
+        }
+        None => *rep
+            .years
+            .last()
+            .ok_or_else(|| Error::Request("the file holds no trade".into()))?,
+    };
+    Ok(Loaded {
+        b,
+        rep,
+        reg: crate::depend::registry(None)?,
+        date: crate::depend::as_of(&i.as_of)?,
+        year,
+    })
+}
+
+impl Loaded {
+    /// Country indices of a country, bloc or expression.
+    fn members(&self, expr: &str, file: &std::path::Path) -> Result<Vec<usize>> {
+        let names: Vec<&str> = self.b.countries.iter().map(String::as_str).collect();
+        let sel = self.reg.eval_with_codes(expr, self.date, &names)?;
+        let idx: Vec<usize> = sel
+            .members
+            .iter()
+            .filter_map(|m| self.b.countries.iter().position(|c| c == m))
+            .collect();
+        if idx.is_empty() {
+            return Err(Error::Request(format!(
+                "'{expr}' has no member in {} (as of {})",
+                file.display(),
+                self.date
+            ))
+            .into());
+        }
+        Ok(idx)
+    }
+
+    fn input_line(&self) -> (String, String) {
+        (
+            "input".into(),
+            format!(
+                "{} format, {} rows ({} with zero value skipped), years {:?}",
+                self.rep.format, self.rep.rows, self.rep.zero_rows_skipped, self.rep.years
+            ),
+        )
+    }
+
+    fn notes(&self, r: &mut Report) {
+        if !self.rep.unknown_codes.is_empty() {
+            r.notes.push(format!(
+                "BACI codes not in the country-code file, kept as #code: {}",
+                self.rep
+                    .unknown_codes
+                    .iter()
+                    .map(|(c, n)| format!("{c} ({n} rows)"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+}
+
+/// `sovra trade depend`: the product-level dependency screen.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TradeDependArgs {
+    /// The importer: a country (ISO3), a bloc or an expression (a bloc's internal trade is left out).
+    pub importer: String,
+    #[command(flatten)]
+    pub input: TradeInput,
+    /// Report the share of imports from this bloc (or country, or expression).
+    #[arg(long = "on", value_name = "BLOC")]
+    pub bloc: Option<String>,
+    /// Every product imported, not only the dependent ones.
+    #[arg(long)]
+    pub all: bool,
+    /// Thresholds: import HHI, world-export HHI, imports/exports.
+    #[arg(long, default_value_t = 0.4)]
+    pub hhi_imports: f64,
+    /// World export concentration threshold.
+    #[arg(long, default_value_t = 0.4)]
+    pub hhi_world: f64,
+    /// Imports/exports threshold.
+    #[arg(long, default_value_t = 1.0)]
+    pub ratio: f64,
+    /// Show the N largest rows by imports (default 30 in the table format).
+    #[arg(long)]
+    pub top: Option<usize>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// `sovra trade depend`.
+pub fn trade_depend_cmd(a: &TradeDependArgs) -> Result<()> {
+    let l = load_input(&a.input)?;
+    let importer = l.members(&a.importer, &a.input.input)?;
+    let bloc = match &a.bloc {
+        Some(e) => l.members(e, &a.input.input)?,
+        None => Vec::new(),
+    };
+    let (b, year) = (&l.b, l.year);
+    let th = screen::Thresholds {
+        hhi_imports: a.hhi_imports,
+        hhi_world: a.hhi_world,
+        ratio: a.ratio,
+        ..Default::default()
+    };
+    let all = screen::screen(b, &importer, &bloc, &th);
+    let mut rows: Vec<&screen::Screened> = all
+        .iter()
+        .filter(|s| s.year == year && (a.all || s.dependent))
+        .collect();
+    rows.sort_by(|x, y| y.imports.total_cmp(&x.imports));
+    let mut r = Report {
+        title: format!(
+            "product dependency screen of {} — {}",
+            a.importer,
+            a.input.input.display()
+        ),
+        ..Default::default()
+    };
+    r.parameters = vec![
+        ("year".into(), year.to_string()),
+        ("import HHI above".into(), a.hhi_imports.to_string()),
+        ("world export HHI above".into(), a.hhi_world.to_string()),
+        ("imports/exports above".into(), a.ratio.to_string()),
+        ("persistence".into(), "2 of 3 consecutive years".into()),
+    ];
+    let imp: Vec<&str> = importer.iter().map(|&i| b.countries[i].as_str()).collect();
+    r.summary = vec![
+        ("importer".into(), imp.join(" ")),
+        l.input_line(),
+        (
+            "products imported".into(),
+            all.iter().filter(|s| s.year == year).count().to_string(),
+        ),
+        (
+            "dependent".into(),
+            format!(
+                "{} ({} persistent)",
+                all.iter().filter(|s| s.year == year && s.dependent).count(),
+                all.iter()
+                    .filter(|s| s.year == year && s.dependent && s.persistent)
+                    .count()
+            ),
+        ),
+    ];
+    r.columns = [
+        "product",
+        "imports",
+        "HHI imports",
+        "HHI world",
+        "imports/exports",
+        "top supplier",
+        "share",
+        "from bloc",
+        "dependent",
+        "persistent",
+    ]
+    .map(String::from)
+    .to_vec();
+    let top = a.top.or((a.out.format == Format::Table).then_some(30));
+    for s in rows.into_iter().take(top.unwrap_or(usize::MAX)) {
+        let (sup, share) = s
+            .top_supplier
+            .map_or((String::new(), 0.0), |(c, v)| (b.countries[c].clone(), v));
+        r.rows.push(vec![
+            Cell::Text(b.products[s.product].clone()),
+            Cell::Num(s.imports, 1),
+            Cell::Num(s.hhi_imports, 3),
+            Cell::Num(s.hhi_world, 3),
+            Cell::Num(s.ratio, 2),
+            Cell::Text(sup),
+            Cell::Pct(share),
+            s.share_from_bloc
+                .map_or(Cell::Text(String::new()), Cell::Pct),
+            Cell::Flag(s.dependent),
+            Cell::Flag(s.persistent),
+        ]);
+    }
+    l.notes(&mut r);
+    r.notes.push(
+        "criteria of CEPII GeoDep / EU SWD(2021) 352: import HHI, world-export HHI, imports/exports; method in \
+         docs/indicators.md"
+            .into(),
+    );
+    finish(&r, &a.out)
+}
+
+/// `sovra trade suppliers`: who could supply a product instead.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SuppliersArgs {
+    /// The importer: a country, a bloc or an expression.
+    pub importer: String,
+    #[command(flatten)]
+    pub input: TradeInput,
+    /// The product (code as in the file, e.g. an HS6 code).
+    #[arg(long, required_unless_present = "all_dependent")]
+    pub product: Option<String>,
+    /// Every product the importer is dependent on (default thresholds), in one call.
+    #[arg(long)]
+    pub all_dependent: bool,
+    /// Only suppliers in this bloc (or country, or expression), e.g. allies.
+    #[arg(long, value_name = "BLOC")]
+    pub partners: Option<String>,
+    /// Suppliers listed per product (default 10 in the table format).
+    #[arg(long)]
+    pub top: Option<usize>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// `sovra trade suppliers`.
+pub fn suppliers_cmd(a: &SuppliersArgs) -> Result<()> {
+    let l = load_input(&a.input)?;
+    let file = &a.input.input;
+    let importer = l.members(&a.importer, file)?;
+    let partners = match &a.partners {
+        Some(e) => l.members(e, file)?,
+        None => Vec::new(),
+    };
+    let products: Vec<usize> =
+        match &a.product {
+            Some(p) if !a.all_dependent => vec![
+                l.b.products
+                    .iter()
+                    .position(|x| x == p)
+                    .ok_or_else(|| Error::Unknown {
+                        kind: "product",
+                        name: p.clone(),
+                        suggestion: sovra_core::blocs::nearest(
+                            p,
+                            l.b.products.iter().map(String::as_str),
+                        ),
+                        valid: format!(
+                            "the {} product codes of {}",
+                            l.b.products.len(),
+                            file.display()
+                        ),
+                    })?,
+            ],
+            _ => screen::screen(&l.b, &importer, &[], &screen::Thresholds::default())
+                .into_iter()
+                .filter(|s| s.year == l.year && s.dependent)
+                .map(|s| s.product)
+                .collect(),
+        };
+    let mut r = Report {
+        title: format!(
+            "alternative suppliers to {} — {}",
+            a.importer,
+            file.display()
+        ),
+        ..Default::default()
+    };
+    r.parameters = vec![
+        ("year".into(), l.year.to_string()),
+        (
+            "partners".into(),
+            a.partners.clone().unwrap_or_else(|| "any".into()),
+        ),
+    ];
+    r.summary = vec![
+        l.input_line(),
+        ("products".into(), products.len().to_string()),
+    ];
+    r.columns = [
+        "product",
+        "rank",
+        "exporter",
+        "world share",
+        "RCA",
+        "to importer",
+        "elsewhere",
+    ]
+    .map(String::from)
+    .to_vec();
+    let top = a.top.or((a.out.format == Format::Table).then_some(10));
+    for p in products {
+        for (k, s) in screen::suppliers(&l.b, &importer, &partners, l.year, p)
+            .into_iter()
+            .take(top.unwrap_or(usize::MAX))
+            .enumerate()
+        {
+            r.rows.push(vec![
+                Cell::Text(l.b.products[p].clone()),
+                Cell::Num((k + 1) as f64, 0),
+                Cell::Text(l.b.countries[s.exporter].clone()),
+                Cell::Pct(s.world_share),
+                Cell::Num(s.rca, 2),
+                Cell::Num(s.to_importer, 1),
+                Cell::Num(s.elsewhere, 1),
+            ]);
+        }
+    }
+    r.notes.push(
+        "ranked by share of world exports of the product; RCA on world exports (Balassa); 'elsewhere' = exports \
+         to everyone but the importer: room to redirect"
+            .into(),
+    );
+    l.notes(&mut r);
+    finish(&r, &a.out)
+}
+
+/// `sovra opportunities`: dependent products a country could make itself.
+#[derive(clap::Args, Debug, Clone)]
+pub struct OpportunitiesArgs {
+    /// The country (ISO3 or the file's code).
+    pub country: String,
+    #[command(flatten)]
+    pub input: TradeInput,
+    /// Show the N best (default 20 in the table format).
+    #[arg(long)]
+    pub top: Option<usize>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// `sovra opportunities`.
+pub fn opportunities_cmd(a: &OpportunitiesArgs) -> Result<()> {
+    let l = load_input(&a.input)?;
+    let file = &a.input.input;
+    let c = match l.b.countries.iter().position(|x| x == &a.country) {
+        Some(c) => c,
+        None => {
+            return Err(Error::Unknown {
+                kind: "country",
+                name: a.country.clone(),
+                suggestion: sovra_core::blocs::nearest(
+                    &a.country,
+                    l.b.countries.iter().map(String::as_str),
+                ),
+                valid: format!(
+                    "the {} country codes of {}",
+                    l.b.countries.len(),
+                    file.display()
+                ),
+            }
+            .into());
+        }
+    };
+    let ops = sovra_trade::opportunities::rank(&l.b, c, l.year, &screen::Thresholds::default())?;
+    let mut r = Report {
+        title: format!(
+            "import-substitution opportunities of {} — {}",
+            a.country,
+            file.display()
+        ),
+        ..Default::default()
+    };
+    r.parameters = vec![("year".into(), l.year.to_string())];
+    r.summary = vec![l.input_line(), ("candidates".into(), ops.len().to_string())];
+    r.columns = [
+        "rank",
+        "product",
+        "score",
+        "density",
+        "PCI",
+        "COG",
+        "imports",
+        "top supplier",
+        "why",
+    ]
+    .map(String::from)
+    .to_vec();
+    let top = a.top.or((a.out.format == Format::Table).then_some(20));
+    for (k, o) in ops.iter().take(top.unwrap_or(usize::MAX)).enumerate() {
+        let (sup, share) = o
+            .screened
+            .top_supplier
+            .map_or((String::new(), 0.0), |(e, v)| (l.b.countries[e].clone(), v));
+        r.rows.push(vec![
+            Cell::Num((k + 1) as f64, 0),
+            Cell::Text(l.b.products[o.product].clone()),
+            Cell::Num(o.score, 3),
+            Cell::Num(o.density, 3),
+            Cell::Num(o.pci, 2),
+            Cell::Num(o.cog, 2),
+            Cell::Num(o.screened.imports, 1),
+            Cell::Text(format!("{sup} {:.0}%", 100.0 * share)),
+            Cell::Text(format!(
+                "dependent (import HHI {:.2}, world HHI {:.2}, imports/exports {:.1}); no RCA yet",
+                o.screened.hhi_imports, o.screened.hhi_world, o.screened.ratio
+            )),
+        ]);
+    }
+    r.notes.push(
+        "candidates: dependent products without RCA; score = mean of the percentile ranks of density \
+         (feasibility), PCI (complexity) and COG (outlook gain) among them; docs/indicators.md"
+            .into(),
+    );
+    l.notes(&mut r);
+    finish(&r, &a.out)
+}
+
+/// `sovra trade synth`: a synthetic BACI-like year in the long format.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SynthArgs {
+    /// Countries.
+    #[arg(long, default_value_t = 200)]
+    pub countries: usize,
+    /// Products.
+    #[arg(long, default_value_t = 5000)]
+    pub products: usize,
+    /// Average destinations per exported product (35 ≈ a BACI year of ~11 M rows at 200 × 5,000).
+    #[arg(long, default_value_t = 35.0)]
+    pub destinations: f64,
+    /// Year.
+    #[arg(long, default_value_t = 2022)]
+    pub year: i32,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output CSV (written atomically).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `sovra trade synth`.
+pub fn synth_cmd(a: &SynthArgs) -> Result<()> {
+    if a.countries < 2 || a.products < 2 || a.destinations.is_nan() || a.destinations <= 0.0 {
+        return Err(Error::Request(
+            "need at least 2 countries, 2 products and destinations > 0".into(),
+        )
+        .into());
+    }
+    let b = sovra_trade::synth::year(sovra_trade::synth::Spec {
+        countries: a.countries,
+        products: a.products,
+        destinations: a.destinations,
+        year: a.year,
+        seed: a.seed,
+    });
+    crate::render::write_atomic(&a.out, sovra_trade::synth::to_long_csv(&b).as_bytes())?;
+    eprintln!("{} rows written to {}", b.rows.len(), a.out.display());
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! Synthetic bilateral trade from a fixed seed, shaped like a BACI year: lognormal values, country sizes,
+//! a hidden capability/complexity structure (capable countries export complex products), and most
+//! exporter × product pairs absent — for tests and benchmarks, never as data.
+
+use sovra_core::synth::Rng;
+
+use crate::screen::Bilateral;
+
+/// Shape of a synthetic year.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    /// Countries (codes `C001`, …).
+    pub countries: usize,
+    /// Products (6-digit codes).
+    pub products: usize,
+    /// Average number of destinations of an exported product (≈ 35 gives a BACI-sized year of ~11 M rows
+    /// for 200 countries × 5,000 products).
+    pub destinations: f64,
+    /// The year.
+    pub year: i32,
+    /// Seed.
+    pub seed: u64,
+}
+
+fn normal(r: &mut Rng) -> f64 {
+    // Box–Muller.
+    let (u, v) = (r.uniform().max(1e-300), r.uniform());
+    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+}
+
+/// Generates one year.
+pub fn year(s: Spec) -> Bilateral {
+    let mut r = Rng::new(s.seed);
+    let (nc, np) = (s.countries, s.products);
+    let cap: Vec<f64> = (0..nc).map(|_| normal(&mut r)).collect();
+    let size: Vec<f64> = (0..nc).map(|_| (1.5 * normal(&mut r)).exp()).collect();
+    let cx: Vec<f64> = (0..np).map(|_| normal(&mut r)).collect();
+    let psize: Vec<f64> = (0..np).map(|_| (1.2 * normal(&mut r)).exp()).collect();
+    // Importers drawn in proportion to size.
+    let total: f64 = size.iter().sum();
+    let cum: Vec<f64> = size
+        .iter()
+        .scan(0.0, |a, v| {
+            *a += v / total;
+            Some(*a)
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for e in 0..nc {
+        for p in 0..np {
+            let prob = 0.6 / (1.0 + (-1.5 * (cap[e] - cx[p])).exp());
+            if r.uniform() >= prob {
+                continue;
+            }
+            let k = (s.destinations * (0.5 + r.uniform())).round().max(1.0) as usize;
+            let mut seen = std::collections::HashSet::new();
+            for _ in 0..k {
+                let x = r.uniform();
+                let j = cum.partition_point(|c| *c < x).min(nc - 1);
+                if j == e || !seen.insert(j) {
+                    continue;
+                }
+                let v = size[e].sqrt() * psize[p] * size[j].sqrt() * normal(&mut r).exp() * 100.0;
+                rows.push((
+                    s.year,
+                    e as u32,
+                    j as u32,
+                    p as u32,
+                    (v * 1000.0).round() / 1000.0,
+                ));
+            }
+        }
+    }
+    Bilateral {
+        countries: (1..=nc).map(|c| format!("C{c:03}")).collect(),
+        products: (0..np)
+            .map(|p| format!("{:06}", 10_000 + p * 97 % 890_000))
+            .collect(),
+        rows,
+    }
+}
+
+/// Writes a year as the long CSV format (`year,exporter,importer,product,value`).
+pub fn to_long_csv(b: &Bilateral) -> String {
+    let mut s = String::from("year,exporter,importer,product,value\n");
+    for &(t, e, j, p, v) in &b.rows {
+        s.push_str(&format!(
+            "{t},{},{},{},{v}\n",
+            b.countries[e as usize], b.countries[j as usize], b.products[p as usize]
+        ));
+    }
+    s
+}

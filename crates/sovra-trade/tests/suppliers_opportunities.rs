@@ -1,0 +1,77 @@
+//! Alternative suppliers and import-substitution opportunities on a synthetic year: the accounting identities
+//! of the supplier table, and that opportunities are exactly the dependent products without RCA, scored in
+//! [0, 1] and ranked.
+
+use sovra_trade::complexity::{self, Options};
+use sovra_trade::screen::{self, Thresholds};
+use sovra_trade::{opportunities, synth};
+
+fn data() -> sovra_trade::screen::Bilateral {
+    synth::year(synth::Spec {
+        countries: 40,
+        products: 300,
+        destinations: 6.0,
+        year: 2022,
+        seed: 7,
+    })
+}
+
+#[test]
+fn supplier_table_adds_up() {
+    let b = data();
+    let importer = [0usize];
+    let dep = screen::screen(&b, &importer, &[], &Thresholds::default());
+    let p = dep
+        .iter()
+        .max_by(|x, y| x.imports.total_cmp(&y.imports))
+        .unwrap()
+        .product;
+    let s = screen::suppliers(&b, &importer, &[], 2022, p);
+    assert!(!s.is_empty());
+    assert!(s.windows(2).all(|w| w[0].world_share >= w[1].world_share));
+    let share_sum: f64 = s.iter().map(|x| x.world_share).sum();
+    assert!(share_sum <= 1.0 + 1e-12);
+    for x in &s {
+        assert!(x.exporter != 0);
+        assert!((x.to_importer + x.elsewhere - x.world_exports).abs() <= 1e-9 * x.world_exports);
+        assert!(x.rca > 0.0);
+    }
+    // What the suppliers sell the importer is its imports of the product.
+    let imports: f64 = s.iter().map(|x| x.to_importer).sum();
+    let screened = dep
+        .iter()
+        .find(|d| d.product == p && d.year == 2022)
+        .unwrap();
+    assert!((imports - screened.imports).abs() <= 1e-9 * imports);
+    // Partners restrict the list.
+    let only = screen::suppliers(&b, &importer, &[1, 2, 3], 2022, p);
+    assert!(only.iter().all(|x| [1, 2, 3].contains(&x.exporter)));
+}
+
+#[test]
+fn opportunities_are_dependent_products_without_rca() {
+    let b = data();
+    let th = Thresholds::default();
+    for country in [0usize, 5, 17] {
+        let ops = opportunities::rank(&b, country, 2022, &th).unwrap();
+        let x = screen::exports_of_year(&b, 2022);
+        let c = complexity::compute(&x, &Options::default()).unwrap();
+        let np = x.products.len();
+        for o in &ops {
+            assert!(o.screened.dependent);
+            assert!(
+                !c.m[country * np + o.product],
+                "already has RCA in {}",
+                o.product
+            );
+            assert!((0.0..=1.0).contains(&o.score));
+            assert_eq!(o.pci, c.pci[o.product].unwrap());
+        }
+        assert!(ops.windows(2).all(|w| w[0].score >= w[1].score));
+        let dep_without_rca = screen::screen(&b, &[country], &[], &th)
+            .into_iter()
+            .filter(|s| s.dependent && !c.m[country * np + s.product] && c.pci[s.product].is_some())
+            .count();
+        assert_eq!(ops.len(), dep_without_rca);
+    }
+}
