@@ -127,6 +127,10 @@ pub struct TradeDependArgs {
     /// Every product imported, not only the dependent ones.
     #[arg(long)]
     pub all: bool,
+    /// Screen each country of IMPORTER on its own (e.g. `ALL --each`: every importer of the file), one row
+    /// per country: products imported, dependent, persistent, the largest dependent product.
+    #[arg(long)]
+    pub each: bool,
     /// Thresholds: import HHI, world-export HHI, imports/exports.
     #[arg(long, default_value_t = 0.4)]
     pub hhi_imports: f64,
@@ -147,6 +151,9 @@ pub struct TradeDependArgs {
 pub fn trade_depend_cmd(a: &TradeDependArgs) -> Result<()> {
     let l = load_input(&a.input)?;
     let importer = l.members(&a.importer, &a.input.input)?;
+    if a.each {
+        return depend_each(a, &l, &importer);
+    }
     let bloc = match &a.bloc {
         Some(e) => l.members(e, &a.input.input)?,
         None => Vec::new(),
@@ -487,4 +494,81 @@ pub fn synth_cmd(a: &SynthArgs) -> Result<()> {
     crate::render::write_atomic(&a.out, sovra_trade::synth::to_long_csv(&b).as_bytes())?;
     eprintln!("{} rows written to {}", b.rows.len(), a.out.display());
     Ok(())
+}
+
+fn depend_each(a: &TradeDependArgs, l: &Loaded, importers: &[usize]) -> Result<()> {
+    let th = screen::Thresholds {
+        hhi_imports: a.hhi_imports,
+        hhi_world: a.hhi_world,
+        ratio: a.ratio,
+        ..Default::default()
+    };
+    let all = screen::screen_each(&l.b, &th);
+    let mut r = Report {
+        title: format!(
+            "product dependency screen of each importer in {} — {}",
+            a.importer,
+            a.input.input.display()
+        ),
+        ..Default::default()
+    };
+    r.parameters = vec![
+        ("year".into(), l.year.to_string()),
+        ("import HHI above".into(), a.hhi_imports.to_string()),
+        ("world export HHI above".into(), a.hhi_world.to_string()),
+        ("imports/exports above".into(), a.ratio.to_string()),
+    ];
+    r.summary = vec![
+        l.input_line(),
+        ("importers".into(), importers.len().to_string()),
+    ];
+    r.columns = [
+        "importer",
+        "products imported",
+        "dependent",
+        "persistent",
+        "largest dependent product",
+        "its imports",
+        "its top supplier",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut rows: Vec<(usize, usize, usize, usize, Option<&screen::Screened>)> = importers
+        .iter()
+        .map(|&j| {
+            let v: Vec<&screen::Screened> = all[j].iter().filter(|s| s.year == l.year).collect();
+            let dep: Vec<&&screen::Screened> = v.iter().filter(|s| s.dependent).collect();
+            let pers = dep.iter().filter(|s| s.persistent).count();
+            let big = dep
+                .iter()
+                .max_by(|x, y| x.imports.total_cmp(&y.imports))
+                .map(|s| **s);
+            (j, v.len(), dep.len(), pers, big)
+        })
+        .collect();
+    rows.sort_by(|x, y| y.2.cmp(&x.2).then(x.0.cmp(&y.0)));
+    let top = a.top.or((a.out.format == Format::Table).then_some(30));
+    for (j, n, d, p, big) in rows.into_iter().take(top.unwrap_or(usize::MAX)) {
+        let (prod, imp, sup) = match big {
+            Some(s) => (
+                l.b.products[s.product].clone(),
+                Cell::Num(s.imports, 1),
+                s.top_supplier
+                    .map(|(e, v)| format!("{} {:.0}%", l.b.countries[e], 100.0 * v))
+                    .unwrap_or_default(),
+            ),
+            None => (String::new(), Cell::Text(String::new()), String::new()),
+        };
+        r.rows.push(vec![
+            Cell::Text(l.b.countries[j].clone()),
+            Cell::Num(n as f64, 0),
+            Cell::Num(d as f64, 0),
+            Cell::Num(p as f64, 0),
+            Cell::Text(prod),
+            imp,
+            Cell::Text(sup),
+        ]);
+    }
+    l.notes(&mut r);
+    finish(&r, &a.out)
 }

@@ -260,3 +260,89 @@ pub fn exports_of_year(b: &Bilateral, year: i32) -> crate::complexity::Exports {
         values,
     }
 }
+
+/// The screen for every country as importer at once (countries on their own, not blocs): the same numbers
+/// as [`screen`] with `importer = [j]`, from three parallel sorts of the rows instead of one pass per
+/// importer. Returns, per importer, its screened products (all years), in the order of the importer index.
+pub fn screen_each(b: &Bilateral, th: &Thresholds) -> Vec<Vec<Screened>> {
+    use rayon::prelude::*;
+    let nc = b.countries.len();
+    let rows: Vec<(i32, u32, u32, u32, f64)> = b
+        .rows
+        .iter()
+        .copied()
+        .filter(|r| r.1 != r.2 && r.4 > 0.0)
+        .collect();
+    // World export concentration per (year, product): sort by (t, p, e).
+    let mut by_p = rows.clone();
+    by_p.par_sort_unstable_by_key(|r| (r.0, r.3, r.1));
+    let mut hhi_w: std::collections::HashMap<(i32, u32), f64> = Default::default();
+    for g in by_p.chunk_by(|a, b| a.0 == b.0 && a.3 == b.3) {
+        let tot: f64 = g.iter().map(|r| r.4).sum();
+        let h: f64 = g
+            .chunk_by(|a, b| a.1 == b.1)
+            .map(|e| (e.iter().map(|r| r.4).sum::<f64>() / tot).powi(2))
+            .sum();
+        hhi_w.insert((g[0].0, g[0].3), h);
+    }
+    drop(by_p);
+    // Exports per (year, exporter, product).
+    let mut exports: std::collections::HashMap<(i32, u32, u32), f64> = Default::default();
+    for r in &rows {
+        *exports.entry((r.0, r.1, r.3)).or_default() += r.4;
+    }
+    // Imports per (year, importer, product), by exporter: sort by (j, t, p, e).
+    let mut by_j = rows;
+    by_j.par_sort_unstable_by_key(|r| (r.2, r.0, r.3, r.1));
+    let mut out: Vec<Vec<Screened>> = vec![Vec::new(); nc];
+    for g in by_j.chunk_by(|a, b| a.2 == b.2 && a.0 == b.0 && a.3 == b.3) {
+        let (t, j, p) = (g[0].0, g[0].2, g[0].3);
+        let imports: f64 = g.iter().map(|r| r.4).sum();
+        let mut hm = 0.0;
+        let mut top = (0usize, 0.0f64);
+        for e in g.chunk_by(|a, b| a.1 == b.1) {
+            let m: f64 = e.iter().map(|r| r.4).sum();
+            hm += (m / imports).powi(2);
+            if m > top.1 {
+                top = (e[0].1 as usize, m);
+            }
+        }
+        let x = exports.get(&(t, j, p)).copied().unwrap_or(0.0);
+        let ratio = if x > 0.0 { imports / x } else { 9999.0 };
+        let hw = hhi_w.get(&(t, p)).copied().unwrap_or(0.0);
+        out[j as usize].push(Screened {
+            year: t,
+            product: p as usize,
+            imports,
+            exports: x,
+            hhi_imports: hm,
+            hhi_world: hw,
+            ratio,
+            share_from_bloc: None,
+            top_supplier: Some((top.0, top.1 / imports)),
+            dependent: hm > th.hhi_imports && hw > th.hhi_world && ratio > th.ratio,
+            persistent: false,
+        });
+    }
+    let mut years: Vec<i32> = b.rows.iter().map(|r| r.0).collect();
+    years.sort_unstable();
+    years.dedup();
+    out.par_iter_mut().for_each(|v| {
+        let dep: std::collections::HashSet<(i32, usize)> = v
+            .iter()
+            .filter(|s| s.dependent)
+            .map(|s| (s.year, s.product))
+            .collect();
+        for s in v.iter_mut() {
+            let k = years.iter().position(|y| *y == s.year).unwrap_or(0);
+            let window = &years[(k + 1).saturating_sub(th.window)..=k];
+            let need = th.persistence.min(window.len()).max(1);
+            s.persistent = window
+                .iter()
+                .filter(|y| dep.contains(&(**y, s.product)))
+                .count()
+                >= need;
+        }
+    });
+    out
+}

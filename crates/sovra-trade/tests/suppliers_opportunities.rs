@@ -75,3 +75,37 @@ fn opportunities_are_dependent_products_without_rca() {
         assert_eq!(ops.len(), dep_without_rca);
     }
 }
+
+#[test]
+fn screen_each_equals_one_importer_at_a_time() {
+    let b = data();
+    let th = Thresholds::default();
+    let all = screen::screen_each(&b, &th);
+    for j in [0usize, 3, 11, 39] {
+        let mut one = screen::screen(&b, &[j], &[], &th);
+        let mut each = all[j].clone();
+        one.sort_by_key(|s| (s.year, s.product));
+        each.sort_by_key(|s| (s.year, s.product));
+        assert_eq!(one.len(), each.len(), "importer {j}");
+        for (a, b) in one.iter().zip(&each) {
+            assert_eq!(
+                (a.year, a.product, a.dependent, a.persistent),
+                (b.year, b.product, b.dependent, b.persistent)
+            );
+            for (x, y) in [
+                (a.imports, b.imports),
+                (a.exports, b.exports),
+                (a.hhi_imports, b.hhi_imports),
+                (a.hhi_world, b.hhi_world),
+                (a.ratio, b.ratio),
+            ] {
+                assert!(
+                    (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+                    "importer {j} product {}: {x} vs {y}",
+                    a.product
+                );
+            }
+            assert_eq!(a.top_supplier.map(|t| t.0), b.top_supplier.map(|t| t.0));
+        }
+    }
+}
