@@ -901,42 +901,31 @@ fn trade_synth_suppliers_and_opportunities() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("syn.csv");
     let fs = f.to_str().unwrap();
-    ok(
-        h,
-        &[
-            "trade",
-            "synth",
-            "--countries",
-            "40",
-            "--products",
-            "300",
-            "--destinations",
-            "6",
-            "--out",
-            fs,
-        ],
-    );
+    let synth = |out: &str| {
+        ok(
+            h,
+            &[
+                "trade",
+                "synth",
+                "--countries",
+                "40",
+                "--products",
+                "300",
+                "--destinations",
+                "6",
+                "--out",
+                out,
+            ],
+        )
+    };
+    synth(fs);
     let text = std::fs::read_to_string(&f).unwrap();
     assert!(
         text.starts_with("year,exporter,importer,product,value\n") && text.lines().count() > 1000
     );
     // The same seed writes the same file.
     let g = dir.path().join("syn2.csv");
-    ok(
-        h,
-        &[
-            "trade",
-            "synth",
-            "--countries",
-            "40",
-            "--products",
-            "300",
-            "--destinations",
-            "6",
-            "--out",
-            g.to_str().unwrap(),
-        ],
-    );
+    synth(g.to_str().unwrap());
     assert_eq!(text, std::fs::read_to_string(&g).unwrap());
     let sup: serde_json::Value = serde_json::from_str(&ok(
         h,
