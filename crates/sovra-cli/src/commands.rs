@@ -195,6 +195,23 @@ pub(crate) fn finish(report: &Report, out: &OutputArgs) -> Result<()> {
 
 fn data(d: DataCommand) -> Result<()> {
     match d {
+        DataCommand::Fetch { name, force } if name == "classifications" => {
+            let home = store::home();
+            let pb = progress::spinner("fetching classifications");
+            let mut stage = |s: &str| pb.set_message(s.to_string());
+            let r = fetch::fetch_classifications(&home, force, &mut stage);
+            pb.finish_and_clear();
+            match r? {
+                store_outcome::Outcome::AlreadyPresent(p) => println!(
+                    "the classifications are already in {}; use --force to fetch them again",
+                    p.display()
+                ),
+                store_outcome::Outcome::Converted(p) => {
+                    println!("classifications written to {}", p.display())
+                }
+            }
+            Ok(())
+        }
         DataCommand::Fetch { name: _, force } => {
             match fetch_default(force)? {
                 store_outcome::Outcome::AlreadyPresent(p) => {

@@ -261,8 +261,9 @@ enum DataCommand {
     /// (`python3 -m pip download --no-deps`; set SOVRA_PYTHON for another interpreter). The sha256 of the
     /// data is checked. Running it again does nothing unless --force.
     Fetch {
-        /// Dataset to fetch.
-        #[arg(default_value = "icio2022", value_parser = ["icio2022"])]
+        /// What to fetch: icio2022 (the default dataset) or classifications (HS product names, countries and
+        /// HS revision weights from PyPI atlas-common-data==1.1.1; the trade commands then name products).
+        #[arg(default_value = "icio2022", value_parser = ["icio2022", "classifications"])]
         name: String,
         /// Download and convert again even if present.
         #[arg(long)]

@@ -28,10 +28,16 @@ pub struct TradeInput {
     /// Only this year (default: the latest in the file).
     #[arg(long)]
     pub year: Option<i32>,
+    /// Convert product codes between HS revisions first, FROM:TO (e.g. H1:H0 for HS96 → HS92), with the
+    /// atlas-common-data weights (`sovra data fetch classifications`).
+    #[arg(long, value_name = "FROM:TO")]
+    pub convert: Option<String>,
 }
 
 struct Loaded {
     b: Bilateral,
+    /// HS92 names by 6-digit code (empty without `sovra data fetch classifications`).
+    names: std::collections::HashMap<String, String>,
     rep: ReadReport,
     reg: sovra_core::blocs::Registry,
     date: sovra_core::blocs::Date,
@@ -43,7 +49,19 @@ fn load_input(i: &TradeInput) -> Result<Loaded> {
         Some(f) => Some(bilateral::read_baci_codes(f)?),
         None => None,
     };
-    let (b, rep) = bilateral::read(&i.input, codes.as_ref())?;
+    let (mut b, mut rep) = bilateral::read(&i.input, codes.as_ref())?;
+    if let Some(spec) = &i.convert {
+        let (from, to) = spec.split_once(':').ok_or_else(|| {
+            Error::Request(format!("--convert '{spec}': write FROM:TO, e.g. H1:H0"))
+        })?;
+        let dir = sovra_core::fetch::classifications_dir(&sovra_core::store::home());
+        let (c, unmatched) = bilateral::convert_hs(&b, &dir, from, to)
+            .map_err(|e| Error::Request(format!("--convert {spec}: {e}")))?;
+        b = c;
+        rep.converted = Some(format!(
+            "{from} → {to}, {unmatched} rows without a weight kept as they were"
+        ));
+    }
     let year = match i.year {
         Some(y) if rep.years.contains(&y) => y,
         Some(y) => {
@@ -59,8 +77,13 @@ fn load_input(i: &TradeInput) -> Result<Loaded> {
             .last()
             .ok_or_else(|| Error::Request("the file holds no trade".into()))?,
     };
+    let names = bilateral::hs_names(
+        &sovra_core::fetch::classifications_dir(&sovra_core::store::home()),
+        "hs92",
+    );
     Ok(Loaded {
         b,
+        names,
         rep,
         reg: crate::depend::registry(None)?,
         date: crate::depend::as_of(&i.as_of)?,
@@ -93,13 +116,33 @@ impl Loaded {
         (
             "input".into(),
             format!(
-                "{} format, {} rows ({} with zero value skipped), years {:?}",
-                self.rep.format, self.rep.rows, self.rep.zero_rows_skipped, self.rep.years
+                "{} format, {} rows ({} with zero value skipped), years {:?}{}",
+                self.rep.format,
+                self.rep.rows,
+                self.rep.zero_rows_skipped,
+                self.rep.years,
+                self.rep
+                    .converted
+                    .as_ref()
+                    .map(|c| format!("; HS converted {c}"))
+                    .unwrap_or_default()
             ),
         )
     }
 
+    /// A product code with its HS92 name when known.
+    fn product(&self, p: usize) -> String {
+        let code = &self.b.products[p];
+        match self.names.get(code) {
+            Some(n) => format!("{code} {n}"),
+            None => code.clone(),
+        }
+    }
+
     fn notes(&self, r: &mut Report) {
+        if self.names.is_empty() {
+            r.notes.push("product names: run `sovra data fetch classifications` (HS92 names from atlas-common-data)".into());
+        }
         if !self.rep.unknown_codes.is_empty() {
             r.notes.push(format!(
                 "BACI codes not in the country-code file, kept as #code: {}",
@@ -225,7 +268,7 @@ pub fn trade_depend_cmd(a: &TradeDependArgs) -> Result<()> {
             .top_supplier
             .map_or((String::new(), 0.0), |(c, v)| (b.countries[c].clone(), v));
         r.rows.push(vec![
-            Cell::Text(b.products[s.product].clone()),
+            Cell::Text(l.product(s.product)),
             Cell::Num(s.imports, 1),
             Cell::Num(s.hhi_imports, 3),
             Cell::Num(s.hhi_world, 3),
@@ -343,7 +386,7 @@ pub fn suppliers_cmd(a: &SuppliersArgs) -> Result<()> {
             .enumerate()
         {
             r.rows.push(vec![
-                Cell::Text(l.b.products[p].clone()),
+                Cell::Text(l.product(p)),
                 Cell::Num((k + 1) as f64, 0),
                 Cell::Text(l.b.countries[s.exporter].clone()),
                 Cell::Pct(s.world_share),
@@ -431,7 +474,7 @@ pub fn opportunities_cmd(a: &OpportunitiesArgs) -> Result<()> {
             .map_or((String::new(), 0.0), |(e, v)| (l.b.countries[e].clone(), v));
         r.rows.push(vec![
             Cell::Num((k + 1) as f64, 0),
-            Cell::Text(l.b.products[o.product].clone()),
+            Cell::Text(l.product(o.product)),
             Cell::Num(o.score, 3),
             Cell::Num(o.density, 3),
             Cell::Num(o.pci, 2),
@@ -551,7 +594,7 @@ fn depend_each(a: &TradeDependArgs, l: &Loaded, importers: &[usize]) -> Result<(
     for (j, n, d, p, big) in rows.into_iter().take(top.unwrap_or(usize::MAX)) {
         let (prod, imp, sup) = match big {
             Some(s) => (
-                l.b.products[s.product].clone(),
+                l.product(s.product),
                 Cell::Num(s.imports, 1),
                 s.top_supplier
                     .map(|(e, v)| format!("{} {:.0}%", l.b.countries[e], 100.0 * v))

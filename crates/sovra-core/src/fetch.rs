@@ -74,6 +74,113 @@ fn find_wheel(dir: &Path, prefix: &str) -> Option<PathBuf> {
         })
 }
 
+/// The wheel of `requirement` in `$SOVRA_HOME/cache/wheels`, downloaded with pip the first time.
+fn cached_wheel(
+    home: &Path,
+    requirement: &str,
+    prefix: &str,
+    stage: &mut dyn FnMut(&str),
+) -> Result<PathBuf> {
+    let cache = home.join("cache").join("wheels");
+    std::fs::create_dir_all(&cache).map_err(|e| Error::io(&cache, e))?;
+    if let Some(w) = find_wheel(&cache, prefix) {
+        return Ok(w);
+    }
+    stage(&format!("downloading {requirement} with pip"));
+    let tmp = cache.join(format!(".download-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let res = run_pip_download(requirement, &tmp).and_then(|()| {
+        let w = find_wheel(&tmp, prefix).ok_or_else(|| {
+            Error::External(format!(
+                "pip reported success but left no {prefix}*.whl in {}",
+                tmp.display()
+            ))
+        })?;
+        let dest = cache.join(w.file_name().unwrap_or_default());
+        std::fs::rename(&w, &dest).map_err(|e| Error::io(&dest, e))?;
+        Ok(dest)
+    });
+    let _ = std::fs::remove_dir_all(&tmp);
+    res
+}
+
+/// The classifications package: HS and SITC names, country codes and groups, HS revision weights.
+pub const CLASSIFICATIONS: &str = "atlas-common-data==1.1.1";
+/// sha256 of its wheel.
+pub const CLASSIFICATIONS_SHA256: &str =
+    "333f4f6d71865642aa4f64165821f4aeb52f8cc570cd9418d74b79a46dd97620";
+
+/// Where the classification files live: `$SOVRA_HOME/classifications/atlas-common-data-1.1.1`.
+pub fn classifications_dir(home: &Path) -> PathBuf {
+    home.join("classifications").join("atlas-common-data-1.1.1")
+}
+
+/// Fetches the classification files (HS92/HS12/HS22 product names, countries, HS revision conversion weights)
+/// from the PyPI wheel `atlas-common-data==1.1.1` into [`classifications_dir`], checking the wheel's sha256.
+/// Written to a temporary directory that is renamed into place.
+pub fn fetch_classifications(
+    home: &Path,
+    force: bool,
+    stage: &mut dyn FnMut(&str),
+) -> Result<Fetched> {
+    use sha2::Digest;
+    let dir = classifications_dir(home);
+    if !force && dir.join("DONE").is_file() {
+        return Ok(Fetched::AlreadyPresent(dir));
+    }
+    let wheel = cached_wheel(home, CLASSIFICATIONS, "atlas_common_data-1.1.1-", stage)?;
+    stage("checking sha256 and extracting the classification files");
+    let bytes = std::fs::read(&wheel).map_err(|e| Error::io(&wheel, e))?;
+    let found = format!("{:x}", sha2::Sha256::digest(&bytes));
+    if found != CLASSIFICATIONS_SHA256 {
+        let _ = std::fs::remove_file(&wheel);
+        return Err(Error::Checksum {
+            file: wheel.display().to_string(),
+            expected: CLASSIFICATIONS_SHA256.into(),
+            found,
+        });
+    }
+    let file = wheel.display().to_string();
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| Error::Format {
+        file: file.clone(),
+        detail: e.to_string(),
+    })?;
+    let parent = dir.parent().unwrap_or(home).to_path_buf();
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let tmp = parent.join(format!(".tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let res = (|| -> Result<()> {
+        let names: Vec<String> = z.file_names().map(String::from).collect();
+        for name in names {
+            let keep = name.starts_with("atlas_common_data/data/classification/product/hs")
+                || name == "atlas_common_data/data/classification/location/country.csv"
+                || (name
+                    .starts_with("atlas_common_data/data/conversion_weights/conversion_weights_H")
+                    && name.ends_with(".csv"));
+            if !keep {
+                continue;
+            }
+            let mut f = z.by_name(&name).map_err(|e| Error::Format {
+                file: file.clone(),
+                detail: format!("{name}: {e}"),
+            })?;
+            let base = name.rsplit('/').next().unwrap_or(&name).to_string();
+            let out = tmp.join(&base);
+            let mut w = std::fs::File::create(&out).map_err(|e| Error::io(&out, e))?;
+            std::io::copy(&mut f, &mut w).map_err(|e| Error::io(&out, e))?;
+        }
+        std::fs::write(tmp.join("DONE"), CLASSIFICATIONS).map_err(|e| Error::io(&tmp, e))?;
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::rename(&tmp, &dir).map_err(|e| Error::io(&dir, e))
+    })();
+    if res.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    res?;
+    Ok(Fetched::Converted(dir))
+}
+
 /// Fetches `icio2022` into the store at `home`. `stage` is told what is happening (for a progress display).
 pub fn fetch_icio2022(home: &Path, force: bool, stage: &mut dyn FnMut(&str)) -> Result<Fetched> {
     let dir = store::dataset_dir(home, "icio2022");
@@ -83,30 +190,12 @@ pub fn fetch_icio2022(home: &Path, force: bool, stage: &mut dyn FnMut(&str)) -> 
     {
         return Ok(Fetched::AlreadyPresent(dir));
     }
-    let cache = home.join("cache").join("wheels");
-    std::fs::create_dir_all(&cache).map_err(|e| Error::io(&cache, e))?;
-    let prefix = "sanction_simulator-0.1.4-";
-    let wheel = match find_wheel(&cache, prefix) {
-        Some(w) => w,
-        None => {
-            stage(&format!("downloading {} with pip", icio2022::REQUIREMENT));
-            let tmp = cache.join(format!(".download-{}", std::process::id()));
-            std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-            let res = run_pip_download(icio2022::REQUIREMENT, &tmp).and_then(|()| {
-                let w = find_wheel(&tmp, prefix).ok_or_else(|| {
-                    Error::External(format!(
-                        "pip reported success but left no {prefix}*.whl in {}",
-                        tmp.display()
-                    ))
-                })?;
-                let dest = cache.join(w.file_name().unwrap_or_default());
-                std::fs::rename(&w, &dest).map_err(|e| Error::io(&dest, e))?;
-                Ok(dest)
-            });
-            let _ = std::fs::remove_dir_all(&tmp);
-            res?
-        }
-    };
+    let wheel = cached_wheel(
+        home,
+        icio2022::REQUIREMENT,
+        "sanction_simulator-0.1.4-",
+        stage,
+    )?;
     stage("checking sha256 and converting to the native store");
     let table = match icio2022::read_wheel(&wheel) {
         Ok(t) => t,

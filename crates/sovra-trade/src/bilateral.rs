@@ -32,6 +32,8 @@ pub struct ReadReport {
     /// BACI codes not in the country-code file, with their row counts: kept as `#code` (so world totals stay
     /// complete), never matched by a bloc.
     pub unknown_codes: std::collections::BTreeMap<u32, usize>,
+    /// HS revision conversion applied after reading, if any (set by the caller).
+    pub converted: Option<String>,
 }
 
 fn open_text(path: &Path) -> Result<String> {
@@ -225,4 +227,107 @@ pub fn read(
     years.dedup();
     rep.years = years;
     Ok((b, rep))
+}
+
+/// HS 6-digit product names (`code → short English name`) of a revision (`hs92`, `hs12`, `hs22`) from the
+/// classification files `sovra data fetch classifications` writes; empty when they are absent.
+pub fn hs_names(dir: &Path, revision: &str) -> HashMap<String, String> {
+    let Ok(text) = open_text(&dir.join(format!("{revision}.csv"))) else {
+        return HashMap::new();
+    };
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let Ok(head) = r
+        .headers()
+        .map(|h| h.iter().map(String::from).collect::<Vec<_>>())
+    else {
+        return HashMap::new();
+    };
+    let col = |n: &str| head.iter().position(|h| h == n);
+    let (Some(code), Some(level), Some(name)) =
+        (col("code"), col("product_level"), col("name_short_en"))
+    else {
+        return HashMap::new();
+    };
+    r.records()
+        .filter_map(|rec| rec.ok())
+        .filter(|rec| rec.get(level) == Some("6"))
+        .filter_map(|rec| Some((rec.get(code)?.to_string(), rec.get(name)?.to_string())))
+        .collect()
+}
+
+/// Converts the products of a table between HS revisions (`H0` = HS92, `H1` = HS96, … `H6` = HS22) with the
+/// atlas-common-data conversion weights in `dir` (`conversion_weights_Ha_to_Hb.csv`: `Ha,Hb,weight`),
+/// chaining adjacent revisions (`H1 → H0` directly, `H3 → H0` through `H2` and `H1`). Each value is split over
+/// the target codes by the weights. Returns the converted table and the number of rows whose code had no
+/// weight (kept unconverted, and reported).
+pub fn convert_hs(b: &Bilateral, dir: &Path, from: &str, to: &str) -> Result<(Bilateral, usize)> {
+    let rev = |s: &str| -> Result<u8> {
+        s.strip_prefix(['H', 'h'])
+            .and_then(|d| d.parse::<u8>().ok())
+            .filter(|d| *d <= 6)
+            .ok_or_else(|| Error::Invalid(format!("'{s}' is not an HS revision (H0 … H6)")))
+    };
+    let (a, z) = (rev(from)?, rev(to)?);
+    let mut cur = b.clone();
+    let mut unmatched = 0;
+    let mut step = a;
+    while step != z {
+        let next = if z > step { step + 1 } else { step - 1 };
+        let file = dir.join(format!("conversion_weights_H{step}_to_H{next}.csv"));
+        let text = open_text(&file).map_err(|_| {
+            Error::Invalid(format!(
+                "{}: missing; run `sovra data fetch classifications`",
+                file.display()
+            ))
+        })?;
+        let mut w: HashMap<String, Vec<(String, f64)>> = HashMap::new();
+        for (k, line) in text.lines().enumerate().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() < 3 {
+                continue;
+            }
+            let v: f64 = f[2]
+                .trim()
+                .parse()
+                .map_err(|_| cell(&file.display().to_string(), k + 1, "weight", "not a number"))?;
+            if v > 0.0 {
+                w.entry(format!("{:0>6}", f[0].trim()))
+                    .or_default()
+                    .push((format!("{:0>6}", f[1].trim()), v));
+            }
+        }
+        let mut out = Bilateral {
+            countries: cur.countries.clone(),
+            ..Default::default()
+        };
+        let mut pix: HashMap<String, u32> = HashMap::new();
+        let mut acc: HashMap<(i32, u32, u32, u32), f64> = HashMap::new();
+        for &(t, e, j, p, v) in &cur.rows {
+            let code = &cur.products[p as usize];
+            let targets: Vec<(String, f64)> = match w.get(code) {
+                Some(ts) => ts.clone(),
+                None => {
+                    unmatched += 1;
+                    vec![(code.clone(), 1.0)]
+                }
+            };
+            for (tc, wt) in targets {
+                let n = out.products.len() as u32;
+                let q = *pix.entry(tc.clone()).or_insert_with(|| {
+                    out.products.push(tc.clone());
+                    n
+                });
+                *acc.entry((t, e, j, q)).or_default() += v * wt;
+            }
+        }
+        let mut rows: Vec<(i32, u32, u32, u32, f64)> = acc
+            .into_iter()
+            .map(|((t, e, j, p), v)| (t, e, j, p, v))
+            .collect();
+        rows.sort_by_key(|r| (r.0, r.1, r.2, r.3));
+        out.rows = rows;
+        cur = out;
+        step = next;
+    }
+    Ok((cur, unmatched))
 }

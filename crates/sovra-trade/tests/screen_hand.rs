@@ -103,3 +103,42 @@ fn a_bloc_leaves_out_its_internal_trade() {
     assert_eq!(p1.exports, 100.0);
     assert!((p1.ratio - 1.0).abs() < 1e-12 && !p1.dependent);
 }
+
+#[test]
+fn hs_revision_conversion_splits_values_by_weight() {
+    use sovra_trade::bilateral;
+    let dir = std::env::temp_dir().join(format!("sovra-hs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // H1 → H0: 010110 maps wholly to 010100; 020220 splits 30/70 into 020200 and 020300.
+    std::fs::write(
+        dir.join("conversion_weights_H1_to_H0.csv"),
+        "H1,H0,weight,group_id\n10110,10100,1.0,1\n20220,20200,0.3,2\n20220,20300,0.7,2\n",
+    )
+    .unwrap();
+    let b = Bilateral {
+        countries: vec!["A".into(), "B".into()],
+        products: vec!["010110".into(), "020220".into(), "999999".into()],
+        rows: vec![
+            (2021, 0, 1, 0, 10.0),
+            (2021, 0, 1, 1, 100.0),
+            (2021, 1, 0, 2, 5.0),
+        ],
+    };
+    let (c, unmatched) = bilateral::convert_hs(&b, &dir, "H1", "H0").unwrap();
+    assert_eq!(unmatched, 1, "999999 has no weight and stays");
+    let value = |code: &str| -> f64 {
+        let p = c.products.iter().position(|x| x == code).unwrap() as u32;
+        c.rows.iter().filter(|r| r.3 == p).map(|r| r.4).sum()
+    };
+    assert_eq!(value("010100"), 10.0);
+    assert!((value("020200") - 30.0).abs() < 1e-12 && (value("020300") - 70.0).abs() < 1e-12);
+    assert_eq!(value("999999"), 5.0);
+    let total: f64 = c.rows.iter().map(|r| r.4).sum();
+    assert!((total - 115.0).abs() < 1e-9, "conversion keeps the total");
+    assert!(bilateral::convert_hs(&b, &dir, "H1", "H9").is_err());
+    assert!(
+        bilateral::convert_hs(&b, &dir, "H2", "H1").is_err(),
+        "missing weights file"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
