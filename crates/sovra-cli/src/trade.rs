@@ -170,6 +170,10 @@ pub struct TradeDependArgs {
     /// Every product imported, not only the dependent ones.
     #[arg(long)]
     pub all: bool,
+    /// Rows for a range of years, Y1:Y2 (default: --year, or the latest year). Persistence always uses every
+    /// year of the file.
+    #[arg(long, value_name = "Y1:Y2")]
+    pub years: Option<String>,
     /// Screen each country of IMPORTER on its own (e.g. `ALL --each`: every importer of the file), one row
     /// per country: products imported, dependent, persistent, the largest dependent product.
     #[arg(long)]
@@ -209,11 +213,31 @@ pub fn trade_depend_cmd(a: &TradeDependArgs) -> Result<()> {
         ..Default::default()
     };
     let all = screen::screen(b, &importer, &bloc, &th);
+    let (y1, y2) = match &a.years {
+        None => (year, year),
+        Some(spec) => {
+            let bad = || Error::Request(format!("--years '{spec}': write Y1:Y2, e.g. 2019:2021"));
+            let (p, q) = spec.split_once(':').ok_or_else(bad)?;
+            let (p, q) = (
+                p.trim().parse::<i32>().map_err(|_| bad())?,
+                q.trim().parse::<i32>().map_err(|_| bad())?,
+            );
+            if p > q || !l.rep.years.iter().any(|y| (p..=q).contains(y)) {
+                return Err(Error::Request(format!(
+                    "--years {spec}: no trade in {} in that range (years: {:?})",
+                    a.input.input.display(),
+                    l.rep.years
+                ))
+                .into());
+            }
+            (p, q)
+        }
+    };
     let mut rows: Vec<&screen::Screened> = all
         .iter()
-        .filter(|s| s.year == year && (a.all || s.dependent))
+        .filter(|s| (y1..=y2).contains(&s.year) && (a.all || s.dependent))
         .collect();
-    rows.sort_by(|x, y| y.imports.total_cmp(&x.imports));
+    rows.sort_by(|x, y| x.year.cmp(&y.year).then(y.imports.total_cmp(&x.imports)));
     let mut r = Report {
         title: format!(
             "product dependency screen of {} — {}",
@@ -223,7 +247,14 @@ pub fn trade_depend_cmd(a: &TradeDependArgs) -> Result<()> {
         ..Default::default()
     };
     r.parameters = vec![
-        ("year".into(), year.to_string()),
+        (
+            "years".into(),
+            if y1 == y2 {
+                y1.to_string()
+            } else {
+                format!("{y1}–{y2}")
+            },
+        ),
         ("import HHI above".into(), a.hhi_imports.to_string()),
         ("world export HHI above".into(), a.hhi_world.to_string()),
         ("imports/exports above".into(), a.ratio.to_string()),
@@ -235,7 +266,10 @@ pub fn trade_depend_cmd(a: &TradeDependArgs) -> Result<()> {
         l.input_line(),
         (
             "products imported".into(),
-            all.iter().filter(|s| s.year == year).count().to_string(),
+            all.iter()
+                .filter(|s| (y1..=y2).contains(&s.year))
+                .count()
+                .to_string(),
         ),
         (
             "dependent".into(),
@@ -249,6 +283,7 @@ pub fn trade_depend_cmd(a: &TradeDependArgs) -> Result<()> {
         ),
     ];
     r.columns = [
+        "year",
         "product",
         "imports",
         "HHI imports",
@@ -268,6 +303,7 @@ pub fn trade_depend_cmd(a: &TradeDependArgs) -> Result<()> {
             .top_supplier
             .map_or((String::new(), 0.0), |(c, v)| (b.countries[c].clone(), v));
         r.rows.push(vec![
+            Cell::Text(s.year.to_string()),
             Cell::Text(l.product(s.product)),
             Cell::Num(s.imports, 1),
             Cell::Num(s.hhi_imports, 3),
