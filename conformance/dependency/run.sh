@@ -8,16 +8,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: run.sh OUTDIR}"
 venv="${SOVRA_CONFORMANCE_VENV:-/tmp/sovra-conformance-venv}"
-[ -x "$venv/bin/python" ] || bash "$here/../pymrio/run.sh" "$out"
-
-wheels="$out/wheels"
-mkdir -p "$wheels"
-wheel="$(ls "$wheels"/sanction_simulator-0.1.4-*.whl 2>/dev/null | head -n1 || true)"
-if [ -z "$wheel" ]; then
-  "$venv/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps \
-    sanction-simulator==0.1.4 -d "$wheels"
-  wheel="$(ls "$wheels"/sanction_simulator-0.1.4-*.whl | head -n1)"
-fi
+# shellcheck source=../peer-wheel.sh
+source "$here/../peer-wheel.sh"
 
 stamp="dump.py $(sha256sum "$here/dump.py" | cut -c1-16); wheel $(basename "$wheel"); wiod $( [ -d "$out/pymrio/wiod2011/input" ] && echo yes || echo no)"
 if [ -f "$out/dependency/DONE" ] && [ "$(cat "$out/dependency/DONE")" = "$stamp" ]; then

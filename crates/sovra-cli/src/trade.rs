@@ -194,6 +194,18 @@ pub struct TradeDependArgs {
     pub out: OutputArgs,
 }
 
+impl TradeDependArgs {
+    /// The screen's thresholds from the flags.
+    fn thresholds(&self) -> screen::Thresholds {
+        screen::Thresholds {
+            hhi_imports: self.hhi_imports,
+            hhi_world: self.hhi_world,
+            ratio: self.ratio,
+            ..Default::default()
+        }
+    }
+}
+
 /// `sovra trade depend`.
 pub fn trade_depend_cmd(a: &TradeDependArgs) -> Result<()> {
     let l = load_input(&a.input)?;
@@ -206,12 +218,7 @@ pub fn trade_depend_cmd(a: &TradeDependArgs) -> Result<()> {
         None => Vec::new(),
     };
     let (b, year) = (&l.b, l.year);
-    let th = screen::Thresholds {
-        hhi_imports: a.hhi_imports,
-        hhi_world: a.hhi_world,
-        ratio: a.ratio,
-        ..Default::default()
-    };
+    let th = a.thresholds();
     let all = screen::screen(b, &importer, &bloc, &th);
     let (y1, y2) = match &a.years {
         None => (year, year),
@@ -576,12 +583,7 @@ pub fn synth_cmd(a: &SynthArgs) -> Result<()> {
 }
 
 fn depend_each(a: &TradeDependArgs, l: &Loaded, importers: &[usize]) -> Result<()> {
-    let th = screen::Thresholds {
-        hhi_imports: a.hhi_imports,
-        hhi_world: a.hhi_world,
-        ratio: a.ratio,
-        ..Default::default()
-    };
+    let th = a.thresholds();
     let all = screen::screen_each(&l.b, &th);
     let mut r = Report {
         title: format!(

@@ -80,7 +80,8 @@ pub fn read_baci_codes(path: &Path) -> Result<HashMap<u32, String>> {
     Ok(out)
 }
 
-fn cell(file: &str, row: usize, column: &str, detail: &str) -> Error {
+/// The error for a bad cell: names the file, the row and the column.
+pub(crate) fn cell(file: &str, row: usize, column: &str, detail: &str) -> Error {
     CoreError::Cell {
         file: file.to_string(),
         row: row.to_string(),

@@ -458,14 +458,8 @@ pub fn mrio_exports(t: &sovra_core::Mrio) -> (Exports, bool) {
 /// a repeated (year, exporter, product) is an error; empty values are zero.
 pub fn read_long_csv(text: &str, file: &str) -> Result<Vec<(String, Exports)>> {
     use std::collections::HashMap;
-    let bad = |row: usize, column: &str, detail: String| -> Error {
-        sovra_core::Error::Cell {
-            file: file.to_string(),
-            row: row.to_string(),
-            column: column.to_string(),
-            detail,
-        }
-        .into()
+    let bad = |row: usize, column: &str, detail: String| {
+        crate::bilateral::cell(file, row, column, &detail)
     };
     let mut lines = text.lines().enumerate();
     let Some((_, head)) = lines.next() else {

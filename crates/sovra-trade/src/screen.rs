@@ -160,26 +160,7 @@ pub fn screen(b: &Bilateral, importer: &[usize], bloc: &[usize], th: &Thresholds
             }
         })
         .collect();
-    // Persistence over the years present in the data.
-    let mut years: Vec<i32> = b.rows.iter().map(|r| r.0).collect();
-    years.sort_unstable();
-    years.dedup();
-    let dep: std::collections::HashSet<(i32, usize)> = out
-        .iter()
-        .filter(|s| s.dependent)
-        .map(|s| (s.year, s.product))
-        .collect();
-    for s in &mut out {
-        let k = years.iter().position(|y| *y == s.year).unwrap_or(0);
-        let lo = (k + 1).saturating_sub(th.window);
-        let window = &years[lo..=k];
-        let need = th.persistence.min(window.len()).max(1);
-        let hits = window
-            .iter()
-            .filter(|y| dep.contains(&(**y, s.product)))
-            .count();
-        s.persistent = hits >= need;
-    }
+    mark_persistence(&mut out, &years_of(b), th);
     out
 }
 
@@ -324,25 +305,36 @@ pub fn screen_each(b: &Bilateral, th: &Thresholds) -> Vec<Vec<Screened>> {
             persistent: false,
         });
     }
+    let years = years_of(b);
+    out.par_iter_mut()
+        .for_each(|v| mark_persistence(v, &years, th));
+    out
+}
+
+/// The years present in the data, sorted.
+fn years_of(b: &Bilateral) -> Vec<i32> {
     let mut years: Vec<i32> = b.rows.iter().map(|r| r.0).collect();
     years.sort_unstable();
     years.dedup();
-    out.par_iter_mut().for_each(|v| {
-        let dep: std::collections::HashSet<(i32, usize)> = v
+    years
+}
+
+/// Marks each screened product persistent when it is dependent in at least `th.persistence` of the
+/// `th.window` consecutive years (of those present) ending in its year — fewer when fewer years exist.
+fn mark_persistence(v: &mut [Screened], years: &[i32], th: &Thresholds) {
+    let dep: std::collections::HashSet<(i32, usize)> = v
+        .iter()
+        .filter(|s| s.dependent)
+        .map(|s| (s.year, s.product))
+        .collect();
+    for s in v.iter_mut() {
+        let k = years.iter().position(|y| *y == s.year).unwrap_or(0);
+        let window = &years[(k + 1).saturating_sub(th.window)..=k];
+        let need = th.persistence.min(window.len()).max(1);
+        s.persistent = window
             .iter()
-            .filter(|s| s.dependent)
-            .map(|s| (s.year, s.product))
-            .collect();
-        for s in v.iter_mut() {
-            let k = years.iter().position(|y| *y == s.year).unwrap_or(0);
-            let window = &years[(k + 1).saturating_sub(th.window)..=k];
-            let need = th.persistence.min(window.len()).max(1);
-            s.persistent = window
-                .iter()
-                .filter(|y| dep.contains(&(**y, s.product)))
-                .count()
-                >= need;
-        }
-    });
-    out
+            .filter(|y| dep.contains(&(**y, s.product)))
+            .count()
+            >= need;
+    }
 }

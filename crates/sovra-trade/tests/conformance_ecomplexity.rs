@@ -8,9 +8,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::records;
+use common::{exports, records};
 
-use sovra_trade::complexity::{self, Convention, Exports, Options};
+use sovra_trade::complexity::{self, Convention, Options};
 
 fn dump_dir() -> Option<PathBuf> {
     let d = std::env::var_os("SOVRA_CONFORMANCE_DIR")
@@ -51,25 +51,11 @@ fn matches_py_ecomplexity() {
     };
     for year in &years {
         let rs: Vec<_> = rows.iter().filter(|r| &r["year"] == year).collect();
-        let mut countries: Vec<String> = rs.iter().map(|r| r["exporter"].clone()).collect();
-        let mut products: Vec<String> = rs.iter().map(|r| r["product"].clone()).collect();
-        countries.sort();
-        countries.dedup();
-        products.sort();
-        products.dedup();
-        let np = products.len();
-        let mut values = vec![0.0; countries.len() * np];
+        let x = exports(&rs, "exporter", "product", "value");
+        let (countries, products, np) = (&x.countries, &x.products, x.products.len());
         let idx = |r: &BTreeMap<String, String>| {
             countries.binary_search(&r["exporter"]).unwrap() * np
                 + products.binary_search(&r["product"]).unwrap()
-        };
-        for r in &rs {
-            values[idx(r)] = num(&r["value"]).unwrap_or(0.0);
-        }
-        let x = Exports {
-            countries: countries.clone(),
-            products: products.clone(),
-            values,
         };
         let out = complexity::compute(&x, &opts).unwrap();
         // column → (sovra, peer) pairs
@@ -116,7 +102,6 @@ fn matches_py_ecomplexity() {
             );
         }
         if year == "2020" {
-            let np = products.len();
             let mut worst = 0.0f64;
             for r in records(&dir.join("proximity_2020.csv")) {
                 let p = products.binary_search(&r["product_1"]).unwrap();

@@ -253,7 +253,12 @@ pub fn outer_ces(kappa: f64, omega: f64, rho_out: f64) -> f64 {
 }
 
 /// The CES retention aggregate and pass-through from the pass sums: returns `(κ, λ)`.
-fn bundle(net: &Network<'_>, rr: &Rerouted, acc: &[f64], p: &Params) -> (Vec<f64>, Vec<f64>) {
+pub(crate) fn bundle(
+    net: &Network<'_>,
+    rr: &Rerouted,
+    acc: &[f64],
+    p: &Params,
+) -> (Vec<f64>, Vec<f64>) {
     let (ns, n) = (net.ns, net.n());
     let rho = p.rho;
     const CHUNK: usize = 256;

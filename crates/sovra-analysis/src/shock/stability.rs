@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::Params;
 use super::cut::Cut;
-use super::equilibrium::{Coefficients, Equilibrium, pow};
+use super::equilibrium::{Coefficients, Equilibrium, bundle, pow};
 use super::network::Network;
 use super::reroute::Rerouted;
 
@@ -91,24 +91,8 @@ pub fn check(
     let q_omega = (0..n)
         .map(|j| net.omega[j] * col(acc1, j))
         .fold(0.0, f64::max);
-    let kap1: Vec<f64> = (0..n)
-        .map(|j| {
-            let den = net.alpha_colsum[j];
-            if den <= 0.0 || net.w[j] <= 0.0 {
-                return 1.0;
-            }
-            let num: f64 = (0..ns)
-                .filter(|&r| net.alpha[r * n + j] > 0.0)
-                .map(|r| {
-                    let al = net.alpha[r * n + j];
-                    let th =
-                        (rr.vt[r * n + j] * acc1[r * n + j] / (al * net.w[j])).clamp(1e-300, 1.0);
-                    al * pow(th, p.rho)
-                })
-                .sum();
-            pow(num / den, 1.0 / p.rho)
-        })
-        .collect();
+    // κ at full fulfilment: the bundle aggregate on the first pass's sums.
+    let (kap1, _) = bundle(net, rr, acc1, p);
     let lx_bound = (0..n)
         .map(|j| net.omega[j] * col(&acc2, j))
         .fold(0.0, f64::max);

@@ -35,28 +35,41 @@ pub fn shared() -> Option<PathBuf> {
     }
 }
 
-/// One year of py-ecomplexity's fixture (`trade_data_sample.csv`) as exports, countries and products sorted.
-pub fn fixture_year(dir: &Path, year: &str) -> Exports {
-    let data: Vec<_> = records(&dir.join("trade_data_sample.csv"))
-        .into_iter()
-        .filter(|r| r["year"] == year)
-        .collect();
-    let mut countries: Vec<String> = data.iter().map(|r| r["origin"].clone()).collect();
-    let mut products: Vec<String> = data.iter().map(|r| r["hs92"].clone()).collect();
+/// Exports from long rows: countries and products sorted, values of repeated cells summed, a missing or
+/// non-numeric value counted as 0.
+pub fn exports(
+    rows: &[&BTreeMap<String, String>],
+    country: &str,
+    product: &str,
+    value: &str,
+) -> Exports {
+    let mut countries: Vec<String> = rows.iter().map(|r| r[country].clone()).collect();
+    let mut products: Vec<String> = rows.iter().map(|r| r[product].clone()).collect();
     countries.sort();
     countries.dedup();
     products.sort();
     products.dedup();
     let np = products.len();
     let mut values = vec![0.0; countries.len() * np];
-    for r in &data {
-        let c = countries.binary_search(&r["origin"]).unwrap();
-        let p = products.binary_search(&r["hs92"]).unwrap();
-        values[c * np + p] += r["export_val"].parse::<f64>().unwrap();
+    for r in rows {
+        let c = countries.binary_search(&r[country]).unwrap();
+        let p = products.binary_search(&r[product]).unwrap();
+        values[c * np + p] += r[value]
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .unwrap_or(0.0);
     }
     Exports {
         countries,
         products,
         values,
     }
+}
+
+/// One year of py-ecomplexity's fixture (`trade_data_sample.csv`) as exports.
+pub fn fixture_year(dir: &Path, year: &str) -> Exports {
+    let data = records(&dir.join("trade_data_sample.csv"));
+    let rows: Vec<_> = data.iter().filter(|r| r["year"] == year).collect();
+    exports(&rows, "origin", "hs92", "export_val")
 }
