@@ -2,7 +2,7 @@
 # sovra against its peers (pymrio 0.7.0, numpy, sanction-simulator 0.1.4, py-ecomplexity 0.5.3) on the same
 # real (a, c, d, e) and generated (b, f) input, in one run; prints a markdown table with min/median wall time,
 # peak memory and the ratios sovra/peer.
-#   bash bench/run.sh [a|b|c|d|e|f|all]      BENCH_RUNS=3 by default
+#   bash bench/run.sh [a|b|c|d|e|f|g|all]      BENCH_RUNS=3 by default
 # a: icio2022 (OECD ICIO 2022, 4,000 nodes): load + x + A + output and value-added multipliers for every node
 #    (`sovra multipliers`) vs pymrio calc_system() + calc_extensions() (value added as the extension).
 # b: EXIOBASE-sized synthetic table (9,800 nodes, 9 % dense, fixed seed): value-added footprints D_cba, D_pba,
@@ -21,6 +21,9 @@
 #    included) vs py-ecomplexity 0.5.3's ecomplexity() call alone (bench/complexity_peer.py, CSV read not timed).
 #    The peer (~4 min) runs once per invocation whatever BENCH_RUNS is. ECIs (C000 and the peer's top country)
 #    must agree within 1e-6 relative, or the run fails.
+# g: a synthetic BACI-size year (`sovra trade synth --baci`, 200 countries × 5,000 products, ~10 M rows, seed 1):
+#    `sovra trade import` into a Parquet store, then `sovra trade depend ALL --each` from the store — time and
+#    peak memory (no peer; issue 5's target is under 30 s and 4 GB for the screen).
 # sovra's time includes loading the table in a, b and c; pymrio's does not include reading the arrays into
 # DataFrames.
 set -euo pipefail
@@ -36,7 +39,7 @@ home="$work/home"
 cargo build --release --bin sovra -q
 mkdir -p "$home/datasets"
 user_store="${SOVRA_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/sovra}"
-if [[ "$which" != f ]]; then   # the MRIO cases' venv and tables (f needs neither table)
+if [[ "$which" != f && "$which" != g ]]; then   # the MRIO cases' venv and tables (f needs neither table)
   bash conformance/pymrio/run.sh "$target/conformance" > /dev/null   # makes sure the pymrio venv exists
   "$sovra" data fetch > /dev/null
   ln -sfn "$user_store/datasets/icio2022" "$home/datasets/icio2022"
@@ -176,4 +179,21 @@ PY
   time_runs sovra_f "$sovra" "${cx[@]}" --out /dev/null
   row "f: complexity 230 countries × 5,000 products, one year (sovra incl. reading the CSV; peer ecomplexity() only)" \
     sovra_f peer_f "py-ecomplexity 0.5.3" 4
+fi
+if [[ "$which" == g || "$which" == all ]]; then
+  g_in="$work/BACI_synth_Y2022.csv"
+  if [ ! -f "$g_in" ]; then
+    echo "generating the BACI-size synthetic year (once) …" >&2
+    "$sovra" trade synth --baci --countries 200 --products 5000 --year 2022 --seed 1 --out "$g_in"
+  fi
+  g_rows=$(( $(wc -l < "$g_in") - 1 ))
+  time_runs sovra_g_import "$sovra" trade import "$g_in" --country-codes "$work/country_codes_synth.csv" \
+    --store "$work/trade-store" --format csv --out /dev/null
+  time_runs sovra_g_screen "$sovra" trade depend ALL --each --input "$work/trade-store" --format csv --out /dev/null
+  for l in import screen; do
+    read -r gmin gmed gmem gn < <(stats "$work/sovra_g_$l.times")
+    what=$([ "$l" = import ] && echo "import into the Parquet store (streamed, duplicate check included)" \
+      || echo "dependency screen of every importer, from the store (target < 30 s, < 4 GB)")
+    echo "| g: BACI-size synthetic year, $g_rows rows: $what | sovra | $gn | $gmin | $gmed | $gmem | — | — |"
+  done
 fi

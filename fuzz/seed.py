@@ -49,4 +49,6 @@ put("store_meta", "meta.json", json.dumps({
     "stressors": [], "source_sha256": None, "written_by": "seed", "notes": ""}))
 put("blocs", "toml", b"\x00" + b'[bloc.NORDIC]\nmembers = ["DNK", "FIN", "ISL", "NOR", "SWE"]\ntitle = "Nordics"\n')
 put("blocs", "expr", b"\x01" + b"(EU27+G7-DEU)&OECD+BRICS&OPEC-R01")
+put("bilateral", "baci", 't,i,j,k,v,q\n2021,4,8,10121,5.5,"  1.2"\n2021,8,4,850760,0.0,NA\n2022,4,99,10121,1,\n')
+put("bilateral", "long", "year,exporter,importer,product,value,quantity\n2022,DEU,FRA,850760,12.5,3\n2022,FRA,DEU,850760,1,\n")
 print("seeds written to", root, file=sys.stderr)

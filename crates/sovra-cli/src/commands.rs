@@ -70,6 +70,7 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Trade(crate::TradeCommand::Depend(a)) => crate::trade::trade_depend_cmd(&a),
         Command::Trade(crate::TradeCommand::Suppliers(a)) => crate::trade::suppliers_cmd(&a),
         Command::Trade(crate::TradeCommand::Synth(a)) => crate::trade::synth_cmd(&a),
+        Command::Trade(crate::TradeCommand::Import(a)) => crate::trade::import_cmd(&a),
         Command::Opportunities(a) => crate::trade::opportunities_cmd(&a),
         Command::Info { name, out } => info(&name, &out),
         Command::Multipliers {

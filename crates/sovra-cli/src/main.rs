@@ -297,24 +297,35 @@ enum DataCommand {
 
 #[derive(Subcommand, Debug)]
 enum TradeCommand {
+    /// Import bilateral trade into the trade store: BACI (with its country-code file) or long CSV, .csv or
+    /// .csv.gz, streamed (any size) into Parquet partitioned by year. Every row is checked (a bad cell is an
+    /// error naming file, line and column, and nothing is imported); repeated (year, exporter, importer,
+    /// product) are an error; zero values are skipped and counted. The other trade commands read the store
+    /// by default.
+    ///
+    /// Example: sovra trade import BACI_HS92_Y2021_V202201.csv.gz BACI_HS92_Y2022_V202201.csv.gz --country-codes country_codes_V202201.csv
+    Import(Box<trade::ImportArgs>),
     /// Where an importer is dependent, product by product: import concentration (HHI > 0.4), world export
     /// concentration (HHI > 0.4), imports/exports (> 1), share from a bloc, persistence over 3 years.
     ///
-    /// Input: CEPII BACI (`t,i,j,k,v,q` with its country-code file) or a long CSV
+    /// Input: the trade store (`sovra trade import`; only the years needed are read), or a file read
+    /// directly: CEPII BACI (`t,i,j,k,v,q` with its country-code file) or a long CSV
     /// (`year,exporter,importer,product,value`), .csv or .csv.gz. A bloc as importer leaves out its internal
     /// trade.
     ///
-    /// Example: sovra trade depend EU27 --input BACI_HS92_Y2021_V202301.csv --country-codes country_codes_V202301.csv --on CHN
+    /// Examples: sovra trade depend EU27 --on CHN --years 2020:2022
+    ///           sovra trade depend EU27 --input BACI_HS92_Y2021_V202301.csv --country-codes country_codes_V202301.csv --on CHN
     Depend(Box<trade::TradeDependArgs>),
     /// Who could supply a product instead: exporters ranked by world export share, with RCA, what they
     /// already sell the importer and what they sell elsewhere (room to redirect).
     ///
-    /// Example: sovra trade suppliers DEU --input flows.csv --product 850760 --partners EU27+G7
+    /// Example: sovra trade suppliers DEU --product 850760 --partners EU27+G7
     Suppliers(Box<trade::SuppliersArgs>),
     /// Write a synthetic BACI-like year (fixed seed, lognormal values, capability structure) as a long CSV,
     /// for tests and benchmarks.
     ///
-    /// Example: sovra trade synth --countries 200 --products 5000 --out synth2022.csv
+    /// Examples: sovra trade synth --countries 200 --products 5000 --out synth2022.csv
+    ///           sovra trade synth --baci --year 2021 --out BACI_synth_Y2021.csv
     Synth(Box<trade::SynthArgs>),
 }
 

@@ -980,3 +980,165 @@ fn trade_synth_suppliers_and_opportunities() {
         &["unknown product 'nope'"],
     );
 }
+
+/// `sovra trade import` of synthetic BACI years into the default store, then the screen from the store
+/// (only the years needed are read) equals the screen from the files; a bad file imports nothing.
+#[test]
+fn trade_import_then_screen_from_the_store() {
+    let home = home_with_table();
+    let h = home.path();
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (year, seed) in [(2020, 5), (2021, 6), (2022, 7)] {
+        let f = dir.path().join(format!("BACI_Y{year}.csv"));
+        ok(
+            h,
+            &[
+                "trade",
+                "synth",
+                "--baci",
+                "--countries",
+                "30",
+                "--products",
+                "200",
+                "--destinations",
+                "5",
+                "--year",
+                &year.to_string(),
+                "--seed",
+                &seed.to_string(),
+                "--out",
+                f.to_str().unwrap(),
+            ],
+        );
+        files.push(f);
+    }
+    let codes = dir.path().join("country_codes_synth.csv");
+    let mut args: Vec<&str> = vec!["trade", "import"];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    args.extend([
+        "--country-codes",
+        codes.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let rep: serde_json::Value = serde_json::from_str(&ok(h, &args)).unwrap();
+    assert_eq!(rep["summary"]["store holds"], "2020 2021 2022", "{rep}");
+    assert!(h.join("trade/year=2021").is_dir() && h.join("trade/sovra-trade.json").is_file());
+    // One long file holding the three years, for the in-memory path.
+    let mut long = String::from("year,exporter,importer,product,value\n");
+    let names: std::collections::HashMap<String, String> = std::fs::read_to_string(&codes)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[4].to_string())
+        })
+        .collect();
+    for f in &files {
+        for l in std::fs::read_to_string(f).unwrap().lines().skip(1) {
+            let c: Vec<&str> = l.split(',').collect();
+            long.push_str(&format!(
+                "{},{},{},{},{}\n",
+                c[0], names[c[1]], names[c[2]], c[3], c[4]
+            ));
+        }
+    }
+    let lf = dir.path().join("long.csv");
+    std::fs::write(&lf, long).unwrap();
+    let screen = |input: Option<&str>| -> serde_json::Value {
+        let mut a = vec![
+            "trade",
+            "depend",
+            "C003",
+            "--on",
+            "C001",
+            "--all",
+            "--years",
+            "2021:2022",
+        ];
+        if let Some(i) = input {
+            a.extend(["--input", i]);
+        }
+        a.extend(["--format", "json"]);
+        serde_json::from_str(&ok(h, &a)).unwrap()
+    };
+    let (from_store, from_file) = (screen(None), screen(Some(lf.to_str().unwrap())));
+    // The same rows; numbers equal up to summation order (the store's rows come in another order).
+    let (a, b) = (
+        from_store["rows"].as_array().unwrap(),
+        from_file["rows"].as_array().unwrap(),
+    );
+    assert!(
+        a.len() > 50 && a.len() == b.len(),
+        "{} vs {}",
+        a.len(),
+        b.len()
+    );
+    let key = |r: &serde_json::Value| (r["year"].to_string(), r["product"].to_string());
+    let mut b_by: std::collections::HashMap<_, &serde_json::Value> =
+        b.iter().map(|r| (key(r), r)).collect();
+    for r in a {
+        let s = b_by
+            .remove(&key(r))
+            .unwrap_or_else(|| panic!("{r} not read from the file"));
+        for (k, v) in r.as_object().unwrap() {
+            match (v.as_f64(), s[k].as_f64()) {
+                (Some(x), Some(y)) => {
+                    assert!((x - y).abs() <= 1e-12 * x.abs().max(1.0), "{k}: {r} vs {s}")
+                }
+                _ => assert_eq!(v, &s[k], "{k}: {r} vs {s}"),
+            }
+        }
+    }
+    let input = from_store["summary"]["input"].as_str().unwrap();
+    // 2022 and 2021 shown, 2020 read for persistence.
+    assert!(
+        input.contains("Parquet trade store") && input.contains("[2020, 2021, 2022]"),
+        "{input}"
+    );
+    assert!(
+        from_store["notes"]
+            .to_string()
+            .contains("imported from: 2020"),
+        "{from_store}"
+    );
+    // --year picks one year; a year the store lacks lists the years held.
+    fails_with(
+        h,
+        &["trade", "depend", "C003", "--year", "1999"],
+        2,
+        &["1999", "[2020, 2021, 2022]"],
+    );
+    // A bad cell: named, and the store is unchanged.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "t,i,j,k,v,q\n2023,4,8,1234567,1.0,\n").unwrap();
+    fails_with(
+        h,
+        &[
+            "trade",
+            "import",
+            bad.to_str().unwrap(),
+            "--country-codes",
+            codes.to_str().unwrap(),
+        ],
+        1,
+        &["bad.csv", "row 2", "column k", "not an HS6 code"],
+    );
+    assert!(!h.join("trade/year=2023").exists());
+    // Another store directory, and no store at all.
+    let other = dir.path().join("nostore");
+    fails_with(
+        h,
+        &[
+            "trade",
+            "depend",
+            "C003",
+            "--input",
+            other.to_str().unwrap(),
+        ],
+        1,
+        &["nostore"],
+    );
+}

@@ -8,6 +8,7 @@
 //! and counted in [`ReadReport::unknown_codes`]. Rows with a zero value carry no trade and
 //! are skipped; the count is reported.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
@@ -67,7 +68,10 @@ pub fn read_baci_codes(path: &Path) -> Result<HashMap<u32, String>> {
             .position(|h| h == name)
             .ok_or_else(|| Error::Invalid(format!("{file}: no column '{name}'")))
     };
-    let (ci, ii) = (col("country_code")?, col("iso_3digit_alpha")?);
+    // BACI's code files name the ISO3 column `iso_3digit_alpha` (to V202301) or `country_iso3` (later).
+    let iso = col("iso_3digit_alpha").or_else(|_| col("country_iso3"))?;
+    let ci = col("country_code")?;
+    let ii = iso;
     let mut out = HashMap::new();
     for (k, rec) in r.records().enumerate() {
         let rec = rec.map_err(|e| Error::Invalid(format!("{file}: {e}")))?;
@@ -91,54 +95,250 @@ pub(crate) fn cell(file: &str, row: usize, column: &str, detail: &str) -> Error 
     .into()
 }
 
-/// Reads a BACI or long-format file (detected from its header). BACI needs its country-code file.
-pub fn read(
-    path: &Path,
-    baci_codes: Option<&HashMap<u32, String>>,
-) -> Result<(Bilateral, ReadReport)> {
-    let text = open_text(path)?;
-    let file = path.display().to_string();
-    let mut r = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let head: Vec<String> = r
-        .headers()
-        .map_err(|e| Error::Invalid(format!("{file}: {e}")))?
-        .iter()
-        .map(|h| h.to_ascii_lowercase())
-        .collect();
-    let find = |name: &str| head.iter().position(|h| h == name);
-    let baci = ["t", "i", "j", "k", "v"].iter().all(|c| find(c).is_some());
-    let names: [&str; 5] = if baci {
-        ["t", "i", "j", "k", "v"]
+/// One row of bilateral trade, as read (codes resolved, product zero-padded for BACI).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flow<'a> {
+    /// Year.
+    pub year: i32,
+    /// Exporter (ISO3, or `#code` for a BACI code not in the country-code file).
+    pub exporter: Cow<'a, str>,
+    /// Importer.
+    pub importer: Cow<'a, str>,
+    /// Product code (BACI: 6 digits).
+    pub product: Cow<'a, str>,
+    /// Value (BACI: thousands of current US dollars).
+    pub value: f64,
+    /// Quantity when the file has one (BACI `q`, metric tons); empty or `NA` is none.
+    pub quantity: Option<f64>,
+    /// The line of the file the row starts on (the header is line 1).
+    pub line: u64,
+}
+
+/// Rows of a BACI or long-format file, one at a time: memory does not grow with the file, so files larger
+/// than memory stream through. The format is detected from the header; every row is checked (see the module
+/// documentation) and a bad one is an error naming the file, the line and the column. Rows with a zero value
+/// are counted in the report and skipped.
+pub struct Rows<'c> {
+    file: String,
+    reader: csv::Reader<Box<dyn Read>>,
+    rec: csv::ByteRecord,
+    baci: bool,
+    names: [&'static str; 5],
+    pos: [usize; 5],
+    qty: Option<usize>,
+    codes: Option<&'c HashMap<u32, String>>,
+    /// What was read so far.
+    pub report: ReadReport,
+}
+
+fn open_stream(path: &Path) -> Result<Box<dyn Read>> {
+    let f = std::fs::File::open(path).map_err(|e| CoreError::io(path, e))?;
+    let f = std::io::BufReader::with_capacity(1 << 20, f);
+    Ok(if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(f))
     } else {
-        ["year", "exporter", "importer", "product", "value"]
-    };
-    let pos: Vec<usize> = names
-        .iter()
-        .map(|n| {
-            find(n).ok_or_else(|| {
+        Box::new(f)
+    })
+}
+
+impl<'c> Rows<'c> {
+    /// Opens a file (`.csv` or `.csv.gz`) and reads its header. BACI needs its country-code file.
+    pub fn open(path: &Path, baci_codes: Option<&'c HashMap<u32, String>>) -> Result<Self> {
+        Self::from_reader(&path.display().to_string(), open_stream(path)?, baci_codes)
+    }
+
+    /// Reads from any byte source; `file` names it in errors.
+    pub fn from_reader(
+        file: &str,
+        source: Box<dyn Read>,
+        baci_codes: Option<&'c HashMap<u32, String>>,
+    ) -> Result<Self> {
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .flexible(true)
+            .from_reader(source);
+        let head: Vec<String> = reader
+            .byte_headers()
+            .map_err(|e| Error::Invalid(format!("{file}: {e}")))?
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).to_ascii_lowercase())
+            .collect();
+        let find = |name: &str| head.iter().position(|h| h == name);
+        let baci = ["t", "i", "j", "k", "v"].iter().all(|c| find(c).is_some());
+        let names: [&str; 5] = if baci {
+            ["t", "i", "j", "k", "v"]
+        } else {
+            ["year", "exporter", "importer", "product", "value"]
+        };
+        let mut pos = [0usize; 5];
+        for (p, n) in pos.iter_mut().zip(names) {
+            *p = find(n).ok_or_else(|| {
                 Error::Invalid(format!(
                     "{file}: neither BACI (t,i,j,k,v,q) nor long (year,exporter,importer,product,value) columns: {}",
                     head.join(",")
                 ))
-            })
+            })?;
+        }
+        if baci && baci_codes.is_none() {
+            return Err(Error::Invalid(format!(
+                "{file} is BACI: give its country-code file (country_codes_V*.csv) to map the numeric codes"
+            )));
+        }
+        Ok(Rows {
+            file: file.to_string(),
+            reader,
+            rec: csv::ByteRecord::new(),
+            baci,
+            names,
+            pos,
+            qty: find(if baci { "q" } else { "quantity" }),
+            codes: baci_codes,
+            report: ReadReport {
+                format: if baci { "baci" } else { "long" }.into(),
+                ..Default::default()
+            },
         })
-        .collect::<Result<_>>()?;
-    if baci && baci_codes.is_none() {
-        return Err(Error::Invalid(format!(
-            "{file} is BACI: give its country-code file (country_codes_V*.csv) to map the numeric codes"
-        )));
     }
+
+    /// The file's name as errors give it.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The line of the row last read (the header is line 1).
+    pub fn line(&self) -> u64 {
+        self.rec.position().map_or(0, |p| p.line())
+    }
+
+    /// The next row with a non-zero value, or `None` at the end of the file. Zero-valued rows are checked
+    /// like the others, then counted and skipped.
+    pub fn next_flow(&mut self) -> Result<Option<Flow<'_>>> {
+        loop {
+            let more = self.reader.read_byte_record(&mut self.rec).map_err(|e| {
+                Error::Invalid(format!("{}: line {}: {e}", self.file, self.line() + 1))
+            })?;
+            if !more {
+                return Ok(None);
+            }
+            self.report.rows += 1;
+            let year: i32 = self
+                .text(0)?
+                .parse()
+                .map_err(|_| self.bad(0, "the year is not a whole number"))?;
+            let value = self.number(4, false)?.unwrap_or(0.0);
+            let quantity = match self.qty {
+                Some(q) => self.number_at(q, if self.baci { "q" } else { "quantity" }, true)?,
+                None => None,
+            };
+            let exporter = self.country(1)?;
+            let importer = self.country(2)?;
+            let s = self.text(3)?;
+            let hs6 = if self.baci {
+                if s.is_empty() || s.len() > 6 || !s.bytes().all(|c| c.is_ascii_digit()) {
+                    return Err(self.bad(3, &format!("'{s}' is not an HS6 code (up to 6 digits)")));
+                }
+                Some(format!("{s:0>6}"))
+            } else if s.is_empty() {
+                return Err(self.bad(3, "empty"));
+            } else {
+                None
+            };
+            if value == 0.0 {
+                self.report.zero_rows_skipped += 1;
+                continue;
+            }
+            if let Err(at) = self.report.years.binary_search(&year) {
+                self.report.years.insert(at, year);
+            }
+            let product = match hs6 {
+                Some(p) => Cow::Owned(p),
+                None => Cow::Borrowed(self.text(3)?),
+            };
+            return Ok(Some(Flow {
+                year,
+                exporter,
+                importer,
+                product,
+                value,
+                quantity,
+                line: self.line(),
+            }));
+        }
+    }
+
+    fn bad(&self, q: usize, detail: &str) -> Error {
+        cell(&self.file, self.line() as usize, self.names[q], detail)
+    }
+
+    fn text(&self, q: usize) -> Result<&str> {
+        let raw = self.rec.get(self.pos[q]).unwrap_or(b"");
+        std::str::from_utf8(raw).map_err(|_| self.bad(q, "not valid UTF-8"))
+    }
+
+    fn number(&self, q: usize, optional: bool) -> Result<Option<f64>> {
+        self.number_at(self.pos[q], self.names[q], optional)
+    }
+
+    /// A finite, non-negative number; with `optional`, empty or `NA` is `None`.
+    fn number_at(&self, at: usize, column: &str, optional: bool) -> Result<Option<f64>> {
+        let raw = self.rec.get(at).unwrap_or(b"");
+        let line = self.line() as usize;
+        let s = std::str::from_utf8(raw)
+            .map_err(|_| cell(&self.file, line, column, "not valid UTF-8"))?;
+        if optional && (s.is_empty() || s.eq_ignore_ascii_case("na")) {
+            return Ok(None);
+        }
+        let v: f64 = s
+            .parse()
+            .map_err(|_| cell(&self.file, line, column, &format!("'{s}' is not a number")))?;
+        if !v.is_finite() || v < 0.0 {
+            return Err(cell(
+                &self.file,
+                line,
+                column,
+                &format!("{v}: trade values and quantities must be finite and non-negative"),
+            ));
+        }
+        Ok(Some(v))
+    }
+
+    fn country(&mut self, q: usize) -> Result<Cow<'c, str>> {
+        let s = self.text(q)?;
+        if self.baci {
+            let code: u32 = s
+                .parse()
+                .map_err(|_| self.bad(q, "not a BACI country code"))?;
+            Ok(match self.codes.and_then(|m| m.get(&code)) {
+                Some(iso) => Cow::Borrowed(iso.as_str()),
+                None => {
+                    *self.report.unknown_codes.entry(code).or_default() += 1;
+                    Cow::Owned(format!("#{code}"))
+                }
+            })
+        } else if s.is_empty() {
+            Err(self.bad(q, "empty"))
+        } else {
+            Ok(Cow::Owned(s.to_string()))
+        }
+    }
+}
+
+/// Reads a BACI or long-format file (detected from its header) into memory. BACI needs its country-code
+/// file. A repeated (year, exporter, importer, product) among the non-zero rows is an error.
+pub fn read(
+    path: &Path,
+    baci_codes: Option<&HashMap<u32, String>>,
+) -> Result<(Bilateral, ReadReport)> {
+    read_rows(Rows::open(path, baci_codes)?)
+}
+
+/// [`read`] from rows already opened (e.g. [`Rows::from_reader`] over bytes in memory).
+pub fn read_rows(mut rows: Rows<'_>) -> Result<(Bilateral, ReadReport)> {
     let mut b = Bilateral::default();
     let mut cix: HashMap<String, u32> = HashMap::new();
     let mut pix: HashMap<String, u32> = HashMap::new();
     let mut seen: std::collections::HashSet<(i32, u32, u32, u32)> = Default::default();
-    let mut rep = ReadReport {
-        format: if baci { "baci" } else { "long" }.into(),
-        ..Default::default()
-    };
-    let intern = |m: &mut HashMap<String, u32>, list: &mut Vec<String>, s: &str| -> u32 {
+    fn intern(m: &mut HashMap<String, u32>, list: &mut Vec<String>, s: &str) -> u32 {
         if let Some(&i) = m.get(s) {
             return i;
         }
@@ -146,88 +346,24 @@ pub fn read(
         list.push(s.to_string());
         m.insert(s.to_string(), i);
         i
-    };
-    for (k, rec) in r.records().enumerate() {
-        let row = k + 2;
-        let rec = rec.map_err(|e| Error::Invalid(format!("{file}: row {row}: {e}")))?;
-        rep.rows += 1;
-        let f = |q: usize| rec.get(pos[q]).unwrap_or("");
-        let year: i32 = f(0)
-            .parse()
-            .map_err(|_| cell(&file, row, names[0], "the year is not a whole number"))?;
-        let mut country = |q: usize| -> Result<String> {
-            let s = f(q);
-            if baci {
-                let code: u32 = s
-                    .parse()
-                    .map_err(|_| cell(&file, row, names[q], "not a BACI country code"))?;
-                Ok(match baci_codes.and_then(|m| m.get(&code)) {
-                    Some(iso) => iso.clone(),
-                    None => {
-                        *rep.unknown_codes.entry(code).or_default() += 1;
-                        format!("#{code}")
-                    }
-                })
-            } else if s.is_empty() {
-                Err(cell(&file, row, names[q], "empty"))
-            } else {
-                Ok(s.to_string())
-            }
-        };
-        let (e, j) = (country(1)?, country(2)?);
-        let product = {
-            let s = f(3);
-            if baci {
-                if s.is_empty() || s.len() > 6 || !s.bytes().all(|c| c.is_ascii_digit()) {
-                    return Err(cell(
-                        &file,
-                        row,
-                        "k",
-                        &format!("'{s}' is not an HS6 code (up to 6 digits)"),
-                    ));
-                }
-                format!("{s:0>6}")
-            } else if s.is_empty() {
-                return Err(cell(&file, row, "product", "empty"));
-            } else {
-                s.to_string()
-            }
-        };
-        let v: f64 = f(4)
-            .parse()
-            .map_err(|_| cell(&file, row, names[4], &format!("'{}' is not a number", f(4))))?;
-        if !v.is_finite() || v < 0.0 {
-            return Err(cell(
-                &file,
-                row,
-                names[4],
-                &format!("{v}: trade values must be finite and non-negative"),
-            ));
-        }
-        let (ei, ji) = (
-            intern(&mut cix, &mut b.countries, &e),
-            intern(&mut cix, &mut b.countries, &j),
-        );
-        let pi = intern(&mut pix, &mut b.products, &product);
-        if !seen.insert((year, ei, ji, pi)) {
-            return Err(cell(
-                &file,
-                row,
-                names[3],
-                &format!("{year} {e}→{j} {product} appears twice"),
-            ));
-        }
-        if v == 0.0 {
-            rep.zero_rows_skipped += 1;
-            continue;
-        }
-        b.rows.push((year, ei, ji, pi, v));
     }
-    let mut years: Vec<i32> = b.rows.iter().map(|r| r.0).collect();
-    years.sort_unstable();
-    years.dedup();
-    rep.years = years;
-    Ok((b, rep))
+    while let Some(f) = rows.next_flow()? {
+        let ei = intern(&mut cix, &mut b.countries, &f.exporter);
+        let ji = intern(&mut cix, &mut b.countries, &f.importer);
+        let pi = intern(&mut pix, &mut b.products, &f.product);
+        let (year, value) = (f.year, f.value);
+        if !seen.insert((year, ei, ji, pi)) {
+            let detail = format!(
+                "{year} {}→{} {} appears twice",
+                f.exporter, f.importer, f.product
+            );
+            let line = f.line as usize;
+            let col = rows.names[3];
+            return Err(cell(rows.file(), line, col, &detail));
+        }
+        b.rows.push((year, ei, ji, pi, value));
+    }
+    Ok((b, rows.report))
 }
 
 /// HS 6-digit product names (`code → short English name`) of a revision (`hs92`, `hs12`, `hs22`) from the

@@ -203,8 +203,7 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
         pci[p] = Some((kp[b] - mean) / sd);
         kp_full[p] = Some(kp[b]);
     }
-    // Proximity from the co-occurrence counts MᵀM (one product of matrices), over all products.
-    let mfull = Mat::<f64>::from_fn(nc, np, |c, p| if m[c * np + p] { 1.0 } else { 0.0 });
+    // Proximity from the co-occurrence counts MᵀM, over all products.
     // Co-occurrence counts Σ_c M_cp M_cq as popcounts of the products' country bitsets.
     let words = nc.div_ceil(64);
     let mut bits = vec![0u64; np * words];
@@ -215,45 +214,45 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
             }
         }
     }
-    let mut phi = Mat::<f64>::zeros(np, np);
-    phi.par_col_iter_mut()
+    // Symmetric, so each row is also a column: row-major storage serves both.
+    let mut proximity = vec![0.0; np * np];
+    proximity
+        .par_chunks_mut(np.max(1))
         .enumerate()
-        .for_each(|(q, mut colq)| {
+        .for_each(|(q, out)| {
             let bq = &bits[q * words..(q + 1) * words];
-            for p in 0..np {
+            for (p, o) in out.iter_mut().enumerate() {
                 let den = ubiquity[p].max(ubiquity[q]);
                 if den > 0 {
-                    colq[p] = common(&bits[p * words..(p + 1) * words], bq) as f64 / den as f64;
+                    *o = common(&bits[p * words..(p + 1) * words], bq) as f64 / den as f64;
                 }
             }
         });
-    // Symmetric: the column-major storage is also the row-major one.
-    let mut proximity = vec![0.0; np * np];
-    proximity
-        .par_chunks_mut(np)
-        .enumerate()
-        .for_each(|(q, out)| {
-            out.iter_mut()
-                .zip(phi.col(q).iter())
-                .for_each(|(o, v)| *o = *v);
-        });
+    let phi_row = |q: usize| &proximity[q * np..(q + 1) * np];
     // Stata leaves the product itself out of density and COG: subtract the diagonal's share.
     let diag: Vec<f64> = if o.convention == Convention::Stata {
-        (0..np).map(|p| phi[(p, p)]).collect()
+        (0..np).map(|p| phi_row(p)[p]).collect()
     } else {
         vec![0.0; np]
     };
     let phi_sum: Vec<f64> = (0..np)
         .into_par_iter()
-        .map(|p| phi.col(p).iter().sum::<f64>() - diag[p])
+        .map(|p| phi_row(p).iter().sum::<f64>() - diag[p])
         .collect();
-    // Density: (M φ')_cp / Σ_q φ'_pq.
-    let num = mul(mfull.as_ref(), phi.as_ref());
+    // COG's weights: w_p = kp_p / Σ_r φ'_pr (0 where there is no kp).
+    let w: Vec<f64> = (0..np)
+        .map(|p| match kp_full[p] {
+            Some(k) if phi_sum[p] > 0.0 => k / phi_sum[p],
+            _ => 0.0,
+        })
+        .collect();
+    // Density's numerators (M φ)_cp and COG's sums (((1 − M) ∘ w) φ)_cq in one pass over φ.
+    let (num, gain) = density_and_gain(&m, nc, np, &proximity, &w);
     let active_p: Vec<bool> = (0..np).map(|p| col[p] > 0.0).collect();
     let mut density = vec![None; nc * np];
     for c in (0..nc).filter(|&c| row[c] > 0.0) {
         for p in (0..np).filter(|&p| active_p[p]) {
-            let n = num[(c, p)] - if m[c * np + p] { diag[p] } else { 0.0 };
+            let n = num[c * np + p] - if m[c * np + p] { diag[p] } else { 0.0 };
             density[c * np + p] = Some(if phi_sum[p] > 0.0 {
                 n / phi_sum[p]
             } else {
@@ -283,21 +282,13 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
     };
     let coi = raw_coi.iter().map(|v| v.map(|x| (x - cm) / csd)).collect();
     // COG_cq = (1 − M_cq) Σ_p (1 − M_cp) φ'_pq kp_p / Σ_r φ'_pr, divided by σ: ((1 − M) ∘ w) φ'.
-    let w: Vec<f64> = (0..np)
-        .map(|p| match kp_full[p] {
-            Some(k) if phi_sum[p] > 0.0 => k / phi_sum[p],
-            _ => 0.0,
-        })
-        .collect();
-    let lhs = Mat::<f64>::from_fn(nc, np, |c, p| if m[c * np + p] { 0.0 } else { w[p] });
-    let gain = mul(lhs.as_ref(), phi.as_ref());
     let mut cog = vec![None; nc * np];
     for c in (0..nc).filter(|&c| eci[c].is_some()) {
         for q in (0..np).filter(|&q| active_p[q]) {
             cog[c * np + q] = Some(if m[c * np + q] {
                 0.0
             } else {
-                (gain[(c, q)] - lhs[(c, q)] * diag[q]) / sd
+                (gain[c * np + q] - w[q] * diag[q]) / sd
             });
         }
     }
@@ -331,6 +322,162 @@ fn common(a: &[u64], b: &[u64]) -> u32 {
         return unsafe { common_popcnt(a, b) };
     }
     a.iter().zip(b).map(|(x, y)| (x & y).count_ones()).sum()
+}
+
+/// Density's numerators `(M φ)_cp` and COG's sums `(((1 − M) ∘ w) φ)_cp`, both `nc × np` row-major, for a
+/// 0/1 matrix `M` and a symmetric `φ` (`np × np`, row-major).
+///
+/// `M` is sparse on one side: a country has RCA ≥ 1 in a minority of products, or lacks it in a minority.
+/// So instead of two dense products (2 nc·np² multiply-adds), each country sums the rows of φ in its
+/// smaller set `S` — the products it has, or those it lacks — plain and weighted by `w`, and the other half
+/// comes from the all-products sums: with `A = Σ_{q∈S} φ_q` and `B = Σ_{q∈S} w_q φ_q`, density's numerator
+/// is `A` (or `Σ_q φ_q − A`) and the gain is `Σ_q w_q φ_q − B` (or `B`). That is at most half the work of
+/// one dense product, and far less on real trade (10–25 % of cells have RCA ≥ 1). The loops run over
+/// blocks of `φ` that stay in cache: a band of output columns, and within it a band of rows of φ.
+fn density_and_gain(
+    m: &[bool],
+    nc: usize,
+    np: usize,
+    phi: &[f64],
+    w: &[f64],
+) -> (Vec<f64>, Vec<f64>) {
+    const COLS: usize = 256;
+    const ROWS: usize = 256;
+    // Each country's smaller set, ascending, and which side it is.
+    let sets: Vec<(bool, Vec<u32>)> = (0..nc)
+        .map(|c| {
+            let row = &m[c * np..(c + 1) * np];
+            let has = row.iter().filter(|b| **b).count();
+            let own = has * 2 <= np;
+            let set = (0..np as u32).filter(|&q| row[q as usize] == own).collect();
+            (own, set)
+        })
+        .collect();
+    let bands: Vec<(usize, usize)> = (0..np)
+        .step_by(COLS)
+        .map(|p0| (p0, (p0 + COLS).min(np)))
+        .collect();
+    let parts: Vec<(Vec<f64>, Vec<f64>)> = bands
+        .par_iter()
+        .map(|&(p0, p1)| {
+            let wd = p1 - p0;
+            let mut a = vec![0.0; nc * wd];
+            let mut b = vec![0.0; nc * wd];
+            let mut cursor = vec![0usize; nc];
+            for q1 in (0..np).step_by(ROWS).map(|q| (q + ROWS).min(np)) {
+                for c in 0..nc {
+                    let set = &sets[c].1;
+                    let (ac, bc) = (&mut a[c * wd..(c + 1) * wd], &mut b[c * wd..(c + 1) * wd]);
+                    let k0 = cursor[c];
+                    let k1 = k0 + set[k0..].partition_point(|&q| (q as usize) < q1);
+                    cursor[c] = k1;
+                    let row = |q: u32| &phi[q as usize * np + p0..q as usize * np + p1];
+                    let mut quads = set[k0..k1].chunks_exact(4);
+                    for g in &mut quads {
+                        let xs = [row(g[0]), row(g[1]), row(g[2]), row(g[3])];
+                        let ws = [
+                            w[g[0] as usize],
+                            w[g[1] as usize],
+                            w[g[2] as usize],
+                            w[g[3] as usize],
+                        ];
+                        add_and_axpy4(ac, bc, xs, ws);
+                    }
+                    for &q in quads.remainder() {
+                        add_and_axpy(ac, bc, row(q), w[q as usize]);
+                    }
+                }
+            }
+            // The all-products sums of this band, for the countries on the complement side.
+            let mut all_a = vec![0.0; wd];
+            let mut all_b = vec![0.0; wd];
+            for q in 0..np {
+                let col = &phi[q * np + p0..q * np + p1];
+                add_and_axpy(&mut all_a, &mut all_b, col, w[q]);
+            }
+            for c in 0..nc {
+                let own = sets[c].0;
+                for j in 0..wd {
+                    let (x, y) = (a[c * wd + j], b[c * wd + j]);
+                    if own {
+                        b[c * wd + j] = all_b[j] - y;
+                    } else {
+                        a[c * wd + j] = all_a[j] - x;
+                    }
+                }
+            }
+            (a, b)
+        })
+        .collect();
+    let mut num = vec![0.0; nc * np];
+    let mut gain = vec![0.0; nc * np];
+    for (&(p0, p1), (a, b)) in bands.iter().zip(parts) {
+        let wd = p1 - p0;
+        for c in 0..nc {
+            num[c * np + p0..c * np + p1].copy_from_slice(&a[c * wd..(c + 1) * wd]);
+            gain[c * np + p0..c * np + p1].copy_from_slice(&b[c * wd..(c + 1) * wd]);
+        }
+    }
+    (num, gain)
+}
+
+/// `a += x; b += s x`, in AVX2 and FMA where the CPU has them.
+#[inline]
+fn add_and_axpy(a: &mut [f64], b: &mut [f64], x: &[f64], s: f64) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has AVX2 and FMA (checked just above).
+        return unsafe { add_and_axpy_avx2(a, b, x, s) };
+    }
+    add_and_axpy_plain(a, b, x, s)
+}
+
+/// `a += x₀ + x₁ + x₂ + x₃; b += Σ sₖ xₖ` (four rows per pass over `a` and `b`).
+#[inline]
+fn add_and_axpy4(a: &mut [f64], b: &mut [f64], x: [&[f64]; 4], s: [f64; 4]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has AVX2 and FMA (checked just above).
+        return unsafe { add_and_axpy4_avx2(a, b, x, s) };
+    }
+    add_and_axpy4_plain(a, b, x, s)
+}
+
+fn add_and_axpy4_plain(a: &mut [f64], b: &mut [f64], x: [&[f64]; 4], s: [f64; 4]) {
+    let n = a.len().min(b.len());
+    let [x0, x1, x2, x3] = x.map(|r| &r[..n]);
+    for i in 0..n {
+        a[i] += (x0[i] + x1[i]) + (x2[i] + x3[i]);
+        b[i] += (s[0] * x0[i] + s[1] * x1[i]) + (s[2] * x2[i] + s[3] * x3[i]);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn add_and_axpy4_avx2(a: &mut [f64], b: &mut [f64], x: [&[f64]; 4], s: [f64; 4]) {
+    let n = a.len().min(b.len());
+    let (a, b) = (&mut a[..n], &mut b[..n]);
+    let [x0, x1, x2, x3] = x.map(|r| &r[..n]);
+    for i in 0..n {
+        a[i] += (x0[i] + x1[i]) + (x2[i] + x3[i]);
+        b[i] += s[0].mul_add(x0[i], s[1] * x1[i]) + s[2].mul_add(x2[i], s[3] * x3[i]);
+    }
+}
+
+fn add_and_axpy_plain(a: &mut [f64], b: &mut [f64], x: &[f64], s: f64) {
+    for ((a, b), x) in a.iter_mut().zip(b.iter_mut()).zip(x) {
+        *a += x;
+        *b += s * x;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn add_and_axpy_avx2(a: &mut [f64], b: &mut [f64], x: &[f64], s: f64) {
+    for ((a, b), x) in a.iter_mut().zip(b.iter_mut()).zip(x) {
+        *a += x;
+        *b = s.mul_add(*x, *b);
+    }
 }
 
 /// `a b` on all cores.

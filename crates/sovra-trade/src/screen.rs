@@ -141,8 +141,8 @@ pub fn screen(b: &Bilateral, importer: &[usize], bloc: &[usize], th: &Thresholds
                 a.from
                     .iter()
                     .filter(|(e, _)| is_b[**e as usize])
-                    .map(|(_, v)| v)
-                    .sum::<f64>()
+                    // A fold from +0: `sum` of no values is −0, printed as "-0".
+                    .fold(0.0, |s, (_, v)| s + v)
                     / imports
             });
             Screened {

@@ -91,3 +91,36 @@ pub fn to_long_csv(b: &Bilateral) -> String {
     }
     s
 }
+
+/// The same rows as BACI files: the data (`t,i,j,k,v,q`, numeric country codes, quantities in tons with
+/// about one row in fifty `NA`, as in BACI) and the matching country-code file (`country_code, …,
+/// iso_3digit_alpha`). Country `c` gets the code `4 (c + 1)`.
+pub fn to_baci_csv(b: &Bilateral, seed: u64) -> (String, String) {
+    let mut r = Rng::new(seed ^ 0x0bac1);
+    let mut data = String::from("t,i,j,k,v,q\n");
+    for &(t, e, j, p, v) in &b.rows {
+        let q = if r.uniform() < 0.02 {
+            "NA".to_string()
+        } else {
+            let unit = (1.0 + normal(&mut r)).exp();
+            format!("{:.3}", v / unit)
+        };
+        data.push_str(&format!(
+            "{t},{},{},{},{v},{q}\n",
+            4 * (e + 1),
+            4 * (j + 1),
+            b.products[p as usize]
+        ));
+    }
+    let mut codes = String::from(
+        "country_code,country_name_abbreviation,country_name_full,iso_2digit_alpha,iso_3digit_alpha\n",
+    );
+    for (c, iso) in b.countries.iter().enumerate() {
+        codes.push_str(&format!(
+            "{},Synthetic {iso},Synthetic country {iso},{},{iso}\n",
+            4 * (c + 1),
+            &iso[..2]
+        ));
+    }
+    (data, codes)
+}

@@ -1,0 +1,64 @@
+//! `sovra-lake`: where sovra keeps bilateral product-level trade, and how it reads it back.
+//!
+//! A trade store is a directory of Parquet files partitioned by year, the layout every query engine reads
+//! (`year=2022/part-….parquet`, Hive-style), with a manifest saying where each year came from:
+//!
+//! ```text
+//! STORE/
+//!   sovra-trade.json          provenance: the files each year was imported from, rows, skipped rows
+//!   year=2021/part-0-0.parquet
+//!   year=2022/part-0-0.parquet
+//! ```
+//!
+//! Columns: `exporter`, `importer` (ISO3, or `#code` for a BACI code without ISO3), `product` (BACI: HS6,
+//! zero-padded), `value` (BACI: thousands of US dollars), `quantity` (nullable), and `source`, `line` (the
+//! file and line each row came from, so that errors found later still name them).
+//!
+//! - [`import`]: streams BACI or long-format CSV (`.csv`, `.csv.gz`) into a store — memory is bounded by
+//!   a few row groups, whatever the file's size — then checks for repeated (year, exporter, importer,
+//!   product) with a DataFusion query that spills to disk, and swaps the imported years in by renames.
+//! - [`query`]: DataFusion sessions over a store (partition pruning by year), loading years into the
+//!   in-memory [`sovra_trade::screen::Bilateral`] the screens, suppliers and complexity run on. The queries
+//!   are DataFusion plans, so the same code can be pointed at a Ballista cluster later.
+
+pub mod import;
+pub mod query;
+pub mod store;
+
+/// Errors of the trade store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input or the store cannot be used as asked (with the reason).
+    #[error("{0}")]
+    Invalid(String),
+    /// From the trade readers (a bad cell names file, line and column).
+    #[error(transparent)]
+    Trade(#[from] sovra_trade::Error),
+    /// From the core (I/O with the path).
+    #[error(transparent)]
+    Core(#[from] sovra_core::Error),
+    /// From DataFusion or Parquet.
+    #[error("query engine: {0}")]
+    Engine(String),
+}
+
+impl From<datafusion::error::DataFusionError> for Error {
+    fn from(e: datafusion::error::DataFusionError) -> Self {
+        Error::Engine(e.to_string())
+    }
+}
+
+impl From<parquet::errors::ParquetError> for Error {
+    fn from(e: parquet::errors::ParquetError) -> Self {
+        Error::Engine(e.to_string())
+    }
+}
+
+impl From<arrow_schema::ArrowError> for Error {
+    fn from(e: arrow_schema::ArrowError) -> Self {
+        Error::Engine(e.to_string())
+    }
+}
+
+/// Result alias.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,252 @@
+//! Reading a trade store with DataFusion: a session under a memory limit, the store as a table partitioned by
+//! year (only the asked years' files are opened), the duplicate check of an import, and loading years into
+//! the in-memory [`Bilateral`] the screens run on.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int32Type, UInt64Type};
+use arrow_schema::DataType;
+use datafusion::dataframe::DataFrame;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::functions_aggregate::expr_fn::count;
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext, col, lit};
+use futures::StreamExt;
+use serde::Serialize;
+use sovra_trade::screen::Bilateral;
+
+use crate::store::Store;
+use crate::{Error, Result};
+
+/// A DataFusion session on a small runtime of its own (the callers are synchronous).
+pub struct Session {
+    rt: tokio::runtime::Runtime,
+    ctx: SessionContext,
+}
+
+impl Session {
+    /// A session whose operators may hold `memory_limit` bytes before they spill to disk.
+    pub fn new(memory_limit: usize) -> Result<Session> {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Engine(format!("runtime: {e}")))?;
+        let env = RuntimeEnvBuilder::new()
+            .with_memory_limit(memory_limit, 1.0)
+            .build_arc()?;
+        let mut config = SessionConfig::new().with_target_partitions(threads);
+        // Plain Utf8 strings rather than views: the loader reads them as `StringArray`.
+        config
+            .options_mut()
+            .execution
+            .parquet
+            .schema_force_view_types = false;
+        Ok(Session {
+            rt,
+            ctx: SessionContext::new_with_config_rt(config, env),
+        })
+    }
+
+    /// The flows of the store (or staging directory) at `dir`, with `year` as a partition column.
+    pub fn flows(&self, dir: &Path) -> Result<DataFrame> {
+        let path = format!("{}/", dir.display());
+        let opts = ParquetReadOptions::default()
+            .table_partition_cols(vec![("year".to_string(), DataType::Int32)]);
+        Ok(self.rt.block_on(self.ctx.read_parquet(path, opts))?)
+    }
+
+    /// Runs a future on the session's runtime.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// The first repeated (year, exporter, importer, product) in `dir`, with every place it occurs, and how
+    /// many keys are repeated; `None` when there is none.
+    pub fn duplicates(&self, dir: &Path) -> Result<Option<Duplicate>> {
+        let keys = vec![
+            col("year"),
+            col("exporter"),
+            col("importer"),
+            col("product"),
+        ];
+        let repeated = self
+            .flows(dir)?
+            .aggregate(keys, vec![count(lit(1)).alias("n")])?
+            .filter(col("n").gt(lit(1i64)))?;
+        let first = self.block_on(repeated.clone().limit(0, Some(1))?.collect())?;
+        let Some(b) = first.iter().find(|b| b.num_rows() > 0) else {
+            return Ok(None);
+        };
+        let year = b.column(0).as_primitive::<Int32Type>().value(0);
+        let text = |c: usize| b.column(c).as_string::<i32>().value(0).to_string();
+        let (exporter, importer, product) = (text(1), text(2), text(3));
+        let keys_repeated = self.block_on(repeated.count())?;
+        let at = self
+            .flows(dir)?
+            .filter(
+                col("year")
+                    .eq(lit(year))
+                    .and(col("exporter").eq(lit(exporter.as_str())))
+                    .and(col("importer").eq(lit(importer.as_str())))
+                    .and(col("product").eq(lit(product.as_str()))),
+            )?
+            .select(vec![col("source"), col("line")])?;
+        let mut places = Vec::new();
+        for b in self.block_on(at.collect())? {
+            let (s, l) = (
+                b.column(0).as_string::<i32>(),
+                b.column(1).as_primitive::<UInt64Type>(),
+            );
+            places.extend((0..b.num_rows()).map(|i| (s.value(i).to_string(), l.value(i))));
+        }
+        places.sort();
+        Ok(Some(Duplicate {
+            year,
+            exporter,
+            importer,
+            product,
+            places,
+            keys_repeated,
+        }))
+    }
+}
+
+/// A repeated (year, exporter, importer, product) found by an import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Duplicate {
+    /// Year.
+    pub year: i32,
+    /// Exporter.
+    pub exporter: String,
+    /// Importer.
+    pub importer: String,
+    /// Product.
+    pub product: String,
+    /// Every (file, line) holding it.
+    pub places: Vec<(String, u64)>,
+    /// How many keys are repeated in all.
+    pub keys_repeated: usize,
+}
+
+impl fmt::Display for Duplicate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at: Vec<String> = self
+            .places
+            .iter()
+            .map(|(s, l)| format!("{s}, line {l}"))
+            .collect();
+        write!(
+            f,
+            "{} {}→{} {} appears {} times ({}); {} (year, exporter, importer, product) repeated in all — nothing \
+             was imported",
+            self.year,
+            self.exporter,
+            self.importer,
+            self.product,
+            self.places.len(),
+            at.join("; "),
+            self.keys_repeated
+        )
+    }
+}
+
+/// What loading read.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LoadReport {
+    /// Years loaded.
+    pub years: Vec<i32>,
+    /// Rows loaded.
+    pub rows: usize,
+}
+
+/// Loads `years` of a store (all of them when empty) into memory for the screens. Only those years'
+/// partitions are read.
+pub fn load(store: &Store, years: &[i32], memory_limit: usize) -> Result<(Bilateral, LoadReport)> {
+    let held = store.years();
+    let years: Vec<i32> = if years.is_empty() {
+        held.clone()
+    } else {
+        years.iter().copied().filter(|y| held.contains(y)).collect()
+    };
+    let mut b = Bilateral::default();
+    let mut report = LoadReport {
+        years: years.clone(),
+        rows: 0,
+    };
+    if years.is_empty() {
+        return Ok((b, report));
+    }
+    let session = Session::new(memory_limit)?;
+    let df = session
+        .flows(&store.dir)?
+        .filter(col("year").in_list(years.iter().map(|&y| lit(y)).collect(), false))?
+        .select(vec![
+            col("year"),
+            col("exporter"),
+            col("importer"),
+            col("product"),
+            col("value"),
+        ])?;
+    let mut cix = Interner::default();
+    let mut pix = Interner::default();
+    let mut last: [Option<(Arc<str>, u32)>; 3] = Default::default();
+    session.block_on(async {
+        let mut stream = df.execute_stream().await?;
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            let y = batch.column(0).as_primitive::<Int32Type>();
+            let (e, j, p) = (
+                batch.column(1).as_string::<i32>(),
+                batch.column(2).as_string::<i32>(),
+                batch.column(3).as_string::<i32>(),
+            );
+            let v = batch.column(4).as_primitive::<Float64Type>();
+            b.rows.reserve(batch.num_rows());
+            for i in 0..batch.num_rows() {
+                let ei = cix.get(e.value(i), &mut b.countries, &mut last[0]);
+                let ji = cix.get(j.value(i), &mut b.countries, &mut last[1]);
+                let pi = pix.get(p.value(i), &mut b.products, &mut last[2]);
+                b.rows.push((y.value(i), ei, ji, pi, v.value(i)));
+            }
+        }
+        Ok::<(), Error>(())
+    })?;
+    // A stable order whatever the partitions' interleaving: by year, exporter, importer, product.
+    b.rows.sort_unstable_by_key(|r| (r.0, r.1, r.2, r.3));
+    report.rows = b.rows.len();
+    Ok((b, report))
+}
+
+/// Codes to dense indices. Each column keeps the last code it looked up in `last` (files are sorted by
+/// exporter and importer, so runs repeat).
+#[derive(Default)]
+struct Interner {
+    map: HashMap<Arc<str>, u32>,
+}
+
+impl Interner {
+    fn get(&mut self, s: &str, list: &mut Vec<String>, last: &mut Option<(Arc<str>, u32)>) -> u32 {
+        if let Some((k, i)) = last {
+            if &**k == s {
+                return *i;
+            }
+        }
+        let (k, i) = match self.map.get_key_value(s) {
+            Some((k, &i)) => (k.clone(), i),
+            None => {
+                let k: Arc<str> = Arc::from(s);
+                let i = list.len() as u32;
+                list.push(s.to_string());
+                self.map.insert(k.clone(), i);
+                (k, i)
+            }
+        };
+        *last = Some((k, i));
+        i
+    }
+}
