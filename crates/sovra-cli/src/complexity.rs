@@ -76,6 +76,8 @@ pub fn complexity_cmd(a: &ComplexityArgs) -> Result<()> {
             ConventionArg::Stata => Convention::Stata,
             ConventionArg::PyEcomplexity => Convention::PyEcomplexity,
         },
+        // Not printed; density and COG do not need it.
+        proximity: false,
     };
     let (mut r, years, note) = match &a.input {
         Some(f) => {

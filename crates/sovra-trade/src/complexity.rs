@@ -59,6 +59,9 @@ pub struct Options {
     pub rca_threshold: f64,
     /// Conventions.
     pub convention: Convention,
+    /// Also return the proximity matrix (products², e.g. 200 MB at 5,000 products); density and COG do
+    /// not need it.
+    pub proximity: bool,
 }
 
 impl Default for Options {
@@ -66,6 +69,7 @@ impl Default for Options {
         Options {
             rca_threshold: 1.0,
             convention: Convention::default(),
+            proximity: true,
         }
     }
 }
@@ -87,7 +91,7 @@ pub struct Complexity {
     pub pci: Vec<Option<f64>>,
     /// The second-largest eigenvalue of `M̃` (the gap to 1 says how well ECI separates countries).
     pub eigenvalue: f64,
-    /// `φ`, products × products, row-major.
+    /// `φ`, products × products, row-major (empty unless [`Options::proximity`]).
     pub proximity: Vec<f64>,
     /// `d_cp`, row-major (`None` where `Σ_p' φ_pp' = 0`).
     pub density: Vec<Option<f64>>,
@@ -203,42 +207,27 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
         pci[p] = Some((kp[b] - mean) / sd);
         kp_full[p] = Some(kp[b]);
     }
-    // Proximity from the co-occurrence counts MᵀM, over all products.
-    // Co-occurrence counts Σ_c M_cp M_cq as popcounts of the products' country bitsets.
-    let words = nc.div_ceil(64);
-    let mut bits = vec![0u64; np * words];
-    for c in 0..nc {
-        for p in 0..np {
-            if m[c * np + p] {
-                bits[p * words + c / 64] |= 1 << (c % 64);
-            }
-        }
-    }
-    // Symmetric, so each row is also a column: row-major storage serves both.
-    let mut proximity = vec![0.0; np * np];
-    proximity
-        .par_chunks_mut(np.max(1))
-        .enumerate()
-        .for_each(|(q, out)| {
-            let bq = &bits[q * words..(q + 1) * words];
-            for (p, o) in out.iter_mut().enumerate() {
-                let den = ubiquity[p].max(ubiquity[q]);
-                if den > 0 {
-                    *o = common(&bits[p * words..(p + 1) * words], bq) as f64 / den as f64;
-                }
-            }
-        });
-    let phi_row = |q: usize| &proximity[q * np..(q + 1) * np];
-    // Stata leaves the product itself out of density and COG: subtract the diagonal's share.
-    let diag: Vec<f64> = if o.convention == Convention::Stata {
-        (0..np).map(|p| phi_row(p)[p]).collect()
+    // Proximity φ_pq = C_pq / max(u_p, u_q), with C = MᵀM the co-occurrence counts: returned when asked.
+    // Density and COG below never form it.
+    let proximity = if o.proximity {
+        proximity_matrix(&m, nc, np, &ubiquity)
     } else {
-        vec![0.0; np]
+        Vec::new()
     };
-    let phi_sum: Vec<f64> = (0..np)
-        .into_par_iter()
-        .map(|p| phi_row(p).iter().sum::<f64>() - diag[p])
+    // φ_pp = 1 wherever u_p > 0; Stata leaves the product itself out of density and COG.
+    let diag: Vec<f64> = (0..np)
+        .map(|p| {
+            if o.convention == Convention::Stata && ubiquity[p] > 0 {
+                1.0
+            } else {
+                0.0
+            }
+        })
         .collect();
+    let sweep = ProximitySweep::new(&m, nc, np, &ubiquity);
+    let ones = Mat::<f64>::from_fn(1, np, |_, _| 1.0);
+    let sums = sweep.times(ones.as_ref());
+    let phi_sum: Vec<f64> = (0..np).map(|p| sums[(0, p)] - diag[p]).collect();
     // COG's weights: w_p = kp_p / Σ_r φ'_pr (0 where there is no kp).
     let w: Vec<f64> = (0..np)
         .map(|p| match kp_full[p] {
@@ -246,13 +235,21 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
             _ => 0.0,
         })
         .collect();
-    // Density's numerators (M φ)_cp and COG's sums (((1 − M) ∘ w) φ)_cq in one pass over φ.
-    let (num, gain) = density_and_gain(&m, nc, np, &proximity, &w);
+    // Density's numerators (M φ)_cp and COG's sums (((1 − M) ∘ w) φ)_cq: one left operand [M; (1 − M) ∘ w].
+    let lhs = Mat::<f64>::from_fn(2 * nc, np, |r, q| match (r < nc, m[(r % nc) * np + q]) {
+        (true, has) => f64::from(u8::from(has)),
+        (false, true) => 0.0,
+        (false, false) => w[q],
+    });
+    let both = sweep.times(lhs.as_ref());
+    drop(lhs);
+    let num = |c: usize, p: usize| both[(c, p)];
+    let gain = |c: usize, p: usize| both[(nc + c, p)];
     let active_p: Vec<bool> = (0..np).map(|p| col[p] > 0.0).collect();
     let mut density = vec![None; nc * np];
     for c in (0..nc).filter(|&c| row[c] > 0.0) {
         for p in (0..np).filter(|&p| active_p[p]) {
-            let n = num[c * np + p] - if m[c * np + p] { diag[p] } else { 0.0 };
+            let n = num(c, p) - if m[c * np + p] { diag[p] } else { 0.0 };
             density[c * np + p] = Some(if phi_sum[p] > 0.0 {
                 n / phi_sum[p]
             } else {
@@ -260,7 +257,6 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
             });
         }
     }
-    drop(num);
     // COI: Σ_p d_cp (1 − M_cp) kp_p, standardised over countries.
     let raw_coi: Vec<Option<f64>> = (0..nc)
         .map(|c| {
@@ -288,7 +284,7 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
             cog[c * np + q] = Some(if m[c * np + q] {
                 0.0
             } else {
-                (gain[c * np + q] - w[q] * diag[q]) / sd
+                (gain(c, q) - w[q] * diag[q]) / sd
             });
         }
     }
@@ -324,159 +320,146 @@ fn common(a: &[u64], b: &[u64]) -> u32 {
     a.iter().zip(b).map(|(x, y)| (x & y).count_ones()).sum()
 }
 
-/// Density's numerators `(M φ)_cp` and COG's sums `(((1 − M) ∘ w) φ)_cp`, both `nc × np` row-major, for a
-/// 0/1 matrix `M` and a symmetric `φ` (`np × np`, row-major).
-///
-/// `M` is sparse on one side: a country has RCA ≥ 1 in a minority of products, or lacks it in a minority.
-/// So instead of two dense products (2 nc·np² multiply-adds), each country sums the rows of φ in its
-/// smaller set `S` — the products it has, or those it lacks — plain and weighted by `w`, and the other half
-/// comes from the all-products sums: with `A = Σ_{q∈S} φ_q` and `B = Σ_{q∈S} w_q φ_q`, density's numerator
-/// is `A` (or `Σ_q φ_q − A`) and the gain is `Σ_q w_q φ_q − B` (or `B`). That is at most half the work of
-/// one dense product, and far less on real trade (10–25 % of cells have RCA ≥ 1). The loops run over
-/// blocks of `φ` that stay in cache: a band of output columns, and within it a band of rows of φ.
-fn density_and_gain(
-    m: &[bool],
-    nc: usize,
-    np: usize,
-    phi: &[f64],
-    w: &[f64],
-) -> (Vec<f64>, Vec<f64>) {
-    const COLS: usize = 256;
-    const ROWS: usize = 256;
-    // Each country's smaller set, ascending, and which side it is.
-    let sets: Vec<(bool, Vec<u32>)> = (0..nc)
-        .map(|c| {
-            let row = &m[c * np..(c + 1) * np];
-            let has = row.iter().filter(|b| **b).count();
-            let own = has * 2 <= np;
-            let set = (0..np as u32).filter(|&q| row[q as usize] == own).collect();
-            (own, set)
-        })
-        .collect();
-    let bands: Vec<(usize, usize)> = (0..np)
-        .step_by(COLS)
-        .map(|p0| (p0, (p0 + COLS).min(np)))
-        .collect();
-    let parts: Vec<(Vec<f64>, Vec<f64>)> = bands
-        .par_iter()
-        .map(|&(p0, p1)| {
-            let wd = p1 - p0;
-            let mut a = vec![0.0; nc * wd];
-            let mut b = vec![0.0; nc * wd];
-            let mut cursor = vec![0usize; nc];
-            for q1 in (0..np).step_by(ROWS).map(|q| (q + ROWS).min(np)) {
-                for c in 0..nc {
-                    let set = &sets[c].1;
-                    let (ac, bc) = (&mut a[c * wd..(c + 1) * wd], &mut b[c * wd..(c + 1) * wd]);
-                    let k0 = cursor[c];
-                    let k1 = k0 + set[k0..].partition_point(|&q| (q as usize) < q1);
-                    cursor[c] = k1;
-                    let row = |q: u32| &phi[q as usize * np + p0..q as usize * np + p1];
-                    let mut quads = set[k0..k1].chunks_exact(4);
-                    for g in &mut quads {
-                        let xs = [row(g[0]), row(g[1]), row(g[2]), row(g[3])];
-                        let ws = [
-                            w[g[0] as usize],
-                            w[g[1] as usize],
-                            w[g[2] as usize],
-                            w[g[3] as usize],
-                        ];
-                        add_and_axpy4(ac, bc, xs, ws);
-                    }
-                    for &q in quads.remainder() {
-                        add_and_axpy(ac, bc, row(q), w[q as usize]);
-                    }
-                }
+/// The proximity matrix `φ_pq = C_pq / max(u_p, u_q)` (0 where both ubiquities are 0), products × products,
+/// row-major; the co-occurrence counts `C_pq = Σ_c M_cp M_cq` are popcounts of the products' country bitsets.
+fn proximity_matrix(m: &[bool], nc: usize, np: usize, ubiquity: &[usize]) -> Vec<f64> {
+    let words = nc.div_ceil(64);
+    let mut bits = vec![0u64; np * words];
+    for c in 0..nc {
+        for p in 0..np {
+            if m[c * np + p] {
+                bits[p * words + c / 64] |= 1 << (c % 64);
             }
-            // The all-products sums of this band, for the countries on the complement side.
-            let mut all_a = vec![0.0; wd];
-            let mut all_b = vec![0.0; wd];
-            for q in 0..np {
-                let col = &phi[q * np + p0..q * np + p1];
-                add_and_axpy(&mut all_a, &mut all_b, col, w[q]);
-            }
-            for c in 0..nc {
-                let own = sets[c].0;
-                for j in 0..wd {
-                    let (x, y) = (a[c * wd + j], b[c * wd + j]);
-                    if own {
-                        b[c * wd + j] = all_b[j] - y;
-                    } else {
-                        a[c * wd + j] = all_a[j] - x;
-                    }
-                }
-            }
-            (a, b)
-        })
-        .collect();
-    let mut num = vec![0.0; nc * np];
-    let mut gain = vec![0.0; nc * np];
-    for (&(p0, p1), (a, b)) in bands.iter().zip(parts) {
-        let wd = p1 - p0;
-        for c in 0..nc {
-            num[c * np + p0..c * np + p1].copy_from_slice(&a[c * wd..(c + 1) * wd]);
-            gain[c * np + p0..c * np + p1].copy_from_slice(&b[c * wd..(c + 1) * wd]);
         }
     }
-    (num, gain)
+    let mut proximity = vec![0.0; np * np];
+    proximity
+        .par_chunks_mut(np.max(1))
+        .enumerate()
+        .for_each(|(q, out)| {
+            let bq = &bits[q * words..(q + 1) * words];
+            for (p, o) in out.iter_mut().enumerate() {
+                let den = ubiquity[p].max(ubiquity[q]);
+                if den > 0 {
+                    *o = common(&bits[p * words..(p + 1) * words], bq) as f64 / den as f64;
+                }
+            }
+        });
+    proximity
 }
 
-/// `a += x; b += s x`, in AVX2 and FMA where the CPU has them.
-#[inline]
-fn add_and_axpy(a: &mut [f64], b: &mut [f64], x: &[f64], s: f64) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has AVX2 and FMA (checked just above).
-        return unsafe { add_and_axpy_avx2(a, b, x, s) };
+/// Products times proximity without forming the proximity matrix.
+///
+/// For any left operand `L` (rows × products), `(L φ)_rp = Σ_q L_rq Σ_c M_cq M_cp / max(u_q, u_p)`. With
+/// the products grouped by ubiquity, for `p` of ubiquity `θ` this is `Σ_c M_cp T_rc(θ)`, where
+/// `T(θ) = Σ_{ℓ≥θ} Δ_ℓ / ℓ + (Σ_{ℓ<θ} Δ_ℓ) / θ` and `Δ_ℓ = L_ℓ M_ℓᵀ` over the products of ubiquity `ℓ`.
+/// Ubiquity takes at most (countries + 1) values, so two sweeps over the levels — one up for the `ℓ < θ`
+/// part, one down for the `ℓ ≥ θ` part — cost `4 · rows · countries · products` multiply-adds in small
+/// dense products, instead of `rows · products²` for `L φ`. Every sum is of the same terms as `L φ`, so the
+/// result agrees with it to rounding.
+struct ProximitySweep {
+    /// Products with a positive ubiquity, by ubiquity.
+    order: Vec<usize>,
+    /// `(start, end, ubiquity)` of each level in `order`.
+    levels: Vec<(usize, usize, f64)>,
+    /// `M` with the columns of `order` (countries × products in order).
+    mo: Mat<f64>,
+    np: usize,
+}
+
+impl ProximitySweep {
+    fn new(m: &[bool], nc: usize, np: usize, ubiquity: &[usize]) -> Self {
+        let mut order: Vec<usize> = (0..np).filter(|&p| ubiquity[p] > 0).collect();
+        order.sort_by_key(|&p| ubiquity[p]);
+        let mut levels = Vec::new();
+        let mut s = 0;
+        while s < order.len() {
+            let u = ubiquity[order[s]];
+            let e = s + order[s..].partition_point(|&p| ubiquity[p] == u);
+            levels.push((s, e, u as f64));
+            s = e;
+        }
+        let mo = Mat::<f64>::from_fn(nc, order.len(), |c, k| {
+            f64::from(u8::from(m[c * np + order[k]]))
+        });
+        ProximitySweep {
+            order,
+            levels,
+            mo,
+            np,
+        }
     }
-    add_and_axpy_plain(a, b, x, s)
-}
 
-/// `a += x₀ + x₁ + x₂ + x₃; b += Σ sₖ xₖ` (four rows per pass over `a` and `b`).
-#[inline]
-fn add_and_axpy4(a: &mut [f64], b: &mut [f64], x: [&[f64]; 4], s: [f64; 4]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has AVX2 and FMA (checked just above).
-        return unsafe { add_and_axpy4_avx2(a, b, x, s) };
-    }
-    add_and_axpy4_plain(a, b, x, s)
-}
-
-fn add_and_axpy4_plain(a: &mut [f64], b: &mut [f64], x: [&[f64]; 4], s: [f64; 4]) {
-    let n = a.len().min(b.len());
-    let [x0, x1, x2, x3] = x.map(|r| &r[..n]);
-    for i in 0..n {
-        a[i] += (x0[i] + x1[i]) + (x2[i] + x3[i]);
-        b[i] += (s[0] * x0[i] + s[1] * x1[i]) + (s[2] * x2[i] + s[3] * x3[i]);
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn add_and_axpy4_avx2(a: &mut [f64], b: &mut [f64], x: [&[f64]; 4], s: [f64; 4]) {
-    let n = a.len().min(b.len());
-    let (a, b) = (&mut a[..n], &mut b[..n]);
-    let [x0, x1, x2, x3] = x.map(|r| &r[..n]);
-    for i in 0..n {
-        a[i] += (x0[i] + x1[i]) + (x2[i] + x3[i]);
-        b[i] += s[0].mul_add(x0[i], s[1] * x1[i]) + s[2].mul_add(x2[i], s[3] * x3[i]);
-    }
-}
-
-fn add_and_axpy_plain(a: &mut [f64], b: &mut [f64], x: &[f64], s: f64) {
-    for ((a, b), x) in a.iter_mut().zip(b.iter_mut()).zip(x) {
-        *a += x;
-        *b += s * x;
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn add_and_axpy_avx2(a: &mut [f64], b: &mut [f64], x: &[f64], s: f64) {
-    for ((a, b), x) in a.iter_mut().zip(b.iter_mut()).zip(x) {
-        *a += x;
-        *b = s.mul_add(*x, *b);
+    /// `L φ` (rows × products).
+    fn times(&self, l: faer::MatRef<'_, f64>) -> Mat<f64> {
+        use faer::linalg::matmul::matmul;
+        use faer::{Accum, Par};
+        let (rows, nc, n) = (l.nrows(), self.mo.nrows(), self.order.len());
+        let lo = Mat::<f64>::from_fn(rows, n, |r, k| l[(r, self.order[k])]);
+        // Rows are independent: blocks of rows run the two sweeps in parallel.
+        const BLOCK: usize = 32;
+        let blocks: Vec<Mat<f64>> = (0..rows)
+            .step_by(BLOCK)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|r0| {
+                let rb = BLOCK.min(rows - r0);
+                let lb = lo.as_ref().subrows(r0, rb);
+                let mut out = Mat::<f64>::zeros(rb, n);
+                let mut acc = Mat::<f64>::zeros(rb, nc);
+                // Up: out_θ = (Σ_{ℓ<θ} Δ_ℓ) M_θ / θ.
+                for &(s, e, u) in &self.levels {
+                    let mt = self.mo.as_ref().subcols(s, e - s);
+                    matmul(
+                        out.as_mut().subcols_mut(s, e - s),
+                        Accum::Replace,
+                        acc.as_ref(),
+                        mt,
+                        1.0 / u,
+                        Par::Seq,
+                    );
+                    matmul(
+                        acc.as_mut(),
+                        Accum::Add,
+                        lb.subcols(s, e - s),
+                        mt.transpose(),
+                        1.0,
+                        Par::Seq,
+                    );
+                }
+                // Down: out_θ += (Σ_{ℓ≥θ} Δ_ℓ / ℓ) M_θ.
+                acc.fill(0.0);
+                for &(s, e, u) in self.levels.iter().rev() {
+                    let mt = self.mo.as_ref().subcols(s, e - s);
+                    matmul(
+                        acc.as_mut(),
+                        Accum::Add,
+                        lb.subcols(s, e - s),
+                        mt.transpose(),
+                        1.0 / u,
+                        Par::Seq,
+                    );
+                    matmul(
+                        out.as_mut().subcols_mut(s, e - s),
+                        Accum::Add,
+                        acc.as_ref(),
+                        mt,
+                        1.0,
+                        Par::Seq,
+                    );
+                }
+                out
+            })
+            .collect();
+        let mut full = Mat::<f64>::zeros(rows, self.np);
+        for (b, out) in blocks.iter().enumerate() {
+            for (k, &p) in self.order.iter().enumerate() {
+                for r in 0..out.nrows() {
+                    full[(b * BLOCK + r, p)] = out[(r, k)];
+                }
+            }
+        }
+        full
     }
 }
 

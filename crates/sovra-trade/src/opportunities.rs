@@ -53,7 +53,11 @@ pub fn rank(b: &Bilateral, country: usize, year: i32, th: &Thresholds) -> Result
         .collect();
     let x = screen::exports_of_year(b, year);
     let np = x.products.len();
-    let c = complexity::compute(&x, &Options::default())
+    let o = Options {
+        proximity: false,
+        ..Options::default()
+    };
+    let c = complexity::compute(&x, &o)
         .map_err(|e| Error::Invalid(format!("complexity of {year}: {e}")))?;
     let mut cand: Vec<(f64, f64, f64, screen::Screened)> = dep
         .into_iter()

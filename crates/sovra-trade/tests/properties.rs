@@ -60,6 +60,21 @@ proptest! {
                 prop_assert_eq!(c.proximity[p * np + q], c.proximity[q * np + p]);
             }
         }
+        // Density computed without forming φ equals its definition evaluated on φ:
+        // (Σ_q M_cq φ_qp − s M_cp) / (Σ_q φ_qp − s), s = 1 under Stata's convention (the product itself left out).
+        let own = if stata { 1.0 } else { 0.0 };
+        for i in 0..nc {
+            for p in 0..np {
+                let Some(d) = c.density[i * np + p] else { continue };
+                let col = |q: usize| c.proximity[q * np + p];
+                let diag = if c.ubiquity[p] > 0 { own } else { 0.0 };
+                let num: f64 = (0..np).filter(|&q| c.m[i * np + q]).map(col).sum::<f64>()
+                    - if c.m[i * np + p] { diag } else { 0.0 };
+                let den: f64 = (0..np).map(col).sum::<f64>() - diag;
+                let want = if den > 0.0 { num / den } else { 0.0 };
+                prop_assert!((d - want).abs() <= 1e-12, "density {} vs {} from φ", d, want);
+            }
+        }
         let pairs: Vec<(f64, f64)> = (0..nc).filter_map(|i| Some((c.eci[i]?, c.diversity[i] as f64))).collect();
         let n = pairs.len() as f64;
         let (me, md) = (pairs.iter().map(|p| p.0).sum::<f64>() / n, pairs.iter().map(|p| p.1).sum::<f64>() / n);
