@@ -21,7 +21,7 @@
 #    included) vs py-ecomplexity 0.5.3's ecomplexity() call alone (bench/complexity_peer.py, CSV read not timed).
 #    The peer (~4 min) runs once per invocation whatever BENCH_RUNS is. ECIs (C000 and the peer's top country)
 #    must agree within 1e-6 relative, or the run fails.
-# g: a synthetic BACI-size year (`sovra trade synth --baci`, 200 countries × 5,000 products, ~10 M rows, seed 1):
+# g: a synthetic BACI-size year (`sovra trade synth --baci --destinations 50`, 200 countries × 5,000 products, ~11 M rows, seed 1):
 #    `sovra trade import` into a Parquet store, then `sovra trade depend ALL --each` from the store — time and
 #    peak memory (no peer; issue 5's target is under 30 s and 4 GB for the screen).
 # sovra's time includes loading the table in a, b and c; pymrio's does not include reading the arrays into
@@ -184,7 +184,7 @@ if [[ "$which" == g || "$which" == all ]]; then
   g_in="$work/BACI_synth_Y2022.csv"
   if [ ! -f "$g_in" ]; then
     echo "generating the BACI-size synthetic year (once) …" >&2
-    "$sovra" trade synth --baci --countries 200 --products 5000 --year 2022 --seed 1 --out "$g_in"
+    "$sovra" trade synth --baci --countries 200 --products 5000 --destinations 50 --year 2022 --seed 1 --out "$g_in"
   fi
   g_rows=$(( $(wc -l < "$g_in") - 1 ))
   time_runs sovra_g_import "$sovra" trade import "$g_in" --country-codes "$work/country_codes_synth.csv" \

@@ -43,6 +43,8 @@ struct Loaded {
     source: String,
     /// For a store: the files the loaded years were imported from.
     origin: Option<String>,
+    /// The HS revision of the product codes whose names are shown (`hs92`, `hs12`, `hs22`), if known.
+    revision: Option<&'static str>,
     /// HS92 names by 6-digit code (empty without `sovra data fetch classifications`).
     names: std::collections::HashMap<String, String>,
     rep: ReadReport,
@@ -94,13 +96,21 @@ fn load_input(i: &TradeInput, range: Option<(i32, i32)>) -> Result<Loaded> {
             .last()
             .ok_or_else(|| Error::Request("the file holds no trade".into()))?,
     };
-    let names = bilateral::hs_names(
-        &sovra_core::fetch::classifications_dir(&sovra_core::store::home()),
-        "hs92",
-    );
     let origin = origin_note(&path, &rep.years);
+    let revision = names_revision(
+        i.convert.as_deref(),
+        &format!("{} {}", path.display(), origin.as_deref().unwrap_or("")),
+    );
+    let names = match revision {
+        Some(r) => bilateral::hs_names(
+            &sovra_core::fetch::classifications_dir(&sovra_core::store::home()),
+            r,
+        ),
+        None => Default::default(),
+    };
     Ok(Loaded {
         origin,
+        revision,
         b,
         source,
         names,
@@ -159,6 +169,36 @@ fn load_store(
         ..Default::default()
     };
     Ok((b, rep, format!("trade store {}", dir.display())))
+}
+
+/// The HS revision whose names fit the product codes: the target of `--convert`, else the revision in
+/// BACI's file names (`BACI_HS12_Y2021_…`; for a store, the files it was imported from), else HS92 (BACI's
+/// longest series). `None` for the revisions atlas-common-data has no names for (HS96, HS02, HS07, HS17).
+fn names_revision(convert: Option<&str>, sources: &str) -> Option<&'static str> {
+    let by_h = |h: &str| match h.trim().to_ascii_uppercase().as_str() {
+        "H0" => Some("hs92"),
+        "H4" => Some("hs12"),
+        "H6" => Some("hs22"),
+        _ => None,
+    };
+    if let Some((_, to)) = convert.and_then(|c| c.split_once(':')) {
+        return by_h(to);
+    }
+    let upper = sources.to_ascii_uppercase();
+    for (tag, rev) in [
+        ("HS92", Some("hs92")),
+        ("HS12", Some("hs12")),
+        ("HS22", Some("hs22")),
+        ("HS96", None),
+        ("HS02", None),
+        ("HS07", None),
+        ("HS17", None),
+    ] {
+        if upper.contains(&format!("BACI_{tag}")) {
+            return rev;
+        }
+    }
+    Some("hs92")
 }
 
 /// Where a store's loaded years came from (its manifest), as a note; `None` for a file.
@@ -232,8 +272,17 @@ impl Loaded {
 
     fn notes(&self, r: &mut Report) {
         r.notes.extend(self.origin.clone());
-        if self.names.is_empty() {
-            r.notes.push("product names: run `sovra data fetch classifications` (HS92 names from atlas-common-data)".into());
+        match self.revision {
+            None => r.notes.push(
+                "product names: atlas-common-data has names for HS92, HS12 and HS22 only; convert with \
+                 --convert …:H0 to name HS92 codes"
+                    .into(),
+            ),
+            Some(rev) if self.names.is_empty() => r.notes.push(format!(
+                "product names: run `sovra data fetch classifications` ({} names from atlas-common-data)",
+                rev.to_uppercase()
+            )),
+            Some(_) => {}
         }
         if !self.rep.unknown_codes.is_empty() {
             r.notes.push(format!(
@@ -889,4 +938,28 @@ pub fn import_cmd(a: &ImportArgs) -> Result<()> {
             .into(),
     );
     finish(&r, &a.out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_revision;
+
+    #[test]
+    fn product_names_follow_the_codes_revision() {
+        assert_eq!(names_revision(Some("H1:H0"), "x.csv"), Some("hs92"));
+        assert_eq!(
+            names_revision(Some("H5:H6"), "BACI_HS92_Y2021.csv"),
+            Some("hs22")
+        );
+        assert_eq!(names_revision(Some("H0:H1"), "x.csv"), None);
+        assert_eq!(
+            names_revision(None, "/d/BACI_HS12_Y2020_V202401.csv.gz"),
+            Some("hs12")
+        );
+        assert_eq!(
+            names_revision(None, "imported from: 2021 ← BACI_HS17_Y2021.csv"),
+            None
+        );
+        assert_eq!(names_revision(None, "flows.csv"), Some("hs92"));
+    }
 }

@@ -586,15 +586,16 @@ pub fn mrio_exports(t: &sovra_core::Mrio) -> (Exports, bool) {
 /// Reads product-level exports in the long format `year,exporter,product,value` (a header line first):
 /// one [`Exports`] per year, sorted by year. Bad rows are errors naming the file, the row and the column;
 /// a repeated (year, exporter, product) is an error; empty values are zero.
-pub fn read_long_csv(text: &str, file: &str) -> Result<Vec<(String, Exports)>> {
-    use std::collections::HashMap;
+pub fn read_long_csv<'t>(text: &'t str, file: &str) -> Result<Vec<(String, Exports)>> {
+    type HashMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
     let bad = |row: usize, column: &str, detail: String| {
         crate::bilateral::cell(file, row, column, &detail)
     };
-    let mut lines = text.lines().enumerate();
-    let Some((_, head)) = lines.next() else {
+    let (head, body) = text.split_once('\n').unwrap_or((text, ""));
+    let head = head.trim_end_matches('\r');
+    if head.trim().is_empty() {
         return Err(Error::Invalid(format!("{file}: empty")));
-    };
+    }
     let cols: Vec<&str> = head.split(',').map(str::trim).collect();
     let want = ["year", "exporter", "product", "value"];
     let pos: Vec<usize> = want
@@ -608,64 +609,124 @@ pub fn read_long_csv(text: &str, file: &str) -> Result<Vec<(String, Exports)>> {
         })
         .collect::<Result<_>>()?;
     let width = cols.len();
-    // Names are interned per year as borrowed slices; cells are (year, exporter, product, value, row).
+    // Names are interned per year as borrowed slices; cells are (exporter, product, value, row).
+    #[derive(Default)]
     struct Year<'t> {
         name: &'t str,
         exporters: HashMap<&'t str, usize>,
         products: HashMap<&'t str, usize>,
         cells: Vec<(usize, usize, f64, usize)>,
     }
-    let mut years: Vec<Year<'_>> = Vec::new();
-    let mut year_ix: HashMap<&str, usize> = HashMap::new();
-    let mut f: Vec<&str> = Vec::with_capacity(width);
-    for (k, line) in lines {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let row = k + 1;
-        f.clear();
-        f.extend(line.split(',').map(str::trim));
-        if f.len() < width {
-            return Err(bad(
-                row,
-                "",
-                format!("{} fields, the header has {width}", f.len()),
-            ));
-        }
-        let (y, e, p, v) = (f[pos[0]], f[pos[1]], f[pos[2]], f[pos[3]]);
-        for (name, s) in [("year", y), ("exporter", e), ("product", p)] {
-            if s.is_empty() {
-                return Err(bad(row, name, "empty".into()));
+    // One chunk of lines, starting at file row `first`: its years, interned locally.
+    let parse = |chunk: &'t str, first: usize| -> Result<Vec<Year<'t>>> {
+        let mut years: Vec<Year<'t>> = Vec::new();
+        let mut year_ix: HashMap<&'t str, usize> = HashMap::default();
+        // Files are usually sorted by year and exporter: remember the last ones.
+        let mut last: Option<(&'t str, usize, &'t str, usize)> = None;
+        let mut f: Vec<&'t str> = Vec::with_capacity(width);
+        for (k, line) in chunk.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
             }
+            let row = first + k;
+            f.clear();
+            f.extend(line.split(',').map(str::trim));
+            if f.len() < width {
+                return Err(bad(
+                    row,
+                    "",
+                    format!("{} fields, the header has {width}", f.len()),
+                ));
+            }
+            let (y, e, p, v) = (f[pos[0]], f[pos[1]], f[pos[2]], f[pos[3]]);
+            for (name, s) in [("year", y), ("exporter", e), ("product", p)] {
+                if s.is_empty() {
+                    return Err(bad(row, name, "empty".into()));
+                }
+            }
+            let v: f64 = if v.is_empty() {
+                0.0
+            } else {
+                v.parse()
+                    .map_err(|_| bad(row, "value", format!("'{v}' is not a number")))?
+            };
+            if !v.is_finite() || v < 0.0 {
+                return Err(bad(
+                    row,
+                    "value",
+                    format!("{v}: export values must be finite and non-negative"),
+                ));
+            }
+            let (yi, ci) = match last {
+                Some((ly, yi, le, ci)) if ly == y && le == e => (yi, ci),
+                _ => {
+                    let yi = *year_ix.entry(y).or_insert_with(|| {
+                        years.push(Year {
+                            name: y,
+                            ..Default::default()
+                        });
+                        years.len() - 1
+                    });
+                    let ex = &mut years[yi].exporters;
+                    let n = ex.len();
+                    let ci = *ex.entry(e).or_insert(n);
+                    last = Some((y, yi, e, ci));
+                    (yi, ci)
+                }
+            };
+            let yr = &mut years[yi];
+            let n = yr.products.len();
+            let pi = *yr.products.entry(p).or_insert(n);
+            yr.cells.push((ci, pi, v, row));
         }
-        let v: f64 = if v.is_empty() {
-            0.0
-        } else {
-            v.parse()
-                .map_err(|_| bad(row, "value", format!("'{v}' is not a number")))?
-        };
-        if !v.is_finite() || v < 0.0 {
-            return Err(bad(
-                row,
-                "value",
-                format!("{v}: export values must be finite and non-negative"),
-            ));
+        Ok(years)
+    };
+    // Chunks of whole lines, parsed in parallel; the first error in file order wins.
+    let pieces = (rayon::current_num_threads() * 4).max(1);
+    let mut chunks: Vec<(&'t str, usize)> = Vec::with_capacity(pieces);
+    let (mut rest, mut row) = (body, 2);
+    while !rest.is_empty() {
+        let target = (body.len() / pieces).max(1 << 16).min(rest.len());
+        let cut = rest[target..]
+            .find('\n')
+            .map_or(rest.len(), |i| target + i + 1);
+        let (chunk, tail) = rest.split_at(cut);
+        chunks.push((chunk, row));
+        row += chunk.bytes().filter(|&b| b == b'\n').count();
+        rest = tail;
+    }
+    let parsed: Vec<Vec<Year<'t>>> = chunks
+        .par_iter()
+        .map(|&(c, first)| parse(c, first))
+        .collect::<Result<_>>()?;
+    // Merge the chunks' years: each local index maps to the year's global one.
+    let mut years: Vec<Year<'t>> = Vec::new();
+    for part in parsed {
+        for y in part {
+            let g = match years.iter().position(|g| g.name == y.name) {
+                Some(g) => g,
+                None => {
+                    years.push(Year {
+                        name: y.name,
+                        ..Default::default()
+                    });
+                    years.len() - 1
+                }
+            };
+            let g = &mut years[g];
+            let remap = |local: HashMap<&'t str, usize>, global: &mut HashMap<&'t str, usize>| {
+                let mut to = vec![0; local.len()];
+                for (name, i) in local {
+                    let n = global.len();
+                    to[i] = *global.entry(name).or_insert(n);
+                }
+                to
+            };
+            let ce = remap(y.exporters, &mut g.exporters);
+            let cp = remap(y.products, &mut g.products);
+            g.cells
+                .extend(y.cells.into_iter().map(|(c, p, v, r)| (ce[c], cp[p], v, r)));
         }
-        let yi = *year_ix.entry(y).or_insert_with(|| {
-            years.push(Year {
-                name: y,
-                exporters: HashMap::new(),
-                products: HashMap::new(),
-                cells: Vec::new(),
-            });
-            years.len() - 1
-        });
-        let yr = &mut years[yi];
-        let n = yr.exporters.len();
-        let ci = *yr.exporters.entry(e).or_insert(n);
-        let n = yr.products.len();
-        let pi = *yr.products.entry(p).or_insert(n);
-        yr.cells.push((ci, pi, v, row));
     }
     years.sort_by(|a, b| a.name.cmp(b.name));
     years
@@ -707,4 +768,27 @@ pub fn read_long_csv(text: &str, file: &str) -> Result<Vec<(String, Exports)>> {
             ))
         })
         .collect()
+}
+
+/// A fast multiplicative hash (FxHash's) for interning short codes; not for untrusted keys in long-lived
+/// maps, which a file's codes are not.
+#[derive(Default)]
+struct Fx(u64);
+
+impl std::hash::Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
