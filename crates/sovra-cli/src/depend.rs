@@ -679,8 +679,13 @@ fn depend_each(
     sys: &sovra_core::LeontiefSystem,
 ) -> Result<()> {
     let t = &s.t;
-    let each = dependency::compute_each(t, sys, &s.parties.us, &s.parties.them)?;
-    let keys_each = keys::compute_each(t, sys, &s.parties.us, &s.parties.them, 1)?;
+    // Independent: the dependency solves (one right-hand side each, bound by memory bandwidth) run beside
+    // the key-sector solve (a right-hand side per country, bound by arithmetic).
+    let (each, keys_each) = rayon::join(
+        || dependency::compute_each(t, sys, &s.parties.us, &s.parties.them),
+        || keys::compute_each(t, sys, &s.parties.us, &s.parties.them, 1),
+    );
+    let (each, keys_each) = (each?, keys_each?);
     let mut r = party_report(
         s,
         a,

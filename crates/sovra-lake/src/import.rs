@@ -249,7 +249,15 @@ fn write_and_check(
     let t1 = std::time::Instant::now();
     if !report.years.is_empty() {
         let session = Session::new(opts.memory_limit)?;
-        if let Some(d) = session.duplicates(staging)? {
+        let found = session.duplicates(staging).map_err(|e| match e {
+            Error::Engine(m) if m.contains("Resources exhausted") => Error::Engine(format!(
+                "the duplicate check needs more than the memory limit of {} MiB even when spilling to disk; \
+                 raise --memory-limit: {m}",
+                opts.memory_limit >> 20
+            )),
+            e => e,
+        })?;
+        if let Some(d) = found {
             return Err(Error::Invalid(d.to_string()));
         }
     }
