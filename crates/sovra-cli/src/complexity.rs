@@ -32,9 +32,11 @@ pub enum ByArg {
 /// Everything `sovra complexity` takes.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ComplexityArgs {
-    /// Product-level exports, long CSV with a header `year,exporter,product,value` (other columns ignored).
-    /// Without it, sector exports of --data are used (intermediate + final sales to other regions).
-    #[arg(long, value_name = "FILE")]
+    /// Product-level exports: a long CSV with a header `year,exporter,product,value` (other columns
+    /// ignored), or a trade store directory (`sovra trade import`; exports = bilateral flows summed over
+    /// importers). Without it, sector exports of --data are used (intermediate + final sales to other
+    /// regions).
+    #[arg(long, value_name = "PATH")]
     pub input: Option<PathBuf>,
     /// Dataset whose sector exports are used when there is no --input.
     #[arg(long, default_value = "icio2022")]
@@ -80,6 +82,42 @@ pub fn complexity_cmd(a: &ComplexityArgs) -> Result<()> {
         proximity: false,
     };
     let (mut r, years, note) = match &a.input {
+        Some(dir) if dir.is_dir() => {
+            let store = sovra_lake::store::Store::open(dir)?;
+            let held = store.years();
+            let wanted: Vec<i32> = match &a.year {
+                Some(y) => {
+                    let y: i32 = y.parse().ok().filter(|y| held.contains(y)).ok_or_else(|| {
+                        Error::Request(format!(
+                            "--year {y}: the trade store {} holds {held:?}",
+                            dir.display()
+                        ))
+                    })?;
+                    vec![y]
+                }
+                None => held,
+            };
+            let pb = crate::progress::spinner("reading the trade store");
+            let loaded = sovra_lake::query::load(
+                &store,
+                &wanted,
+                sovra_lake::import::ImportOptions::default().memory_limit,
+            );
+            pb.finish_and_clear();
+            let (b, _) = loaded?;
+            let years = wanted
+                .iter()
+                .map(|&y| (y.to_string(), sovra_trade::screen::exports_of_year(&b, y)))
+                .collect();
+            let r = Report {
+                title: format!(
+                    "economic complexity — trade store {} (exports summed over importers)",
+                    dir.display()
+                ),
+                ..Default::default()
+            };
+            (r, years, None)
+        }
         Some(f) => {
             let text = std::fs::read_to_string(f).map_err(|e| Error::io(f, e))?;
             let mut years = complexity::read_long_csv(&text, &f.display().to_string())?;

@@ -224,6 +224,7 @@ enum Command {
     ///
     /// Examples: sovra complexity --top 15
     ///           sovra complexity --input exports.csv --year 2021 --by product --format csv
+    ///           sovra complexity --input ~/.local/share/sovra/trade --year 2022
     Complexity(Box<complexity::ComplexityArgs>),
     /// Product-level trade: the dependency screen (GeoDep / EU SWD(2021) 352 criteria).
     #[command(subcommand)]

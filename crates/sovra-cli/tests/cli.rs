@@ -1104,6 +1104,64 @@ fn trade_import_then_screen_from_the_store() {
             .contains("imported from: 2020"),
         "{from_store}"
     );
+    // Complexity of the store's exports equals complexity of the same exports as a long CSV.
+    let store = h.join("trade");
+    let cx_store: serde_json::Value = serde_json::from_str(&ok(
+        h,
+        &[
+            "complexity",
+            "--input",
+            store.to_str().unwrap(),
+            "--year",
+            "2021",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let mut exports = std::collections::BTreeMap::<(String, String), f64>::new();
+    for l in std::fs::read_to_string(&lf).unwrap().lines().skip(1) {
+        let c: Vec<&str> = l.split(',').collect();
+        if c[0] == "2021" && c[1] != c[2] {
+            *exports
+                .entry((c[1].to_string(), c[3].to_string()))
+                .or_default() += c[4].parse::<f64>().unwrap();
+        }
+    }
+    let mut ex = String::from("year,exporter,product,value\n");
+    for ((e, p), v) in &exports {
+        ex.push_str(&format!("2021,{e},{p},{v}\n"));
+    }
+    let ef = dir.path().join("exports.csv");
+    std::fs::write(&ef, ex).unwrap();
+    let cx_file: serde_json::Value = serde_json::from_str(&ok(
+        h,
+        &[
+            "complexity",
+            "--input",
+            ef.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let eci = |v: &serde_json::Value| -> std::collections::BTreeMap<String, f64> {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| Some((r["country"].as_str()?.to_string(), r["ECI"].as_f64()?)))
+            .collect()
+    };
+    let (a, b) = (eci(&cx_store), eci(&cx_file));
+    assert!(a.len() > 20 && a.len() == b.len(), "{a:?} vs {b:?}");
+    for (c, x) in &a {
+        assert!(
+            (x - b[c]).abs() < 1e-9,
+            "{c}: ECI {x} from the store, {} from the file",
+            b[c]
+        );
+    }
     // --year picks one year; a year the store lacks lists the years held.
     fails_with(
         h,
