@@ -630,7 +630,14 @@ pub fn read_long_csv<'t>(text: &'t str, file: &str) -> Result<Vec<(String, Expor
             }
             let row = first + k;
             f.clear();
-            f.extend(line.split(',').map(str::trim));
+            let mut start = 0;
+            for (i, &b) in line.as_bytes().iter().enumerate() {
+                if b == b',' {
+                    f.push(line[start..i].trim_ascii());
+                    start = i + 1;
+                }
+            }
+            f.push(line[start..].trim_ascii());
             if f.len() < width {
                 return Err(bad(
                     row,
@@ -663,6 +670,8 @@ pub fn read_long_csv<'t>(text: &'t str, file: &str) -> Result<Vec<(String, Expor
                     let yi = *year_ix.entry(y).or_insert_with(|| {
                         years.push(Year {
                             name: y,
+                            // About one cell per 20 bytes of a long file: no regrowth on the way.
+                            cells: Vec::with_capacity(chunk.len() / 20 + 16),
                             ..Default::default()
                         });
                         years.len() - 1
@@ -683,86 +692,76 @@ pub fn read_long_csv<'t>(text: &'t str, file: &str) -> Result<Vec<(String, Expor
     };
     // Chunks of whole lines, parsed in parallel; the first error in file order wins.
     let pieces = (rayon::current_num_threads() * 4).max(1);
-    let mut chunks: Vec<(&'t str, usize)> = Vec::with_capacity(pieces);
-    let (mut rest, mut row) = (body, 2);
+    let mut bounds: Vec<&'t str> = Vec::with_capacity(pieces);
+    let mut rest = body;
     while !rest.is_empty() {
         let target = (body.len() / pieces).max(1 << 16).min(rest.len());
         let cut = rest[target..]
             .find('\n')
             .map_or(rest.len(), |i| target + i + 1);
         let (chunk, tail) = rest.split_at(cut);
-        chunks.push((chunk, row));
-        row += chunk.bytes().filter(|&b| b == b'\n').count();
+        bounds.push(chunk);
         rest = tail;
     }
+    let newlines: Vec<usize> = bounds
+        .par_iter()
+        .map(|c| c.bytes().filter(|&b| b == b'\n').count())
+        .collect();
+    let firsts = newlines.iter().scan(2, |row, n| {
+        let first = *row;
+        *row += n;
+        Some(first)
+    });
+    let chunks: Vec<(&'t str, usize)> = bounds.iter().copied().zip(firsts).collect();
     let parsed: Vec<Vec<Year<'t>>> = chunks
         .par_iter()
         .map(|&(c, first)| parse(c, first))
         .collect::<Result<_>>()?;
-    // Merge the chunks' years: each local index maps to the year's global one.
-    let mut years: Vec<Year<'t>> = Vec::new();
-    for part in parsed {
-        for y in part {
-            let g = match years.iter().position(|g| g.name == y.name) {
-                Some(g) => g,
-                None => {
-                    years.push(Year {
-                        name: y.name,
-                        ..Default::default()
-                    });
-                    years.len() - 1
-                }
-            };
-            let g = &mut years[g];
-            let remap = |local: HashMap<&'t str, usize>, global: &mut HashMap<&'t str, usize>| {
-                let mut to = vec![0; local.len()];
-                for (name, i) in local {
-                    let n = global.len();
-                    to[i] = *global.entry(name).or_insert(n);
-                }
-                to
-            };
-            let ce = remap(y.exporters, &mut g.exporters);
-            let cp = remap(y.products, &mut g.products);
-            g.cells
-                .extend(y.cells.into_iter().map(|(c, p, v, r)| (ce[c], cp[p], v, r)));
-        }
+    // Every year's names over all chunks, sorted; then each chunk's local indices map straight to them.
+    let mut names: std::collections::BTreeMap<&'t str, (Vec<&'t str>, Vec<&'t str>)> =
+        Default::default();
+    for y in parsed.iter().flatten() {
+        let e = names.entry(y.name).or_default();
+        e.0.extend(y.exporters.keys());
+        e.1.extend(y.products.keys());
     }
-    years.sort_by(|a, b| a.name.cmp(b.name));
-    years
+    names
         .into_iter()
-        .map(|y| {
-            let sorted = |m: &HashMap<&str, usize>| -> (Vec<String>, Vec<usize>) {
-                let mut names: Vec<(&str, usize)> = m.iter().map(|(k, v)| (*k, *v)).collect();
-                names.sort_unstable();
-                let mut to = vec![0; names.len()];
-                for (new, (_, old)) in names.iter().enumerate() {
-                    to[*old] = new;
-                }
-                (names.into_iter().map(|(k, _)| k.to_string()).collect(), to)
-            };
-            let (cs, cmap) = sorted(&y.exporters);
-            let (ps, pmap) = sorted(&y.products);
+        .map(|(year, (mut cs, mut ps))| {
+            cs.sort_unstable();
+            cs.dedup();
+            ps.sort_unstable();
+            ps.dedup();
             let np = ps.len();
             let mut values = vec![0.0; cs.len() * np];
             let mut filled = vec![false; cs.len() * np];
-            for (ci, pi, v, row) in y.cells {
-                let k = cmap[ci] * np + pmap[pi];
-                if filled[k] {
-                    return Err(bad(
-                        row,
-                        "product",
-                        format!("{} {} {} appears twice", y.name, cs[cmap[ci]], ps[pmap[pi]]),
-                    ));
+            for y in parsed.iter().flatten().filter(|y| y.name == year) {
+                let to = |m: &HashMap<&'t str, usize>, sorted: &[&'t str]| {
+                    let mut to = vec![0; m.len()];
+                    for (name, &i) in m {
+                        to[i] = sorted.binary_search(name).unwrap_or_default();
+                    }
+                    to
+                };
+                let (ce, cp) = (to(&y.exporters, &cs), to(&y.products, &ps));
+                for &(ci, pi, v, row) in &y.cells {
+                    let k = ce[ci] * np + cp[pi];
+                    if filled[k] {
+                        return Err(bad(
+                            row,
+                            "product",
+                            format!("{year} {} {} appears twice", cs[ce[ci]], ps[cp[pi]]),
+                        ));
+                    }
+                    filled[k] = true;
+                    values[k] = v;
                 }
-                filled[k] = true;
-                values[k] = v;
             }
             Ok((
-                y.name.to_string(),
+                year.to_string(),
                 Exports {
-                    countries: cs,
-                    products: ps,
+                    countries: cs.into_iter().map(String::from).collect(),
+                    products: ps.into_iter().map(String::from).collect(),
                     values,
                 },
             ))
