@@ -97,14 +97,7 @@ pub fn complexity_cmd(a: &ComplexityArgs) -> Result<()> {
                 }
                 None => held,
             };
-            let pb = crate::progress::spinner("reading the trade store");
-            let loaded = sovra_lake::query::load(
-                &store,
-                &wanted,
-                sovra_lake::import::ImportOptions::default().memory_limit,
-            );
-            pb.finish_and_clear();
-            let (b, _) = loaded?;
+            let (b, _) = crate::trade::read_years(&store, &wanted)?;
             let years = wanted
                 .iter()
                 .map(|&y| (y.to_string(), sovra_trade::screen::exports_of_year(&b, y)))

@@ -154,14 +154,7 @@ fn load_store(
         .copied()
         .filter(|y| (lo - back..=hi).contains(y))
         .collect();
-    let pb = crate::progress::spinner("reading the trade store");
-    let loaded = sovra_lake::query::load(
-        &store,
-        &wanted,
-        sovra_lake::import::ImportOptions::default().memory_limit,
-    );
-    pb.finish_and_clear();
-    let (b, lr) = loaded?;
+    let (b, lr) = read_years(&store, &wanted)?;
     let rep = ReadReport {
         format: "Parquet trade store".into(),
         rows: lr.rows,
@@ -199,6 +192,21 @@ fn names_revision(convert: Option<&str>, sources: &str) -> Option<&'static str> 
         }
     }
     Some("hs92")
+}
+
+/// Years of a trade store into memory, with a spinner on a terminal.
+pub(crate) fn read_years(
+    store: &sovra_lake::store::Store,
+    years: &[i32],
+) -> Result<(Bilateral, sovra_lake::query::LoadReport)> {
+    let pb = crate::progress::spinner("reading the trade store");
+    let loaded = sovra_lake::query::load(
+        store,
+        years,
+        sovra_lake::import::ImportOptions::default().memory_limit,
+    );
+    pb.finish_and_clear();
+    Ok(loaded?)
 }
 
 /// Where a store's loaded years came from (its manifest), as a note; `None` for a file.

@@ -225,9 +225,8 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
         })
         .collect();
     let sweep = ProximitySweep::new(&m, nc, np, &ubiquity);
-    let ones = Mat::<f64>::from_fn(1, np, |_, _| 1.0);
-    let sums = sweep.times(ones.as_ref());
-    let phi_sum: Vec<f64> = (0..np).map(|p| sums[(0, p)] - diag[p]).collect();
+    let sums = sweep.column_sums();
+    let phi_sum: Vec<f64> = (0..np).map(|p| sums[p] - diag[p]).collect();
     // COG's weights: w_p = kp_p / Σ_r φ'_pr (0 where there is no kp).
     let w: Vec<f64> = (0..np)
         .map(|p| match kp_full[p] {
@@ -236,15 +235,13 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
         })
         .collect();
     // Density's numerators (M φ)_cp and COG's sums (((1 − M) ∘ w) φ)_cq: one left operand [M; (1 − M) ∘ w].
-    let lhs = Mat::<f64>::from_fn(2 * nc, np, |r, q| match (r < nc, m[(r % nc) * np + q]) {
+    let both = sweep.times(2 * nc, |r, q| match (r < nc, m[(r % nc) * np + q]) {
         (true, has) => f64::from(u8::from(has)),
         (false, true) => 0.0,
         (false, false) => w[q],
     });
-    let both = sweep.times(lhs.as_ref());
-    drop(lhs);
-    let num = |c: usize, p: usize| both[(c, p)];
-    let gain = |c: usize, p: usize| both[(nc + c, p)];
+    let num = |c: usize, p: usize| both[c * np + p];
+    let gain = |c: usize, p: usize| both[(nc + c) * np + p];
     let active_p: Vec<bool> = (0..np).map(|p| col[p] > 0.0).collect();
     let mut density = vec![None; nc * np];
     for c in (0..nc).filter(|&c| row[c] > 0.0) {
@@ -362,8 +359,8 @@ struct ProximitySweep {
     order: Vec<usize>,
     /// `(start, end, ubiquity)` of each level in `order`.
     levels: Vec<(usize, usize, f64)>,
-    /// `M` with the columns of `order` (countries × products in order).
-    mo: Mat<f64>,
+    /// `Mᵀ` with the rows of `order` (products in order × countries).
+    mo_t: Mat<f64>,
     np: usize,
 }
 
@@ -379,37 +376,77 @@ impl ProximitySweep {
             levels.push((s, e, u as f64));
             s = e;
         }
-        let mo = Mat::<f64>::from_fn(nc, order.len(), |c, k| {
+        // Built as its transpose (products in order × countries), so that each country's row of `m` is
+        // read in one place; used through a transposed view.
+        let mo_t = Mat::<f64>::from_fn(order.len(), nc, |k, c| {
             f64::from(u8::from(m[c * np + order[k]]))
         });
         ProximitySweep {
             order,
             levels,
-            mo,
+            mo_t,
             np,
         }
     }
 
-    /// `L φ` (rows × products).
-    fn times(&self, l: faer::MatRef<'_, f64>) -> Mat<f64> {
+    /// `Σ_q φ_qp` for every product: the sweep with a left operand of ones, per country. With
+    /// `a_c(θ) = Σ_{q: u_q ≥ θ} M_cq / u_q` and `b_c(θ) = Σ_{q: u_q < θ} M_cq`,
+    /// `Σ_q φ_qp = Σ_c M_cp (a_c(u_p) + b_c(u_p) / u_p)`.
+    fn column_sums(&self) -> Vec<f64> {
+        let mo = self.mo_t.transpose();
+        let (nc, nl) = (mo.nrows(), self.levels.len());
+        // Per level and country: a (levels at or above) and b (levels below).
+        let mut a = vec![0.0; nl * nc];
+        let mut b = vec![0.0; nl * nc];
+        for c in 0..nc {
+            let count = |s: usize, e: usize| (s..e).map(|k| mo[(c, k)]).sum::<f64>();
+            let mut below = 0.0;
+            for (l, &(s, e, _)) in self.levels.iter().enumerate() {
+                b[l * nc + c] = below;
+                below += count(s, e);
+            }
+            let mut above = 0.0;
+            for (l, &(s, e, u)) in self.levels.iter().enumerate().rev() {
+                above += count(s, e) / u;
+                a[l * nc + c] = above;
+            }
+        }
+        let mut sums = vec![0.0; self.np];
+        for (l, &(s, e, u)) in self.levels.iter().enumerate() {
+            for k in s..e {
+                sums[self.order[k]] = (0..nc)
+                    .filter(|&c| mo[(c, k)] != 0.0)
+                    .map(|c| a[l * nc + c] + b[l * nc + c] / u)
+                    .sum();
+            }
+        }
+        sums
+    }
+
+    /// `L φ` for the left operand `left(r, q)` (`rows` × products), row-major.
+    fn times(&self, rows: usize, left: impl Fn(usize, usize) -> f64 + Sync) -> Vec<f64> {
         use faer::linalg::matmul::matmul;
         use faer::{Accum, Par};
-        let (rows, nc, n) = (l.nrows(), self.mo.nrows(), self.order.len());
-        let lo = Mat::<f64>::from_fn(rows, n, |r, k| l[(r, self.order[k])]);
+        let mo = self.mo_t.transpose();
+        let (nc, n) = (mo.nrows(), self.order.len());
+        // `L` with the products in order, built as its transpose (each row of `L` read in one place).
+        let lo_t = Mat::<f64>::from_fn(n, rows, |k, r| left(r, self.order[k]));
+        let lo = lo_t.transpose();
         // Rows are independent: blocks of rows run the two sweeps in parallel.
-        const BLOCK: usize = 32;
+        // As many blocks as threads: few, large products (each call has a fixed cost).
+        let block = rows.div_ceil(rayon::current_num_threads().max(1)).max(1);
         let blocks: Vec<Mat<f64>> = (0..rows)
-            .step_by(BLOCK)
+            .step_by(block)
             .collect::<Vec<_>>()
             .into_par_iter()
             .map(|r0| {
-                let rb = BLOCK.min(rows - r0);
-                let lb = lo.as_ref().subrows(r0, rb);
+                let rb = block.min(rows - r0);
+                let lb = lo.subrows(r0, rb);
                 let mut out = Mat::<f64>::zeros(rb, n);
                 let mut acc = Mat::<f64>::zeros(rb, nc);
                 // Up: out_θ = (Σ_{ℓ<θ} Δ_ℓ) M_θ / θ.
                 for &(s, e, u) in &self.levels {
-                    let mt = self.mo.as_ref().subcols(s, e - s);
+                    let mt = mo.subcols(s, e - s);
                     matmul(
                         out.as_mut().subcols_mut(s, e - s),
                         Accum::Replace,
@@ -430,7 +467,7 @@ impl ProximitySweep {
                 // Down: out_θ += (Σ_{ℓ≥θ} Δ_ℓ / ℓ) M_θ.
                 acc.fill(0.0);
                 for &(s, e, u) in self.levels.iter().rev() {
-                    let mt = self.mo.as_ref().subcols(s, e - s);
+                    let mt = mo.subcols(s, e - s);
                     matmul(
                         acc.as_mut(),
                         Accum::Add,
@@ -451,11 +488,12 @@ impl ProximitySweep {
                 out
             })
             .collect();
-        let mut full = Mat::<f64>::zeros(rows, self.np);
+        let np = self.np;
+        let mut full = vec![0.0; rows * np];
         for (b, out) in blocks.iter().enumerate() {
             for (k, &p) in self.order.iter().enumerate() {
-                for r in 0..out.nrows() {
-                    full[(b * BLOCK + r, p)] = out[(r, k)];
+                for (r, v) in out.col(k).iter().enumerate() {
+                    full[(b * block + r) * np + p] = *v;
                 }
             }
         }
@@ -623,6 +661,11 @@ pub fn read_long_csv<'t>(text: &'t str, file: &str) -> Result<Vec<(String, Expor
         let mut year_ix: HashMap<&'t str, usize> = HashMap::default();
         // Files are usually sorted by year and exporter: remember the last ones.
         let mut last: Option<(&'t str, usize, &'t str, usize)> = None;
+        // The previous exporter's products in file order (with their indices), this one's so far, and the
+        // position in the previous sequence: a matching code needs no hash lookup.
+        let mut prev: Vec<(&'t str, usize)> = Vec::new();
+        let mut seq: Vec<(&'t str, usize)> = Vec::new();
+        let mut at = 0;
         let mut f: Vec<&'t str> = Vec::with_capacity(width);
         for (k, line) in chunk.lines().enumerate() {
             if line.trim().is_empty() {
@@ -679,13 +722,28 @@ pub fn read_long_csv<'t>(text: &'t str, file: &str) -> Result<Vec<(String, Expor
                     let ex = &mut years[yi].exporters;
                     let n = ex.len();
                     let ci = *ex.entry(e).or_insert(n);
+                    // A new exporter: its products usually come in the previous one's order.
+                    if last.is_some_and(|(ly, ..)| ly == y) {
+                        prev = std::mem::take(&mut seq);
+                    } else {
+                        prev.clear();
+                        seq.clear();
+                    }
+                    at = 0;
                     last = Some((y, yi, e, ci));
                     (yi, ci)
                 }
             };
             let yr = &mut years[yi];
-            let n = yr.products.len();
-            let pi = *yr.products.entry(p).or_insert(n);
+            let pi = match prev.get(at) {
+                Some(&(q, i)) if q == p => i,
+                _ => {
+                    let n = yr.products.len();
+                    *yr.products.entry(p).or_insert(n)
+                }
+            };
+            at += 1;
+            seq.push((p, pi));
             yr.cells.push((ci, pi, v, row));
         }
         Ok(years)
