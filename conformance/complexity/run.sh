@@ -23,17 +23,9 @@ case "$peer" in
 esac
 
 stamp="dump.py $(sha256sum "$here/dump.py" | cut -c1-16); $peer"
-if [ -f "$out/complexity/DONE" ] && [ "$(cat "$out/complexity/DONE")" = "$stamp" ]; then
-  echo "complexity dump is up to date in $out/complexity"
-  exit 0
-fi
-mkdir -p "$out"
-tmp="$out/complexity.tmp.$$"
-rm -rf "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" PYTHONHASHSEED=0 "$venv/bin/python" "$here/dump.py" "$tmp"
-echo "$stamp" > "$tmp/DONE"
-rm -rf "$out/complexity"
-mv "$tmp" "$out/complexity"
-trap - EXIT
-echo "complexity dump written to $out/complexity"
+# shellcheck source=../dump-once.sh
+source "$here/../dump-once.sh"
+dump() {
+  OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" PYTHONHASHSEED=0 "$venv/bin/python" "$here/dump.py" "$1"
+}
+dump_once complexity "$stamp"

@@ -12,16 +12,9 @@ venv="${SOVRA_CONFORMANCE_VENV:-/tmp/sovra-conformance-venv}"
 source "$here/../peer-wheel.sh"
 
 stamp="dump.py $(sha256sum "$here/dump.py" | cut -c1-16); wheel $(basename "$wheel"); wiod $( [ -d "$out/pymrio/wiod2011/input" ] && echo yes || echo no)"
-if [ -f "$out/dependency/DONE" ] && [ "$(cat "$out/dependency/DONE")" = "$stamp" ]; then
-  echo "dependency dump is up to date in $out/dependency"
-  exit 0
-fi
-tmp="$out/dependency.tmp.$$"
-rm -rf "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" "$venv/bin/python" "$here/dump.py" "$tmp" "$wheel" "$out/pymrio"
-echo "$stamp" > "$tmp/DONE"
-rm -rf "$out/dependency"
-mv "$tmp" "$out/dependency"
-trap - EXIT
-echo "dependency dump written to $out/dependency"
+# shellcheck source=../dump-once.sh
+source "$here/../dump-once.sh"
+dump() {
+  OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" "$venv/bin/python" "$here/dump.py" "$1" "$wheel" "$out/pymrio"
+}
+dump_once dependency "$stamp"

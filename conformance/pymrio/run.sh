@@ -17,17 +17,9 @@ if ! "$venv/bin/python" -c 'import pymrio, sys; sys.exit(pymrio.__version__ != "
 fi
 
 stamp="pymrio 0.7.0; dump.py $(sha256sum "$here/dump.py" | cut -c1-16); wiod $( [ -f "$shared/wiod2013/wiod2013_2011.csv.gz" ] && echo yes || echo no)"
-if [ -f "$out/pymrio/DONE" ] && [ "$(cat "$out/pymrio/DONE")" = "$stamp" ]; then
-  echo "pymrio dump is up to date in $out/pymrio"
-  exit 0
-fi
-mkdir -p "$out"
-tmp="$out/pymrio.tmp.$$"
-rm -rf "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-"$venv/bin/python" "$here/dump.py" "$tmp" "$shared"
-echo "$stamp" > "$tmp/DONE"
-rm -rf "$out/pymrio"
-mv "$tmp" "$out/pymrio"
-trap - EXIT
-echo "pymrio dump written to $out/pymrio"
+# shellcheck source=../dump-once.sh
+source "$here/../dump-once.sh"
+dump() {
+  "$venv/bin/python" "$here/dump.py" "$1" "$shared"
+}
+dump_once pymrio "$stamp"

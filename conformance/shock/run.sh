@@ -12,17 +12,9 @@ venv="${SOVRA_CONFORMANCE_VENV:-/tmp/sovra-conformance-venv}"
 source "$here/../peer-wheel.sh"
 
 stamp="dump.py $(sha256sum "$here/dump.py" | cut -c1-16); wheel $(basename "$wheel")"
-if [ -f "$out/shock/DONE" ] && [ "$(cat "$out/shock/DONE")" = "$stamp" ]; then
-  echo "shock dump is up to date in $out/shock"
-  exit 0
-fi
-tmp="$out/shock.tmp.$$"
-rm -rf "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-start=$SECONDS
-OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" "$venv/bin/python" "$here/dump.py" "$tmp" "$wheel"
-echo "$stamp" > "$tmp/DONE"
-rm -rf "$out/shock"
-mv "$tmp" "$out/shock"
-trap - EXIT
-echo "shock dump written to $out/shock ($((SECONDS - start))s)"
+# shellcheck source=../dump-once.sh
+source "$here/../dump-once.sh"
+dump() {
+  OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" "$venv/bin/python" "$here/dump.py" "$1" "$wheel"
+}
+dump_once shock "$stamp"

@@ -60,7 +60,7 @@ fn load_input(i: &TradeInput, range: Option<(i32, i32)>) -> Result<Loaded> {
         .input
         .clone()
         .unwrap_or_else(sovra_lake::store::default_dir);
-    let (mut b, mut rep, source) = if path.is_dir() || i.input.is_none() {
+    let (mut b, mut rep, source, origin) = if path.is_dir() || i.input.is_none() {
         load_store(&path, i.year, range)?
     } else {
         let codes = match &i.country_codes {
@@ -68,7 +68,7 @@ fn load_input(i: &TradeInput, range: Option<(i32, i32)>) -> Result<Loaded> {
             None => None,
         };
         let (b, rep) = bilateral::read(&path, codes.as_ref())?;
-        (b, rep, path.display().to_string())
+        (b, rep, path.display().to_string(), None)
     };
     if let Some(spec) = &i.convert {
         let (from, to) = spec.split_once(':').ok_or_else(|| {
@@ -96,7 +96,6 @@ fn load_input(i: &TradeInput, range: Option<(i32, i32)>) -> Result<Loaded> {
             .last()
             .ok_or_else(|| Error::Request("the file holds no trade".into()))?,
     };
-    let origin = origin_note(&path, &rep.years);
     let revision = names_revision(
         i.convert.as_deref(),
         &format!("{} {}", path.display(), origin.as_deref().unwrap_or("")),
@@ -127,7 +126,7 @@ fn load_store(
     dir: &std::path::Path,
     year: Option<i32>,
     range: Option<(i32, i32)>,
-) -> Result<(Bilateral, ReadReport, String)> {
+) -> Result<(Bilateral, ReadReport, String, Option<String>)> {
     if !dir.exists() {
         return Err(Error::Request(format!(
             "no trade store at {}: import one with `sovra trade import FILE…`, or read a file with --input FILE",
@@ -154,6 +153,13 @@ fn load_store(
         .copied()
         .filter(|y| (lo - back..=hi).contains(y))
         .collect();
+    if wanted.is_empty() {
+        return Err(Error::Request(format!(
+            "--years {lo}:{hi}: the trade store {} holds {held:?}",
+            dir.display()
+        ))
+        .into());
+    }
     let (b, lr) = read_years(&store, &wanted)?;
     let rep = ReadReport {
         format: "Parquet trade store".into(),
@@ -161,7 +167,8 @@ fn load_store(
         years: lr.years,
         ..Default::default()
     };
-    Ok((b, rep, format!("trade store {}", dir.display())))
+    let origin = origin_note(&store.manifest, &rep.years);
+    Ok((b, rep, format!("trade store {}", dir.display()), origin))
 }
 
 /// The HS revision whose names fit the product codes: the target of `--convert`, else the revision in
@@ -209,9 +216,8 @@ pub(crate) fn read_years(
     Ok(loaded?)
 }
 
-/// Where a store's loaded years came from (its manifest), as a note; `None` for a file.
-fn origin_note(path: &std::path::Path, years: &[i32]) -> Option<String> {
-    let m = sovra_lake::store::Manifest::read(path).ok()?;
+/// Where a store's loaded years came from (its manifest), as a note.
+fn origin_note(m: &sovra_lake::store::Manifest, years: &[i32]) -> Option<String> {
     let parts: Vec<String> = years
         .iter()
         .filter_map(|y| {
@@ -224,7 +230,7 @@ fn origin_note(path: &std::path::Path, years: &[i32]) -> Option<String> {
             ))
         })
         .collect();
-    (path.is_dir() && !parts.is_empty()).then(|| format!("imported from: {}", parts.join("; ")))
+    (!parts.is_empty()).then(|| format!("imported from: {}", parts.join("; ")))
 }
 
 impl Loaded {

@@ -61,7 +61,7 @@ pub struct ImportReport {
     pub replaced: Vec<i32>,
     /// Every year the store now holds.
     pub store_years: Vec<i32>,
-    /// Seconds spent reading and writing, and on the duplicate check.
+    /// Seconds spent reading the files and writing the Parquet files.
     pub seconds_write: f64,
     /// Seconds of the duplicate check.
     pub seconds_check: f64,
@@ -140,6 +140,7 @@ pub fn import(
     if inputs.is_empty() {
         return Err(Error::Invalid("no input file to import".into()));
     }
+    let new_store = !store_dir.exists();
     std::fs::create_dir_all(store_dir).map_err(|e| CoreError::io(store_dir, e))?;
     let mut manifest = Manifest::read(store_dir)?;
     let stamp = std::time::SystemTime::now()
@@ -151,6 +152,10 @@ pub fn import(
         Ok(r) => r,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&staging);
+            if new_store {
+                // A failed first import leaves no store behind (remove_dir only removes it empty).
+                let _ = std::fs::remove_dir(store_dir);
+            }
             return Err(e);
         }
     };

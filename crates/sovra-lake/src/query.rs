@@ -2,10 +2,8 @@
 //! year (only the asked years' files are opened), the duplicate check of an import, and loading years into
 //! the in-memory [`Bilateral`] the screens run on.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int32Type, UInt64Type};
@@ -16,6 +14,7 @@ use datafusion::functions_aggregate::expr_fn::count;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext, col, lit};
 use futures::StreamExt;
 use serde::Serialize;
+use sovra_trade::intern::{Interner, Last};
 use sovra_trade::screen::Bilateral;
 
 use crate::store::Store;
@@ -164,15 +163,11 @@ pub struct LoadReport {
     pub rows: usize,
 }
 
-/// Loads `years` of a store (all of them when empty) into memory for the screens. Only those years'
-/// partitions are read.
+/// Loads `years` of a store (those it holds; [`Store::years`] for all) into memory for the screens. Only
+/// those years' partitions are read.
 pub fn load(store: &Store, years: &[i32], memory_limit: usize) -> Result<(Bilateral, LoadReport)> {
     let held = store.years();
-    let years: Vec<i32> = if years.is_empty() {
-        held.clone()
-    } else {
-        years.iter().copied().filter(|y| held.contains(y)).collect()
-    };
+    let years: Vec<i32> = years.iter().copied().filter(|y| held.contains(y)).collect();
     let mut b = Bilateral::default();
     let mut report = LoadReport {
         years: years.clone(),
@@ -192,9 +187,9 @@ pub fn load(store: &Store, years: &[i32], memory_limit: usize) -> Result<(Bilate
             col("product"),
             col("value"),
         ])?;
-    let mut cix = Interner::default();
-    let mut pix = Interner::default();
-    let mut last: [Option<(Arc<str>, u32)>; 3] = Default::default();
+    let (mut cix, mut pix) = (Interner::default(), Interner::default());
+    // Files are sorted by exporter and importer: runs of the same code need no lookup.
+    let mut last: [Last; 3] = Default::default();
     session.block_on(async {
         let mut stream = df.execute_stream().await?;
         while let Some(batch) = stream.next().await {
@@ -208,9 +203,9 @@ pub fn load(store: &Store, years: &[i32], memory_limit: usize) -> Result<(Bilate
             let v = batch.column(4).as_primitive::<Float64Type>();
             b.rows.reserve(batch.num_rows());
             for i in 0..batch.num_rows() {
-                let ei = cix.get(e.value(i), &mut b.countries, &mut last[0]);
-                let ji = cix.get(j.value(i), &mut b.countries, &mut last[1]);
-                let pi = pix.get(p.value(i), &mut b.products, &mut last[2]);
+                let ei = last[0].get(e.value(i), &mut cix, &mut b.countries);
+                let ji = last[1].get(j.value(i), &mut cix, &mut b.countries);
+                let pi = last[2].get(p.value(i), &mut pix, &mut b.products);
                 b.rows.push((y.value(i), ei, ji, pi, v.value(i)));
             }
         }
@@ -220,33 +215,4 @@ pub fn load(store: &Store, years: &[i32], memory_limit: usize) -> Result<(Bilate
     b.rows.sort_unstable_by_key(|r| (r.0, r.1, r.2, r.3));
     report.rows = b.rows.len();
     Ok((b, report))
-}
-
-/// Codes to dense indices. Each column keeps the last code it looked up in `last` (files are sorted by
-/// exporter and importer, so runs repeat).
-#[derive(Default)]
-struct Interner {
-    map: HashMap<Arc<str>, u32>,
-}
-
-impl Interner {
-    fn get(&mut self, s: &str, list: &mut Vec<String>, last: &mut Option<(Arc<str>, u32)>) -> u32 {
-        if let Some((k, i)) = last {
-            if &**k == s {
-                return *i;
-            }
-        }
-        let (k, i) = match self.map.get_key_value(s) {
-            Some((k, &i)) => (k.clone(), i),
-            None => {
-                let k: Arc<str> = Arc::from(s);
-                let i = list.len() as u32;
-                list.push(s.to_string());
-                self.map.insert(k.clone(), i);
-                (k, i)
-            }
-        };
-        *last = Some((k, i));
-        i
-    }
 }

@@ -38,6 +38,12 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// Every year of the store at `dir`.
+fn load_all(dir: &Path) -> (Bilateral, sovra_lake::query::LoadReport) {
+    let s = Store::open(dir).unwrap();
+    load(&s, &s.years(), 1 << 30).unwrap()
+}
+
 fn small_opts() -> ImportOptions {
     // Tiny batches and row groups, so that the tests cross every buffer boundary.
     ImportOptions {
@@ -86,7 +92,7 @@ fn long_round_trip_equals_the_in_memory_reader() {
     assert_eq!(rep.files[0].1.zero_rows_skipped, wrep.zero_rows_skipped);
     let s = Store::open(&store).unwrap();
     assert_eq!(s.years(), vec![2021, 2022]);
-    let (got, lrep) = load(&s, &[], 1 << 30).unwrap();
+    let (got, lrep) = load(&s, &s.years(), 1 << 30).unwrap();
     assert_eq!(lrep.rows, want.rows.len());
     assert_eq!(named(&got), named(&want));
     // Partition pruning: one year only.
@@ -135,7 +141,7 @@ fn baci_gzip_with_codes_quantities_and_unknown_codes() {
     let missing = 4 * b.countries.len() as u32;
     assert!(fr.unknown_codes.get(&missing).copied().unwrap_or(0) > 0);
     let (want, _) = bilateral::read(&gz, Some(&map)).unwrap();
-    let (got, _) = load(&Store::open(&store).unwrap(), &[], 1 << 30).unwrap();
+    let (got, _) = load_all(&store);
     assert_eq!(named(&got), named(&want));
     assert!(got.countries.iter().any(|c| c == &format!("#{missing}")));
 }
@@ -245,7 +251,7 @@ fn reimporting_a_year_replaces_it_and_keeps_the_others() {
     let s = Store::open(&store).unwrap();
     assert!(s.manifest.years[&2021].sources[0].ends_with("one.csv"));
     assert!(s.manifest.years[&2022].sources[0].ends_with("two.csv"));
-    let (b, _) = load(&s, &[], 1 << 30).unwrap();
+    let (b, _) = load(&s, &s.years(), 1 << 30).unwrap();
     let values: BTreeSet<(i32, u64)> = b.rows.iter().map(|r| (r.0, r.4 as u64)).collect();
     assert_eq!(
         values,
@@ -289,7 +295,7 @@ fn real_baci_sample_from_shared() {
     let (want, wrep) = bilateral::read(&data, Some(&map)).unwrap();
     assert_eq!(rep.files[0].1.rows, wrep.rows);
     assert!(want.rows.len() > 10_000, "{}", want.rows.len());
-    let (got, _) = load(&Store::open(&store).unwrap(), &[], 1 << 30).unwrap();
+    let (got, _) = load_all(&store);
     assert_eq!(named(&got), named(&want));
 }
 
@@ -313,7 +319,7 @@ proptest! {
         if want.rows.is_empty() {
             prop_assert!(Store::open(&store).unwrap().years().is_empty());
         } else {
-            let (got, _) = load(&Store::open(&store).unwrap(), &[], 1 << 30).unwrap();
+            let (got, _) = load_all(&store);
             prop_assert_eq!(named(&got), named(&want));
         }
     }

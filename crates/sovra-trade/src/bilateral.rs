@@ -16,6 +16,7 @@ use std::path::Path;
 use serde::Serialize;
 use sovra_core::Error as CoreError;
 
+use crate::intern::{Interner, Last};
 use crate::screen::Bilateral;
 use crate::{Error, Result};
 
@@ -335,22 +336,13 @@ pub fn read(
 /// [`read`] from rows already opened (e.g. [`Rows::from_reader`] over bytes in memory).
 pub fn read_rows(mut rows: Rows<'_>) -> Result<(Bilateral, ReadReport)> {
     let mut b = Bilateral::default();
-    let mut cix: HashMap<String, u32> = HashMap::new();
-    let mut pix: HashMap<String, u32> = HashMap::new();
+    let (mut cix, mut pix) = (Interner::default(), Interner::default());
+    let mut last: [Last; 3] = Default::default();
     let mut seen: std::collections::HashSet<(i32, u32, u32, u32)> = Default::default();
-    fn intern(m: &mut HashMap<String, u32>, list: &mut Vec<String>, s: &str) -> u32 {
-        if let Some(&i) = m.get(s) {
-            return i;
-        }
-        let i = list.len() as u32;
-        list.push(s.to_string());
-        m.insert(s.to_string(), i);
-        i
-    }
     while let Some(f) = rows.next_flow()? {
-        let ei = intern(&mut cix, &mut b.countries, &f.exporter);
-        let ji = intern(&mut cix, &mut b.countries, &f.importer);
-        let pi = intern(&mut pix, &mut b.products, &f.product);
+        let ei = last[0].get(&f.exporter, &mut cix, &mut b.countries);
+        let ji = last[1].get(&f.importer, &mut cix, &mut b.countries);
+        let pi = last[2].get(&f.product, &mut pix, &mut b.products);
         let (year, value) = (f.year, f.value);
         if !seen.insert((year, ei, ji, pi)) {
             let detail = format!(

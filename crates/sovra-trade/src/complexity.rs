@@ -625,7 +625,7 @@ pub fn mrio_exports(t: &sovra_core::Mrio) -> (Exports, bool) {
 /// one [`Exports`] per year, sorted by year. Bad rows are errors naming the file, the row and the column;
 /// a repeated (year, exporter, product) is an error; empty values are zero.
 pub fn read_long_csv<'t>(text: &'t str, file: &str) -> Result<Vec<(String, Exports)>> {
-    type HashMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
+    type HashMap<K, V> = crate::intern::FxHashMap<K, V>;
     let bad = |row: usize, column: &str, detail: String| {
         crate::bilateral::cell(file, row, column, &detail)
     };
@@ -825,27 +825,4 @@ pub fn read_long_csv<'t>(text: &'t str, file: &str) -> Result<Vec<(String, Expor
             ))
         })
         .collect()
-}
-
-/// A fast multiplicative hash (FxHash's) for interning short codes; not for untrusted keys in long-lived
-/// maps, which a file's codes are not.
-#[derive(Default)]
-struct Fx(u64);
-
-impl std::hash::Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }

@@ -4,12 +4,14 @@
 //!   country × product matrix `M`, diversity, ubiquity, the economic and product complexity indices (ECI,
 //!   PCI, eigenvector method), proximity, density, complexity outlook (COI) and outlook gain (COG).
 //! - [`bilateral`]: bilateral product-level trade from BACI or a long CSV.
+//! - [`intern`]: codes to dense indices (a fast hash, and a cache for sorted columns), shared by the readers.
 //! - [`opportunities`]: dependent products a country could make itself (density, PCI, COG).
 //! - [`synth`]: synthetic BACI-like years from a fixed seed, for tests and benchmarks.
 //! - [`screen`]: where an importer is dependent, product by product (GeoDep / EU SWD(2021) 352 criteria).
 
 pub mod bilateral;
 pub mod complexity;
+pub mod intern;
 pub mod opportunities;
 pub mod screen;
 pub mod synth;
