@@ -140,7 +140,7 @@ fn equilibrium_satisfies_the_model_equations() {
     let legs = [leg(0, 1), leg(1, 0), leg(2, 0)];
     let cut = Cut::new(&legs, 4, ns, p.delta);
     let rr = reroute::reroute(&net, &cut, p.tau, p.balance_tol, p.balance_max_iter);
-    let (eq, _) = equilibrium::solve(&net, &cut, &rr, &p);
+    let eq = equilibrium::solve(&net, &cut, &rr, &p);
     assert!(eq.report.converged, "{:?}", eq.report);
     // Dense re-evaluation of every equation at the returned state.
     let a = |i: usize, j: usize| rr.flow(&net, &cut, i, j) / b.w[j];

@@ -49,9 +49,9 @@ impl Anderson {
         let mut gm = vec![0.0; k * k];
         let mut rhs = vec![0.0; k];
         for a in 0..k {
-            rhs[a] = super::cut::dot(&self.df[a], &f);
+            rhs[a] = super::kernels::dot(&self.df[a], &f);
             for b in 0..=a {
-                let v = super::cut::dot(&self.df[a], &self.df[b]);
+                let v = super::kernels::dot(&self.df[a], &self.df[b]);
                 gm[a * k + b] = v;
                 gm[b * k + a] = v;
             }

@@ -20,13 +20,13 @@
 
 use rayon::prelude::*;
 use serde::Serialize;
-use sovra_core::faer::Mat;
-use sovra_core::faer::linalg::solvers::{PartialPivLu, Solve};
 
 use super::Params;
 use super::anderson::Anderson;
-use super::cut::{Cut, Elem, dot_axpy4};
+use super::blocks::BlockLu;
+use super::cut::Cut;
 use super::network::Network;
+use super::pass::{Coefficients, Job, Matrix, Sums};
 use super::reroute::Rerouted;
 
 /// The post-shock state.
@@ -57,120 +57,11 @@ pub struct EquilibriumReport {
     pub residual_x: f64,
     /// Whether the tolerance was met.
     pub converged: bool,
+    /// How far the returned state is from where the `f32` correction was taken (0: its pass read `Z`
+    /// itself; NaN: an `f32`-only pass). Its residuals are exact to `2⁻²⁴` times this, relative.
+    pub correction_drift: f64,
     /// `max_i (B^ω s)_i`, intermediate demand at benchmark output (the peer's `D̄`).
     pub demand_at_benchmark_max: f64,
-}
-
-/// The coefficient structure of one solve: `B^ω_ij = u_i Ẑ_ij ṽ_{r(i)j} / s_j`.
-pub(crate) struct Coefficients<'n, 'c> {
-    pub(crate) net: &'n Network<'n>,
-    pub(crate) cut: &'c Cut,
-    pub(crate) u: &'c [f64],
-    pub(crate) vt: &'c [f64],
-}
-
-impl Coefficients<'_, '_> {
-    /// One pass: `D_i = u_i Σ_j Ẑ_ij y_{r(i)j} c_j` for all `i` and, when `g` is given,
-    /// `acc_rj = Σ_{i∈r} g_i Ẑ_ij` (`y`, `acc`: `S × N`; `c`: `N`). `low`: read the `f32` mirror of `Z`.
-    pub(crate) fn pass(
-        &self,
-        y: &[f64],
-        c: &[f64],
-        g: Option<&[f64]>,
-        low: bool,
-    ) -> (Vec<f64>, Vec<f64>) {
-        if low {
-            self.pass_with(|i| self.net.row32(i), y, c, g)
-        } else {
-            self.pass_with(|i| self.net.row(i), y, c, g)
-        }
-    }
-
-    fn pass_with<'r, T: Elem + 'r>(
-        &self,
-        row: impl Fn(usize) -> &'r [T] + Sync,
-        y: &[f64],
-        cs: &[f64],
-        g: Option<&[f64]>,
-    ) -> (Vec<f64>, Vec<f64>) {
-        let net = self.net;
-        let (nr, ns, n) = (net.nr, net.ns, net.n());
-        // Each sector block writes its own slice of acc (S × N) and of d by block (S × C).
-        let mut acc = vec![0.0; if g.is_some() { ns * n } else { 0 }];
-        let mut d = vec![0.0; ns * nr];
-        let work = |r: usize, dr: &mut [f64], accr: &mut [f64]| {
-            let yr = &y[r * n..(r + 1) * n];
-            let Some(g) = g else {
-                for (c, dc) in dr.iter_mut().enumerate() {
-                    let i = c * ns + r;
-                    if self.u[i] != 0.0 {
-                        *dc = self.u[i] * self.cut.dot(row(i), i, yr, cs);
-                    }
-                }
-                return;
-            };
-            // Rows four at a time against y_r ∘ c, then each row's severed chunks.
-            let yc: Vec<f64> = yr.iter().zip(cs).map(|(a, b)| a * b).collect();
-            let mut c0 = 0;
-            while c0 < nr {
-                let k = (nr - c0).min(4);
-                let idx: [usize; 4] = std::array::from_fn(|q| (c0 + q.min(k - 1)) * ns + r);
-                let gs: [f64; 4] = std::array::from_fn(|q| if q < k { g[idx[q]] } else { 0.0 });
-                let dots = dot_axpy4(idx.map(&row), &yc, gs, accr);
-                for q in 0..k {
-                    let i = idx[q];
-                    let sev = self.cut.severed_part(row(i), i, &yc, gs[q], accr);
-                    dr[c0 + q] = self.u[i] * (dots[q] - sev);
-                }
-                c0 += k;
-            }
-        };
-        if g.is_some() {
-            d.par_chunks_mut(nr)
-                .zip(acc.par_chunks_mut(n))
-                .enumerate()
-                .for_each(|(r, (dr, accr))| work(r, dr, accr));
-        } else {
-            d.par_chunks_mut(nr)
-                .enumerate()
-                .for_each(|(r, dr)| work(r, dr, &mut []));
-        }
-        let mut dv = vec![0.0; n];
-        for r in 0..ns {
-            for c in 0..nr {
-                dv[c * ns + r] = d[r * nr + c];
-            }
-        }
-        (dv, acc)
-    }
-
-    /// Block-Jacobi factors of `I − ĥ B^ω`: one domestic block per region.
-    pub(crate) fn precondition(&self, h: &[f64]) -> Vec<PartialPivLu<f64>> {
-        let net = self.net;
-        let (ns, n) = (net.ns, net.n());
-        (0..net.nr)
-            .into_par_iter()
-            .map(|c| {
-                let m = Mat::<f64>::from_fn(ns, ns, |a, b| {
-                    let (i, j) = (c * ns + a, c * ns + b);
-                    let v = h[i] * self.u[i] * net.zd(c, a, b) * self.vt[a * n + j] * net.inv_s[j];
-                    if a == b { 1.0 - v } else { -v }
-                });
-                m.partial_piv_lu()
-            })
-            .collect()
-    }
-}
-
-/// Applies the block-Jacobi factors to a residual (in place).
-pub(crate) fn apply_blocks(lus: &[PartialPivLu<f64>], ns: usize, res: &mut [f64]) {
-    res.par_chunks_mut(ns).zip(lus).for_each(|(rc, lu)| {
-        let mut b = Mat::<f64>::from_fn(ns, 1, |a, _| rc[a]);
-        lu.solve_in_place(b.as_mut());
-        for (a, v) in rc.iter_mut().enumerate() {
-            *v = b[(a, 0)];
-        }
-    });
 }
 
 /// Factored domestic blocks of `I − J`, `J_ji = ∂(λ_j σ_j)/∂h_i` for `i, j` in the same region (σ held fixed):
@@ -184,52 +75,53 @@ fn h_blocks(
     kappa: &[f64],
     lambda: &[f64],
     d: &[f64],
-) -> Vec<PartialPivLu<f64>> {
+) -> BlockLu {
     let net = co.net;
     let (ns, n) = (net.ns, net.n());
-    (0..net.nr)
-        .into_par_iter()
-        .map(|c| {
-            let fac: Vec<f64> = (0..ns)
-                .map(|a| {
-                    let j = c * ns + a;
-                    let (k, om) = (kappa[j], net.omega[j]);
-                    if k <= 0.0 || net.w[j] <= 0.0 || net.alpha_colsum[j] <= 0.0 {
-                        return 0.0;
-                    }
-                    let sigma = if d[j] > net.dbar[j] {
-                        net.dbar[j] / d[j]
-                    } else {
-                        1.0
-                    };
-                    let e = om / (om + (1.0 - om) * pow(k, -p.rho_out));
-                    sigma * e * (lambda[j] / k) * pow(k, 1.0 - p.rho)
-                        / (net.alpha_colsum[j] * net.w[j])
-                })
-                .collect();
-            let m = Mat::<f64>::from_fn(ns, ns, |a, b| {
-                // row j = (c, a), column i = (c, b); sector of i is b.
-                let (j, i) = (c * ns + a, c * ns + b);
-                let al = net.alpha[b * n + j];
-                let v = if fac[a] != 0.0 && al > 0.0 && co.u[i] > 0.0 {
-                    let th = rr.vt[b * n + j] * acc[b * n + j] / (al * net.w[j]);
-                    if th < 1.0 {
-                        fac[a]
-                            * pow(th.max(1e-300), p.rho - 1.0)
-                            * co.u[i]
-                            * net.zd(c, b, a)
-                            * rr.vt[b * n + j]
-                    } else {
-                        0.0
-                    }
+    BlockLu::factor(net.nr, ns, |c, m| {
+        // Row j = (c, a), column i = (c, b); m is row-major, so fill it column by column from the
+        // sector-major arrays (contiguous in a for each b), then add the identity.
+        let fac: Vec<f64> = (0..ns)
+            .map(|a| {
+                let j = c * ns + a;
+                let (k, om) = (kappa[j], net.omega[j]);
+                if k <= 0.0 || net.w[j] <= 0.0 || net.alpha_colsum[j] <= 0.0 {
+                    return 0.0;
+                }
+                let sigma = if d[j] > net.dbar[j] {
+                    net.dbar[j] / d[j]
                 } else {
-                    0.0
+                    1.0
                 };
-                if a == b { 1.0 - v } else { -v }
-            });
-            m.partial_piv_lu()
-        })
-        .collect()
+                let e = om / (om + (1.0 - om) * pow(k, -p.rho_out));
+                sigma * e * (lambda[j] / k) * pow(k, 1.0 - p.rho) / (net.alpha_colsum[j] * net.w[j])
+            })
+            .collect();
+        for b in 0..ns {
+            let i = c * ns + b;
+            if co.u[i] <= 0.0 {
+                continue;
+            }
+            let base = b * n + c * ns;
+            let zrow = &net.zdom[i * ns..(i + 1) * ns];
+            for a in 0..ns {
+                let j = c * ns + a;
+                let al = net.alpha[base + a];
+                if fac[a] == 0.0 || al <= 0.0 {
+                    continue;
+                }
+                let vt = rr.vt[base + a];
+                let th = vt * acc[base + a] / (al * net.w[j]);
+                if th < 1.0 {
+                    m[a * ns + b] =
+                        -fac[a] * pow(th.max(1e-300), p.rho - 1.0) * co.u[i] * zrow[a] * vt;
+                }
+            }
+        }
+        for a in 0..ns {
+            m[a * ns + a] += 1.0;
+        }
+    })
 }
 
 /// `b^e`, exact and fast for the small integer exponents of the default curvatures.
@@ -259,25 +151,40 @@ pub(crate) fn bundle(
     acc: &[f64],
     p: &Params,
 ) -> (Vec<f64>, Vec<f64>) {
-    let (ns, n) = (net.ns, net.n());
-    let rho = p.rho;
-    const CHUNK: usize = 256;
-    // Σ_r α_rj θ_rj^ρ, sector-major so every array is read in order.
-    let mut num = vec![0.0; n];
-    num.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, nc)| {
-        let j0 = ci * CHUNK;
-        for r in 0..ns {
-            let base = r * n + j0;
-            for (k, v) in nc.iter_mut().enumerate() {
-                let al = net.alpha[base + k];
-                if al > 0.0 {
-                    let th =
-                        (rr.vt[base + k] * acc[base + k] / (al * net.w[j0 + k])).clamp(1e-300, 1.0);
-                    *v += al * pow(th, rho);
+    let n = net.n();
+    const CHUNK: usize = 512;
+    // Σ_r α_rj θ_rj^ρ, sector-major so every array is read in order; branch-free so it vectorises.
+    fn sums(
+        net: &Network<'_>,
+        rr: &Rerouted,
+        acc: &[f64],
+        num: &mut [f64],
+        f: impl Fn(f64) -> f64 + Sync,
+    ) {
+        let (ns, n) = (net.ns, net.n());
+        num.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, nc)| {
+            let j0 = ci * CHUNK;
+            let w = &net.w[j0..j0 + nc.len()];
+            for r in 0..ns {
+                let base = r * n + j0;
+                let al = &net.alpha[base..base + nc.len()];
+                let vt = &rr.vt[base..base + nc.len()];
+                let ac = &acc[base..base + nc.len()];
+                for k in 0..nc.len() {
+                    let th = (vt[k] * ac[k] / (al[k] * w[k])).clamp(1e-300, 1.0);
+                    let t = al[k] * f(th);
+                    nc[k] += if al[k] > 0.0 { t } else { 0.0 };
                 }
             }
-        }
-    });
+        });
+    }
+    let mut num = vec![0.0; n];
+    match p.rho {
+        -1.0 => sums(net, rr, acc, &mut num, |t| 1.0 / t),
+        -2.0 => sums(net, rr, acc, &mut num, |t| 1.0 / (t * t)),
+        rho => sums(net, rr, acc, &mut num, |t| t.powf(rho)),
+    }
+    let rho = p.rho;
     let kappa: Vec<f64> = (0..n)
         .map(|j| {
             let den = net.alpha_colsum[j];
@@ -296,12 +203,59 @@ pub(crate) fn bundle(
     (kappa, lambda)
 }
 
-/// The `h` step below which the fixed point switches from the `f32` mirror of `Z` to `Z` itself.
+/// The `h` step below which the fixed point stops reading the `f32` mirror of `Z` alone (see [`Phase`]).
 const SWITCH_TO_F64: f64 = 1e-6;
 
-/// Solves the rationing equilibrium on a rerouted network. Also returns the pass sums at `h = 1`
-/// (`acc_rj = Σ_{i∈r} u_i Ẑ_ij`, from the first iteration) for the stability statistics.
-pub fn solve(net: &Network<'_>, cut: &Cut, rr: &Rerouted, p: &Params) -> (Equilibrium, Vec<f64>) {
+/// The `f32` rounding unit: `|E_ij| ≤ 2⁻²⁴ |Z_ij|`.
+const F32_UNIT: f64 = 1.0 / 16_777_216.0;
+
+/// How far (largest change of `ξ` or `h`) the iterate may move from where the correction was taken before it
+/// is retaken: at most `1e-4`, and little enough that the corrected pass's error, `2⁻²⁴` times the drift
+/// relative, stays under a tenth of the tolerance (`6e-12` at the default `1e-10`).
+fn correction_drift_limit(tol: f64) -> f64 {
+    (0.1 * tol / F32_UNIT).min(1e-4)
+}
+
+/// How an iteration reads `Z`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// The `f32` mirror alone (half the bytes): while the step is far above the mirror's ~1e-7 precision.
+    Single,
+    /// `Z` itself, paired with its rounding errors `E = Z − Z32` in the same sweep: an exact evaluation that
+    /// also yields the correction `pass(E)`. Taken at the switch, and again whenever the iterate has drifted
+    /// too far from where the correction was taken.
+    Exact,
+    /// The mirror plus the last correction: `pass(Z32)(w) + pass(E)(w₀)` differs from `pass(Z)(w)` by
+    /// `pass(E)(w − w₀)`, at most `2⁻²⁴ |w − w₀|` relative (the pass is linear in the matrix and the vectors
+    /// are linear in `w`) — exact to second order at half the bytes. Residuals from a corrected pass are
+    /// trusted to that bound, which the drift limit keeps under a tenth of the tolerance.
+    Corrected,
+}
+
+/// What the first real pass of the fixed point computed besides the iteration: the pass sums at `h = 1`
+/// (`acc_rj = Σ_{i∈r} u_i Ẑ_ij`) and the sums of a job run alongside it (on the `f32` mirror, in the same
+/// sweep), if it ran.
+pub(crate) struct Alongside {
+    /// `acc` at `h = 1`, `x = s`.
+    pub(crate) acc_at_one: Vec<f64>,
+    /// The extra job's sums, when the fixed point made an `f32` pass.
+    pub(crate) sums: Option<Sums>,
+}
+
+/// Solves the rationing equilibrium on a rerouted network.
+pub fn solve(net: &Network<'_>, cut: &Cut, rr: &Rerouted, p: &Params) -> Equilibrium {
+    solve_with(net, cut, rr, p, None).0
+}
+
+/// [`solve`], also returning what the stability statistics need from it; `alongside`, if given, is run
+/// with the first `f32` pass in the same sweep (the statistics' own pass).
+pub(crate) fn solve_with(
+    net: &Network<'_>,
+    cut: &Cut,
+    rr: &Rerouted,
+    p: &Params,
+    mut alongside: Option<Job<'_>>,
+) -> (Equilibrium, Alongside) {
     let n = net.n();
     let co = Coefficients {
         net,
@@ -316,43 +270,105 @@ pub fn solve(net: &Network<'_>, cut: &Cut, rr: &Rerouted, p: &Params) -> (Equili
         .map(|&a| if a { 1.0 } else { 0.0 })
         .chain(std::iter::repeat_n(1.0, n))
         .collect();
-    // At the start (x = s, h = 1) the pass is known from the rerouting: D = the rerouted sales R and
-    // acc_rj = Σ_{i∈r} u_i Ẑ_ij = ct_rj / ṽ_rj.
     let mut pre = Preconditioner {
         x: co.precondition(&w[n..]),
         h: None,
-        first: Some(rr.at_benchmark(net)),
     };
     let mut h_at_lus = w[n..].to_vec();
     let mut mix = Anderson::new(8);
     let mut iterations = 0;
     let mut best = f64::INFINITY;
     let mut since_best = 0usize;
-    let mut low = true;
+    let mut phase = Phase::Single;
+    // The correction pass(E) and the iterate it was taken at.
+    let mut correction: Option<(Sums, Vec<f64>)> = None;
+    let mut extra = None;
+    // This iteration's pass (the buffers are reused: fresh pages fault on first touch).
+    let mut cur = Sums::default();
     let mut acc_at_one = Vec::new();
     let mut dmax0 = 0.0;
-    let last = loop {
+    let tol_met = |ev: &Eval| ev.residual_h <= p.fp_tol && ev.residual_x <= 1e-1 * p.fp_tol * smax;
+    let drift_limit = correction_drift_limit(p.fp_tol);
+    let (last, drift) = loop {
         // The h-step blocks are refactored every third iteration (a chord method in between).
         if iterations % 3 == 0 {
             pre.h = None;
         }
-        let mut ev = evaluate(&co, rr, p, &w, &mut pre, &active, low);
-        if low && (ev.residual_h <= SWITCH_TO_F64 || iterations >= 50) {
-            // From here on, the exact table; progress is measured afresh.
-            low = false;
+        let drift = match (&correction, phase) {
+            (Some((_, at)), Phase::Corrected) => w
+                .iter()
+                .zip(at)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max),
+            _ => 0.0,
+        };
+        if drift > drift_limit {
+            phase = Phase::Exact;
         }
+        let this = phase;
+        if iterations == 0 {
+            // At the start (x = s, h = 1) the pass is known, exactly, from the rerouting's last sweep.
+            cur = rr.at_benchmark(net);
+        } else {
+            let (xi, h) = w.split_at(n);
+            let g: Vec<f64> = h.iter().zip(co.u).map(|(a, b)| a * b).collect();
+            let job = Job {
+                y: co.vt,
+                c: xi,
+                g: Some(&g),
+            };
+            match this {
+                Phase::Single => match alongside.take() {
+                    Some(other) => {
+                        let mut b = Sums::default();
+                        let jobs = ((&job, Matrix::Single), (&other, Matrix::Single));
+                        co.pass_pair(jobs.0, jobs.1, &mut cur, &mut b);
+                        extra = Some(b);
+                    }
+                    None => co.pass(&job, Matrix::Single, &mut cur),
+                },
+                Phase::Exact => {
+                    let (mut e, mut at) = correction.take().unwrap_or_default();
+                    let jobs = ((&job, Matrix::Double), (&job, Matrix::RoundingError));
+                    co.pass_pair(jobs.0, jobs.1, &mut cur, &mut e);
+                    at.clone_from(&w);
+                    correction = Some((e, at));
+                }
+                Phase::Corrected => {
+                    co.pass(&job, Matrix::Single, &mut cur);
+                    if let Some((e, _)) = &correction {
+                        cur.add(e);
+                    }
+                }
+            }
+        }
+        let ev = evaluate(&co, rr, p, &w, &mut pre, &active, &cur);
+        // The first pass is exact (from the rerouting); f32-only passes are never trusted for convergence.
+        let trusted = iterations == 0 || this != Phase::Single;
         if iterations == 0 {
             dmax0 = ev.d_max;
-            acc_at_one = std::mem::take(&mut ev.acc);
+            acc_at_one = cur.acc.clone();
         }
         iterations += 1;
-        let e = ev.step;
-        let done = !low && ev.residual_h <= p.fp_tol && ev.residual_x <= 1e-1 * p.fp_tol * smax;
-        if done || iterations >= p.fp_max_iter {
-            break ev;
+        if (trusted && tol_met(&ev)) || iterations >= p.fp_max_iter {
+            break (ev, if trusted { Some(drift) } else { None });
         }
-        if low || e < best {
-            best = if low { f64::INFINITY } else { e };
+        phase = match this {
+            Phase::Single if ev.residual_h <= SWITCH_TO_F64 || iterations >= 50 => {
+                // Progress is measured afresh from here on.
+                best = f64::INFINITY;
+                Phase::Exact
+            }
+            Phase::Single => Phase::Single,
+            _ => Phase::Corrected,
+        };
+        let e = ev.step;
+        if this == Phase::Single || e < best {
+            best = if this == Phase::Single {
+                f64::INFINITY
+            } else {
+                e
+            };
             since_best = 0;
         } else {
             since_best += 1;
@@ -388,11 +404,11 @@ pub fn solve(net: &Network<'_>, cut: &Cut, rr: &Rerouted, p: &Params) -> (Equili
             h_at_lus.copy_from_slice(&w[n..]);
         }
     };
-    // The returned state is the last one evaluated, so its residuals are exact.
+    // The returned state is the last one evaluated; converged only when that evaluation was exact or
+    // corrected (not f32 alone).
     let x: Vec<f64> = w[..n].iter().zip(&net.s).map(|(a, b)| a * b).collect();
     let h = w[n..].to_vec();
-    let converged =
-        !low && last.residual_h <= p.fp_tol && last.residual_x <= 1e-1 * p.fp_tol * smax;
+    let converged = drift.is_some() && tol_met(&last);
     (
         Equilibrium {
             x,
@@ -405,20 +421,22 @@ pub fn solve(net: &Network<'_>, cut: &Cut, rr: &Rerouted, p: &Params) -> (Equili
                 residual_h: last.residual_h,
                 residual_x: last.residual_x / smax,
                 converged,
+                correction_drift: drift.unwrap_or(f64::NAN),
                 demand_at_benchmark_max: dmax0,
             },
         },
-        acc_at_one,
+        Alongside {
+            acc_at_one,
+            sums: extra,
+        },
     )
 }
 
 /// What one iteration hands the next: the block-Jacobi factors — domestic blocks of `I − ĥ B^ω` (activity)
-/// and of `I − J` (fulfilment; refactored every third iteration, `None` when due) — and, before the first
-/// iteration, its pass results when they are already known.
+/// and of `I − J` (fulfilment; refactored every third iteration, `None` when due).
 struct Preconditioner {
-    x: Vec<PartialPivLu<f64>>,
-    h: Option<Vec<PartialPivLu<f64>>>,
-    first: Option<(Vec<f64>, Vec<f64>)>,
+    x: BlockLu,
+    h: Option<BlockLu>,
 }
 
 struct Eval {
@@ -427,15 +445,13 @@ struct Eval {
     /// `max(|h⁺ − h|, |ξ⁺ − ξ|)`.
     step: f64,
     d_max: f64,
-    /// The pass sums behind `θ`.
-    acc: Vec<f64>,
     kappa: Vec<f64>,
     lambda: Vec<f64>,
     residual_h: f64,
     residual_x: f64,
 }
 
-/// One evaluation of the joint map at `w = (ξ, h)`, `ξ = x / s`.
+/// One evaluation of the joint map at `w = (ξ, h)`, `ξ = x / s`, from its pass sums.
 fn evaluate(
     co: &Coefficients<'_, '_>,
     rr: &Rerouted,
@@ -443,19 +459,13 @@ fn evaluate(
     w: &[f64],
     pre: &mut Preconditioner,
     active: &[bool],
-    low: bool,
+    sums: &Sums,
 ) -> Eval {
     let net = co.net;
     let n = net.n();
     let (xi, h) = w.split_at(n);
-    let (d, acc) = match pre.first.take() {
-        Some(pass) => pass,
-        None => {
-            let g: Vec<f64> = h.iter().zip(co.u).map(|(a, b)| a * b).collect();
-            co.pass(co.vt, xi, Some(&g), low)
-        }
-    };
-    let (kappa, lambda) = bundle(net, rr, &acc, p);
+    let Sums { d, acc } = sums;
+    let (kappa, lambda) = bundle(net, rr, acc, p);
     let mut out = vec![0.0; 2 * n];
     let mut res = vec![0.0; n];
     let mut residual_h: f64 = 0.0;
@@ -481,8 +491,8 @@ fn evaluate(
         let mut dh: Vec<f64> = (0..n).map(|i| out[n + i] - h[i]).collect();
         let hl = pre
             .h
-            .get_or_insert_with(|| h_blocks(co, rr, p, &acc, &kappa, &lambda, &d));
-        apply_blocks(hl, net.ns, &mut dh);
+            .get_or_insert_with(|| h_blocks(co, rr, p, acc, &kappa, &lambda, d));
+        hl.apply(&mut dh);
         for i in 0..n {
             out[n + i] = h[i] + dh[i];
             // The activity residual after the h step (to first order: deliveries and final use follow h).
@@ -491,7 +501,7 @@ fn evaluate(
             }
         }
     }
-    apply_blocks(&pre.x, net.ns, &mut res);
+    pre.x.apply(&mut res);
     for i in 0..n {
         let dxi = res[i] * net.inv_s[i];
         out[i] = xi[i] + dxi;
@@ -502,7 +512,6 @@ fn evaluate(
         next: out,
         step: e,
         d_max: dmax,
-        acc,
         kappa,
         lambda,
         residual_h,

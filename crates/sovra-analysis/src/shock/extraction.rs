@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::anderson::Anderson;
 use super::cut::Cut;
-use super::equilibrium::{Coefficients, apply_blocks};
 use super::network::Network;
+use super::pass::{Coefficients, Job, Matrix, Sums};
 
 /// How the solve went.
 #[derive(Debug, Clone, Serialize)]
@@ -51,8 +51,15 @@ pub fn solve(
     let mut mix = Anderson::new(8);
     let mut iterations = 0;
     let mut residual;
+    let mut sums = Sums::default();
     loop {
-        let (d, _) = co.pass(&vt, &xi, None, false);
+        let job = Job {
+            y: &vt,
+            c: &xi,
+            g: None,
+        };
+        co.pass(&job, Matrix::Double, &mut sums);
+        let d = &sums.d;
         let mut res: Vec<f64> = (0..n)
             .map(|i| {
                 if net.s[i] > 0.0 {
@@ -67,7 +74,7 @@ pub fn solve(
         if residual <= tol || iterations >= max_iter {
             break;
         }
-        apply_blocks(&lus, net.ns, &mut res);
+        lus.apply(&mut res);
         let g: Vec<f64> = (0..n).map(|i| xi[i] + res[i] * net.inv_s[i]).collect();
         xi = mix.step(&xi, &g);
     }

@@ -13,10 +13,13 @@
 //! [`run`] takes a prepared [`Network`] (shared by every scenario of a batch) and a resolved scenario.
 
 pub mod anderson;
+mod blocks;
 pub mod cut;
 pub mod equilibrium;
 pub mod extraction;
+mod kernels;
 pub mod network;
+mod pass;
 pub mod reroute;
 pub mod scenario;
 pub mod stability;
@@ -182,10 +185,13 @@ pub fn run(net: &Network<'_>, legs: &[Leg], model: Model, p: &Params) -> Result<
             let rr = reroute::reroute(net, &cut, p.tau, p.balance_tol, p.balance_max_iter);
             seconds.push(("reroute", t0.elapsed().as_secs_f64()));
             let t0 = Instant::now();
-            let (eq, acc1) = equilibrium::solve(net, &cut, &rr, p);
+            // The stability statistics' pass runs alongside the equilibrium's first f32 pass.
+            let (g, inv_w) = stability::job_vectors(net, &rr);
+            let job = stability::job(&rr, &g, &inv_w);
+            let (eq, along) = equilibrium::solve_with(net, &cut, &rr, p, Some(job));
             seconds.push(("equilibrium", t0.elapsed().as_secs_f64()));
             let t0 = Instant::now();
-            let st = stability::check(net, &cut, &rr, &eq, &acc1, p);
+            let st = stability::check(net, &cut, &rr, &eq, along, &inv_w, &g, p);
             seconds.push(("stability", t0.elapsed().as_secs_f64()));
             let converged = rr.report.converged && eq.report.converged;
             let d = Diagnostics {

@@ -250,12 +250,6 @@ impl<'a> Network<'a> {
         &self.z32[k * n..(k + 1) * n]
     }
 
-    /// `Z_(c,a),(c,b)`.
-    #[inline]
-    pub(crate) fn zd(&self, c: usize, a: usize, b: usize) -> f64 {
-        self.zdom[(c * self.ns + a) * self.ns + b]
-    }
-
     /// Number of nodes.
     pub fn n(&self) -> usize {
         self.nr * self.ns

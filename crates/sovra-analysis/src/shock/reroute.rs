@@ -26,8 +26,10 @@ use sovra_core::faer::Mat;
 use sovra_core::faer::linalg::solvers::Solve;
 
 use super::anderson::Anderson;
-use super::cut::{Cut, Elem, axpy, axpy4, chunk_dots4};
+use super::cut::Cut;
+use super::kernels::{Elem, axpy, axpy_chunk_dots4, axpy4, chunk_dots4, rounding_errors};
 use super::network::Network;
+use super::pass::Sums;
 
 /// The balanced (rerouted) network of one scenario.
 #[derive(Debug, Clone)]
@@ -47,7 +49,7 @@ pub struct Rerouted {
 impl Rerouted {
     /// The equilibrium's first pass, known from the balancing: at `x = s`, `h = 1`, intermediate orders are the
     /// rerouted sales, and `Σ_{i∈r} u_i Ẑ_ij = ct_rj / ṽ_rj`.
-    pub(crate) fn at_benchmark(&self, net: &Network<'_>) -> (Vec<f64>, Vec<f64>) {
+    pub(crate) fn at_benchmark(&self, net: &Network<'_>) -> Sums {
         let acc = self
             .ct
             .iter()
@@ -55,7 +57,10 @@ impl Rerouted {
             .map(|(c, v)| if *v > 0.0 { c / v } else { 0.0 })
             .collect();
         debug_assert_eq!(self.sales.len(), net.n());
-        (self.sales.clone(), acc)
+        Sums {
+            d: self.sales.clone(),
+            acc,
+        }
     }
 
     /// The rerouted flow `Z^ω_ij = u_i Ẑ_ij ṽ_{r(i)j}`.
@@ -80,6 +85,9 @@ pub struct RerouteReport {
     pub residual: f64,
     /// Whether every block met the tolerance.
     pub converged: bool,
+    /// Largest drift of `log u` from where a block's `f32` correction was taken (0: exact sweeps; NaN: a
+    /// block balanced on the `f32` mirror alone). The residual is exact to about `6 · 2⁻²⁴` times this.
+    pub correction_drift: f64,
     /// Benchmark intermediate flow severed (before leakage), in the table's currency.
     pub severed_flow: f64,
     /// Of it, lost to rerouting friction: `f Σ F_ij`.
@@ -93,6 +101,9 @@ struct Block {
     sales: Vec<f64>,
     iterations: usize,
     residual: f64,
+    converged: bool,
+    /// Drift from the correction point at the last sweep (0: exact; NaN: `f32` only).
+    drift: f64,
     severed: f64,
 }
 
@@ -112,6 +123,7 @@ pub fn reroute(net: &Network<'_>, cut: &Cut, tau: f64, tol: f64, max_iter: usize
         iterations: 0,
         residual: 0.0,
         converged: true,
+        correction_drift: 0.0,
         severed_flow: 0.0,
         friction_loss: 0.0,
     };
@@ -124,9 +136,16 @@ pub fn reroute(net: &Network<'_>, cut: &Cut, tau: f64, tol: f64, max_iter: usize
         ct[r * n..(r + 1) * n].copy_from_slice(&b.ct);
         report.iterations = report.iterations.max(b.iterations);
         report.residual = report.residual.max(b.residual);
+        report.converged &= b.converged;
+        // NaN (a block that never left the f32 mirror) wins.
+        report.correction_drift = if b.drift.is_nan() {
+            f64::NAN
+        } else {
+            report.correction_drift.max(b.drift)
+        };
         report.severed_flow += b.severed;
     }
-    report.converged = report.residual <= tol;
+    report.converged &= report.residual <= tol;
     report.friction_loss = f * report.severed_flow;
     Rerouted {
         u,
@@ -137,38 +156,58 @@ pub fn reroute(net: &Network<'_>, cut: &Cut, tau: f64, tol: f64, max_iter: usize
     }
 }
 
-/// The residual below which the balancing switches from the `f32` mirror of the block to `Z` itself.
+/// The residual below which the balancing stops reading the `f32` mirror of the block alone.
 const SWITCH_TO_F64: f64 = 1e-6;
 
+/// The `f32` rounding unit: `|E_ij| ≤ 2⁻²⁴ |Z_ij|`.
+const F32_UNIT: f64 = 1.0 / 16_777_216.0;
+
+/// How far (largest change of `η = log u`) the factors may move from where the correction was taken before
+/// it is retaken. The corrected seller sums are off by at most about `6 · 2⁻²⁴` times the drift, relative
+/// (`R` depends on `η` through the Laplacian, whose rows sum to at most `2R`, and on `Z` through three
+/// factors); the limit keeps that under a tenth of the tolerance.
+fn correction_drift_limit(tol: f64) -> f64 {
+    (0.1 * tol / (6.0 * F32_UNIT)).min(1e-4)
+}
+
+/// How a sweep reads the block, as in the equilibrium: the `f32` mirror alone; the mirror plus the rounding
+/// errors `E = Z − Z32` read from `Z` (exact, and it yields the correction); or the mirror plus the last
+/// correction (exact to second order, see [`correction_drift_limit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Single,
+    Exact,
+    Corrected,
+}
+
+/// The two linear pieces of a sweep on `E`, taken at `u₀`: `Eᵀu₀` and the seller sums `Σ_{j∈k} E_uj ṽ₀_j`.
+struct Correction {
+    colacc: Vec<f64>,
+    praw: Vec<f64>,
+    eta: Vec<f64>,
+}
+
 /// The state one evaluation of a block writes: column sums `Ẑᵀu`, column factors `ṽ`, seller sums by buyer
-/// region `p` (`C × C`) and their totals `R`.
+/// region before the row factor (`praw_uk = Σ_{j∈k} Ẑ_uj ṽ_j`, `C × C`), the split `p = u ∘ praw` and
+/// the totals `R`.
 struct Sweep {
     colacc: Vec<f64>,
     vt: Vec<f64>,
+    praw: Vec<f64>,
     p: Vec<f64>,
     rsum: Vec<f64>,
 }
 
-/// One evaluation at `u`: `ṽ = ct / (Ẑᵀu)` (buyer margins exact), then the seller sums `R` and their split
-/// by buyer region `p_uk = u_u Σ_{j∈k} Ẑ_uj ṽ_j`.
-fn sweep<'r, T: Elem + 'r>(
+/// `colacc += Ẑᵀu` over the block's rows (rows with `u = 0` contribute nothing).
+fn column_sums<'r, T: Elem + 'r>(
     net: &Network<'_>,
     cut: &Cut,
     rows: &[usize],
     u: &[f64],
-    ct: &[f64],
     row: impl Fn(usize) -> &'r [T],
-    buf: &mut Sweep,
+    colacc: &mut [f64],
 ) {
-    let Sweep {
-        colacc,
-        vt,
-        p,
-        rsum,
-    } = buf;
     let nr = net.nr;
-    colacc.iter_mut().for_each(|v| *v = 0.0);
-    // Four rows at a time (rows with u = 0 contribute nothing); then each row's severed chunks.
     for c0 in (0..nr).step_by(4) {
         let k = (nr - c0).min(4);
         let idx: [usize; 4] = std::array::from_fn(|q| rows[c0 + q.min(k - 1)]);
@@ -186,9 +225,18 @@ fn sweep<'r, T: Elem + 'r>(
             }
         }
     }
-    for ((v, &a), &t) in vt.iter_mut().zip(colacc.iter()).zip(ct) {
-        *v = if a > 0.0 && t > 0.0 { t / a } else { 0.0 };
-    }
+}
+
+/// `praw += Σ_{j∈k} Ẑ_uj ṽ_j` for every row `u` and buyer region `k` of the block.
+fn seller_sums<'r, T: Elem + 'r>(
+    net: &Network<'_>,
+    cut: &Cut,
+    rows: &[usize],
+    vt: &[f64],
+    row: impl Fn(usize) -> &'r [T],
+    praw: &mut [f64],
+) {
+    let nr = net.nr;
     let mut out4: [Vec<f64>; 4] = std::array::from_fn(|_| vec![0.0; nr]);
     for c0 in (0..nr).step_by(4) {
         let k = (nr - c0).min(4);
@@ -196,25 +244,116 @@ fn sweep<'r, T: Elem + 'r>(
         let [o0, o1, o2, o3] = &mut out4;
         chunk_dots4(idx.map(&row), vt, net.ns, [o0, o1, o2, o3]);
         for (q, (&i, o)) in idx.iter().zip(&out4).take(k).enumerate() {
-            let c = c0 + q;
-            let pc = &mut p[c * nr..(c + 1) * nr];
-            pc.copy_from_slice(o);
-            if u[c] == 0.0 {
-                pc.iter_mut().for_each(|v| *v = 0.0);
-                rsum[c] = 0.0;
-                continue;
+            let pc = &mut praw[(c0 + q) * nr..(c0 + q + 1) * nr];
+            for (pk, ok) in pc.iter_mut().zip(o) {
+                *pk += ok;
             }
             for &b in &cut.buyers[i] {
-                pc[b] *= cut.delta;
+                pc[b] -= (1.0 - cut.delta) * o[b];
             }
-            let mut tot = 0.0;
-            for pk in pc.iter_mut() {
-                *pk *= u[c];
-                tot += *pk;
-            }
-            rsum[c] = tot;
         }
     }
+}
+
+/// Both linear pieces of a sweep in one read of the rows: `colacc += Ẑᵀu` and `praw += Σ_{j∈k} Ẑ_uj y_j`.
+/// For the correction, read through [`rounding_errors`], with `y` the previous sweep's `ṽ` (the correction
+/// is a first-order term: using `ṽ` one step old changes it by `2⁻²⁴` times that step, relative).
+#[allow(clippy::too_many_arguments)]
+fn both_sums<'r, T: Elem + 'r>(
+    net: &Network<'_>,
+    cut: &Cut,
+    rows: &[usize],
+    u: &[f64],
+    y: &[f64],
+    row: impl Fn(usize) -> &'r [T],
+    colacc: &mut [f64],
+    praw: &mut [f64],
+) {
+    let nr = net.nr;
+    let mut out4: [Vec<f64>; 4] = std::array::from_fn(|_| vec![0.0; nr]);
+    for c0 in (0..nr).step_by(4) {
+        let k = (nr - c0).min(4);
+        let idx: [usize; 4] = std::array::from_fn(|q| rows[c0 + q.min(k - 1)]);
+        let gs: [f64; 4] = std::array::from_fn(|q| if q < k { u[c0 + q] } else { 0.0 });
+        let [o0, o1, o2, o3] = &mut out4;
+        axpy_chunk_dots4(idx.map(&row), gs, colacc, y, net.ns, [o0, o1, o2, o3]);
+        for (q, (&i, o)) in idx.iter().zip(&out4).take(k).enumerate() {
+            let pc = &mut praw[(c0 + q) * nr..(c0 + q + 1) * nr];
+            for (pk, ok) in pc.iter_mut().zip(o) {
+                *pk += ok;
+            }
+            for &b in &cut.buyers[i] {
+                pc[b] -= (1.0 - cut.delta) * o[b];
+                let rg = cut.range(b);
+                axpy(
+                    -(1.0 - cut.delta) * gs[q],
+                    &row(i)[rg.clone()],
+                    &mut colacc[rg],
+                );
+            }
+        }
+    }
+}
+
+/// One evaluation at `u`: `ṽ = ct / (Ẑᵀu)` (buyer margins exact), then the seller sums `R` and their split
+/// by buyer region `p_uk = u_u Σ_{j∈k} Ẑ_uj ṽ_j`, reading the block as `phase` says (and, in the exact
+/// phase, recording the correction).
+#[allow(clippy::too_many_arguments)]
+fn sweep(
+    net: &Network<'_>,
+    cut: &Cut,
+    rows: &[usize],
+    u: &[f64],
+    ct: &[f64],
+    phase: Phase,
+    correction: &mut Option<Correction>,
+    buf: &mut Sweep,
+) {
+    let nr = net.nr;
+    let z32 = |i| net.row32(i);
+    let errors = |i| rounding_errors(net.row(i));
+    buf.colacc.iter_mut().for_each(|v| *v = 0.0);
+    column_sums(net, cut, rows, u, z32, &mut buf.colacc);
+    if let (Phase::Exact, Some(e)) = (phase, correction.as_mut()) {
+        // One read of Z's rows for both pieces of the correction (the seller sums at the last ṽ).
+        e.colacc.iter_mut().for_each(|v| *v = 0.0);
+        e.praw.iter_mut().for_each(|v| *v = 0.0);
+        both_sums(
+            net,
+            cut,
+            rows,
+            u,
+            &buf.vt,
+            errors,
+            &mut e.colacc,
+            &mut e.praw,
+        );
+    }
+    if let (Phase::Exact | Phase::Corrected, Some(e)) = (phase, correction.as_ref()) {
+        add(&mut buf.colacc, &e.colacc);
+    }
+    for ((v, &a), &t) in buf.vt.iter_mut().zip(buf.colacc.iter()).zip(ct) {
+        *v = if a > 0.0 && t > 0.0 { t / a } else { 0.0 };
+    }
+    buf.praw.iter_mut().for_each(|v| *v = 0.0);
+    seller_sums(net, cut, rows, &buf.vt, z32, &mut buf.praw);
+    if let (Phase::Exact | Phase::Corrected, Some(e)) = (phase, correction.as_ref()) {
+        add(&mut buf.praw, &e.praw);
+    }
+    let rows_out = buf.p.chunks_mut(nr).zip(buf.praw.chunks(nr));
+    for ((pc, raw), (&uc, rs)) in rows_out.zip(u.iter().zip(buf.rsum.iter_mut())) {
+        // u = 0: the row sells nothing (and 0 · ∞ must not make a NaN).
+        let mut tot = 0.0;
+        for (pk, r) in pc.iter_mut().zip(raw) {
+            *pk = if uc == 0.0 { 0.0 } else { uc * r };
+            tot += *pk;
+        }
+        *rs = tot;
+    }
+}
+
+fn add(a: &mut [f64], b: &[f64]) {
+    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
 }
 
 /// The country-aggregated Laplacian `L = diag(R) − Σ_k p_·k p_·kᵀ / q_k` (`q_k = Σ_c p_ck`) on the active
@@ -293,6 +432,7 @@ fn balance_block(
     let mut buf = Sweep {
         colacc: vec![0.0; n],
         vt: vec![0.0; n],
+        praw: vec![0.0; nr * nr],
         p: vec![0.0; nr * nr],
         rsum: vec![0.0; nr],
     };
@@ -302,32 +442,55 @@ fn balance_block(
     let mut prev_eta = eta.clone();
     let mut mix = Anderson::new(5);
     let mut lu = None;
-    // Early iterations read the f32 mirror of the block (half the bytes, it stays in cache), the last ones Z.
-    let mut low = true;
+    // Early iterations read the f32 mirror of the block (half the bytes, it stays in cache); then one exact
+    // sweep gives the correction that makes the mirror's sweeps exact to second order.
+    let mut phase = Phase::Single;
+    let mut correction: Option<Correction> = None;
+    let drift_limit = correction_drift_limit(tol);
+    let mut drift = f64::NAN;
     loop {
         for (a, &c) in act.iter().enumerate() {
             u[c] = eta[a].exp();
         }
-        if low {
-            sweep(net, cut, &rows, &u, &ct, |i| net.row32(i), &mut buf);
-        } else {
-            sweep(net, cut, &rows, &u, &ct, |i| net.row(i), &mut buf);
+        if phase == Phase::Corrected {
+            drift = correction.as_ref().map_or(f64::INFINITY, |e| {
+                eta.iter()
+                    .zip(&e.eta)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f64::max)
+            });
+            if drift > drift_limit {
+                phase = Phase::Exact;
+            }
         }
+        if phase == Phase::Exact {
+            let e = correction.get_or_insert_with(|| Correction {
+                colacc: vec![0.0; n],
+                praw: vec![0.0; nr * nr],
+                eta: Vec::new(),
+            });
+            e.eta.clone_from(&eta);
+            drift = 0.0;
+        }
+        sweep(net, cut, &rows, &u, &ct, phase, &mut correction, &mut buf);
         let err = act
             .iter()
             .map(|&c| (buf.rsum[c] - rt[c]).abs())
             .fold(0.0, f64::max)
             / scale;
         residual = err;
-        if (err <= tol && !low) || iterations >= max_iter || na == 0 {
+        if (err <= tol && phase != Phase::Single) || iterations >= max_iter || na == 0 {
             break;
         }
         iterations += 1;
-        let switching = low && (err <= SWITCH_TO_F64 || iterations >= 50);
+        let switching = phase == Phase::Single && (err <= SWITCH_TO_F64 || iterations >= 50);
+        if phase == Phase::Exact {
+            phase = Phase::Corrected;
+        }
         if switching {
-            // From here on Z itself: progress is measured afresh (the f32 solution is off by ~1e-8), the
-            // step below, from the last f32 evaluation, is still a good one.
-            low = false;
+            // From here on exact (then corrected) sweeps: progress is measured afresh (the f32 solution is
+            // off by ~1e-8); the step below, from the last f32 evaluation, is still a good one.
+            phase = Phase::Exact;
             best = f64::INFINITY;
         } else if err > 2.0 * best {
             // Overshot: back half-way, plain steps from there.
@@ -340,8 +503,9 @@ fn balance_block(
         if !switching {
             best = best.min(err);
         }
-        // The quasi-Newton matrix is refactored every other iteration (a chord step in between).
-        if lu.is_none() || iterations % 2 == 1 {
+        // The quasi-Newton matrix is refactored every other iteration while on the f32 mirror (a chord step
+        // in between); from the switch on, the last factorisation serves (the Jacobian hardly moves).
+        if lu.is_none() || (iterations % 2 == 1 && phase == Phase::Single) {
             lu = Some(laplacian(&buf.p, &buf.rsum, &act, nr).partial_piv_lu());
         }
         let mut rhs = Mat::<f64>::from_fn(na, 1, |a, _| rt[act[a]] - buf.rsum[act[a]]);
@@ -362,6 +526,7 @@ fn balance_block(
         prev_eta.copy_from_slice(&eta);
         eta = mix.step(&eta, &g);
     }
+    let converged = na == 0 || (residual <= tol && phase != Phase::Single);
     Block {
         u,
         vt: buf.vt,
@@ -369,6 +534,8 @@ fn balance_block(
         sales: buf.rsum,
         iterations,
         residual,
+        converged,
+        drift: if na == 0 { 0.0 } else { drift },
         severed,
     }
 }

@@ -14,8 +14,9 @@ use serde::Serialize;
 
 use super::Params;
 use super::cut::Cut;
-use super::equilibrium::{Coefficients, Equilibrium, bundle, pow};
+use super::equilibrium::{Alongside, Equilibrium, bundle, pow};
 use super::network::Network;
+use super::pass::{Coefficients, Job, Matrix, Sums};
 use super::reroute::Rerouted;
 
 /// The statistics.
@@ -47,30 +48,9 @@ pub struct Stability {
     pub interior: bool,
 }
 
-/// Computes the statistics: one pass over the table, plus `acc1_rj = Σ_{i∈r} u_i Ẑ_ij` (the equilibrium's
-/// first pass, at `h = 1`).
-pub fn check(
-    net: &Network<'_>,
-    cut: &Cut,
-    rr: &Rerouted,
-    eq: &Equilibrium,
-    acc1: &[f64],
-    p: &Params,
-) -> Stability {
-    let (ns, n) = (net.ns, net.n());
-    let co = Coefficients {
-        net,
-        cut,
-        u: &rr.u,
-        vt: &rr.vt,
-    };
-    let inv_w: Vec<f64> = net
-        .w
-        .iter()
-        .map(|&v| if v > 0.0 { 1.0 / v } else { 0.0 })
-        .collect();
-    // One pass: row sums of a^ω, and column sums weighted by u / d̄.
-    let g: Vec<f64> = (0..n)
+/// The vectors of the statistics' pass: `g_i = u_i / d̄_i` (0 where `d̄_i = 0`) and `1 / w_j` (0 where `w_j = 0`).
+pub(crate) fn job_vectors(net: &Network<'_>, rr: &Rerouted) -> (Vec<f64>, Vec<f64>) {
+    let g = (0..net.n())
         .map(|i| {
             if net.dbar[i] > 0.0 {
                 rr.u[i] / net.dbar[i]
@@ -79,8 +59,52 @@ pub fn check(
             }
         })
         .collect();
-    // The f32 mirror of Z: these are bounds, 7 digits are plenty.
-    let (rows, acc2) = co.pass(&rr.vt, &inv_w, Some(&g), true);
+    let inv_w = net
+        .w
+        .iter()
+        .map(|&v| if v > 0.0 { 1.0 / v } else { 0.0 })
+        .collect();
+    (g, inv_w)
+}
+
+/// The statistics' pass: row sums of `a^ω` (`D` with `y = ṽ`, `c = 1 / w`) and column sums weighted by
+/// `u / d̄` (`acc` with `g`).
+pub(crate) fn job<'a>(rr: &'a Rerouted, g: &'a [f64], inv_w: &'a [f64]) -> Job<'a> {
+    Job {
+        y: &rr.vt,
+        c: inv_w,
+        g: Some(g),
+    }
+}
+
+/// Computes the statistics from the equilibrium and what ran alongside it: `acc1_rj = Σ_{i∈r} u_i Ẑ_ij` (the
+/// equilibrium's first pass, at `h = 1`) and the statistics' pass (made here, on the `f32` mirror, if the
+/// equilibrium made no `f32` pass to carry it). `g` and `inv_w` are [`job_vectors`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check(
+    net: &Network<'_>,
+    cut: &Cut,
+    rr: &Rerouted,
+    eq: &Equilibrium,
+    along: Alongside,
+    inv_w: &[f64],
+    g: &[f64],
+    p: &Params,
+) -> Stability {
+    let (ns, n) = (net.ns, net.n());
+    let acc1 = &along.acc_at_one[..];
+    // These are bounds: the f32 mirror's 7 digits are plenty.
+    let Sums { d: rows, acc: acc2 } = along.sums.unwrap_or_else(|| {
+        let co = Coefficients {
+            net,
+            cut,
+            u: &rr.u,
+            vt: &rr.vt,
+        };
+        let mut sums = Sums::default();
+        co.pass(&job(rr, g, inv_w), Matrix::Single, &mut sums);
+        sums
+    });
     let abar_omega = rows.iter().cloned().fold(0.0, f64::max);
     let col = |acc: &[f64], j: usize| -> f64 {
         (0..ns)
