@@ -290,8 +290,9 @@ pub(crate) fn solve_with(
     let tol_met = |ev: &Eval| ev.residual_h <= p.fp_tol && ev.residual_x <= 1e-1 * p.fp_tol * smax;
     let drift_limit = correction_drift_limit(p.fp_tol);
     let (last, drift) = loop {
-        // The h-step blocks are refactored every third iteration (a chord method in between).
-        if iterations % 3 == 0 {
+        // The h-step blocks are refactored every third iteration while on the f32 mirror (a chord method in
+        // between); near the solution the last factorisation serves.
+        if iterations % 3 == 0 && phase == Phase::Single {
             pre.h = None;
         }
         let drift = match (&correction, phase) {
