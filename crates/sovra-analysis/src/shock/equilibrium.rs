@@ -17,6 +17,11 @@
 //! `D` and the sums behind `θ`), takes one block-Jacobi step on the activity equation (domestic blocks
 //! factored exactly) and one step on `h`, and Anderson mixing (depth 8) accelerates the pair. The peer
 //! instead solves `x` to tolerance by a Neumann series inside every outer step; the fixed point is the same.
+//!
+//! The passes read the `f32` mirror of `Z` (half the bytes) until the `h` step is 1e-6; one pass then reads
+//! `Z` together with its rounding errors `E = Z − Z32` and keeps `pass(E)`; later passes are `pass(Z32)` plus
+//! that correction — exact to `2⁻²⁴` times the drift since, which is kept under a tenth of the tolerance and
+//! reported ([`Phase`]).
 
 use rayon::prelude::*;
 use serde::Serialize;

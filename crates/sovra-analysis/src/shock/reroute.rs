@@ -19,6 +19,12 @@
 //! block twice and solves one `C × C` system; it converges in a few iterations because the slow, cross-country
 //! modes that make plain RAS (Sinkhorn) crawl are exactly what the aggregated Laplacian carries. The result
 //! is the unique RAS solution, whatever the algorithm; the seller-margin residual is reported.
+//!
+//! **Precision.** The block is read from the `f32` mirror of `Z` (1.3 MB on ICIO: it stays in a core's L2
+//! cache) until the residual is 1e-6; then one sweep also reads `Z` itself, as its rounding errors
+//! `E = Z − Z32`, and records the two linear pieces `Eᵀu` and `E ṽ` it contributes; the remaining sweeps read
+//! the mirror plus that correction, which is exact to second order (`2⁻²⁴` times the drift of `log u` since
+//! the correction, kept under a tenth of the tolerance and reported as `correction_drift`).
 
 use rayon::prelude::*;
 use serde::Serialize;
