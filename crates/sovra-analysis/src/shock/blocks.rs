@@ -3,6 +3,9 @@
 //!
 //! The blocks are small (50 × 50 on ICIO) and there are many (one per region), so a plain row-major
 //! factorisation whose inner loop is a contiguous row update beats a general dense library's per-call set-up.
+//! The loops are compiled for AVX2 + FMA too and chosen at run time (the crate targets baseline x86-64).
+
+use super::kernels::wide;
 
 /// `C` factored blocks of `S × S`.
 #[derive(Debug, Clone)]
@@ -54,20 +57,6 @@ impl BlockLu {
                 rc.copy_from_slice(tmp);
             },
         );
-    }
-}
-
-/// Whether the CPU has AVX2 and FMA: the small dense loops below are compiled for it too, and chosen at run
-/// time (the crate itself targets the baseline x86-64).
-#[inline]
-fn wide() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
     }
 }
 

@@ -64,7 +64,7 @@ pub(crate) fn rounding_errors(row: &[f64]) -> &[RoundingError] {
 
 /// Whether the CPU has AVX2 and FMA (detected once by std, then a cached load).
 #[inline]
-fn wide() -> bool {
+pub(crate) fn wide() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
@@ -197,9 +197,28 @@ fn common_len(lens: &[usize]) -> usize {
     lens.iter().copied().min().unwrap_or(0)
 }
 
+/// [`dot_axpy4`] one entry at a time over `range`: `out_q += a_qj y_j`, `acc_j += Σ_q g_q a_qj`.
+#[inline]
+fn dot_axpy4_scalar<T: Elem>(
+    a: &[&[T]; 4],
+    y: &[f64],
+    g: &[f64; 4],
+    acc: &mut [f64],
+    range: std::ops::Range<usize>,
+    out: &mut [f64; 4],
+) {
+    for j in range {
+        let v = [a[0][j].f(), a[1][j].f(), a[2][j].f(), a[3][j].f()];
+        for q in 0..4 {
+            out[q] += v[q] * y[j];
+        }
+        acc[j] += v[0] * g[0] + v[1] * g[1] + v[2] * g[2] + v[3] * g[3];
+    }
+}
+
 /// The portable kernels (any CPU; also the reference the wide ones are tested against).
 mod portable {
-    use super::{Elem, common_len};
+    use super::{Elem, common_len, dot_axpy4_scalar};
 
     pub(super) fn dot_axpy4<T: Elem>(
         a: [&[T]; 4],
@@ -216,13 +235,7 @@ mod portable {
             a[3].len(),
         ]);
         let mut out = [0.0; 4];
-        for j in 0..n {
-            let v = [a[0][j].f(), a[1][j].f(), a[2][j].f(), a[3][j].f()];
-            for q in 0..4 {
-                out[q] += v[q] * y[j];
-            }
-            acc[j] += v[0] * g[0] + v[1] * g[1] + v[2] * g[2] + v[3] * g[3];
-        }
+        dot_axpy4_scalar(&a, y, &g, acc, 0..n, &mut out);
         out
     }
 
@@ -265,7 +278,7 @@ mod portable {
 mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::{Elem, Kind, common_len};
+    use super::{Elem, Kind, common_len, dot_axpy4_scalar};
 
     /// Four entries of a row from `p` as `f64` lanes.
     #[inline]
@@ -299,6 +312,43 @@ mod avx2 {
         out
     }
 
+    /// Entries `j .. j + 4` of four rows as `f64` lanes.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn load4<T: Elem>(p: &[*const T; 4], j: usize) -> [__m256d; 4] {
+        // SAFETY: the caller guarantees four readable entries at `j` in every row.
+        unsafe {
+            [
+                load(p[0].add(j)),
+                load(p[1].add(j)),
+                load(p[2].add(j)),
+                load(p[3].add(j)),
+            ]
+        }
+    }
+
+    /// `d_q += v_q w` (four dot products, four lanes each).
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn dot_step(v: &[__m256d; 4], w: __m256d, d: &mut [__m256d; 4]) {
+        for q in 0..4 {
+            d[q] = _mm256_fmadd_pd(v[q], w, d[q]);
+        }
+    }
+
+    /// `acc[j .. j + 4] += Σ_q g_q v_q`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn axpy_step(v: &[__m256d; 4], g: &[__m256d; 4], acc: *mut f64) {
+        let s01 = _mm256_fmadd_pd(v[1], g[1], _mm256_mul_pd(v[0], g[0]));
+        let s23 = _mm256_fmadd_pd(v[3], g[3], _mm256_mul_pd(v[2], g[2]));
+        // SAFETY: the caller guarantees four writable entries at `acc`.
+        unsafe {
+            let c = _mm256_add_pd(_mm256_loadu_pd(acc), _mm256_add_pd(s01, s23));
+            _mm256_storeu_pd(acc, c);
+        }
+    }
+
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn dot_axpy4<T: Elem>(
         a: [&[T]; 4],
@@ -319,35 +369,16 @@ mod avx2 {
         let (py, pacc) = (y.as_ptr(), acc.as_mut_ptr());
         let gv = g.map(|v| _mm256_set1_pd(v));
         let mut d = [_mm256_setzero_pd(); 4];
-        let mut j = 0;
-        while j < m {
+        for j in (0..m).step_by(4) {
             // SAFETY: j + 4 <= m <= n, the length of every slice.
             unsafe {
-                let w = _mm256_loadu_pd(py.add(j));
-                let v = [
-                    load(p[0].add(j)),
-                    load(p[1].add(j)),
-                    load(p[2].add(j)),
-                    load(p[3].add(j)),
-                ];
-                for q in 0..4 {
-                    d[q] = _mm256_fmadd_pd(v[q], w, d[q]);
-                }
-                let s01 = _mm256_fmadd_pd(v[1], gv[1], _mm256_mul_pd(v[0], gv[0]));
-                let s23 = _mm256_fmadd_pd(v[3], gv[3], _mm256_mul_pd(v[2], gv[2]));
-                let c = _mm256_add_pd(_mm256_loadu_pd(pacc.add(j)), _mm256_add_pd(s01, s23));
-                _mm256_storeu_pd(pacc.add(j), c);
+                let v = load4(&p, j);
+                dot_step(&v, _mm256_loadu_pd(py.add(j)), &mut d);
+                axpy_step(&v, &gv, pacc.add(j));
             }
-            j += 4;
         }
         let mut out = hsum4(d);
-        for j in m..n {
-            let v = [a[0][j].f(), a[1][j].f(), a[2][j].f(), a[3][j].f()];
-            for q in 0..4 {
-                out[q] += v[q] * y[j];
-            }
-            acc[j] += v[0] * g[0] + v[1] * g[1] + v[2] * g[2] + v[3] * g[3];
-        }
+        dot_axpy4_scalar(&a, y, &g, acc, m..n, &mut out);
         out
     }
 
@@ -378,70 +409,26 @@ mod avx2 {
         let (pa, pb) = (a.map(|r| r.as_ptr()), b.map(|r| r.as_ptr()));
         let (py0, py1) = (y[0].as_ptr(), y[1].as_ptr());
         let (pacc0, pacc1) = (acc0.as_mut_ptr(), acc1.as_mut_ptr());
+        let (ga, gb) = (
+            g[0].map(|v| _mm256_set1_pd(v)),
+            g[1].map(|v| _mm256_set1_pd(v)),
+        );
         let mut da = [_mm256_setzero_pd(); 4];
         let mut db = [_mm256_setzero_pd(); 4];
-        let mut j = 0;
-        while j < m {
+        for j in (0..m).step_by(4) {
             // SAFETY: j + 4 <= m <= n, the length of every slice.
             unsafe {
-                let w = _mm256_loadu_pd(py0.add(j));
-                let v = [
-                    load(pa[0].add(j)),
-                    load(pa[1].add(j)),
-                    load(pa[2].add(j)),
-                    load(pa[3].add(j)),
-                ];
-                for q in 0..4 {
-                    da[q] = _mm256_fmadd_pd(v[q], w, da[q]);
-                }
-                let s01 = _mm256_fmadd_pd(
-                    v[1],
-                    _mm256_set1_pd(g[0][1]),
-                    _mm256_mul_pd(v[0], _mm256_set1_pd(g[0][0])),
-                );
-                let s23 = _mm256_fmadd_pd(
-                    v[3],
-                    _mm256_set1_pd(g[0][3]),
-                    _mm256_mul_pd(v[2], _mm256_set1_pd(g[0][2])),
-                );
-                let c = _mm256_add_pd(_mm256_loadu_pd(pacc0.add(j)), _mm256_add_pd(s01, s23));
-                _mm256_storeu_pd(pacc0.add(j), c);
-                let w = _mm256_loadu_pd(py1.add(j));
-                let v = [
-                    load(pb[0].add(j)),
-                    load(pb[1].add(j)),
-                    load(pb[2].add(j)),
-                    load(pb[3].add(j)),
-                ];
-                for q in 0..4 {
-                    db[q] = _mm256_fmadd_pd(v[q], w, db[q]);
-                }
-                let s01 = _mm256_fmadd_pd(
-                    v[1],
-                    _mm256_set1_pd(g[1][1]),
-                    _mm256_mul_pd(v[0], _mm256_set1_pd(g[1][0])),
-                );
-                let s23 = _mm256_fmadd_pd(
-                    v[3],
-                    _mm256_set1_pd(g[1][3]),
-                    _mm256_mul_pd(v[2], _mm256_set1_pd(g[1][2])),
-                );
-                let c = _mm256_add_pd(_mm256_loadu_pd(pacc1.add(j)), _mm256_add_pd(s01, s23));
-                _mm256_storeu_pd(pacc1.add(j), c);
+                let v = load4(&pa, j);
+                dot_step(&v, _mm256_loadu_pd(py0.add(j)), &mut da);
+                axpy_step(&v, &ga, pacc0.add(j));
+                let v = load4(&pb, j);
+                dot_step(&v, _mm256_loadu_pd(py1.add(j)), &mut db);
+                axpy_step(&v, &gb, pacc1.add(j));
             }
-            j += 4;
         }
         let mut out = [hsum4(da), hsum4(db)];
-        for j in m..n {
-            let va = [a[0][j].f(), a[1][j].f(), a[2][j].f(), a[3][j].f()];
-            let vb = [b[0][j].f(), b[1][j].f(), b[2][j].f(), b[3][j].f()];
-            for q in 0..4 {
-                out[0][q] += va[q] * y[0][j];
-                out[1][q] += vb[q] * y[1][j];
-            }
-            acc0[j] += va[0] * g[0][0] + va[1] * g[0][1] + va[2] * g[0][2] + va[3] * g[0][3];
-            acc1[j] += vb[0] * g[1][0] + vb[1] * g[1][1] + vb[2] * g[1][2] + vb[3] * g[1][3];
-        }
+        dot_axpy4_scalar(&a, y[0], &g[0], acc0, m..n, &mut out[0]);
+        dot_axpy4_scalar(&b, y[1], &g[1], acc1, m..n, &mut out[1]);
         out
     }
 
@@ -452,24 +439,9 @@ mod avx2 {
         let p = a.map(|r| r.as_ptr());
         let pacc = acc.as_mut_ptr();
         let gv = g.map(|v| _mm256_set1_pd(v));
-        let mut j = 0;
-        while j < m {
+        for j in (0..m).step_by(4) {
             // SAFETY: j + 4 <= m <= n, the length of every slice.
-            unsafe {
-                let s01 = _mm256_fmadd_pd(
-                    load(p[1].add(j)),
-                    gv[1],
-                    _mm256_mul_pd(load(p[0].add(j)), gv[0]),
-                );
-                let s23 = _mm256_fmadd_pd(
-                    load(p[3].add(j)),
-                    gv[3],
-                    _mm256_mul_pd(load(p[2].add(j)), gv[2]),
-                );
-                let c = _mm256_add_pd(_mm256_loadu_pd(pacc.add(j)), _mm256_add_pd(s01, s23));
-                _mm256_storeu_pd(pacc.add(j), c);
-            }
-            j += 4;
+            unsafe { axpy_step(&load4(&p, j), &gv, pacc.add(j)) };
         }
         for j in m..n {
             acc[j] +=
@@ -575,35 +547,16 @@ mod avx2 {
             let len = width.min(n - base);
             let m = len - len % 4;
             let mut s = [_mm256_setzero_pd(); 4];
-            let mut j = base;
-            while j < base + m {
+            for j in (base..base + m).step_by(4) {
                 // SAFETY: j + 4 <= base + m <= n, the length of every slice.
                 unsafe {
-                    let w = _mm256_loadu_pd(py.add(j));
-                    let v = [
-                        load(p[0].add(j)),
-                        load(p[1].add(j)),
-                        load(p[2].add(j)),
-                        load(p[3].add(j)),
-                    ];
-                    for q in 0..4 {
-                        s[q] = _mm256_fmadd_pd(v[q], w, s[q]);
-                    }
-                    let s01 = _mm256_fmadd_pd(v[1], gv[1], _mm256_mul_pd(v[0], gv[0]));
-                    let s23 = _mm256_fmadd_pd(v[3], gv[3], _mm256_mul_pd(v[2], gv[2]));
-                    let c = _mm256_add_pd(_mm256_loadu_pd(pacc.add(j)), _mm256_add_pd(s01, s23));
-                    _mm256_storeu_pd(pacc.add(j), c);
+                    let v = load4(&p, j);
+                    dot_step(&v, _mm256_loadu_pd(py.add(j)), &mut s);
+                    axpy_step(&v, &gv, pacc.add(j));
                 }
-                j += 4;
             }
             let mut r = hsum4(s);
-            for j in base + m..base + len {
-                let v = [a[0][j].f(), a[1][j].f(), a[2][j].f(), a[3][j].f()];
-                for q in 0..4 {
-                    r[q] += v[q] * y[j];
-                }
-                acc[j] += v[0] * g[0] + v[1] * g[1] + v[2] * g[2] + v[3] * g[3];
-            }
+            dot_axpy4_scalar(&a, y, &g, acc, base + m..base + len, &mut r);
             o0[k] = r[0];
             o1[k] = r[1];
             o2[k] = r[2];

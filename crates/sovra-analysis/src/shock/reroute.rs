@@ -204,31 +204,46 @@ struct Sweep {
     rsum: Vec<f64>,
 }
 
+/// Four of the block's rows from `c0` (the last repeated past the end), their factors `u` (0 past the end)
+/// and how many are real.
+fn quad(rows: &[usize], u: &[f64], c0: usize) -> ([usize; 4], [f64; 4], usize) {
+    let k = (rows.len() - c0).min(4);
+    let idx = std::array::from_fn(|q| rows[c0 + q.min(k - 1)]);
+    let gs = std::array::from_fn(|q| if q < k { u[c0 + q] } else { 0.0 });
+    (idx, gs, k)
+}
+
+/// `colacc −= (1 − δ) g Z_ij` on row `i`'s severed columns (a whole-row kernel counted them in full).
+fn severed_columns<T: Elem>(cut: &Cut, i: usize, g: f64, row: &[T], colacc: &mut [f64]) {
+    for &b in &cut.buyers[i] {
+        let rg = cut.range(b);
+        axpy(-(1.0 - cut.delta) * g, &row[rg.clone()], &mut colacc[rg]);
+    }
+}
+
+/// `pc += o`, row `i`'s chunk sums by buyer region, with its severed regions scaled by `δ`.
+fn seller_row(cut: &Cut, i: usize, o: &[f64], pc: &mut [f64]) {
+    for (pk, ok) in pc.iter_mut().zip(o) {
+        *pk += ok;
+    }
+    for &b in &cut.buyers[i] {
+        pc[b] -= (1.0 - cut.delta) * o[b];
+    }
+}
+
 /// `colacc += Ẑᵀu` over the block's rows (rows with `u = 0` contribute nothing).
 fn column_sums<'r, T: Elem + 'r>(
-    net: &Network<'_>,
     cut: &Cut,
     rows: &[usize],
     u: &[f64],
     row: impl Fn(usize) -> &'r [T],
     colacc: &mut [f64],
 ) {
-    let nr = net.nr;
-    for c0 in (0..nr).step_by(4) {
-        let k = (nr - c0).min(4);
-        let idx: [usize; 4] = std::array::from_fn(|q| rows[c0 + q.min(k - 1)]);
-        let gs: [f64; 4] = std::array::from_fn(|q| if q < k { u[c0 + q] } else { 0.0 });
+    for c0 in (0..rows.len()).step_by(4) {
+        let (idx, gs, k) = quad(rows, u, c0);
         axpy4(idx.map(&row), gs, colacc);
         for q in 0..k {
-            let i = idx[q];
-            for &b in &cut.buyers[i] {
-                let rg = cut.range(b);
-                axpy(
-                    -(1.0 - cut.delta) * gs[q],
-                    &row(i)[rg.clone()],
-                    &mut colacc[rg],
-                );
-            }
+            severed_columns(cut, idx[q], gs[q], row(idx[q]), colacc);
         }
     }
 }
@@ -245,18 +260,16 @@ fn seller_sums<'r, T: Elem + 'r>(
     let nr = net.nr;
     let mut out4: [Vec<f64>; 4] = std::array::from_fn(|_| vec![0.0; nr]);
     for c0 in (0..nr).step_by(4) {
-        let k = (nr - c0).min(4);
-        let idx: [usize; 4] = std::array::from_fn(|q| rows[c0 + q.min(k - 1)]);
+        let (idx, _, k) = quad(rows, vt, c0);
         let [o0, o1, o2, o3] = &mut out4;
         chunk_dots4(idx.map(&row), vt, net.ns, [o0, o1, o2, o3]);
-        for (q, (&i, o)) in idx.iter().zip(&out4).take(k).enumerate() {
-            let pc = &mut praw[(c0 + q) * nr..(c0 + q + 1) * nr];
-            for (pk, ok) in pc.iter_mut().zip(o) {
-                *pk += ok;
-            }
-            for &b in &cut.buyers[i] {
-                pc[b] -= (1.0 - cut.delta) * o[b];
-            }
+        for q in 0..k {
+            seller_row(
+                cut,
+                idx[q],
+                &out4[q],
+                &mut praw[(c0 + q) * nr..(c0 + q + 1) * nr],
+            );
         }
     }
 }
@@ -278,25 +291,17 @@ fn both_sums<'r, T: Elem + 'r>(
     let nr = net.nr;
     let mut out4: [Vec<f64>; 4] = std::array::from_fn(|_| vec![0.0; nr]);
     for c0 in (0..nr).step_by(4) {
-        let k = (nr - c0).min(4);
-        let idx: [usize; 4] = std::array::from_fn(|q| rows[c0 + q.min(k - 1)]);
-        let gs: [f64; 4] = std::array::from_fn(|q| if q < k { u[c0 + q] } else { 0.0 });
+        let (idx, gs, k) = quad(rows, u, c0);
         let [o0, o1, o2, o3] = &mut out4;
         axpy_chunk_dots4(idx.map(&row), gs, colacc, y, net.ns, [o0, o1, o2, o3]);
-        for (q, (&i, o)) in idx.iter().zip(&out4).take(k).enumerate() {
-            let pc = &mut praw[(c0 + q) * nr..(c0 + q + 1) * nr];
-            for (pk, ok) in pc.iter_mut().zip(o) {
-                *pk += ok;
-            }
-            for &b in &cut.buyers[i] {
-                pc[b] -= (1.0 - cut.delta) * o[b];
-                let rg = cut.range(b);
-                axpy(
-                    -(1.0 - cut.delta) * gs[q],
-                    &row(i)[rg.clone()],
-                    &mut colacc[rg],
-                );
-            }
+        for q in 0..k {
+            seller_row(
+                cut,
+                idx[q],
+                &out4[q],
+                &mut praw[(c0 + q) * nr..(c0 + q + 1) * nr],
+            );
+            severed_columns(cut, idx[q], gs[q], row(idx[q]), colacc);
         }
     }
 }
@@ -319,7 +324,7 @@ fn sweep(
     let z32 = |i| net.row32(i);
     let errors = |i| rounding_errors(net.row(i));
     buf.colacc.iter_mut().for_each(|v| *v = 0.0);
-    column_sums(net, cut, rows, u, z32, &mut buf.colacc);
+    column_sums(cut, rows, u, z32, &mut buf.colacc);
     if let (Phase::Exact, Some(e)) = (phase, correction.as_mut()) {
         // One read of Z's rows for both pieces of the correction (the seller sums at the last ṽ).
         e.colacc.iter_mut().for_each(|v| *v = 0.0);
