@@ -452,3 +452,46 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn tables_beyond_the_f32_range_are_solved_on_z_itself() {
+    // The model is homogeneous of degree one in (Z, x): a table in a unit 1e37 times smaller gives the same
+    // losses 1e37 times larger. At that scale Z leaves f32's range, so the f32 mirror cannot be used and
+    // every pass must read Z (an inexact mirror would give infinities or a wrong answer).
+    let t = table(5, 3, 9);
+    let legs = [leg(0, 1), leg(1, 0)];
+    let base = shock::run(
+        &Network::new(&t).unwrap(),
+        &legs,
+        Model::Rerouting,
+        &Params::default(),
+    )
+    .unwrap();
+    let zmax = t.z.data.iter().cloned().fold(0.0, f64::max);
+    let k = 1e39 / zmax;
+    let mut big = t.clone();
+    big.z.data.iter_mut().for_each(|v| *v *= k);
+    big.x.iter_mut().for_each(|v| *v *= k);
+    let out = shock::run(
+        &Network::new(&big).unwrap(),
+        &legs,
+        Model::Rerouting,
+        &Params::default(),
+    )
+    .unwrap();
+    assert!(out.diagnostics.converged, "{:?}", out.diagnostics);
+    let rel = (out.world_loss / k - base.world_loss).abs() / base.world_loss;
+    assert!(
+        base.world_loss > 0.0 && rel < 1e-8,
+        "{} vs {} ({rel:.2e})",
+        out.world_loss / k,
+        base.world_loss
+    );
+    for (a, b) in out.region_loss.iter().zip(&base.region_loss) {
+        assert!(
+            (a / k - b).abs() <= 1e-8 * base.world_loss,
+            "{} vs {b}",
+            a / k
+        );
+    }
+}

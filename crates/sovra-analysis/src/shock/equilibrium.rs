@@ -284,6 +284,10 @@ pub(crate) fn solve_with(
     let mut iterations = 0;
     let mut best = f64::INFINITY;
     let mut since_best = 0usize;
+    // Whether the last step shrank less than fourfold (then the h-step blocks are refactored on schedule
+    // even after the switch).
+    let mut slow = false;
+    let mut prev_step = f64::INFINITY;
     let mut phase = Phase::Single;
     // The correction pass(E) and the iterate it was taken at.
     let mut correction: Option<(Sums, Vec<f64>)> = None;
@@ -296,8 +300,8 @@ pub(crate) fn solve_with(
     let drift_limit = correction_drift_limit(p.fp_tol);
     let (last, drift) = loop {
         // The h-step blocks are refactored every third iteration while on the f32 mirror (a chord method in
-        // between); near the solution the last factorisation serves.
-        if iterations % 3 == 0 && phase == Phase::Single {
+        // between); near the solution the last factorisation serves while the steps shrink fast.
+        if iterations % 3 == 0 && (phase == Phase::Single || slow) {
             pre.h = None;
         }
         let drift = match (&correction, phase) {
@@ -349,8 +353,9 @@ pub(crate) fn solve_with(
             }
         }
         let ev = evaluate(&co, rr, p, &w, &mut pre, &active, &cur);
-        // The first pass is exact (from the rerouting); f32-only passes are never trusted for convergence.
-        let trusted = iterations == 0 || this != Phase::Single;
+        // The first pass is exact (from the rerouting); f32-only passes are never trusted for convergence
+        // (without an exact mirror, "f32" passes read Z itself and are).
+        let trusted = iterations == 0 || this != Phase::Single || !net.mirror_exact;
         if iterations == 0 {
             dmax0 = ev.d_max;
             acc_at_one = cur.acc.clone();
@@ -360,7 +365,9 @@ pub(crate) fn solve_with(
             break (ev, if trusted { Some(drift) } else { None });
         }
         phase = match this {
-            Phase::Single if ev.residual_h <= SWITCH_TO_F64 || iterations >= 50 => {
+            Phase::Single
+                if net.mirror_exact && (ev.residual_h <= SWITCH_TO_F64 || iterations >= 50) =>
+            {
                 // Progress is measured afresh from here on.
                 best = f64::INFINITY;
                 Phase::Exact
@@ -369,6 +376,8 @@ pub(crate) fn solve_with(
             _ => Phase::Corrected,
         };
         let e = ev.step;
+        slow = e > 0.25 * prev_step;
+        prev_step = e;
         if this == Phase::Single || e < best {
             best = if this == Phase::Single {
                 f64::INFINITY

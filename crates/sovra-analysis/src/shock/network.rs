@@ -47,9 +47,13 @@ pub struct Network<'a> {
     pub table: &'a Mrio,
     /// `Z`, borrowed when it has no negative entries, otherwise a clipped copy.
     pub(crate) z: std::borrow::Cow<'a, Dense>,
-    /// `Z` rounded to `f32`, rows in sector-major order: half the memory traffic for the early iterations
-    /// of the fixed points, which always finish on `z` itself.
+    /// `Z` rounded to `f32`, rows in sector-major order: half the memory traffic for most passes of the
+    /// fixed points, whose precision comes from a correction read from `z` (see `pass`).
     pub(crate) z32: Vec<f32>,
+    /// Whether every entry of `Z` is 0 or inside `f32`'s normal range, so that the mirror is within `2⁻²⁴`
+    /// of `Z` entry by entry — what the correction's error bound needs. When not (values beyond ~1e38 or
+    /// below ~1e-38 in the table's unit), every pass reads `Z` itself.
+    pub(crate) mirror_exact: bool,
     /// Number of regions `C`.
     pub nr: usize,
     /// Number of sectors `S`.
@@ -201,12 +205,17 @@ impl<'a> Network<'a> {
         // Sector-major rows ((r, c) order): a sector block of the rerouting is contiguous, so it streams and
         // stays in cache without the set conflicts of rows a fixed large stride apart.
         let mut z32 = vec![0f32; n * n];
-        z32.par_chunks_mut(n).enumerate().for_each(|(k, dst)| {
-            let (r, c) = (k / nr, k % nr);
-            dst.iter_mut()
-                .zip(z.row(c * ns + r))
-                .for_each(|(d, v)| *d = *v as f32);
-        });
+        let in_range = |v: f64| v == 0.0 || (1.2e-38..=3.0e38).contains(&v.abs());
+        let mirror_exact = z32
+            .par_chunks_mut(n)
+            .enumerate()
+            .map(|(k, dst)| {
+                let (r, c) = (k / nr, k % nr);
+                let row = z.row(c * ns + r);
+                dst.iter_mut().zip(row).for_each(|(d, v)| *d = *v as f32);
+                row.iter().all(|&v| in_range(v))
+            })
+            .reduce(|| true, |a, b| a && b);
         let mut zdom = vec![0.0; nr * ns * ns];
         for c in 0..nr {
             for a in 0..ns {
@@ -219,6 +228,7 @@ impl<'a> Network<'a> {
             table: t,
             z,
             z32,
+            mirror_exact,
             zdom,
             nr,
             ns,

@@ -88,10 +88,19 @@ pub(crate) struct Coefficients<'n, 'c> {
 }
 
 impl Coefficients<'_, '_> {
+    /// The matrix a pass asked for `matrix` reads: `Z` instead of the mirror when the mirror is not exact
+    /// to `2⁻²⁴` ([`Network::mirror_exact`]).
+    fn effective(&self, matrix: Matrix) -> Matrix {
+        match matrix {
+            Matrix::Single if !self.net.mirror_exact => Matrix::Double,
+            m => m,
+        }
+    }
+
     /// One pass of `job` over `matrix`, into `out`.
     pub(crate) fn pass(&self, job: &Job<'_>, matrix: Matrix, out: &mut Sums) {
         let net = self.net;
-        match matrix {
+        match self.effective(matrix) {
             Matrix::Single => self.pass_with(|i| net.row32(i), job, out),
             Matrix::Double => self.pass_with(|i| net.row(i), job, out),
             Matrix::RoundingError => self.pass_with(|i| rounding_errors(net.row(i)), job, out),
@@ -110,9 +119,13 @@ impl Coefficients<'_, '_> {
     ) {
         let net = self.net;
         if a.0.g.is_some() && b.0.g.is_some() {
-            match (a.1, b.1) {
+            match (self.effective(a.1), self.effective(b.1)) {
                 (Matrix::Single, Matrix::Single) => {
                     let rows = |i| net.row32(i);
+                    return self.pair_with(rows, a.0, rows, b.0, out_a, out_b);
+                }
+                (Matrix::Double, Matrix::Double) => {
+                    let rows = |i| net.row(i);
                     return self.pair_with(rows, a.0, rows, b.0, out_a, out_b);
                 }
                 (Matrix::Double, Matrix::RoundingError) => {

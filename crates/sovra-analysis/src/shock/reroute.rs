@@ -320,7 +320,10 @@ fn sweep(
     correction: &mut Option<Correction>,
     buf: &mut Sweep,
 ) {
-    let nr = net.nr;
+    if !net.mirror_exact {
+        // The mirror is not within 2⁻²⁴ of Z (values outside f32's range): read Z, no correction.
+        return sweep_rows(net, cut, rows, u, ct, |i| net.row(i), buf);
+    }
     let z32 = |i| net.row32(i);
     let errors = |i| rounding_errors(net.row(i));
     buf.colacc.iter_mut().for_each(|v| *v = 0.0);
@@ -343,14 +346,42 @@ fn sweep(
     if let (Phase::Exact | Phase::Corrected, Some(e)) = (phase, correction.as_ref()) {
         add(&mut buf.colacc, &e.colacc);
     }
-    for ((v, &a), &t) in buf.vt.iter_mut().zip(buf.colacc.iter()).zip(ct) {
-        *v = if a > 0.0 && t > 0.0 { t / a } else { 0.0 };
-    }
+    column_factors(ct, buf);
     buf.praw.iter_mut().for_each(|v| *v = 0.0);
     seller_sums(net, cut, rows, &buf.vt, z32, &mut buf.praw);
     if let (Phase::Exact | Phase::Corrected, Some(e)) = (phase, correction.as_ref()) {
         add(&mut buf.praw, &e.praw);
     }
+    split_by_region(net.nr, u, buf);
+}
+
+/// [`sweep`] on `Z` itself (no mirror, no correction).
+fn sweep_rows<'r, T: Elem + 'r>(
+    net: &Network<'_>,
+    cut: &Cut,
+    rows: &[usize],
+    u: &[f64],
+    ct: &[f64],
+    row: impl Fn(usize) -> &'r [T],
+    buf: &mut Sweep,
+) {
+    buf.colacc.iter_mut().for_each(|v| *v = 0.0);
+    column_sums(cut, rows, u, &row, &mut buf.colacc);
+    column_factors(ct, buf);
+    buf.praw.iter_mut().for_each(|v| *v = 0.0);
+    seller_sums(net, cut, rows, &buf.vt, &row, &mut buf.praw);
+    split_by_region(net.nr, u, buf);
+}
+
+/// `ṽ = ct / colacc` (0 where either is 0).
+fn column_factors(ct: &[f64], buf: &mut Sweep) {
+    for ((v, &a), &t) in buf.vt.iter_mut().zip(buf.colacc.iter()).zip(ct) {
+        *v = if a > 0.0 && t > 0.0 { t / a } else { 0.0 };
+    }
+}
+
+/// `p = u ∘ praw` and its row totals `R`.
+fn split_by_region(nr: usize, u: &[f64], buf: &mut Sweep) {
     let rows_out = buf.p.chunks_mut(nr).zip(buf.praw.chunks(nr));
     for ((pc, raw), (&uc, rs)) in rows_out.zip(u.iter().zip(buf.rsum.iter_mut())) {
         // u = 0: the row sells nothing (and 0 · ∞ must not make a NaN).
@@ -451,6 +482,9 @@ fn balance_block(
     let mut residual;
     let mut best = f64::INFINITY;
     let mut prev_eta = eta.clone();
+    // The previous evaluation's residual: after the switch the factorisation is kept while each step cuts
+    // the residual at least fourfold.
+    let mut prev_err = f64::INFINITY;
     let mut mix = Anderson::new(5);
     let mut lu = None;
     // Early iterations read the f32 mirror of the block (half the bytes, it stays in cache); then one exact
@@ -490,11 +524,17 @@ fn balance_block(
             .fold(0.0, f64::max)
             / scale;
         residual = err;
-        if (err <= tol && phase != Phase::Single) || iterations >= max_iter || na == 0 {
+        let slow = err > 0.25 * prev_err;
+        prev_err = err;
+        // Sweeps on the mirror alone are never trusted for convergence (without an exact mirror they read Z).
+        let trusted = phase != Phase::Single || !net.mirror_exact;
+        if (err <= tol && trusted) || iterations >= max_iter || na == 0 {
             break;
         }
         iterations += 1;
-        let switching = phase == Phase::Single && (err <= SWITCH_TO_F64 || iterations >= 50);
+        let switching = phase == Phase::Single
+            && net.mirror_exact
+            && (err <= SWITCH_TO_F64 || iterations >= 50);
         if phase == Phase::Exact {
             phase = Phase::Corrected;
         }
@@ -515,8 +555,9 @@ fn balance_block(
             best = best.min(err);
         }
         // The quasi-Newton matrix is refactored every other iteration while on the f32 mirror (a chord step
-        // in between); from the switch on, the last factorisation serves (the Jacobian hardly moves).
-        if lu.is_none() || (iterations % 2 == 1 && phase == Phase::Single) {
+        // in between); from the switch on, the last factorisation serves while it still converges fast
+        // (the Jacobian hardly moves by then), and is refactored when a step falls short.
+        if lu.is_none() || (iterations % 2 == 1 && (phase == Phase::Single || slow)) {
             lu = Some(laplacian(&buf.p, &buf.rsum, &act, nr).partial_piv_lu());
         }
         let mut rhs = Mat::<f64>::from_fn(na, 1, |a, _| rt[act[a]] - buf.rsum[act[a]]);
@@ -537,7 +578,8 @@ fn balance_block(
         prev_eta.copy_from_slice(&eta);
         eta = mix.step(&eta, &g);
     }
-    let converged = na == 0 || (residual <= tol && phase != Phase::Single);
+    let exact_rows = phase != Phase::Single || !net.mirror_exact;
+    let converged = na == 0 || (residual <= tol && exact_rows);
     Block {
         u,
         vt: buf.vt,
@@ -546,7 +588,11 @@ fn balance_block(
         iterations,
         residual,
         converged,
-        drift: if na == 0 { 0.0 } else { drift },
+        drift: if na == 0 || !net.mirror_exact {
+            0.0
+        } else {
+            drift
+        },
         severed,
     }
 }
