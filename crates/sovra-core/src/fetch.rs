@@ -52,6 +52,9 @@ fn run_pip_download(requirement: &str, dest: &Path) -> Result<()> {
         ])
         .arg(dest)
         .arg(requirement)
+        // pip's progress goes to stderr with ours: stdout carries only the answer (a first run piped to
+        // `--format json` must still give JSON).
+        .stdout(std::io::stderr())
         .status()
         .map_err(|e| Error::External(format!("running '{py} -m pip download': {e}")))?;
     if !status.success() {
