@@ -844,6 +844,15 @@ pub struct ImportArgs {
     pub out: OutputArgs,
 }
 
+/// Years separated by spaces.
+fn year_list<'a>(years: impl IntoIterator<Item = &'a i32>) -> String {
+    years
+        .into_iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `sovra trade import`.
 pub fn import_cmd(a: &ImportArgs) -> Result<()> {
     if !(a.memory_limit.is_finite() && a.memory_limit > 0.0) {
@@ -879,34 +888,16 @@ pub fn import_cmd(a: &ImportArgs) -> Result<()> {
             "rows stored".into(),
             rep.years.values().sum::<u64>().to_string(),
         ),
-        (
-            "years imported".into(),
-            rep.years
-                .keys()
-                .map(i32::to_string)
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
+        ("years imported".into(), year_list(rep.years.keys())),
         (
             "years replaced".into(),
             if rep.replaced.is_empty() {
                 "none".into()
             } else {
-                rep.replaced
-                    .iter()
-                    .map(i32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                year_list(&rep.replaced)
             },
         ),
-        (
-            "store holds".into(),
-            rep.store_years
-                .iter()
-                .map(i32::to_string)
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
+        ("store holds".into(), year_list(&rep.store_years)),
         (
             "seconds".into(),
             format!(

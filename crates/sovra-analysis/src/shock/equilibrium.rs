@@ -368,8 +368,6 @@ pub(crate) fn solve_with(
             Phase::Single
                 if net.mirror_exact && (ev.residual_h <= SWITCH_TO_F64 || iterations >= 50) =>
             {
-                // Progress is measured afresh from here on.
-                best = f64::INFINITY;
                 Phase::Exact
             }
             Phase::Single => Phase::Single,
@@ -378,12 +376,9 @@ pub(crate) fn solve_with(
         let e = ev.step;
         slow = e > 0.25 * prev_step;
         prev_step = e;
-        if this == Phase::Single || e < best {
-            best = if this == Phase::Single {
-                f64::INFINITY
-            } else {
-                e
-            };
+        // Progress is tracked on trusted evaluations only (measured afresh after the switch).
+        if !trusted || e < best {
+            best = if trusted { e } else { f64::INFINITY };
             since_best = 0;
         } else {
             since_best += 1;

@@ -24,10 +24,6 @@ use super::cut::Cut;
 use super::kernels::{Elem, dot_axpy4, dot_axpy4_pair, rounding_errors};
 use super::network::Network;
 
-/// Columns per tile of a pass: the tiles of the vectors a sweep reads and writes (`y ∘ c` and `acc`, 16 bytes
-/// a column) stay in the 32–48 KB L1 cache while the rows stream through once.
-const TILE: usize = 1024;
-
 /// Which copy of `Z` a pass reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Matrix {
@@ -162,32 +158,16 @@ impl Coefficients<'_, '_> {
                 }
                 return;
             };
-            // Rows four at a time against y_r ∘ c, one column tile at a time (the tiles of y_r ∘ c and acc
-            // stay in L1 while the rows stream through); then each row's severed chunks.
+            // Rows four at a time against y_r ∘ c, then each row's severed chunks.
             let yc: Vec<f64> = yr.iter().zip(job.c).map(|(a, b)| a * b).collect();
-            let mut dots = vec![[0.0; 4]; nr.div_ceil(4)];
-            for t in (0..n).step_by(TILE) {
-                let cols = t..(t + TILE).min(n);
-                for (dq, c0) in dots.iter_mut().zip((0..nr).step_by(4)) {
-                    let (idx, k) = quad(c0, nr, ns, r);
-                    let gs: [f64; 4] = std::array::from_fn(|q| if q < k { g[idx[q]] } else { 0.0 });
-                    let part = dot_axpy4(
-                        idx.map(|i| &row(i)[cols.clone()]),
-                        &yc[cols.clone()],
-                        gs,
-                        &mut accr[cols.clone()],
-                    );
-                    for q in 0..4 {
-                        dq[q] += part[q];
-                    }
-                }
-            }
-            for (dq, c0) in dots.iter().zip((0..nr).step_by(4)) {
+            for c0 in (0..nr).step_by(4) {
                 let (idx, k) = quad(c0, nr, ns, r);
+                let gs: [f64; 4] = std::array::from_fn(|q| if q < k { g[idx[q]] } else { 0.0 });
+                let dots = dot_axpy4(idx.map(&row), &yc, gs, accr);
                 for q in 0..k {
                     let i = idx[q];
-                    let sev = self.cut.severed_part(row(i), i, &yc, g[i], accr);
-                    dr[c0 + q] = self.u[i] * (dq[q] - sev);
+                    let sev = self.cut.severed_part(row(i), i, &yc, gs[q], accr);
+                    dr[c0 + q] = self.u[i] * (dots[q] - sev);
                 }
             }
         };
@@ -234,36 +214,25 @@ impl Coefficients<'_, '_> {
                         .collect()
                 };
                 let (yca, ycb) = (yc(a), yc(b));
-                let mut dots = vec![[[0.0; 4]; 2]; nr.div_ceil(4)];
-                for t in (0..n).step_by(TILE / 2) {
-                    let cols = t..(t + TILE / 2).min(n);
-                    for (dq, c0) in dots.iter_mut().zip((0..nr).step_by(4)) {
-                        let (idx, k) = quad(c0, nr, ns, r);
-                        let g = |g: &[f64]| -> [f64; 4] {
-                            std::array::from_fn(|q| if q < k { g[idx[q]] } else { 0.0 })
-                        };
-                        let part = dot_axpy4_pair(
-                            idx.map(|i| &row_a(i)[cols.clone()]),
-                            idx.map(|i| &row_b(i)[cols.clone()]),
-                            [&yca[cols.clone()], &ycb[cols.clone()]],
-                            [g(ga), g(gb)],
-                            [&mut acra[cols.clone()], &mut acrb[cols.clone()]],
-                        );
-                        for h in 0..2 {
-                            for q in 0..4 {
-                                dq[h][q] += part[h][q];
-                            }
-                        }
-                    }
-                }
-                for (dq, c0) in dots.iter().zip((0..nr).step_by(4)) {
+                for c0 in (0..nr).step_by(4) {
                     let (idx, k) = quad(c0, nr, ns, r);
+                    let g = |g: &[f64]| -> [f64; 4] {
+                        std::array::from_fn(|q| if q < k { g[idx[q]] } else { 0.0 })
+                    };
+                    let (gsa, gsb) = (g(ga), g(gb));
+                    let [da, db] = dot_axpy4_pair(
+                        idx.map(&row_a),
+                        idx.map(&row_b),
+                        [&yca, &ycb],
+                        [gsa, gsb],
+                        [&mut *acra, &mut *acrb],
+                    );
                     for q in 0..k {
                         let i = idx[q];
-                        let sa = self.cut.severed_part(row_a(i), i, &yca, ga[i], acra);
-                        let sb = self.cut.severed_part(row_b(i), i, &ycb, gb[i], acrb);
-                        dra[c0 + q] = self.u[i] * (dq[0][q] - sa);
-                        drb[c0 + q] = self.u[i] * (dq[1][q] - sb);
+                        let sa = self.cut.severed_part(row_a(i), i, &yca, gsa[q], acra);
+                        let sb = self.cut.severed_part(row_b(i), i, &ycb, gsb[q], acrb);
+                        dra[c0 + q] = self.u[i] * (da[q] - sa);
+                        drb[c0 + q] = self.u[i] * (db[q] - sb);
                     }
                 }
             });

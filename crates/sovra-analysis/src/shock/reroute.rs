@@ -320,18 +320,37 @@ fn sweep(
     correction: &mut Option<Correction>,
     buf: &mut Sweep,
 ) {
-    if !net.mirror_exact {
+    if net.mirror_exact {
+        let z32 = |i| net.row32(i);
+        sweep_on(net, cut, rows, u, ct, z32, phase, correction, buf);
+    } else {
         // The mirror is not within 2⁻²⁴ of Z (values outside f32's range): read Z, no correction.
-        return sweep_rows(net, cut, rows, u, ct, |i| net.row(i), buf);
+        let z = |i| net.row(i);
+        sweep_on(net, cut, rows, u, ct, z, Phase::Single, &mut None, buf);
     }
-    let z32 = |i| net.row32(i);
-    let errors = |i| rounding_errors(net.row(i));
+}
+
+/// [`sweep`] with `row` as the block's base rows (the mirror, or `Z` itself).
+#[allow(clippy::too_many_arguments)]
+fn sweep_on<'r, T: Elem + 'r>(
+    net: &Network<'_>,
+    cut: &Cut,
+    rows: &[usize],
+    u: &[f64],
+    ct: &[f64],
+    row: impl Fn(usize) -> &'r [T],
+    phase: Phase,
+    correction: &mut Option<Correction>,
+    buf: &mut Sweep,
+) {
+    let nr = net.nr;
     buf.colacc.iter_mut().for_each(|v| *v = 0.0);
-    column_sums(cut, rows, u, z32, &mut buf.colacc);
+    column_sums(cut, rows, u, &row, &mut buf.colacc);
     if let (Phase::Exact, Some(e)) = (phase, correction.as_mut()) {
         // One read of Z's rows for both pieces of the correction (the seller sums at the last ṽ).
         e.colacc.iter_mut().for_each(|v| *v = 0.0);
         e.praw.iter_mut().for_each(|v| *v = 0.0);
+        let errors = |i| rounding_errors(net.row(i));
         both_sums(
             net,
             cut,
@@ -343,48 +362,24 @@ fn sweep(
             &mut e.praw,
         );
     }
-    if let (Phase::Exact | Phase::Corrected, Some(e)) = (phase, correction.as_ref()) {
+    let applied = match phase {
+        Phase::Exact | Phase::Corrected => correction.as_ref(),
+        Phase::Single => None,
+    };
+    if let Some(e) = applied {
         add(&mut buf.colacc, &e.colacc);
     }
-    column_factors(ct, buf);
-    buf.praw.iter_mut().for_each(|v| *v = 0.0);
-    seller_sums(net, cut, rows, &buf.vt, z32, &mut buf.praw);
-    if let (Phase::Exact | Phase::Corrected, Some(e)) = (phase, correction.as_ref()) {
-        add(&mut buf.praw, &e.praw);
-    }
-    split_by_region(net.nr, u, buf);
-}
-
-/// [`sweep`] on `Z` itself (no mirror, no correction).
-fn sweep_rows<'r, T: Elem + 'r>(
-    net: &Network<'_>,
-    cut: &Cut,
-    rows: &[usize],
-    u: &[f64],
-    ct: &[f64],
-    row: impl Fn(usize) -> &'r [T],
-    buf: &mut Sweep,
-) {
-    buf.colacc.iter_mut().for_each(|v| *v = 0.0);
-    column_sums(cut, rows, u, &row, &mut buf.colacc);
-    column_factors(ct, buf);
-    buf.praw.iter_mut().for_each(|v| *v = 0.0);
-    seller_sums(net, cut, rows, &buf.vt, &row, &mut buf.praw);
-    split_by_region(net.nr, u, buf);
-}
-
-/// `ṽ = ct / colacc` (0 where either is 0).
-fn column_factors(ct: &[f64], buf: &mut Sweep) {
     for ((v, &a), &t) in buf.vt.iter_mut().zip(buf.colacc.iter()).zip(ct) {
         *v = if a > 0.0 && t > 0.0 { t / a } else { 0.0 };
     }
-}
-
-/// `p = u ∘ praw` and its row totals `R`.
-fn split_by_region(nr: usize, u: &[f64], buf: &mut Sweep) {
+    buf.praw.iter_mut().for_each(|v| *v = 0.0);
+    seller_sums(net, cut, rows, &buf.vt, &row, &mut buf.praw);
+    if let Some(e) = applied {
+        add(&mut buf.praw, &e.praw);
+    }
+    // p = u ∘ praw and its row totals R (u = 0: the row sells nothing, and 0 · ∞ must not make a NaN).
     let rows_out = buf.p.chunks_mut(nr).zip(buf.praw.chunks(nr));
     for ((pc, raw), (&uc, rs)) in rows_out.zip(u.iter().zip(buf.rsum.iter_mut())) {
-        // u = 0: the row sells nothing (and 0 · ∞ must not make a NaN).
         let mut tot = 0.0;
         for (pk, r) in pc.iter_mut().zip(raw) {
             *pk = if uc == 0.0 { 0.0 } else { uc * r };
