@@ -640,7 +640,7 @@ impl<'de> Deserialize<'de> for Table {
 
 /// Rebuilds the columns from records. A column without `type` takes its kind's natural type; a row field
 /// that is not a column, or a value that does not fit its column, is an error; a missing field is null.
-fn table_from_wire(wire: TableWire) -> Result<Table, ReportError> {
+fn table_from_wire(wire: TableWire) -> Result<Table, String> {
     let mut table = Table::new(wire.key, wire.title);
     for head in wire.columns {
         let ty = head.column_type.unwrap_or_else(|| head.kind.natural_type());
@@ -661,16 +661,17 @@ fn table_from_wire(wire: TableWire) -> Result<Table, ReportError> {
                     column: column.key.clone(),
                     expected: column.values.column_type(),
                     got: value.describe(),
-                });
+                }
+                .to_string());
             }
         }
         if let Some(field) = record.keys().next() {
             let valid: Vec<&str> = table.columns.iter().map(|c| c.key.as_str()).collect();
-            return Err(ReportError::Json(de::Error::custom(format!(
+            return Err(format!(
                 "table `{}`, row {row}: field `{field}` is not a column (columns: {})",
                 table.key,
                 valid.join(", ")
-            ))));
+            ));
         }
     }
     Ok(table)

@@ -4,7 +4,9 @@
 //! notes; line breaks inside them become spaces), then the header of column **keys**, then one line per
 //! row. Numbers are written in full precision (Rust's shortest round-trip form, e.g. `0.1`, `1`,
 //! `0.0000001`), a null or a non-finite number as an empty field, flags as `true`/`false`, and a field that
-//! holds `,`, `"`, CR or LF is quoted per RFC 4180 (`"` doubled). Lines end with `\n`.
+//! holds `,`, `"`, CR or LF is quoted per RFC 4180 (`"` doubled), as is one that starts with `#` (it would
+//! otherwise read as a comment). A row that would be a blank line (one column, null) is written as `""`, since
+//! readers skip blank lines. Lines end with `\n`.
 
 use std::fmt::Write as _;
 
@@ -63,11 +65,16 @@ pub fn table_csv(table: &Table) -> String {
     out.push_str(&header.join(","));
     out.push('\n');
     for row in 0..table.len() {
+        let start = out.len();
         for (j, column) in table.columns.iter().enumerate() {
             if j > 0 {
                 out.push(',');
             }
             push_cell(&mut out, &column.values, row);
+        }
+        if out.len() == start {
+            // A one-column row holding null: a blank line would be skipped by readers.
+            out.push_str("\"\"");
         }
         out.push('\n');
     }
@@ -99,9 +106,10 @@ fn push_cell(out: &mut String, values: &Values, row: usize) {
     };
 }
 
-/// A field quoted per RFC 4180 when it holds `,`, `"`, CR or LF.
+/// A field quoted per RFC 4180 when it holds `,`, `"`, CR or LF, or starts with `#` (so that a row is never
+/// read as a comment line).
 fn field(text: &str) -> String {
-    if text.contains([',', '"', '\r', '\n']) {
+    if text.contains([',', '"', '\r', '\n']) || text.starts_with('#') {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text.to_string()
@@ -189,6 +197,8 @@ mod tests {
         assert_eq!(field("two\nlines"), "\"two\nlines\"");
         assert_eq!(field("cr\r"), "\"cr\r\"");
         assert_eq!(field(""), "");
+        assert_eq!(field("#1 supplier"), "\"#1 supplier\"");
+        assert_eq!(field("no #1"), "no #1");
     }
 
     #[test]
@@ -264,6 +274,16 @@ mod tests {
             "the report has no tables"
         );
         assert_eq!(Value::Null.to_string(), "");
+    }
+
+    #[test]
+    fn one_column_null_is_not_a_blank_line() {
+        let table = Table::new("t", "T").with(Column::number("x", "X", Kind::Ratio).values(vec![
+            Some(1.5),
+            None,
+            Some(f64::NAN),
+        ]));
+        assert_eq!(table_csv(&table), "x\n1.5\n\"\"\n\"\"\n");
     }
 
     #[test]
