@@ -178,6 +178,11 @@ impl From<Vec<&str>> for Values {
         Values::Text(v.into_iter().map(|s| Some(s.to_string())).collect())
     }
 }
+impl From<Vec<Option<&str>>> for Values {
+    fn from(v: Vec<Option<&str>>) -> Self {
+        Values::Text(v.into_iter().map(|s| s.map(str::to_string)).collect())
+    }
+}
 impl From<Vec<Option<String>>> for Values {
     fn from(v: Vec<Option<String>>) -> Self {
         Values::Text(v)

@@ -7,5 +7,10 @@
 mod csv;
 mod json;
 
+#[cfg(feature = "arrow")]
+mod arrow;
+
+#[cfg(feature = "arrow")]
+pub use arrow::{report_record_batch, to_record_batch, write_ipc_stream, write_parquet};
 pub use csv::{csv_rows_only, table_csv, to_csv};
 pub use json::{to_json, to_json_line, to_json_value, write_json, write_json_line};
