@@ -21,7 +21,7 @@
 //!
 //! # Writers
 //!
-//! The [`write`] module holds one writer per format; none renders for a terminal (that stays in the CLI).
+//! The [`write`](mod@write) module holds one writer per format; none renders for a terminal (that stays in the CLI).
 //!
 //! * [`write::to_json`] — one pretty JSON document; tables as records (`rows: [{column key: value}]`), so
 //!   `pandas.DataFrame(doc["tables"][0]["rows"])` works. [`Report::from_json`] reads it back.
