@@ -8,8 +8,8 @@ use sovra_core::Error;
 use sovra_trade::complexity::{self, Complexity, Convention, Exports, Options};
 
 use crate::OutputArgs;
-use crate::commands::{base_report, finish, load};
-use crate::render::{Cell, Report};
+use crate::legacy::{Cell, Report};
+use crate::legacy::{base_report, finish, load};
 
 /// Whose conventions, as a command-line value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

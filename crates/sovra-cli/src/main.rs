@@ -5,6 +5,7 @@
 mod commands;
 mod complexity;
 mod depend;
+mod legacy;
 mod progress;
 mod render;
 mod shock;
@@ -390,20 +391,26 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(if is_usage(&e) { 2 } else { 1 })
+            ExitCode::from(exit_code(&e))
         }
     }
 }
 
-/// Bad input named on the command line (unknown country, bloc or sector, empty bloc, overlapping parties)
-/// exits with 2, like clap's own usage errors; failures of data or computation exit with 1.
-fn is_usage(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<sovra_core::Error>()
-            .is_some_and(sovra_core::Error::is_usage)
-            || matches!(
-                c.downcast_ref::<sovra_analysis::Error>(),
-                Some(sovra_analysis::Error::Core(inner)) if inner.is_usage()
-            )
-    })
+/// The exit code of an error, from the engine's error kind: 2 for bad input named on the command line
+/// (unknown country, bloc or sector, empty bloc, overlapping parties; like clap's own usage errors), 1 for
+/// failures of data or computation.
+fn exit_code(e: &anyhow::Error) -> u8 {
+    for c in e.chain() {
+        if let Some(err) = c.downcast_ref::<sovra_engine::Error>() {
+            return err.kind.exit_code();
+        }
+        if let Some(err) = c.downcast_ref::<sovra_core::Error>() {
+            return if err.is_usage() { 2 } else { 1 };
+        }
+        if let Some(sovra_analysis::Error::Core(inner)) = c.downcast_ref::<sovra_analysis::Error>()
+        {
+            return if inner.is_usage() { 2 } else { 1 };
+        }
+    }
+    1
 }

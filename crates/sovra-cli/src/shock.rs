@@ -16,10 +16,10 @@ use sovra_analysis::shock::{
 use sovra_core::{Error, Mrio};
 
 use crate::OutputArgs;
-use crate::commands::{base_report, load};
-use crate::depend::registry;
+use crate::legacy::registry;
+use crate::legacy::{Cell, Format, Report, emit, format_num, render};
+use crate::legacy::{base_report, load};
 use crate::progress;
-use crate::render::{Cell, Format, Report, emit, format_num, render};
 
 /// The instrument, as a command-line value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -330,7 +330,7 @@ pub fn shock_cmd(a: &ShockArgs) -> Result<()> {
                 "--write-scenario saves one scenario; leave out --batch/--sweep".into()
             ));
         }
-        crate::render::write_atomic(f, specs[0].to_toml().as_bytes())?;
+        crate::legacy::write_atomic(f, specs[0].to_toml().as_bytes())?;
         eprintln!("scenario written to {}", f.display());
     }
     let reg = registry(a.blocs.as_deref())?;

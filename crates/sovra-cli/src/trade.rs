@@ -11,8 +11,8 @@ use sovra_trade::bilateral::{self, ReadReport};
 use sovra_trade::screen::{self, Bilateral};
 
 use crate::OutputArgs;
-use crate::commands::finish;
-use crate::render::{Cell, Format, Report};
+use crate::legacy::finish;
+use crate::legacy::{Cell, Format, Report};
 
 /// Input options shared by the trade commands.
 #[derive(clap::Args, Debug, Clone)]
@@ -114,8 +114,8 @@ fn load_input(i: &TradeInput, range: Option<(i32, i32)>) -> Result<Loaded> {
         source,
         names,
         rep,
-        reg: crate::depend::registry(None)?,
-        date: crate::depend::as_of(&i.as_of)?,
+        reg: crate::legacy::registry(None)?,
+        date: crate::legacy::as_of(&i.as_of)?,
         year,
     })
 }
@@ -737,8 +737,8 @@ pub fn synth_cmd(a: &SynthArgs) -> Result<()> {
             .parent()
             .unwrap_or(std::path::Path::new("."))
             .join("country_codes_synth.csv");
-        crate::render::write_atomic(&a.out, data.as_bytes())?;
-        crate::render::write_atomic(&codes_path, codes.as_bytes())?;
+        crate::legacy::write_atomic(&a.out, data.as_bytes())?;
+        crate::legacy::write_atomic(&codes_path, codes.as_bytes())?;
         eprintln!(
             "{} rows written to {} (BACI format; country codes in {})",
             b.rows.len(),
@@ -746,7 +746,7 @@ pub fn synth_cmd(a: &SynthArgs) -> Result<()> {
             codes_path.display()
         );
     } else {
-        crate::render::write_atomic(&a.out, sovra_trade::synth::to_long_csv(&b).as_bytes())?;
+        crate::legacy::write_atomic(&a.out, sovra_trade::synth::to_long_csv(&b).as_bytes())?;
         eprintln!("{} rows written to {}", b.rows.len(), a.out.display());
     }
     Ok(())

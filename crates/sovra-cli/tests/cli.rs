@@ -25,6 +25,31 @@ fn ok(home: &Path, args: &[&str]) -> String {
     String::from_utf8(o.stdout).unwrap()
 }
 
+/// The rows of a report's first table (`tables[0].rows`), or of a legacy report (`rows`).
+fn table_rows(json: &serde_json::Value) -> Option<&Vec<serde_json::Value>> {
+    json["tables"][0]["rows"]
+        .as_array()
+        .or_else(|| json["rows"].as_array())
+}
+
+/// A typed summary figure's value by key.
+fn figure<'a>(json: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    json["summary"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["key"] == key))
+        .map(|f| &f["value"])
+        .unwrap_or(&serde_json::Value::Null)
+}
+
+/// A parameter's value by key.
+fn parameter<'a>(json: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    json["parameters"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["key"] == key))
+        .map(|f| &f["value"])
+        .unwrap_or(&serde_json::Value::Null)
+}
+
 fn home_with_table() -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();
     let t = synth::table(
@@ -85,8 +110,9 @@ fn analyses_render_in_every_format_with_provenance() {
         json_args.extend(["--format", "json"]);
         let json: serde_json::Value = serde_json::from_str(&ok(h, &json_args)).unwrap();
         assert_eq!(json["provenance"]["dataset"], "demo");
-        assert_eq!(json["sovra_version"], "0.1.0");
-        assert!(json["rows"].as_array().is_some_and(|r| !r.is_empty()));
+        assert_eq!(json["provenance"]["sovra_version"], "0.1.0");
+        assert_eq!(json["schema_version"], 1);
+        assert!(table_rows(&json).is_some_and(|r| !r.is_empty()));
     }
     // Value-added footprints equal final demand per region; the JSON carries full precision.
     let json: serde_json::Value = serde_json::from_str(&ok(
@@ -94,7 +120,7 @@ fn analyses_render_in_every_format_with_provenance() {
         &["footprint", "demo", "--stressor", "va", "--format", "json"],
     ))
     .unwrap();
-    let rows = json["rows"].as_array().unwrap();
+    let rows = table_rows(&json).unwrap();
     assert_eq!(rows.len(), 4);
     let t = store::open(h, "demo").unwrap();
     let fd0: f64 = (0..t.n()).map(|i| t.y.get(i, 0) + t.y.get(i, 1)).sum();
@@ -202,11 +228,11 @@ fn icio2022_real_data() {
     let home = store::home();
     let json: serde_json::Value =
         serde_json::from_str(&ok(&home, &["multipliers", "icio2022", "--format", "json"])).unwrap();
-    let rows = json["rows"].as_array().unwrap();
+    let rows = table_rows(&json).unwrap();
     assert_eq!(rows.len(), 3949, "4000 nodes, 51 without output");
     for r in rows {
-        let m = r["output multiplier"].as_f64().unwrap();
-        let va = r["value-added multiplier"].as_f64().unwrap();
+        let m = r["output_multiplier"].as_f64().unwrap();
+        let va = r["value_added_multiplier"].as_f64().unwrap();
         // A node with no intermediate inputs has multiplier exactly 1; the iterative solve
         // reaches it to ~1e-15, so the lower bound carries a tolerance.
         assert!((1.0 - 1e-9..6.0).contains(&m), "{r}");
@@ -215,10 +241,11 @@ fn icio2022_real_data() {
     assert_eq!(json["provenance"]["year"], 2022);
     let info = ok(&home, &["info", "icio2022", "--format", "json"]);
     let info: serde_json::Value = serde_json::from_str(&info).unwrap();
-    assert_eq!(info["rows"].as_array().unwrap().len(), 80);
-    let check = info["summary"]["x = L·Y·1 check"].as_str().unwrap();
-    let err: f64 = check.split_whitespace().nth(3).unwrap().parse().unwrap();
-    assert!(err < 1e-9, "{check}");
+    assert_eq!(table_rows(&info).unwrap().len(), 80);
+    let err = figure(&info, "output_check_max_relative_difference")
+        .as_f64()
+        .unwrap();
+    assert!(err < 1e-9, "{info}");
     // The main job: dependence of a bloc on another, with members absent from the dataset named.
     let dep = ok(
         &home,
@@ -245,9 +272,9 @@ fn icio2022_real_data() {
         ],
     ))
     .unwrap();
-    let row = &dep["rows"][0];
+    let row = &table_rows(&dep).unwrap()[0];
     assert_eq!(row["sector"], "C26");
-    let va = row["VA from them"].as_f64().unwrap();
+    let va = row["value_added_from_them"].as_f64().unwrap();
     assert!((0.05..0.10).contains(&va), "{row}");
     // TiVA on icio2022: the gross-export indicators are absent with the reason, the intermediate ones shown.
     let tiva = ok(&home, &["tiva", "--country", "DEU"]);
@@ -290,24 +317,20 @@ fn depend_keys_and_blocs() {
         ],
     ))
     .unwrap();
-    let rows = json["rows"].as_array().unwrap();
+    let rows = table_rows(&json).unwrap();
     assert_eq!(rows.len(), 3, "one row per sector of R01");
     for r in rows {
-        let va = r["VA from them"].as_f64().unwrap();
-        let via = r["via third"].as_f64().unwrap();
+        let va = r["value_added_from_them"].as_f64().unwrap();
+        let via = r["via_third_countries"].as_f64().unwrap();
         assert!(va > 0.0 && va < 1.0 && via >= 0.0 && via <= va, "{r}");
     }
     assert_eq!(json["provenance"]["dataset"], "demo");
-    assert_eq!(
-        json["summary"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .filter(|k| k.starts_with("solve"))
-            .count(),
-        3
-    );
-    assert_eq!(json["parameters"]["them"], "R02+R03");
+    let solves = json["diagnostics"].as_array().unwrap();
+    assert_eq!(solves.len(), 3, "{json}");
+    for s in solves {
+        assert!(s["max_relative_residual"].as_f64().unwrap() < 1e-8, "{s}");
+    }
+    assert_eq!(parameter(&json, "them"), "R02+R03");
     let by_region = ok(
         h,
         &[
@@ -324,7 +347,7 @@ fn depend_keys_and_blocs() {
         ],
     );
     assert!(
-        keys.contains("exposed output") && keys.contains("R02/"),
+        keys.contains("exposed_output") && keys.contains("R02/"),
         "{keys}"
     );
     // Every region of us on its own (ALL = every region of the dataset).
@@ -336,7 +359,7 @@ fn depend_keys_and_blocs() {
         ],
     ))
     .unwrap();
-    assert_eq!(each["rows"].as_array().unwrap().len(), 3, "{each}");
+    assert_eq!(table_rows(&each).unwrap().len(), 3, "{each}");
     let single: serde_json::Value = serde_json::from_str(&ok(
         h,
         &[
@@ -344,16 +367,20 @@ fn depend_keys_and_blocs() {
         ],
     ))
     .unwrap();
-    let r03 = each["rows"]
-        .as_array()
+    let r03 = table_rows(&each)
         .unwrap()
         .iter()
         .find(|r| r["region"] == "R03")
         .unwrap();
-    for col in ["VA from them", "via third", "sales total", "HHI"] {
+    for col in [
+        "value_added_from_them",
+        "via_third_countries",
+        "sales_total",
+        "foreign_supplier_hhi",
+    ] {
         let (a, b) = (
             r03[col].as_f64().unwrap(),
-            single["rows"][0][col].as_f64().unwrap(),
+            table_rows(&single).unwrap()[0][col].as_f64().unwrap(),
         );
         assert!((a - b).abs() < 1e-12, "{col}: --each {a} vs alone {b}");
     }

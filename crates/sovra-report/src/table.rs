@@ -228,6 +228,9 @@ pub struct Column {
     /// Display hint for people: show this column's text right after the column with this key, in one cell
     /// (e.g. a supplier's share after the supplier's code). Machines ignore it.
     pub join: Option<String>,
+    /// Display hint for people: leave this column out of terminal and HTML tables (it stays in CSV, JSON and
+    /// Arrow). Machines ignore it.
+    pub hidden: bool,
     /// The values, one per row.
     pub values: Values,
 }
@@ -248,6 +251,7 @@ impl Column {
             decimals: kind.default_decimals(),
             doc: None,
             join: None,
+            hidden: false,
             values,
         }
     }
@@ -292,6 +296,12 @@ impl Column {
     /// Sets the documentation link.
     pub fn doc(mut self, doc: impl Into<String>) -> Self {
         self.doc = Some(doc.into());
+        self
+    }
+
+    /// Leaves this column out of tables for people (a display hint).
+    pub fn hidden(mut self) -> Self {
+        self.hidden = true;
         self
     }
 
@@ -536,6 +546,8 @@ struct ColumnHead {
     doc: Option<String>,
     #[serde(default)]
     join: Option<String>,
+    #[serde(default)]
+    hidden: bool,
 }
 
 /// Borrowed form of [`ColumnHead`] for writing.
@@ -550,6 +562,12 @@ struct ColumnHeadRef<'a> {
     decimals: u8,
     doc: &'a Option<String>,
     join: &'a Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    hidden: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 struct Rows<'a>(&'a Table);
@@ -570,6 +588,7 @@ impl Serialize for Table {
                 decimals: c.decimals,
                 doc: &c.doc,
                 join: &c.join,
+                hidden: c.hidden,
             })
             .collect();
         let mut s = serializer.serialize_struct("Table", 4)?;
@@ -654,6 +673,7 @@ fn table_from_wire(wire: TableWire) -> Result<Table, String> {
         column.decimals = head.decimals.unwrap_or(column.decimals);
         column.doc = head.doc;
         column.join = head.join;
+        column.hidden = head.hidden;
         table.columns.push(column);
     }
     for (row, mut record) in wire.rows.into_iter().enumerate() {

@@ -1,0 +1,168 @@
+//! sovra's engine: every analysis as a typed request that produces a typed report.
+//!
+//! The front ends — the `sovra` CLI, `sovra serve` and (later) Python — only translate requests in and render
+//! [`sovra_report::Report`]s out; everything between is here, written once:
+//! - [`Workspace`]: the store, and what is costly to rebuild kept between requests (loaded tables, their
+//!   Leontief systems with the LU factorisation built on first use, the bloc registry);
+//! - requests ([`Request`], one struct per analysis, serde with unknown fields rejected; field names follow
+//!   the CLI's arguments and flags: `{"us": "DEU", "them": "CHN+RUS", "as_of": "2024-06-30", "top": 10}`);
+//! - party and bloc resolution on a date, overlap checks, the table's regions and sectors by name;
+//! - one error type whose [`ErrorKind`] decides the CLI's exit code, the HTTP status and the Python exception.
+//!
+//! ```no_run
+//! use sovra_engine::{Quiet, Request, Workspace, run};
+//! let ws = Workspace::from_env();
+//! let req: Request = serde_json::from_str(r#"{"kind": "depend", "us": "EU27", "them": "CHN", "top": 10}"#)?;
+//! let report = run(&ws, &req, &Quiet)?;
+//! println!("{}", sovra_report::write::to_json(&report));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![deny(missing_docs)]
+
+mod compose;
+pub mod depend;
+pub mod error;
+pub mod mrio;
+pub mod progress;
+pub mod workspace;
+
+pub use compose::format_num;
+pub use depend::{
+    BlocsListRequest, BlocsShowRequest, DependBy, DependRequest, KeysRequest, SortBy, TivaRequest,
+};
+pub use error::{Error, ErrorKind, Result};
+pub use mrio::{
+    DatasetsRequest, FootprintBy, FootprintRequest, InfoRequest, LinkagesRequest, Matrix,
+    MatrixRequest, MultipliersRequest, Which,
+};
+pub use progress::{Cancel, Progress, Quiet};
+pub use workspace::{Blocs, DEFAULT_DATASET, Loaded, Solver, Workspace};
+
+use serde::{Deserialize, Serialize};
+use sovra_report::Report;
+
+/// Every request the engine answers with a report, tagged by its kind (`{"kind": "depend", …}`); the HTTP
+/// server takes the kind from the path (`POST /v1/depend`) and the body is the request itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Request {
+    /// A dataset's labels, totals and checks.
+    Info(InfoRequest),
+    /// The datasets in the store.
+    Datasets(DatasetsRequest),
+    /// Output and value-added multipliers.
+    Multipliers(MultipliersRequest),
+    /// Rasmussen linkages.
+    Linkages(LinkagesRequest),
+    /// pymrio-style footprints.
+    Footprint(FootprintRequest),
+    /// Dependence of us on them.
+    Depend(DependRequest),
+    /// Technological keys.
+    Keys(KeysRequest),
+    /// TiVA indicators.
+    Tiva(TivaRequest),
+    /// The blocs on a date.
+    BlocsList(BlocsListRequest),
+    /// One bloc or expression.
+    BlocsShow(BlocsShowRequest),
+}
+
+impl Request {
+    /// The kind's name, as in the JSON tag and the HTTP path.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Request::Info(_) => "info",
+            Request::Datasets(_) => "datasets",
+            Request::Multipliers(_) => "multipliers",
+            Request::Linkages(_) => "linkages",
+            Request::Footprint(_) => "footprint",
+            Request::Depend(_) => "depend",
+            Request::Keys(_) => "keys",
+            Request::Tiva(_) => "tiva",
+            Request::BlocsList(_) => "blocs_list",
+            Request::BlocsShow(_) => "blocs_show",
+        }
+    }
+
+    /// The request of a kind from its JSON body (unknown fields are an error naming the field).
+    pub fn from_body(kind: &str, body: &[u8]) -> Result<Request> {
+        let mut value: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
+            serde_json::Value::Object(Default::default())
+        } else {
+            serde_json::from_slice(body)
+                .map_err(|e| Error::new(ErrorKind::Usage, format!("request body: {e}")))?
+        };
+        match value.as_object_mut() {
+            Some(map) => {
+                if map.contains_key("kind") {
+                    return Err(Error::usage(
+                        "kind",
+                        "the kind comes from the path: leave \"kind\" out of the body",
+                    ));
+                }
+                map.insert("kind".into(), serde_json::Value::String(kind.into()));
+            }
+            None => {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    "request body: expected a JSON object",
+                ));
+            }
+        }
+        serde_json::from_value(value).map_err(|e| {
+            let msg = e.to_string();
+            let mut err = Error::new(ErrorKind::Usage, format!("{kind} request: {msg}"));
+            if let Some(field) = msg
+                .strip_prefix("unknown field `")
+                .and_then(|s| s.split('`').next())
+            {
+                err.field = Some(field.to_string());
+            } else if let Some(field) = msg
+                .strip_prefix("missing field `")
+                .and_then(|s| s.split('`').next())
+            {
+                err.field = Some(field.to_string());
+            } else if msg.starts_with("unknown variant") {
+                err.kind = ErrorKind::NotFound;
+                err.message = format!("no analysis named '{kind}'");
+                err.choices = KINDS.iter().map(|k| k.to_string()).collect();
+            }
+            err
+        })
+    }
+}
+
+/// The kinds of request, as in [`Request::kind`].
+pub const KINDS: &[&str] = &[
+    "info",
+    "datasets",
+    "multipliers",
+    "linkages",
+    "footprint",
+    "depend",
+    "keys",
+    "tiva",
+    "blocs_list",
+    "blocs_show",
+];
+
+/// Answers a request with its report.
+pub fn run(ws: &Workspace, req: &Request, progress: &dyn Progress) -> Result<Report> {
+    if progress.cancelled() {
+        return Err(Error::cancelled());
+    }
+    match req {
+        Request::Info(q) => mrio::info(ws, q, progress),
+        Request::Datasets(q) => mrio::datasets(ws, q),
+        Request::Multipliers(q) => mrio::multipliers(ws, q, progress),
+        Request::Linkages(q) => mrio::linkages(ws, q, progress),
+        Request::Footprint(q) => mrio::footprint(ws, q, progress),
+        Request::Depend(q) => depend::depend(ws, q, progress),
+        Request::Keys(q) => depend::keys(ws, q, progress),
+        Request::Tiva(q) => depend::tiva(ws, q, progress),
+        Request::BlocsList(q) => depend::blocs_list(ws, q),
+        Request::BlocsShow(q) => depend::blocs_show(ws, q, progress),
+    }
+}

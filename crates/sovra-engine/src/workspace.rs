@@ -1,0 +1,251 @@
+//! The workspace: what is costly to rebuild, kept between requests — loaded tables (`Arc`), their Leontief
+//! systems with the LU factorisation and preconditioners built on first use, and the bloc registry. A
+//! second request on the same dataset reuses all of it; a dataset replaced on disk is reloaded (its
+//! `meta.json` is checked on every use).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use serde::{Deserialize, Serialize};
+use sovra_core::blocs::Registry;
+use sovra_core::{LeontiefSystem, Method, Mrio, fetch, store};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::progress::Progress;
+
+/// The linear solver a request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Solver {
+    /// By estimated cost.
+    #[default]
+    Auto,
+    /// LU factorisation (kept for later requests).
+    Lu,
+    /// GMRES with a block-Jacobi preconditioner.
+    Iterative,
+}
+
+impl Solver {
+    fn method(self) -> Method {
+        match self {
+            Solver::Auto => Method::Auto,
+            Solver::Lu => Method::Lu,
+            Solver::Iterative => Method::Iterative,
+        }
+    }
+}
+
+/// A dataset loaded once, with the solvers built on it.
+pub struct Loaded {
+    /// The table.
+    pub table: Arc<Mrio>,
+    /// When `meta.json` was last modified (to notice a replacement).
+    modified: Option<SystemTime>,
+    /// Seconds the load took.
+    pub load_seconds: f64,
+    systems: Mutex<HashMap<Solver, Arc<LeontiefSystem>>>,
+}
+
+impl Loaded {
+    /// Wraps a table that is not in a store (an uploaded or generated one).
+    pub fn from_table(table: Mrio) -> Self {
+        Loaded {
+            table: Arc::new(table),
+            modified: None,
+            load_seconds: 0.0,
+            systems: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The Leontief system of the table for a solver choice, built once; its factorisation is kept inside
+    /// it once a solve needs one.
+    pub fn system(&self, solver: Solver) -> Result<Arc<LeontiefSystem>> {
+        let mut systems = self
+            .systems
+            .lock()
+            .map_err(|_| Error::new(ErrorKind::Compute, "solver cache poisoned"))?;
+        if let Some(s) = systems.get(&solver) {
+            return Ok(s.clone());
+        }
+        let mut sys = LeontiefSystem::from_table(&self.table).map_err(|e| {
+            let mut err = Error::from(e);
+            err.message = format!("dataset {}: {}", self.table.provenance.name, err.message);
+            err
+        })?;
+        sys.method = solver.method();
+        let sys = Arc::new(sys);
+        systems.insert(solver, sys.clone());
+        Ok(sys)
+    }
+
+    /// Whether the system for this solver is already built (for timings and tests).
+    pub fn has_system(&self, solver: Solver) -> bool {
+        self.systems
+            .lock()
+            .map(|s| s.contains_key(&solver))
+            .unwrap_or(false)
+    }
+}
+
+/// Where the engine finds its data and what it keeps between requests.
+pub struct Workspace {
+    home: PathBuf,
+    /// Fetch the default dataset on first use (the CLI does; a server started read-only does not).
+    pub fetch_default: bool,
+    datasets: Mutex<HashMap<String, Arc<Loaded>>>,
+    registries: Mutex<HashMap<String, Arc<Registry>>>,
+}
+
+/// The name of the default dataset.
+pub const DEFAULT_DATASET: &str = "icio2022";
+
+impl Workspace {
+    /// A workspace on the store at `home`.
+    pub fn new(home: impl Into<PathBuf>) -> Self {
+        Workspace {
+            home: home.into(),
+            fetch_default: true,
+            datasets: Mutex::new(HashMap::new()),
+            registries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A workspace on the user's store (`$SOVRA_HOME`, else `$XDG_DATA_HOME/sovra`, else
+    /// `~/.local/share/sovra`).
+    pub fn from_env() -> Self {
+        Workspace::new(store::home())
+    }
+
+    /// The store directory.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// A dataset by name, loaded once and kept; the default dataset is fetched on first use when
+    /// [`Workspace::fetch_default`] is set. Names are confined to the store: `../x`, absolute paths and
+    /// names with separators are refused.
+    pub fn dataset(&self, name: &str, progress: &dyn Progress) -> Result<Arc<Loaded>> {
+        if !store::valid_name(name) {
+            return Err(Error::usage(
+                "data",
+                format!(
+                    "'{name}' is not a dataset name (letters, digits, '-', '_', '.'; see `sovra data list`)"
+                ),
+            ));
+        }
+        let meta = store::dataset_dir(&self.home, name).join("meta.json");
+        let modified = std::fs::metadata(&meta).and_then(|m| m.modified()).ok();
+        {
+            let cache = self
+                .datasets
+                .lock()
+                .map_err(|_| Error::new(ErrorKind::Compute, "dataset cache poisoned"))?;
+            if let Some(l) = cache.get(name)
+                && modified.is_some()
+                && l.modified == modified
+            {
+                return Ok(l.clone());
+            }
+        }
+        if modified.is_none() && name == DEFAULT_DATASET && self.fetch_default {
+            progress.note(&format!(
+                "icio2022 is not in {} yet: fetching it (once) with pip …",
+                self.home.display()
+            ));
+            let mut stage = |s: &str| progress.stage(s);
+            fetch::fetch_icio2022(&self.home, false, &mut stage)?;
+        }
+        progress.stage(&format!("loading {name}"));
+        let started = Instant::now();
+        let table = store::open(&self.home, name).map_err(|e| Error::from(e).at("data"))?;
+        let modified = std::fs::metadata(&meta).and_then(|m| m.modified()).ok();
+        let loaded = Arc::new(Loaded {
+            table: Arc::new(table),
+            modified,
+            load_seconds: started.elapsed().as_secs_f64(),
+            systems: Mutex::new(HashMap::new()),
+        });
+        self.datasets
+            .lock()
+            .map_err(|_| Error::new(ErrorKind::Compute, "dataset cache poisoned"))?
+            .insert(name.to_string(), loaded.clone());
+        Ok(loaded)
+    }
+
+    /// Whether a dataset is loaded already (for timings and tests).
+    pub fn is_loaded(&self, name: &str) -> bool {
+        self.datasets
+            .lock()
+            .map(|c| c.contains_key(name))
+            .unwrap_or(false)
+    }
+
+    /// The bloc registry: built-in blocs, `$SOVRA_HOME/blocs.toml` when present, and extra blocs given as
+    /// TOML text with the name of where they came from (a file the CLI read, or a request field).
+    pub fn registry(&self, extra: Option<&Blocs>) -> Result<Arc<Registry>> {
+        let home_file = self.home.join("blocs.toml");
+        let home_text = std::fs::read_to_string(&home_file).ok();
+        let key = format!(
+            "{}\u{0}{}",
+            home_text.as_deref().unwrap_or(""),
+            extra.map(|b| b.toml.as_str()).unwrap_or("")
+        );
+        if let Some(r) = self
+            .registries
+            .lock()
+            .map_err(|_| Error::new(ErrorKind::Compute, "registry cache poisoned"))?
+            .get(&key)
+        {
+            return Ok(r.clone());
+        }
+        let mut reg = Registry::builtin();
+        if let Some(text) = &home_text {
+            reg.add_toml(text, &home_file)?;
+        }
+        if let Some(b) = extra {
+            reg.add_toml(&b.toml, Path::new(&b.origin))
+                .map_err(|e| Error::from(e).at("blocs"))?;
+        }
+        let reg = Arc::new(reg);
+        self.registries
+            .lock()
+            .map_err(|_| Error::new(ErrorKind::Compute, "registry cache poisoned"))?
+            .insert(key, reg.clone());
+        Ok(reg)
+    }
+}
+
+/// Extra blocs: TOML text (`[bloc.NAME] members = ["AAA", …]`) and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Blocs {
+    /// The TOML text.
+    pub toml: String,
+    /// Where it came from (a file name, or "request"), for error messages.
+    #[serde(default = "request_origin")]
+    pub origin: String,
+}
+
+fn request_origin() -> String {
+    "request field blocs".into()
+}
+
+impl Blocs {
+    /// Reads a blocs file (the CLI's `--blocs FILE`).
+    pub fn from_file(path: &Path) -> Result<Blocs> {
+        let toml = std::fs::read_to_string(path).map_err(|e| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!("--blocs {}: {e}", path.display()),
+            )
+            .at("blocs")
+        })?;
+        Ok(Blocs {
+            toml,
+            origin: path.display().to_string(),
+        })
+    }
+}

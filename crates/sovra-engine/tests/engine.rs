@@ -1,0 +1,257 @@
+//! The engine end to end on a generated table: requests from JSON (unknown fields rejected with the field
+//! named), one report shape per request, the workspace's caches reused by a second request, errors with a
+//! kind that decides exit code and HTTP status, and names confined to the store.
+
+use std::sync::Arc;
+
+use sovra_core::{store, synth};
+use sovra_engine::{ErrorKind, Quiet, Request, Solver, Workspace, run};
+use sovra_report::Value;
+
+fn workspace() -> (tempfile::TempDir, Workspace) {
+    let home = tempfile::tempdir().expect("tempdir");
+    let t = synth::table(
+        "demo",
+        synth::Spec {
+            regions: 4,
+            sectors: 3,
+            categories: 2,
+            stressors: 1,
+            ..Default::default()
+        },
+    )
+    .expect("synthetic table");
+    store::write(home.path(), &t).expect("store");
+    let mut ws = Workspace::new(home.path());
+    ws.fetch_default = false;
+    (home, ws)
+}
+
+fn body(kind: &str, json: &str) -> Request {
+    Request::from_body(kind, json.as_bytes()).expect("valid request")
+}
+
+#[test]
+fn a_request_from_json_gives_a_typed_report() {
+    let (_h, ws) = workspace();
+    let req = body(
+        "depend",
+        r#"{"us": "R01", "them": "R02+R03", "data": "demo", "top": 2}"#,
+    );
+    let r = run(&ws, &req, &Quiet).expect("depend");
+    assert_eq!(r.kind, "depend");
+    assert_eq!(r.schema_version, 1);
+    assert_eq!(r.provenance.dataset.as_deref(), Some("demo"));
+    let t = &r.tables[0];
+    assert_eq!(t.key, "sectors");
+    assert_eq!(t.len(), 2, "top 2");
+    let keys: Vec<&str> = t.columns.iter().map(|c| c.key.as_str()).collect();
+    for k in [
+        "rank",
+        "region",
+        "sector",
+        "value_added_from_them",
+        "via_third_countries",
+        "direct_input_share",
+        "top_foreign_supplier",
+        "top_foreign_supplier_share",
+        "foreign_supplier_hhi",
+        "value_added_from_us",
+    ] {
+        assert!(keys.contains(&k), "{k} missing from {keys:?}");
+    }
+    // Ranks are integers, shares fractions.
+    let rank = t.columns.iter().find(|c| c.key == "rank").expect("rank");
+    assert_eq!(rank.values.get(0), Value::Int(1));
+    let va = t
+        .columns
+        .iter()
+        .find(|c| c.key == "value_added_from_them")
+        .expect("va");
+    let v = va.values.get(0).as_f64().expect("number");
+    assert!(v > 0.0 && v < 1.0, "{v}");
+    // Every solve is a diagnostic with its residual.
+    assert_eq!(r.diagnostics.len(), 3);
+    assert!(
+        r.diagnostics
+            .iter()
+            .all(|d| d.max_relative_residual.is_some_and(|x| x < 1e-8))
+    );
+    // The summary is typed: the bloc total as a share.
+    let total = r
+        .summary
+        .iter()
+        .find(|f| f.key == "value_added_from_them")
+        .expect("figure");
+    assert_eq!(total.kind, sovra_report::Kind::Share);
+    r.validate().expect("valid report");
+}
+
+#[test]
+fn unknown_fields_and_kinds_are_usage_errors_naming_the_field() {
+    let e = Request::from_body("depend", br#"{"us": "R01", "them": "R02", "tpo": 3}"#)
+        .expect_err("unknown field");
+    assert_eq!(e.kind, ErrorKind::Usage);
+    assert_eq!(e.field.as_deref(), Some("tpo"));
+    assert!(e.message.contains("unknown field `tpo`"), "{}", e.message);
+    assert_eq!(e.kind.http_status(), 400);
+    assert_eq!(e.kind.exit_code(), 2);
+    let e = Request::from_body("depend", br#"{"them": "R02"}"#).expect_err("missing us");
+    assert_eq!(e.field.as_deref(), Some("us"));
+    let e = Request::from_body("nope", b"{}").expect_err("unknown kind");
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    assert!(e.choices.contains(&"depend".to_string()));
+    let e = Request::from_body("depend", b"[1, 2]").expect_err("not an object");
+    assert_eq!(e.kind, ErrorKind::Usage);
+    let e = Request::from_body("info", br#"{"kind": "depend"}"#).expect_err("kind in body");
+    assert_eq!(e.field.as_deref(), Some("kind"));
+    // An empty body is the request with every default.
+    assert_eq!(
+        Request::from_body("datasets", b"")
+            .expect("empty body")
+            .kind(),
+        "datasets"
+    );
+}
+
+#[test]
+fn a_second_request_reuses_the_loaded_table_and_its_solver() {
+    let (_h, ws) = workspace();
+    let req = body("multipliers", r#"{"data": "demo", "solver": "lu"}"#);
+    assert!(!ws.is_loaded("demo"));
+    let first = run(&ws, &req, &Quiet).expect("first");
+    let loaded = ws.dataset("demo", &Quiet).expect("cached");
+    assert!(loaded.has_system(Solver::Lu));
+    let again = ws.dataset("demo", &Quiet).expect("cached");
+    assert!(Arc::ptr_eq(&loaded, &again), "the same table, not a reload");
+    let sys1 = loaded.system(Solver::Lu).expect("system");
+    let second = run(&ws, &req, &Quiet).expect("second");
+    let sys2 = loaded.system(Solver::Lu).expect("system");
+    assert!(Arc::ptr_eq(&sys1, &sys2), "the same factorised system");
+    assert_eq!(first.tables, second.tables);
+}
+
+#[test]
+fn names_are_confined_to_the_store_and_unknown_names_suggest_valid_ones() {
+    let (_h, ws) = workspace();
+    for bad in ["../demo", "/etc", "a/b", ".."] {
+        let e = run(
+            &ws,
+            &body("info", &format!(r#"{{"data": "{bad}"}}"#)),
+            &Quiet,
+        )
+        .expect_err(bad);
+        assert_eq!(e.kind, ErrorKind::Usage, "{bad}: {e}");
+        assert_eq!(e.field.as_deref(), Some("data"));
+    }
+    let e = run(&ws, &body("info", r#"{"data": "nothere"}"#), &Quiet).expect_err("absent");
+    assert_eq!(e.kind, ErrorKind::NotFound, "{e}");
+    let e = run(
+        &ws,
+        &body("depend", r#"{"us": "R0l", "them": "R02", "data": "demo"}"#),
+        &Quiet,
+    )
+    .expect_err("unknown region");
+    assert_eq!(e.kind, ErrorKind::Usage);
+    assert_eq!(e.field.as_deref(), Some("us"));
+    assert!(e.message.contains("R0L"), "{e}");
+    assert_eq!(e.nearest.as_deref(), Some("R01"), "{e}");
+    let e = run(
+        &ws,
+        &body(
+            "depend",
+            r#"{"us": "R01", "them": "R01+R02", "data": "demo"}"#,
+        ),
+        &Quiet,
+    )
+    .expect_err("overlap");
+    assert_eq!(e.field.as_deref(), Some("them"));
+    let e = run(
+        &ws,
+        &body(
+            "depend",
+            r#"{"us": "R01", "them": "R02", "data": "demo", "as_of": "yesterday"}"#,
+        ),
+        &Quiet,
+    )
+    .expect_err("bad date");
+    assert_eq!(e.field.as_deref(), Some("as_of"));
+    let e = run(
+        &ws,
+        &body("multipliers", r#"{"data": "demo", "region": "R9"}"#),
+        &Quiet,
+    )
+    .expect_err("bad region");
+    assert_eq!(e.field.as_deref(), Some("region"));
+    assert!(e.choices.contains(&"R01".to_string()), "{:?}", e.choices);
+}
+
+#[test]
+fn every_request_kind_runs_on_a_table_with_final_demand_by_destination() {
+    let (_h, ws) = workspace();
+    for (kind, json) in [
+        ("info", r#"{"data": "demo"}"#),
+        ("datasets", "{}"),
+        ("multipliers", r#"{"data": "demo"}"#),
+        ("linkages", r#"{"data": "demo", "key_only": false}"#),
+        (
+            "footprint",
+            r#"{"data": "demo", "stressor": "value added", "by": "node"}"#,
+        ),
+        (
+            "depend",
+            r#"{"us": "R01+R04", "them": "R02", "data": "demo", "by": "region"}"#,
+        ),
+        (
+            "depend",
+            r#"{"us": "R01+R04", "them": "R02", "data": "demo", "each": true}"#,
+        ),
+        ("keys", r#"{"us": "R01", "them": "R02", "data": "demo"}"#),
+        ("tiva", r#"{"data": "demo"}"#),
+        ("blocs_list", r#"{"as_of": "2024-06-30"}"#),
+        ("blocs_show", r#"{"name": "BRICS", "as_of": "2024-06-30"}"#),
+    ] {
+        let r = run(&ws, &body(kind, json), &Quiet).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        r.validate().unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert!(!r.tables.is_empty(), "{kind}");
+        assert!(!r.tables[0].is_empty(), "{kind} has rows");
+        // The JSON document reads back as the same report.
+        let json = sovra_report::write::to_json(&r);
+        let back = sovra_report::Report::from_json(&json).expect("round trip");
+        assert_eq!(back, r, "{kind}");
+    }
+}
+
+#[test]
+fn the_bloc_total_equals_an_independent_output_weighted_sum() {
+    // The dependence of us as a whole on them is the output-weighted mean over our sectors (not a figure the
+    // report computes twice the same way: rows and total come from different sums in the analysis).
+    let (_h, ws) = workspace();
+    let r = run(
+        &ws,
+        &body("depend", r#"{"us": "R01", "them": "R02", "data": "demo"}"#),
+        &Quiet,
+    )
+    .expect("depend");
+    let t = &r.tables[0];
+    let col = |k: &str| {
+        t.columns
+            .iter()
+            .find(|c| c.key == k)
+            .map(|c| {
+                (0..t.len())
+                    .map(|i| c.values.get(i).as_f64().unwrap_or(0.0))
+                    .collect::<Vec<_>>()
+            })
+            .expect("column")
+    };
+    let (x, w) = (col("gross_output"), col("value_added_from_them"));
+    let mean = x.iter().zip(&w).map(|(a, b)| a * b).sum::<f64>() / x.iter().sum::<f64>();
+    let total = r
+        .summary
+        .iter()
+        .find(|f| f.key == "value_added_from_them")
+        .and_then(|f| f.value.as_f64())
+        .expect("total");
+    assert!((mean - total).abs() < 1e-12, "{mean} vs {total}");
+}
