@@ -17,7 +17,7 @@ pub struct PartyArgs {
     /// Dataset (see `sovra data list`).
     #[arg(long, default_value = "icio2022")]
     pub data: String,
-    /// Bloc membership on this date, YYYY-MM-DD (default: today).
+    /// Bloc membership on this date, YYYY-MM-DD (default: 31 December of the dataset's year).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
     /// Extra blocs from a TOML file ([bloc.NAME] members = ["AAA", …]); $SOVRA_HOME/blocs.toml is read too.

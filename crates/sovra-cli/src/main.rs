@@ -41,10 +41,12 @@ struct Cli {
 enum Command {
     /// Fetch, import and list datasets in the native store.
     #[command(subcommand)]
+    #[command(verbatim_doc_comment)]
     Data(DataCommand),
     /// Summarise a dataset: labels, totals, balance and productivity checks, output by region.
     ///
     /// Example: sovra info icio2022
+    #[command(verbatim_doc_comment)]
     Info {
         /// Dataset name (see `sovra data list`).
         name: String,
@@ -58,6 +60,7 @@ enum Command {
     /// all value added). Computed with one transposed solve; L is never formed.
     ///
     /// Example: sovra multipliers icio2022 --top 10 --region DEU
+    #[command(verbatim_doc_comment)]
     Multipliers {
         /// Dataset name.
         name: String,
@@ -78,6 +81,7 @@ enum Command {
     /// A key sector has both backward and (Ghosh) forward linkage above 1.
     ///
     /// Example: sovra linkages icio2022 --region USA --top 15
+    #[command(verbatim_doc_comment)]
     Linkages {
         /// Dataset name.
         name: String,
@@ -102,6 +106,7 @@ enum Command {
     /// (see `sovra info`). Needs final demand by destination region.
     ///
     /// Example: sovra footprint wiod2011 --stressor "value added"
+    #[command(verbatim_doc_comment)]
     Footprint {
         /// Dataset name.
         name: String,
@@ -121,13 +126,15 @@ enum Command {
     /// and sales to them.
     ///
     /// US and THEM are countries (ISO3), blocs (`sovra blocs list`) or expressions: EU27-DEU, EAEU+CHN,
-    /// BRICS&OPEC. Membership is taken on --as-of (default today). Members the dataset does not carry as
-    /// separate regions are listed in a note. Formulas: docs/indicators.md.
+    /// BRICS&OPEC, or a country's name (Russia). Membership is taken on --as-of (default: the end of the
+    /// dataset's year). Members the dataset does not carry as separate regions are listed in a note.
+    /// Formulas: docs/indicators.md.
     ///
     /// Examples: sovra depend DEU --on CHN --top 10
     ///           sovra depend EU27 --on BRICS --by region --as-of 2023-12-31
     ///           sovra depend JPN --on CHN --sector C26 --format csv --out jpn_c26.csv
     ///           sovra depend EU27 --on CHN --min-output 1000 --sort via-third
+    #[command(verbatim_doc_comment)]
     Depend {
         #[command(flatten)]
         parties: depend::PartyArgs,
@@ -163,6 +170,7 @@ enum Command {
     /// supply-side hypothetical extraction), with the largest inputs from them behind each sector.
     ///
     /// Example: sovra keys EU27 --on CHN --top 15
+    #[command(verbatim_doc_comment)]
     Keys {
         #[command(flatten)]
         parties: depend::PartyArgs,
@@ -184,6 +192,7 @@ enum Command {
     /// does not carry it, and sovra says so instead of printing numbers without final-product trade.
     ///
     /// Example: sovra tiva --data wiod2011 --country DEU+FRA+ITA
+    #[command(verbatim_doc_comment)]
     Tiva {
         /// Dataset.
         #[arg(long, default_value = "icio2022")]
@@ -214,6 +223,7 @@ enum Command {
     ///           sovra shock G7 --on RUS+BLR --instrument export-ban --sectors C26,C27 --tau 0.5
     ///           sovra shock --scenario chips.toml --format csv --out chips.csv
     ///           sovra shock USA --on CHN --sweep tau=0.1:0.8:0.1,delta=0.05,0.1 --format json --out sweep.jsonl
+    #[command(verbatim_doc_comment)]
     Shock(Box<shock::ShockArgs>),
     /// Economic complexity: RCA, diversity, ubiquity, ECI and PCI (eigenvector method), COI, fitness.
     ///
@@ -226,23 +236,28 @@ enum Command {
     /// Examples: sovra complexity --top 15
     ///           sovra complexity --input exports.csv --year 2021 --by product --format csv
     ///           sovra complexity --input ~/.local/share/sovra/trade --year 2022
+    #[command(verbatim_doc_comment)]
     Complexity(Box<complexity::ComplexityArgs>),
     /// Product-level trade: the dependency screen (GeoDep / EU SWD(2021) 352 criteria).
     #[command(subcommand)]
+    #[command(verbatim_doc_comment)]
     Trade(TradeCommand),
     /// Import-substitution opportunities: products a country depends on (the trade screen) that are close to
     /// what it already makes (density), complex (PCI) and strategic (COG), with the reasons per product.
     ///
     /// Example: sovra opportunities ZAF --input flows.csv --top 15
+    #[command(verbatim_doc_comment)]
     Opportunities(Box<trade::OpportunitiesArgs>),
     /// Country groups: built-in blocs with sources and membership history, and custom ones from TOML.
     #[command(subcommand)]
+    #[command(verbatim_doc_comment)]
     Blocs(BlocsCommand),
     /// Export a vector or matrix of the system (x, v, A, B, L, G, output from demand) as .npy or CSV.
     ///
     /// L and G are full inverses (n² numbers; an LU of I − A): only formed here, on request.
     ///
     /// Example: sovra matrix icio2022 A --out A.npy
+    #[command(verbatim_doc_comment)]
     Matrix {
         /// Dataset name.
         name: String,
@@ -262,6 +277,7 @@ enum DataCommand {
     /// icio2022: OECD ICIO 2025 release, year 2022, from the PyPI wheel sanction-simulator==0.1.4
     /// (`python3 -m pip download --no-deps`; set SOVRA_PYTHON for another interpreter). The sha256 of the
     /// data is checked. Running it again does nothing unless --force.
+    #[command(verbatim_doc_comment)]
     Fetch {
         /// What to fetch: icio2022 (the default dataset) or classifications (HS product names, countries and
         /// HS revision weights from PyPI atlas-common-data==1.1.1; the trade commands then name products).
@@ -277,6 +293,7 @@ enum DataCommand {
     /// .csv or .csv.gz), pymrio (a directory written by pymrio's save_all).
     ///
     /// Example: sovra data import --format oecd-icio-csv 2022_SML.csv --name icio2022-full --year 2022
+    #[command(verbatim_doc_comment)]
     Import {
         /// Input format.
         #[arg(long, value_enum)]
@@ -291,6 +308,7 @@ enum DataCommand {
         year: Option<i32>,
     },
     /// List datasets in the store.
+    #[command(verbatim_doc_comment)]
     List {
         #[command(flatten)]
         out: OutputArgs,
@@ -306,6 +324,7 @@ enum TradeCommand {
     /// by default.
     ///
     /// Example: sovra trade import BACI_HS92_Y2021_V202201.csv.gz BACI_HS92_Y2022_V202201.csv.gz --country-codes country_codes_V202201.csv
+    #[command(verbatim_doc_comment)]
     Import(Box<trade::ImportArgs>),
     /// Where an importer is dependent, product by product: import concentration (HHI > 0.4), world export
     /// concentration (HHI > 0.4), imports/exports (> 1), share from a bloc, persistence over 3 years.
@@ -317,23 +336,27 @@ enum TradeCommand {
     ///
     /// Examples: sovra trade depend EU27 --on CHN --years 2020:2022
     ///           sovra trade depend EU27 --input BACI_HS92_Y2021_V202301.csv --country-codes country_codes_V202301.csv --on CHN
+    #[command(verbatim_doc_comment)]
     Depend(Box<trade::TradeDependArgs>),
     /// Who could supply a product instead: exporters ranked by world export share, with RCA, what they
     /// already sell the importer and what they sell elsewhere (room to redirect).
     ///
     /// Example: sovra trade suppliers DEU --product 850760 --partners EU27+G7
+    #[command(verbatim_doc_comment)]
     Suppliers(Box<trade::SuppliersArgs>),
     /// Write a synthetic BACI-like year (fixed seed, lognormal values, capability structure) as a long CSV,
     /// for tests and benchmarks.
     ///
     /// Examples: sovra trade synth --countries 200 --products 5000 --out synth2022.csv
     ///           sovra trade synth --baci --year 2021 --out BACI_synth_Y2021.csv
+    #[command(verbatim_doc_comment)]
     Synth(Box<trade::SynthArgs>),
 }
 
 #[derive(Subcommand, Debug)]
 enum BlocsCommand {
     /// List the blocs and their members on a date.
+    #[command(verbatim_doc_comment)]
     List {
         /// Extra blocs from a TOML file.
         #[arg(long, value_name = "FILE")]
@@ -349,6 +372,7 @@ enum BlocsCommand {
     ///
     /// Examples: sovra blocs show BRICS --as-of 2024-06-30
     ///           sovra blocs show "EU27+G7-DEU" --data icio2022
+    #[command(verbatim_doc_comment)]
     Show {
         /// Bloc name or expression.
         name: String,

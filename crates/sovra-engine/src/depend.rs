@@ -205,6 +205,8 @@ pub struct Setup {
     pub parties: Parties,
     /// Membership date.
     pub date: Date,
+    /// How names and the date were read (aliases, the default date).
+    pub notes: Vec<String>,
 }
 
 impl Setup {
@@ -214,7 +216,102 @@ impl Setup {
     }
 }
 
-/// Resolves us and them on a dataset: blocs on the date, expressions, and no overlap.
+/// Names people write for blocs, read as the bloc they mean.
+const ALIASES: &[(&str, &str)] = &[
+    ("EEU", "EAEU"),
+    ("EAEC", "EAEU"),
+    ("EURASIAN", "EAEU"),
+    ("EU-27", "EU27"),
+    ("EU_27", "EU27"),
+    ("G-7", "G7"),
+    ("G-20", "G20"),
+    ("UNIONSTATE", "UNION_STATE"),
+    ("UNION-STATE", "UNION_STATE"),
+];
+
+/// What a single name that is not a bloc or code may mean: a known alias of a bloc, or a region of the
+/// dataset written by its name ("Russia" → RUS: the name, or the start of exactly one region's name).
+fn alias(expr: &str, labels: &sovra_core::Labels) -> Option<String> {
+    let name = expr.trim();
+    if name.is_empty() || name.contains(['+', '-', '&', '(', ')']) {
+        return None;
+    }
+    let upper = name.to_ascii_uppercase();
+    if let Some((_, bloc)) = ALIASES.iter().find(|(a, _)| *a == upper) {
+        return Some(bloc.to_string());
+    }
+    let lower = name.to_lowercase();
+    if let Some(r) = labels
+        .regions
+        .iter()
+        .find(|r| r.name.to_lowercase() == lower)
+    {
+        return Some(r.code.clone());
+    }
+    if lower.chars().count() >= 4 {
+        let starts: Vec<&sovra_core::Code> = labels
+            .regions
+            .iter()
+            .filter(|r| r.name.to_lowercase().starts_with(&lower))
+            .collect();
+        if let [one] = starts.as_slice() {
+            return Some(one.code.clone());
+        }
+    }
+    None
+}
+
+/// Resolves one side; a name that is not a bloc or region but an alias or a region's name is read as what
+/// it names, with a note saying so.
+fn resolve_side(
+    reg: &sovra_core::blocs::Registry,
+    expr: &str,
+    date: Date,
+    t: &Mrio,
+    data: &str,
+    field: &str,
+    notes: &mut Vec<String>,
+) -> Result<Resolved> {
+    match blocs::resolve(reg, expr, date, &t.labels, data) {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            if let Some(meant) = alias(expr, &t.labels)
+                && let Ok(r) = blocs::resolve(reg, &meant, date, &t.labels, data)
+            {
+                notes.push(format!("{field} '{expr}' read as {meant}"));
+                return Ok(r);
+            }
+            Err(Error::from(e).at(field))
+        }
+    }
+}
+
+/// The membership date: the one asked, else the end of the dataset's year (with a note), else today.
+pub fn dataset_date(as_of_s: &Option<String>, t: &Mrio, notes: &mut Vec<String>) -> Result<Date> {
+    if as_of_s.is_some() {
+        return as_of(as_of_s);
+    }
+    match t.provenance.year.and_then(|y| Date::new(y, 12, 31)) {
+        Some(d) => {
+            notes.push(format!(
+                "bloc membership as of {d}, the end of the dataset's year (set --as-of for another date)"
+            ));
+            Ok(d)
+        }
+        None => Ok(Date::today()),
+    }
+}
+
+fn wrap(expr: &str) -> String {
+    if expr.contains(['+', '-', '&']) {
+        format!("({expr})")
+    } else {
+        expr.to_string()
+    }
+}
+
+/// Resolves us and them on a dataset: blocs on the date (the dataset's year by default), aliases and
+/// country names, and no overlap — with a suggestion that itself resolves when they do.
 pub fn setup(
     ws: &Workspace,
     us: &str,
@@ -225,23 +322,35 @@ pub fn setup(
     progress: &dyn Progress,
 ) -> Result<Setup> {
     let reg = ws.registry(extra)?;
-    let date = as_of(as_of_s)?;
     let loaded = ws.dataset(data, progress)?;
     let t = &*loaded.table;
-    let us_r =
-        blocs::resolve(&reg, us, date, &t.labels, data).map_err(|e| Error::from(e).at("us"))?;
-    let them_r =
-        blocs::resolve(&reg, them, date, &t.labels, data).map_err(|e| Error::from(e).at("them"))?;
+    let mut notes = Vec::new();
+    let date = dataset_date(as_of_s, t, &mut notes)?;
+    let us_r = resolve_side(&reg, us, date, t, data, "us", &mut notes)?;
+    let them_r = resolve_side(&reg, them, date, t, data, "them", &mut notes)?;
     let overlap: Vec<&String> = us_r
         .used
         .iter()
         .filter(|c| them_r.used.contains(c))
         .collect();
     if !overlap.is_empty() {
+        let disjoint = |cand: &str, other: &Resolved| {
+            blocs::resolve(&reg, cand, date, &t.labels, data)
+                .is_ok_and(|r| !r.used.iter().any(|c| other.used.contains(c)))
+        };
+        let on_them = format!("{}-{}", wrap(them), wrap(us));
+        let on_us = format!("{}-{}", wrap(us), wrap(them));
+        let hint = if disjoint(&on_them, &us_r) {
+            format!(": write them as '{on_them}'")
+        } else if disjoint(&on_us, &them_r) {
+            format!(": write us as '{on_us}'")
+        } else {
+            String::new()
+        };
         return Err(Error::usage(
             "them",
             format!(
-                "'{us}' and '{them}' overlap in {} as of {date}: remove them from one side, e.g. '{us}-{them}'",
+                "'{us}' and '{them}' overlap in {} as of {date}{hint}",
                 overlap
                     .iter()
                     .map(|s| s.as_str())
@@ -257,6 +366,7 @@ pub fn setup(
         them: them_r,
         parties,
         date,
+        notes,
     })
 }
 
@@ -304,6 +414,13 @@ fn party_report(kind: &str, s: &Setup, us: &str, them: &str, data: &str, title: 
         if let Some(n) = res.absent_note(data) {
             r.notes.push(n);
         }
+    }
+    r.notes.extend(s.notes.iter().cloned());
+    if s.table().provenance.notes.contains("rest of world dropped") {
+        r.notes.push(format!(
+            "{data} has no rest-of-world region: chains through countries outside its {} regions are not counted in via third",
+            s.table().labels.regions.len()
+        ));
     }
     r
 }
@@ -942,13 +1059,14 @@ pub fn keys(ws: &Workspace, q: &KeysRequest, progress: &dyn Progress) -> Result<
 pub fn tiva(ws: &Workspace, q: &TivaRequest, progress: &dyn Progress) -> Result<Report> {
     let loaded = ws.dataset(&q.data, progress)?;
     let t = &*loaded.table;
+    let mut date_notes = Vec::new();
     let only = match &q.country {
         None => None,
-        Some(c) => Some(
-            blocs::resolve(&*ws.registry(None)?, c, Date::today(), &t.labels, &q.data)
-                .map_err(|e| Error::from(e).at("country"))?
-                .used,
-        ),
+        Some(c) => {
+            let date = dataset_date(&None, t, &mut date_notes)?;
+            let reg = ws.registry(None)?;
+            Some(resolve_side(&reg, c, date, t, &q.data, "country", &mut date_notes)?.used)
+        }
     };
     let sys = loaded.system(q.solver)?;
     progress.stage("solving");
@@ -1051,6 +1169,7 @@ pub fn tiva(ws: &Workspace, q: &TivaRequest, progress: &dyn Progress) -> Result<
     if let Some(why) = &tv.absent {
         r.notes.push(why.clone());
     }
+    r.notes.extend(date_notes);
     r.notes.push(format!(
         "in {}; EXGR gross exports (EXGR_INT intermediate exports); _DVA/_FVA domestic/foreign value added in them (global Leontief inverse); \
          DVAFX domestic value added in other countries' exports; GVC backward = FVA/EXGR, forward = \

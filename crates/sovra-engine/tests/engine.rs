@@ -10,7 +10,7 @@ use sovra_report::Value;
 
 fn workspace() -> (tempfile::TempDir, Workspace) {
     let home = tempfile::tempdir().expect("tempdir");
-    let t = synth::table(
+    let mut t = synth::table(
         "demo",
         synth::Spec {
             regions: 4,
@@ -21,6 +21,7 @@ fn workspace() -> (tempfile::TempDir, Workspace) {
         },
     )
     .expect("synthetic table");
+    t.provenance.year = Some(2020);
     store::write(home.path(), &t).expect("store");
     let mut ws = Workspace::new(home.path());
     ws.fetch_default = false;
@@ -254,4 +255,83 @@ fn the_bloc_total_equals_an_independent_output_weighted_sum() {
         .and_then(|f| f.value.as_f64())
         .expect("total");
     assert!((mean - total).abs() < 1e-12, "{mean} vs {total}");
+}
+
+#[test]
+fn names_resolve_helpfully_and_overlap_suggestions_resolve() {
+    let (_h, ws) = workspace();
+    // A region written by its name is read as its code, with a note saying so.
+    let r = run(
+        &ws,
+        &body(
+            "depend",
+            r#"{"us": "Region 1", "them": "R02", "data": "demo"}"#,
+        ),
+        &Quiet,
+    )
+    .expect("name of a region");
+    assert!(
+        r.notes.iter().any(|n| n == "us 'Region 1' read as R01"),
+        "{:?}",
+        r.notes
+    );
+    // The overlap error suggests an expression that itself resolves without overlap.
+    let e = run(
+        &ws,
+        &body(
+            "depend",
+            r#"{"us": "R01", "them": "R02+R01", "data": "demo"}"#,
+        ),
+        &Quiet,
+    )
+    .expect_err("overlap");
+    let hint = e
+        .message
+        .split("write them as '")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("a suggestion")
+        .to_string();
+    let fixed = run(
+        &ws,
+        &body(
+            "depend",
+            &format!(r#"{{"us": "R01", "them": "{hint}", "data": "demo"}}"#),
+        ),
+        &Quiet,
+    )
+    .expect("the suggestion works");
+    assert_eq!(
+        fixed
+            .summary
+            .iter()
+            .find(|f| f.key == "them_regions")
+            .map(|f| &f.value),
+        Some(&Value::List(vec![Value::Text("R02".into())]))
+    );
+}
+
+#[test]
+fn membership_defaults_to_the_end_of_the_dataset_year() {
+    let (_h, ws) = workspace();
+    let r = run(
+        &ws,
+        &body("keys", r#"{"us": "R01", "them": "R02", "data": "demo"}"#),
+        &Quiet,
+    )
+    .expect("keys");
+    assert_eq!(
+        r.parameters
+            .iter()
+            .find(|p| p.key == "as_of")
+            .map(|p| p.value.clone()),
+        Some(Value::Text("2020-12-31".into()))
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("2020-12-31, the end of the dataset's year")),
+        "{:?}",
+        r.notes
+    );
 }
