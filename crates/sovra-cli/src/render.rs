@@ -179,6 +179,10 @@ pub fn terminal(r: &Report) -> String {
         }
     }
     for (k, t) in r.tables.iter().enumerate() {
+        // A table whose every column is hidden is for machines only.
+        if t.columns.iter().all(|c| c.hidden) && !t.columns.is_empty() {
+            continue;
+        }
         if k > 0 {
             if t.is_empty() {
                 continue;

@@ -124,7 +124,7 @@ fn analyses_render_in_every_format_with_provenance() {
     assert_eq!(rows.len(), 4);
     let t = store::open(h, "demo").unwrap();
     let fd0: f64 = (0..t.n()).map(|i| t.y.get(i, 0) + t.y.get(i, 1)).sum();
-    let cba0 = rows[0]["D_cba"].as_f64().unwrap();
+    let cba0 = rows[0]["d_cba"].as_f64().unwrap();
     assert!((cba0 - fd0).abs() < 1e-9 * fd0, "{cba0} vs {fd0}");
 }
 
@@ -387,8 +387,8 @@ fn depend_keys_and_blocs() {
     // TiVA: the generated table has final demand by destination, so every indicator is there.
     let tiva = ok(h, &["tiva", "--data", "demo", "--format", "csv"]);
     assert!(
-        tiva.contains("EXGR_DVA")
-            && tiva.contains("FFD_DVA")
+        tiva.contains("exgr_dva")
+            && tiva.contains("ffd_dva")
             && tiva.lines().filter(|l| l.starts_with("R0")).count() == 4,
         "{tiva}"
     );
@@ -493,8 +493,9 @@ fn depend_keys_and_blocs() {
     );
     fails_with(
         h,
+        // A name that is not in the store is bad input on the command line: exit 2, as every usage error.
         &["depend", "R01", "--on", "R02", "--data", "nope"],
-        1,
+        2,
         &["no dataset named 'nope'"],
     );
 }

@@ -57,7 +57,7 @@ impl SortBy {
     fn name(self) -> &'static str {
         match self {
             SortBy::Va => "va",
-            SortBy::ViaThird => "viathird",
+            SortBy::ViaThird => "via-third",
             SortBy::Direct => "direct",
             SortBy::Hhi => "hhi",
             SortBy::Sales => "sales",
@@ -1030,7 +1030,11 @@ pub fn keys(ws: &Workspace, q: &KeysRequest, progress: &dyn Progress) -> Result<
             code("input_sector", "input sector"),
             amount("input_value", "input value", &units, 0),
             share("input_share", "share of inputs from them"),
-        ],
+        ]
+        .into_iter()
+        // For machines: people read the same inputs in the first table's `top_inputs` column.
+        .map(Column::hidden)
+        .collect(),
     );
     for x in k.sectors.iter().take(q.top.unwrap_or(usize::MAX)) {
         for i in &x.top_inputs {
