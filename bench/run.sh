@@ -164,8 +164,8 @@ if [[ "$which" == f || "$which" == all ]]; then
   runs=1 time_runs peer_f "$venv/bin/python" bench/complexity_peer.py "$cx_in"   # ~4 min: once, whatever BENCH_RUNS
   python3 - "$work/sovra_f.json" "$work/peer_f.out" <<'PY'   # same input, same ECI, or no timing
 import json, sys
-rows = json.load(open(sys.argv[1]))["rows"]
-eci = {r["country"]: r["ECI"] for r in rows}
+rows = json.load(open(sys.argv[1]))["tables"][0]["rows"]
+eci = {r["country"]: r["eci"] for r in rows}
 p = json.loads(open(sys.argv[2]).read().strip().splitlines()[-1])
 if len(eci) != p["countries"] or p["rows"] != p["countries"] * p["products"]:
     sys.exit(f"bench f: shapes differ: sovra {len(eci)} countries, py-ecomplexity {p['countries']} x {p['products']}")

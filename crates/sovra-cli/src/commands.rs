@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use sovra_core::{fetch, read, store};
 use sovra_engine::{self as engine, Request, Workspace};
 
-use crate::render::{Format, emit, render, write_atomic};
+use crate::render::{Blanks, DASH, Format, emit, render, render_with, write_atomic};
 use crate::{BlocsCommand, Command, DataCommand, OutputArgs, SolverArgs, depend, progress};
 
 /// `--by` for footprints.
@@ -85,12 +85,21 @@ fn solver(s: &SolverArgs) -> engine::Solver {
 
 /// Runs a request on the user's store and renders its report.
 fn answer(req: Request, out: &OutputArgs) -> Result<()> {
+    answer_with(req, out, DASH)
+}
+
+/// Runs a request on the user's store and renders its report, with `blanks` in the terminal table's cells
+/// without a value.
+pub(crate) fn answer_with(req: Request, out: &OutputArgs, blanks: Blanks) -> Result<()> {
     let ws = workspace();
     let report = {
         let progress = progress::Spinner::new();
         engine::run(&ws, &req, &progress)?
     };
-    finish(&report, out)
+    emit(
+        &render_with(&report, out.format, blanks)?,
+        out.out.as_deref(),
+    )
 }
 
 /// Runs a subcommand.

@@ -1,15 +1,22 @@
-//! `sovra complexity`: economic complexity of product-level exports (a long CSV) or of sector exports from an
-//! MRIO table, rendered per country or per product.
+//! `sovra complexity`: the flags become the engine's `ComplexityRequest` (economic complexity of
+//! product-level exports — a long CSV, a trade store — or of sector exports from an MRIO table, per country or
+//! per product), the report is rendered.
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
-use sovra_core::Error;
-use sovra_trade::complexity::{self, Complexity, Convention, Exports, Options};
+use anyhow::Result;
+use sovra_engine::{self as engine, Request};
 
 use crate::OutputArgs;
-use crate::legacy::{Cell, Report};
-use crate::legacy::{base_report, finish, load};
+use crate::commands::{answer_with, table_top};
+use crate::render::Blanks;
+
+/// Undefined ECI, PCI, COI and fitness (and fitness not asked for) are blank, as they always were; a table
+/// without a year shows `-`.
+const BLANKS: Blanks<'static> = Blanks {
+    default: "",
+    columns: &[("year", "-")],
+};
 
 /// Whose conventions, as a command-line value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -38,12 +45,15 @@ pub struct ComplexityArgs {
     /// regions).
     #[arg(long, value_name = "PATH")]
     pub input: Option<PathBuf>,
+    /// The exports of the trade store in $SOVRA_HOME/trade (bilateral flows summed over importers).
+    #[arg(long, conflicts_with = "input")]
+    pub trade: bool,
     /// Dataset whose sector exports are used when there is no --input.
     #[arg(long, default_value = "icio2022")]
     pub data: String,
     /// Only this year of --input (default: every year).
     #[arg(long)]
-    pub year: Option<String>,
+    pub year: Option<i32>,
     /// M = 1 where RCA ≥ this.
     #[arg(long, default_value_t = 1.0)]
     pub rca_threshold: f64,
@@ -65,191 +75,27 @@ pub struct ComplexityArgs {
 
 /// `sovra complexity`.
 pub fn complexity_cmd(a: &ComplexityArgs) -> Result<()> {
-    if !(a.rca_threshold.is_finite() && a.rca_threshold > 0.0) {
-        return Err(Error::Request(format!(
-            "--rca-threshold {} must be positive",
-            a.rca_threshold
-        ))
-        .into());
-    }
-    let opts = Options {
+    let (input, store) = match &a.input {
+        Some(p) if p.is_dir() => (None, Some(p.clone())),
+        other => (other.clone(), None),
+    };
+    let req = engine::ComplexityRequest {
+        data: a.data.clone(),
+        trade: a.trade,
+        year: a.year,
         rca_threshold: a.rca_threshold,
         convention: match a.convention {
-            ConventionArg::Stata => Convention::Stata,
-            ConventionArg::PyEcomplexity => Convention::PyEcomplexity,
+            ConventionArg::Stata => engine::Convention::Stata,
+            ConventionArg::PyEcomplexity => engine::Convention::PyEcomplexity,
         },
-        // Not printed; density and COG do not need it.
-        proximity: false,
+        by: match a.by {
+            ByArg::Country => engine::ComplexityBy::Country,
+            ByArg::Product => engine::ComplexityBy::Product,
+        },
+        top: table_top(a.top, &a.out, 20),
+        fitness: a.fitness,
+        input,
+        store,
     };
-    let (mut r, years, note) = match &a.input {
-        Some(dir) if dir.is_dir() => {
-            let store = sovra_lake::store::Store::open(dir)?;
-            let held = store.years();
-            let wanted: Vec<i32> = match &a.year {
-                Some(y) => {
-                    let y: i32 = y.parse().ok().filter(|y| held.contains(y)).ok_or_else(|| {
-                        Error::Request(format!(
-                            "--year {y}: the trade store {} holds {held:?}",
-                            dir.display()
-                        ))
-                    })?;
-                    vec![y]
-                }
-                None => held,
-            };
-            let (b, _) = crate::trade::read_years(&store, &wanted)?;
-            let years = wanted
-                .iter()
-                .map(|&y| (y.to_string(), sovra_trade::screen::exports_of_year(&b, y)))
-                .collect();
-            let r = Report {
-                title: format!(
-                    "economic complexity — trade store {} (exports summed over importers)",
-                    dir.display()
-                ),
-                ..Default::default()
-            };
-            (r, years, None)
-        }
-        Some(f) => {
-            let text = std::fs::read_to_string(f).map_err(|e| Error::io(f, e))?;
-            let mut years = complexity::read_long_csv(&text, &f.display().to_string())?;
-            if let Some(y) = &a.year {
-                let have: Vec<String> = years.iter().map(|(y, _)| y.clone()).collect();
-                years.retain(|(yy, _)| yy == y);
-                if years.is_empty() {
-                    return Err(Error::Request(format!(
-                        "--year {y}: {} has no data for it (years: {})",
-                        f.display(),
-                        have.join(" ")
-                    ))
-                    .into());
-                }
-            }
-            let r = Report {
-                title: format!("economic complexity — {}", f.display()),
-                ..Default::default()
-            };
-            (r, years, None)
-        }
-        None => {
-            let t = load(&a.data)?;
-            let (x, by_dest) = complexity::mrio_exports(&t);
-            let year = t
-                .provenance
-                .year
-                .map(|y| y.to_string())
-                .unwrap_or_else(|| "-".into());
-            let note = (!by_dest).then(|| {
-                format!(
-                    "{} keeps final demand as one column for all destinations: exports here are intermediate \
-                     sales to other regions only",
-                    a.data
-                )
-            });
-            let r = base_report(
-                &t,
-                format!("economic complexity of sector exports — {}", a.data),
-            );
-            (r, vec![(year, x)], note)
-        }
-    };
-    r.parameters = vec![
-        ("rca threshold".into(), a.rca_threshold.to_string()),
-        ("convention".into(), format!("{:?}", opts.convention)),
-        ("by".into(), format!("{:?}", a.by).to_lowercase()),
-    ];
-    r.notes.extend(note);
-    r.notes.push(
-        "ECI/PCI by the eigenvector method (2nd eigenvector of U⁻¹MᵀD⁻¹M), fitness by Tacchella et al. 2012; \
-         formulas in docs/indicators.md"
-            .into(),
-    );
-    match a.by {
-        ByArg::Country => {
-            r.columns = ["year", "country", "diversity", "ECI", "COI", "fitness"]
-                .map(String::from)
-                .to_vec()
-        }
-        ByArg::Product => {
-            r.columns = ["year", "product", "ubiquity", "PCI", "fitness complexity"]
-                .map(String::from)
-                .to_vec()
-        }
-    }
-    let top = a
-        .top
-        .or((a.out.format == crate::render::Format::Table).then_some(20));
-    for (year, x) in &years {
-        let c = complexity::compute(x, &opts).with_context(|| format!("year {year}"))?;
-        let (f, q) = if a.fitness {
-            let (f, q, _) =
-                complexity::fitness(&c.m, x.countries.len(), x.products.len(), 1e-12, 10_000);
-            (f, q)
-        } else {
-            (vec![None; x.countries.len()], vec![None; x.products.len()])
-        };
-        r.summary.push((
-            year.to_string(),
-            format!(
-                "{} countries × {} products, second eigenvalue {:.4}",
-                x.countries.len(),
-                x.products.len(),
-                c.eigenvalue
-            ),
-        ));
-        rows(&mut r, year, x, &c, &f, &q, a.by, top);
-    }
-    finish(&r, &a.out)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn rows(
-    r: &mut Report,
-    year: &str,
-    x: &Exports,
-    c: &Complexity,
-    f: &[Option<f64>],
-    q: &[Option<f64>],
-    by: ByArg,
-    top: Option<usize>,
-) {
-    let opt = |v: Option<f64>| v.map_or(Cell::Text(String::new()), |v| Cell::Num(v, 4));
-    match by {
-        ByArg::Country => {
-            let mut idx: Vec<usize> = (0..x.countries.len()).collect();
-            idx.sort_by(|&a, &b| {
-                c.eci[b]
-                    .unwrap_or(f64::MIN)
-                    .total_cmp(&c.eci[a].unwrap_or(f64::MIN))
-            });
-            for i in idx.into_iter().take(top.unwrap_or(usize::MAX)) {
-                r.rows.push(vec![
-                    Cell::Text(year.to_string()),
-                    Cell::Text(x.countries[i].clone()),
-                    Cell::Num(c.diversity[i] as f64, 0),
-                    opt(c.eci[i]),
-                    opt(c.coi[i]),
-                    opt(f[i]),
-                ]);
-            }
-        }
-        ByArg::Product => {
-            let mut idx: Vec<usize> = (0..x.products.len()).collect();
-            idx.sort_by(|&a, &b| {
-                c.pci[b]
-                    .unwrap_or(f64::MIN)
-                    .total_cmp(&c.pci[a].unwrap_or(f64::MIN))
-            });
-            for i in idx.into_iter().take(top.unwrap_or(usize::MAX)) {
-                r.rows.push(vec![
-                    Cell::Text(year.to_string()),
-                    Cell::Text(x.products[i].clone()),
-                    Cell::Num(c.ubiquity[i] as f64, 0),
-                    opt(c.pci[i]),
-                    opt(q[i]),
-                ]);
-            }
-        }
-    }
+    answer_with(Request::Complexity(req), &a.out, BLANKS)
 }

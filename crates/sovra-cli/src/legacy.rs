@@ -1,13 +1,12 @@
-//! The report and loaders of the commands not yet moved onto the engine (shock, trade, complexity): their
-//! rows of cells rendered as a terminal table, CSV or JSON. Each moves to `sovra-engine` in turn; this
-//! module goes with the last.
+//! The report and loaders of the commands not yet moved onto the engine (shock): their rows of cells
+//! rendered as a terminal table, CSV or JSON. Each moves to `sovra-engine` in turn; this module goes with the
+//! last.
 
 use anyhow::Result;
 use serde_json::{Map, Value, json};
-use sovra_core::blocs::{Date, Registry};
-use sovra_core::{Error, Mrio, Provenance, store};
+use sovra_core::blocs::Registry;
+use sovra_core::{Mrio, Provenance, store};
 
-use crate::OutputArgs;
 pub use crate::render::{Format, emit, write_atomic};
 pub use sovra_engine::format_num;
 
@@ -276,10 +275,6 @@ pub(crate) fn base_report(t: &Mrio, title: String) -> Report {
     }
 }
 
-pub(crate) fn finish(report: &Report, out: &OutputArgs) -> Result<()> {
-    emit(&render(report, out.format), out.out.as_deref())
-}
-
 /// The bloc registry: built-in blocs, `$SOVRA_HOME/blocs.toml` when present, and `--blocs FILE`.
 pub fn registry(extra: Option<&std::path::Path>) -> Result<Registry> {
     let mut reg = Registry::builtin();
@@ -291,17 +286,4 @@ pub fn registry(extra: Option<&std::path::Path>) -> Result<Registry> {
         reg.add_file(f)?;
     }
     Ok(reg)
-}
-
-/// Parses `--as-of`, or today.
-pub fn as_of(s: &Option<String>) -> Result<Date> {
-    match s {
-        None => Ok(Date::today()),
-        Some(s) => Date::parse(s).ok_or_else(|| {
-            Error::Request(format!(
-                "--as-of '{s}' is not a date: write YYYY-MM-DD, e.g. 2024-06-30"
-            ))
-            .into()
-        }),
-    }
 }

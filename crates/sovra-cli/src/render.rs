@@ -51,11 +51,36 @@ pub fn value_text(v: &Value) -> String {
     }
 }
 
+/// What a table for people shows in a cell without a value: `—` unless a command says otherwise (the trade
+/// commands and complexity leave such cells blank, as they always did).
+#[derive(Debug, Clone, Copy)]
+pub struct Blanks<'a> {
+    /// For every column not listed.
+    pub default: &'a str,
+    /// By column key.
+    pub columns: &'a [(&'a str, &'a str)],
+}
+
+/// A dash for every missing value.
+pub const DASH: Blanks<'static> = Blanks {
+    default: "—",
+    columns: &[],
+};
+
+impl Blanks<'_> {
+    fn of(&self, key: &str) -> &str {
+        self.columns
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(self.default, |(_, text)| text)
+    }
+}
+
 /// A cell for people, as its column's kind and decimals say.
-fn cell_text(c: &Column, v: &Value) -> String {
+fn cell_text(c: &Column, v: &Value, blanks: Blanks) -> String {
     let d = c.decimals as usize;
     match (c.kind, v) {
-        (_, Value::Null) => "—".into(),
+        (_, Value::Null) => blanks.of(&c.key).into(),
         (Kind::Share, Value::Number(x)) => format!("{:.d$}%", x * 100.0),
         (Kind::Year | Kind::Rank, Value::Int(i)) => i.to_string(),
         (_, Value::Int(i)) => format_num(*i as f64, 0),
@@ -73,7 +98,7 @@ fn is_numeric(c: &Column) -> bool {
 }
 
 /// One table as aligned text: the visible columns, joined columns appended to their target's cell.
-fn table_text(t: &Table, out: &mut String) {
+fn table_text(t: &Table, blanks: Blanks, out: &mut String) {
     let shown: Vec<&Column> = t
         .columns
         .iter()
@@ -92,13 +117,13 @@ fn table_text(t: &Table, out: &mut String) {
                 .iter()
                 .map(|c| {
                     let v = c.values.get(i);
-                    let mut s = cell_text(c, &v);
+                    let mut s = cell_text(c, &v, blanks);
                     if !v.is_null() {
                         for j in joined(&c.key) {
                             let w = j.values.get(i);
                             if !w.is_null() {
                                 s.push(' ');
-                                s.push_str(&cell_text(j, &w));
+                                s.push_str(&cell_text(j, &w, blanks));
                             }
                         }
                     }
@@ -150,8 +175,8 @@ fn table_text(t: &Table, out: &mut String) {
     }
 }
 
-/// A report as text for people.
-pub fn terminal(r: &Report) -> String {
+/// A report as text for people, with `blanks` in cells without a value.
+pub fn terminal_with(r: &Report, blanks: Blanks) -> String {
     let mut out = String::new();
     out.push_str(&r.title);
     out.push('\n');
@@ -193,7 +218,7 @@ pub fn terminal(r: &Report) -> String {
             continue;
         }
         out.push('\n');
-        table_text(t, &mut out);
+        table_text(t, blanks, &mut out);
     }
     if !r.notes.is_empty() {
         out.push('\n');
@@ -206,8 +231,13 @@ pub fn terminal(r: &Report) -> String {
 
 /// Renders a report in a format.
 pub fn render(r: &Report, f: Format) -> Result<String> {
+    render_with(r, f, DASH)
+}
+
+/// Renders a report in a format, with `blanks` in the terminal table's cells without a value.
+pub fn render_with(r: &Report, f: Format, blanks: Blanks) -> Result<String> {
     Ok(match f {
-        Format::Table => terminal(r),
+        Format::Table => terminal_with(r, blanks),
         Format::Csv => sovra_report::write::to_csv(r, None)?,
         Format::Json => sovra_report::write::to_json(r) + "\n",
     })
@@ -229,21 +259,5 @@ pub fn emit(text: &str, out: Option<&Path>) -> Result<()> {
 
 /// Writes a file atomically when it is (or will be) a regular file; devices such as /dev/null are written directly.
 pub fn write_atomic(p: &Path, bytes: &[u8]) -> Result<()> {
-    if p.exists() && !p.is_file() {
-        return std::fs::write(p, bytes).with_context(|| format!("writing {}", p.display()));
-    }
-    let dir = p
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = p
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let res = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, p));
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res.with_context(|| format!("writing {}", p.display()))
+    Ok(sovra_engine::write_atomic(p, bytes)?)
 }

@@ -41,6 +41,15 @@ fn figure<'a>(json: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
         .unwrap_or(&serde_json::Value::Null)
 }
 
+/// A headline line's text by label.
+fn headline<'a>(json: &'a serde_json::Value, label: &str) -> &'a str {
+    json["headline"]
+        .as_array()
+        .and_then(|l| l.iter().find(|l| l["label"] == label))
+        .and_then(|l| l["text"].as_str())
+        .unwrap_or("")
+}
+
 /// A parameter's value by key.
 fn parameter<'a>(json: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
     json["parameters"]
@@ -734,14 +743,14 @@ fn complexity_from_a_long_csv_and_from_a_table() {
     let fs = f.to_str().unwrap();
     let json: serde_json::Value =
         serde_json::from_str(&ok(h, &["complexity", "--input", fs, "--format", "json"])).unwrap();
-    let rows = json["rows"].as_array().unwrap();
+    let rows = table_rows(&json).unwrap();
     assert_eq!(rows.len(), 3);
     let eci: Vec<(String, f64)> = rows
         .iter()
         .map(|r| {
             (
                 r["country"].as_str().unwrap().to_string(),
-                r["ECI"].as_f64().unwrap(),
+                r["eci"].as_f64().unwrap(),
             )
         })
         .collect();
@@ -764,7 +773,7 @@ fn complexity_from_a_long_csv_and_from_a_table() {
         ],
     ))
     .unwrap();
-    assert_eq!(prod["rows"].as_array().unwrap().len(), 4);
+    assert_eq!(table_rows(&prod).unwrap().len(), 4);
     // Sector exports of an MRIO table, with provenance.
     let t = ok(h, &["complexity", "--data", "demo"]);
     assert!(t.contains("dataset: demo") && t.contains("ECI"), "{t}");
@@ -826,20 +835,16 @@ fn trade_depend_screen() {
         ],
     ))
     .unwrap();
-    let rows = json["rows"].as_array().unwrap();
+    let rows = table_rows(&json).unwrap();
     assert_eq!(rows.len(), 2);
     let p0 = rows.iter().find(|r| r["product"] == "p0").unwrap();
     assert_eq!(p0["dependent"], true);
-    assert!((p0["HHI imports"].as_f64().unwrap() - 0.82).abs() < 1e-12);
-    assert!((p0["from bloc"].as_f64().unwrap() - 0.9).abs() < 1e-12);
+    assert!((p0["hhi_imports"].as_f64().unwrap() - 0.82).abs() < 1e-12);
+    assert!((p0["share_from_bloc"].as_f64().unwrap() - 0.9).abs() < 1e-12);
     let p1 = rows.iter().find(|r| r["product"] == "p1").unwrap();
     assert_eq!(p1["dependent"], false);
-    assert!(
-        json["summary"]["input"]
-            .as_str()
-            .unwrap()
-            .contains("1 with zero value skipped")
-    );
+    assert!(headline(&json, "input").contains("1 with zero value skipped"));
+    assert_eq!(figure(&json, "zero_rows_skipped"), 1);
     // Bad input names the file, the row and the column; unknown years and importers are usage errors.
     std::fs::write(&f, "year,exporter,importer,product,value\n2021,B,A,p0,-1\n").unwrap();
     fails_with(
@@ -912,11 +917,11 @@ fn trade_depend_on_the_baci_sample() {
         ],
     ))
     .unwrap();
-    let input = json["summary"]["input"].as_str().unwrap();
+    let input = headline(&json, "input");
     assert!(input.contains("baci format, 71192 rows"), "{input}");
     // Only AFG and ZAF export in the sample, so every product the USA imports is single-sourced.
-    for r in json["rows"].as_array().unwrap() {
-        assert!(r["HHI imports"].as_f64().unwrap() > 0.4, "{r}");
+    for r in table_rows(&json).unwrap() {
+        assert!(r["hhi_imports"].as_f64().unwrap() > 0.4, "{r}");
     }
     let notes = json["notes"].to_string();
     assert!(notes.contains("kept as #code"), "{notes}");
@@ -969,10 +974,10 @@ fn trade_synth_suppliers_and_opportunities() {
         ],
     ))
     .unwrap();
-    for r in sup["rows"].as_array().unwrap() {
+    for r in table_rows(&sup).unwrap() {
         assert_ne!(r["exporter"], "C001");
         let (to, el) = (
-            r["to importer"].as_f64().unwrap(),
+            r["to_importer"].as_f64().unwrap(),
             r["elsewhere"].as_f64().unwrap(),
         );
         assert!(to >= 0.0 && el >= 0.0);
@@ -982,7 +987,7 @@ fn trade_synth_suppliers_and_opportunities() {
         &["opportunities", "C001", "--input", fs, "--format", "json"],
     ))
     .unwrap();
-    let rows = ops["rows"].as_array().unwrap();
+    let rows = table_rows(&ops).unwrap();
     assert!(
         rows.windows(2)
             .all(|w| w[0]["score"].as_f64() >= w[1]["score"].as_f64())
@@ -1051,7 +1056,12 @@ fn trade_import_then_screen_from_the_store() {
         "json",
     ]);
     let rep: serde_json::Value = serde_json::from_str(&ok(h, &args)).unwrap();
-    assert_eq!(rep["summary"]["store holds"], "2020 2021 2022", "{rep}");
+    assert_eq!(
+        figure(&rep, "store_years"),
+        &serde_json::json!([2020, 2021, 2022]),
+        "{rep}"
+    );
+    assert_eq!(headline(&rep, "store holds"), "2020 2021 2022");
     assert!(h.join("trade/year=2021").is_dir() && h.join("trade/sovra-trade.json").is_file());
     // One long file holding the three years, for the in-memory path.
     let mut long = String::from("year,exporter,importer,product,value\n");
@@ -1095,8 +1105,8 @@ fn trade_import_then_screen_from_the_store() {
     let (from_store, from_file) = (screen(None), screen(Some(lf.to_str().unwrap())));
     // The same rows; numbers equal up to summation order (the store's rows come in another order).
     let (a, b) = (
-        from_store["rows"].as_array().unwrap(),
-        from_file["rows"].as_array().unwrap(),
+        table_rows(&from_store).unwrap(),
+        table_rows(&from_file).unwrap(),
     );
     assert!(
         a.len() > 50 && a.len() == b.len(),
@@ -1120,7 +1130,7 @@ fn trade_import_then_screen_from_the_store() {
             }
         }
     }
-    let input = from_store["summary"]["input"].as_str().unwrap();
+    let input = headline(&from_store, "input");
     // 2022 and 2021 shown, 2020 read for persistence.
     assert!(
         input.contains("Parquet trade store") && input.contains("[2020, 2021, 2022]"),
@@ -1174,11 +1184,10 @@ fn trade_import_then_screen_from_the_store() {
     ))
     .unwrap();
     let eci = |v: &serde_json::Value| -> std::collections::BTreeMap<String, f64> {
-        v["rows"]
-            .as_array()
+        table_rows(v)
             .unwrap()
             .iter()
-            .filter_map(|r| Some((r["country"].as_str()?.to_string(), r["ECI"].as_f64()?)))
+            .filter_map(|r| Some((r["country"].as_str()?.to_string(), r["eci"].as_f64()?)))
             .collect()
     };
     let (a, b) = (eci(&cx_store), eci(&cx_file));

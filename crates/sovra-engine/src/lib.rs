@@ -3,10 +3,14 @@
 //! The front ends — the `sovra` CLI, `sovra serve` and (later) Python — only translate requests in and render
 //! [`sovra_report::Report`]s out; everything between is here, written once:
 //! - [`Workspace`]: the store, and what is costly to rebuild kept between requests (loaded tables, their
-//!   Leontief systems with the LU factorisation built on first use, the bloc registry);
+//!   Leontief systems with the LU factorisation built on first use, the bloc registry, the trade years last
+//!   read);
 //! - requests ([`Request`], one struct per analysis, serde with unknown fields rejected; field names follow
 //!   the CLI's arguments and flags: `{"us": "DEU", "them": "CHN+RUS", "as_of": "2024-06-30", "top": 10}`);
-//! - party and bloc resolution on a date, overlap checks, the table's regions and sectors by name;
+//! - party and bloc resolution on a date, overlap checks, the table's regions and sectors by name; for
+//!   product-level trade ([`trade`], [`complexity`]) the trade source, year windows, HS conversion and
+//!   product names. Requests that name files (`input`, `store`) say so ([`Request::names_files`]); the two
+//!   jobs that write files ([`trade::import`], [`trade::synth`]) are functions, not requests;
 //! - one error type whose [`ErrorKind`] decides the CLI's exit code, the HTTP status and the Python exception.
 //!
 //! ```no_run
@@ -20,23 +24,32 @@
 
 #![deny(missing_docs)]
 
+pub mod complexity;
 mod compose;
 pub mod depend;
 pub mod error;
+pub mod files;
 pub mod mrio;
 pub mod progress;
+pub mod trade;
 pub mod workspace;
 
+pub use complexity::{ComplexityBy, ComplexityRequest, Convention};
 pub use compose::format_num;
 pub use depend::{
     BlocsListRequest, BlocsShowRequest, DependBy, DependRequest, KeysRequest, SortBy, TivaRequest,
 };
 pub use error::{Error, ErrorKind, Result};
+pub use files::write_atomic;
 pub use mrio::{
     DatasetsRequest, FootprintBy, FootprintRequest, InfoRequest, LinkagesRequest, Matrix,
     MatrixRequest, MultipliersRequest, Which,
 };
 pub use progress::{Cancel, Progress, Quiet};
+pub use trade::{
+    OpportunitiesRequest, SuppliersRequest, TradeDependRequest, TradeImportOptions,
+    TradeSynthOptions,
+};
 pub use workspace::{Blocs, DEFAULT_DATASET, Loaded, Solver, Workspace};
 
 use serde::{Deserialize, Serialize};
@@ -67,6 +80,14 @@ pub enum Request {
     BlocsList(BlocsListRequest),
     /// One bloc or expression.
     BlocsShow(BlocsShowRequest),
+    /// Product-level dependency screen.
+    TradeDepend(TradeDependRequest),
+    /// Alternative suppliers of products.
+    TradeSuppliers(SuppliersRequest),
+    /// Import-substitution opportunities.
+    Opportunities(OpportunitiesRequest),
+    /// Economic complexity.
+    Complexity(ComplexityRequest),
 }
 
 impl Request {
@@ -83,6 +104,22 @@ impl Request {
             Request::Tiva(_) => "tiva",
             Request::BlocsList(_) => "blocs_list",
             Request::BlocsShow(_) => "blocs_show",
+            Request::TradeDepend(_) => "trade_depend",
+            Request::TradeSuppliers(_) => "trade_suppliers",
+            Request::Opportunities(_) => "opportunities",
+            Request::Complexity(_) => "complexity",
+        }
+    }
+
+    /// Whether the request names a file or directory to read (a trade store or a CSV other than the
+    /// workspace's): the server refuses such requests, reading only its workspace.
+    pub fn names_files(&self) -> bool {
+        match self {
+            Request::TradeDepend(q) => q.names_files(),
+            Request::TradeSuppliers(q) => q.names_files(),
+            Request::Opportunities(q) => q.names_files(),
+            Request::Complexity(q) => q.names_files(),
+            _ => false,
         }
     }
 
@@ -146,6 +183,10 @@ pub const KINDS: &[&str] = &[
     "tiva",
     "blocs_list",
     "blocs_show",
+    "trade_depend",
+    "trade_suppliers",
+    "opportunities",
+    "complexity",
 ];
 
 /// Answers a request with its report.
@@ -164,6 +205,10 @@ pub fn run(ws: &Workspace, req: &Request, progress: &dyn Progress) -> Result<Rep
         Request::Tiva(q) => depend::tiva(ws, q, progress),
         Request::BlocsList(q) => depend::blocs_list(ws, q),
         Request::BlocsShow(q) => depend::blocs_show(ws, q, progress),
+        Request::TradeDepend(q) => trade::depend(ws, q, progress),
+        Request::TradeSuppliers(q) => trade::suppliers(ws, q, progress),
+        Request::Opportunities(q) => trade::opportunities(ws, q, progress),
+        Request::Complexity(q) => complexity::complexity(ws, q, progress),
     }
 }
 

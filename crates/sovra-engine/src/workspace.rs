@@ -1,7 +1,8 @@
 //! The workspace: what is costly to rebuild, kept between requests — loaded tables (`Arc`), their Leontief
-//! systems with the LU factorisation and preconditioners built on first use, and the bloc registry. A
-//! second request on the same dataset reuses all of it; a dataset replaced on disk is reloaded (its
-//! `meta.json` is checked on every use).
+//! systems with the LU factorisation and preconditioners built on first use, the bloc registry, and the years
+//! of the trade store last read. A second request on the same dataset reuses all of it; a dataset replaced
+//! on disk is reloaded (its `meta.json` is checked on every use), as are trade years re-imported (the
+//! store's manifest is compared).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,9 @@ use std::time::{Instant, SystemTime};
 use serde::{Deserialize, Serialize};
 use sovra_core::blocs::Registry;
 use sovra_core::{LeontiefSystem, Method, Mrio, fetch, store};
+use sovra_lake::query::LoadReport;
+use sovra_lake::store::{Manifest, Store};
+use sovra_trade::screen::Bilateral;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::progress::Progress;
@@ -97,6 +101,16 @@ pub struct Workspace {
     pub fetch_default: bool,
     datasets: Mutex<HashMap<String, Arc<Loaded>>>,
     registries: Mutex<HashMap<String, Arc<Registry>>>,
+    trade: Mutex<Option<TradeYears>>,
+}
+
+/// The years of a trade store last loaded, with what identifies them.
+struct TradeYears {
+    dir: PathBuf,
+    years: Vec<i32>,
+    manifest: Manifest,
+    flows: Arc<Bilateral>,
+    report: LoadReport,
 }
 
 /// The name of the default dataset.
@@ -110,6 +124,7 @@ impl Workspace {
             fetch_default: true,
             datasets: Mutex::new(HashMap::new()),
             registries: Mutex::new(HashMap::new()),
+            trade: Mutex::new(None),
         }
     }
 
@@ -181,6 +196,50 @@ impl Workspace {
             .lock()
             .map(|c| c.contains_key(name))
             .unwrap_or(false)
+    }
+
+    /// The trade store of this workspace, `HOME/trade` (`$SOVRA_HOME/trade`): where `sovra trade import` writes
+    /// by default and the one every trade request reads unless it names another (which only the CLI may).
+    pub fn trade_store(&self) -> PathBuf {
+        self.home.join("trade")
+    }
+
+    /// Where `sovra data fetch classifications` keeps HS product names and revision weights.
+    pub fn classifications(&self) -> PathBuf {
+        fetch::classifications_dir(&self.home)
+    }
+
+    /// Years of a trade store in memory (only their partitions are read). The set loaded last is kept while
+    /// the store's manifest is unchanged, so a second request on the same years does not read them again.
+    pub fn trade_years(
+        &self,
+        store: &Store,
+        years: &[i32],
+        progress: &dyn Progress,
+    ) -> Result<(Arc<Bilateral>, LoadReport)> {
+        let poisoned = || Error::new(ErrorKind::Compute, "trade cache poisoned");
+        if let Some(kept) = self.trade.lock().map_err(|_| poisoned())?.as_ref()
+            && kept.dir == store.dir
+            && kept.years == years
+            && kept.manifest == store.manifest
+        {
+            return Ok((kept.flows.clone(), kept.report.clone()));
+        }
+        progress.stage("reading the trade store");
+        let (flows, report) = sovra_lake::query::load(
+            store,
+            years,
+            sovra_lake::import::ImportOptions::default().memory_limit,
+        )?;
+        let flows = Arc::new(flows);
+        *self.trade.lock().map_err(|_| poisoned())? = Some(TradeYears {
+            dir: store.dir.clone(),
+            years: years.to_vec(),
+            manifest: store.manifest.clone(),
+            flows: flows.clone(),
+            report: report.clone(),
+        });
+        Ok((flows, report))
     }
 
     /// The bloc registry: built-in blocs, `$SOVRA_HOME/blocs.toml` when present, and extra blocs given as

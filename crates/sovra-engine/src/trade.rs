@@ -1,0 +1,1662 @@
+//! Product-level trade: the dependency screen (`trade_depend`: one importer, or each country of an expression),
+//! alternative suppliers (`trade_suppliers`) and import-substitution opportunities (`opportunities`); and the
+//! two jobs that write files, so stay out of [`crate::Request`] (the server only reads): [`import`] (files
+//! into a trade store) and [`synth`] (a synthetic year).
+//!
+//! Written once here, for every trade request and for [`crate::complexity`]:
+//! - **where the trade comes from**: the workspace's trade store ([`Workspace::trade_store`],
+//!   `$SOVRA_HOME/trade`) by default; another store directory (`store`) or a BACI / long CSV file read whole
+//!   (`input`, with BACI's `country_codes`) only through fields that name files, which each request's
+//!   `names_files()` reports so that the server can refuse them;
+//! - **the year window**: the latest year held, one `year`, or `years` = `"Y1:Y2"`; from a store only the
+//!   window's years and the two before it (persistence) are read, and kept in the workspace;
+//! - bloc resolution on `as_of`, HS revision conversion (`convert` = `"FROM:TO"`), and the product names of
+//!   the codes' revision (`sovra data fetch classifications`).
+//!
+//! Values are those of the input: BACI's are **thousands of US dollars**, and the value columns say so in their
+//! unit. Product codes are text (`"032989"`). The import/export ratio of a product the importer does not
+//! export is null, flagged by `no_exports` (the screen's internal 9999 never reaches a machine); definitions in
+//! `docs/indicators.md`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sovra_core::blocs::{Date, Registry};
+use sovra_lake::store::{Manifest, Store};
+use sovra_report::{Column, Kind, Report, TableBuilder, Value};
+use sovra_trade::bilateral::{self, ReadReport};
+use sovra_trade::screen::{self, Bilateral, Screened, Thresholds};
+
+use crate::compose::{
+    self, amount, code, count, figure, flag, line, num, param, rank, ratio, share, text,
+};
+use crate::depend::as_of;
+use crate::error::{Error, ErrorKind, Result};
+use crate::files::write_atomic;
+use crate::progress::Progress;
+use crate::workspace::Workspace;
+
+const SCREEN_DOC: &str =
+    "docs/indicators.md#product-level-dependency-screen-sovra-trade-depend-sovra-tradescreen";
+const SUPPLIERS_DOC: &str = "docs/indicators.md#alternative-suppliers-sovra-trade-suppliers-and-import-substitution-opportunities-sovra-opportunities";
+const STORE_DOC: &str = "docs/indicators.md#trade-data-the-store-and-what-happens-to-bad-rows-sovra-trade-import-sovra-lake";
+
+fn default_hhi() -> f64 {
+    0.4
+}
+
+fn default_ratio() -> f64 {
+    1.0
+}
+
+/// `trade_depend`: where an importer is dependent, product by product (GeoDep / EU SWD(2021) 352 criteria).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TradeDependRequest {
+    /// The importer: a country, bloc or expression (a bloc's internal trade is left out).
+    pub importer: String,
+    /// Report the share of imports from this bloc, country or expression.
+    #[serde(default)]
+    pub on: Option<String>,
+    /// Every product imported, not only the dependent ones.
+    #[serde(default)]
+    pub all: bool,
+    /// Only this year (default: the latest held).
+    #[serde(default)]
+    pub year: Option<i32>,
+    /// A range of years, `"Y1:Y2"`.
+    #[serde(default)]
+    pub years: Option<String>,
+    /// Screen each country of `importer` on its own: one row per country (and year).
+    #[serde(default)]
+    pub each: bool,
+    /// Import concentration threshold.
+    #[serde(default = "default_hhi")]
+    pub hhi_imports: f64,
+    /// World export concentration threshold.
+    #[serde(default = "default_hhi")]
+    pub hhi_world: f64,
+    /// Imports/exports threshold.
+    #[serde(default = "default_ratio")]
+    pub ratio: f64,
+    /// Only the N largest rows by imports (with `each`: the N importers with most dependent products, per
+    /// year).
+    #[serde(default)]
+    pub top: Option<usize>,
+    /// Bloc membership date, YYYY-MM-DD (default today).
+    #[serde(default)]
+    pub as_of: Option<String>,
+    /// Convert product codes between HS revisions first, `"FROM:TO"` (e.g. `"H1:H0"`).
+    #[serde(default)]
+    pub convert: Option<String>,
+    /// A BACI or long CSV file to read instead of the trade store (names a file: refused by the server).
+    #[serde(default)]
+    pub input: Option<PathBuf>,
+    /// BACI's country-code file, for a BACI `input` (names a file: refused by the server).
+    #[serde(default)]
+    pub country_codes: Option<PathBuf>,
+    /// Another trade store directory (names a directory: refused by the server).
+    #[serde(default)]
+    pub store: Option<PathBuf>,
+}
+
+/// `trade_suppliers`: who could supply a product instead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuppliersRequest {
+    /// The importer: a country, bloc or expression.
+    pub importer: String,
+    /// The product (a code as in the data, e.g. an HS6 code `"850760"`).
+    #[serde(default)]
+    pub product: Option<String>,
+    /// Every product the importer is dependent on (default thresholds) instead of one product.
+    #[serde(default)]
+    pub all_dependent: bool,
+    /// Only suppliers in this bloc, country or expression.
+    #[serde(default)]
+    pub partners: Option<String>,
+    /// Suppliers listed per product.
+    #[serde(default)]
+    pub top: Option<usize>,
+    /// The year (default: the latest held).
+    #[serde(default)]
+    pub year: Option<i32>,
+    /// Bloc membership date, YYYY-MM-DD (default today).
+    #[serde(default)]
+    pub as_of: Option<String>,
+    /// Convert product codes between HS revisions first, `"FROM:TO"`.
+    #[serde(default)]
+    pub convert: Option<String>,
+    /// A BACI or long CSV file to read instead of the trade store (names a file: refused by the server).
+    #[serde(default)]
+    pub input: Option<PathBuf>,
+    /// BACI's country-code file, for a BACI `input` (names a file: refused by the server).
+    #[serde(default)]
+    pub country_codes: Option<PathBuf>,
+    /// Another trade store directory (names a directory: refused by the server).
+    #[serde(default)]
+    pub store: Option<PathBuf>,
+}
+
+/// `opportunities`: dependent products a country could make itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpportunitiesRequest {
+    /// The country (its code in the data).
+    pub country: String,
+    /// Only the N best.
+    #[serde(default)]
+    pub top: Option<usize>,
+    /// The year (default: the latest held).
+    #[serde(default)]
+    pub year: Option<i32>,
+    /// Convert product codes between HS revisions first, `"FROM:TO"`.
+    #[serde(default)]
+    pub convert: Option<String>,
+    /// A BACI or long CSV file to read instead of the trade store (names a file: refused by the server).
+    #[serde(default)]
+    pub input: Option<PathBuf>,
+    /// BACI's country-code file, for a BACI `input` (names a file: refused by the server).
+    #[serde(default)]
+    pub country_codes: Option<PathBuf>,
+    /// Another trade store directory (names a directory: refused by the server).
+    #[serde(default)]
+    pub store: Option<PathBuf>,
+}
+
+macro_rules! names_files {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// Whether the request names a file or directory (`input`, `country_codes`, `store`) instead of
+            /// reading the workspace's trade store: the server refuses such requests.
+            pub fn names_files(&self) -> bool {
+                self.input.is_some() || self.country_codes.is_some() || self.store.is_some()
+            }
+
+            fn source(&self) -> Source<'_> {
+                Source {
+                    input: self.input.as_deref(),
+                    country_codes: self.country_codes.as_deref(),
+                    store: self.store.as_deref(),
+                    convert: self.convert.as_deref(),
+                }
+            }
+        }
+    )*};
+}
+
+names_files!(TradeDependRequest, SuppliersRequest, OpportunitiesRequest);
+
+/// Where a request's trade comes from.
+struct Source<'a> {
+    input: Option<&'a Path>,
+    country_codes: Option<&'a Path>,
+    store: Option<&'a Path>,
+    convert: Option<&'a str>,
+}
+
+/// The years a request shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Window {
+    /// The latest year held.
+    Latest,
+    /// One year (`year`).
+    Year(i32),
+    /// A range (`years` = `"Y1:Y2"`).
+    Range(i32, i32),
+}
+
+/// The years shown, on the data read: from `first` to `last`; counts of dependent products are for `year`,
+/// the latest of them the data holds.
+#[derive(Debug, Clone, Copy)]
+struct Shown {
+    first: i32,
+    last: i32,
+    year: i32,
+}
+
+impl Shown {
+    fn contains(&self, year: i32) -> bool {
+        (self.first..=self.last).contains(&year)
+    }
+
+    /// `2022`, or `2020–2022`.
+    fn text(&self) -> String {
+        if self.first == self.last {
+            self.first.to_string()
+        } else {
+            format!("{}–{}", self.first, self.last)
+        }
+    }
+}
+
+impl Window {
+    /// From the `year` and `years` fields (one or neither).
+    pub(crate) fn new(year: Option<i32>, years: Option<&str>) -> Result<Window> {
+        match (year, years) {
+            (Some(y), Some(spec)) => Err(Error::usage(
+                "years",
+                format!("--year {y} and --years {spec}: give one of them"),
+            )),
+            (Some(y), None) => Ok(Window::Year(y)),
+            (None, None) => Ok(Window::Latest),
+            (None, Some(spec)) => {
+                let bad = || {
+                    Error::usage(
+                        "years",
+                        format!("--years '{spec}': write Y1:Y2, e.g. 2019:2021"),
+                    )
+                };
+                let (p, q) = spec.split_once(':').ok_or_else(bad)?;
+                let (p, q) = (
+                    p.trim().parse::<i32>().map_err(|_| bad())?,
+                    q.trim().parse::<i32>().map_err(|_| bad())?,
+                );
+                if p > q {
+                    return Err(bad());
+                }
+                Ok(Window::Range(p, q))
+            }
+        }
+    }
+
+    /// The years to read from a store holding `held`: the window and the years before it that persistence
+    /// looks at.
+    fn store_years(self, held: &[i32], dir: &Path) -> Result<Vec<i32>> {
+        let latest = *held.last().ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!("the trade store {} holds no year", dir.display()),
+            )
+        })?;
+        let (lo, hi) = match self {
+            Window::Latest => (latest, latest),
+            Window::Year(y) if held.contains(&y) => (y, y),
+            Window::Year(y) => {
+                return Err(Error::usage(
+                    "year",
+                    format!(
+                        "--year {y}: the trade store {} holds {held:?}",
+                        dir.display()
+                    ),
+                ));
+            }
+            Window::Range(p, q) => (p, q),
+        };
+        let back = Thresholds::default().window as i32 - 1;
+        let wanted: Vec<i32> = held
+            .iter()
+            .copied()
+            .filter(|y| (lo - back..=hi).contains(y))
+            .collect();
+        if wanted.is_empty() {
+            return Err(Error::usage(
+                "years",
+                format!(
+                    "--years {lo}:{hi}: the trade store {} holds {held:?}",
+                    dir.display()
+                ),
+            ));
+        }
+        Ok(wanted)
+    }
+
+    /// The years shown, given the years the data read holds.
+    fn shown(self, have: &[i32], source: &str) -> Result<Shown> {
+        match self {
+            Window::Latest => {
+                let y = *have.last().ok_or_else(|| {
+                    Error::new(ErrorKind::NotFound, format!("{source} holds no trade"))
+                })?;
+                Ok(Shown {
+                    first: y,
+                    last: y,
+                    year: y,
+                })
+            }
+            Window::Year(y) if have.contains(&y) => Ok(Shown {
+                first: y,
+                last: y,
+                year: y,
+            }),
+            Window::Year(y) => Err(Error::usage(
+                "year",
+                format!("--year {y}: no trade in {source} that year (years: {have:?})"),
+            )),
+            Window::Range(p, q) => {
+                let year = have
+                    .iter()
+                    .copied()
+                    .filter(|y| (p..=q).contains(y))
+                    .max()
+                    .ok_or_else(|| {
+                        Error::usage(
+                            "years",
+                            format!(
+                                "--years {p}:{q}: no trade in {source} in that range (years: {have:?})"
+                            ),
+                        )
+                    })?;
+                Ok(Shown {
+                    first: p,
+                    last: q,
+                    year,
+                })
+            }
+        }
+    }
+}
+
+/// Trade read for a request, with what people and machines need to know about where it came from.
+pub(crate) struct Trade {
+    /// The flows.
+    pub(crate) flows: Arc<Bilateral>,
+    /// What the rows came from (`trade store DIR`, or the file), for titles and errors.
+    pub(crate) source: String,
+    /// What reading found (format, rows, years, unknown codes, conversion).
+    pub(crate) read: ReadReport,
+    /// For a store: the files the years read were imported from.
+    origin: Option<String>,
+    /// The HS revision whose names fit the product codes, if atlas-common-data names it.
+    revision: Option<&'static str>,
+    /// Product names by code (empty without `sovra data fetch classifications`).
+    names: HashMap<String, String>,
+    /// Whether every year read is BACI (values in thousands of US dollars).
+    baci: bool,
+}
+
+/// Opens a trade store; a missing directory is not-found, with what to do about it.
+pub(crate) fn open_store(dir: &Path, field: &str) -> Result<Store> {
+    if !dir.exists() {
+        return Err(Error::new(
+            ErrorKind::NotFound,
+            format!(
+                "no trade store at {}: import one with `sovra trade import FILE…`, or read a file with --input FILE",
+                dir.display()
+            ),
+        )
+        .at(field));
+    }
+    Store::open(dir).map_err(|e| Error::from(e).at(field))
+}
+
+/// Reads a request's trade: a file whole, or from a store the years `window` needs.
+fn load(
+    ws: &Workspace,
+    src: &Source<'_>,
+    window: Window,
+    progress: &dyn Progress,
+) -> Result<Trade> {
+    let (mut flows, mut read, source, origin, baci) = match (src.input, src.store) {
+        (Some(_), Some(_)) => {
+            return Err(Error::usage(
+                "store",
+                "give input (a file) or store (a trade store directory), not both",
+            ));
+        }
+        (Some(file), None) => {
+            if file.is_dir() {
+                return Err(Error::usage(
+                    "input",
+                    format!(
+                        "{} is a directory: name a trade store with store",
+                        file.display()
+                    ),
+                ));
+            }
+            let codes = match src.country_codes {
+                Some(f) => Some(
+                    bilateral::read_baci_codes(f)
+                        .map_err(|e| Error::from(e).at("country_codes"))?,
+                ),
+                None => None,
+            };
+            progress.stage(&format!("reading {}", file.display()));
+            let (flows, read) =
+                bilateral::read(file, codes.as_ref()).map_err(|e| Error::from(e).at("input"))?;
+            let baci = read.format == "baci";
+            (
+                Arc::new(flows),
+                read,
+                file.display().to_string(),
+                None,
+                baci,
+            )
+        }
+        (None, named) => {
+            if src.country_codes.is_some() {
+                return Err(Error::usage(
+                    "country_codes",
+                    "country codes go with a BACI file read directly (input); a trade store holds ISO3 codes already",
+                ));
+            }
+            let dir = named.map_or_else(|| ws.trade_store(), Path::to_path_buf);
+            let store = open_store(&dir, "store")?;
+            let wanted = window.store_years(&store.years(), &dir)?;
+            let (flows, loaded) = ws.trade_years(&store, &wanted, progress)?;
+            let read = ReadReport {
+                format: "Parquet trade store".into(),
+                rows: loaded.rows,
+                years: loaded.years,
+                ..Default::default()
+            };
+            let baci = read.years.iter().all(|y| {
+                store
+                    .manifest
+                    .years
+                    .get(y)
+                    .is_some_and(|e| e.format == "baci")
+            });
+            let origin = origin_note(&store.manifest, &read.years);
+            (
+                flows,
+                read,
+                format!("trade store {}", dir.display()),
+                origin,
+                baci,
+            )
+        }
+    };
+    if let Some(spec) = src.convert {
+        let (from, to) = spec.split_once(':').ok_or_else(|| {
+            Error::usage(
+                "convert",
+                format!("--convert '{spec}': write FROM:TO, e.g. H1:H0"),
+            )
+        })?;
+        progress.stage("converting HS revisions");
+        let (converted, unmatched) = bilateral::convert_hs(&flows, &ws.classifications(), from, to)
+            .map_err(|e| Error::usage("convert", format!("--convert {spec}: {e}")))?;
+        flows = Arc::new(converted);
+        read.converted = Some(format!(
+            "{from} → {to}, {unmatched} rows without a weight kept as they were"
+        ));
+    }
+    let revision = names_revision(
+        src.convert,
+        &format!("{source} {}", origin.as_deref().unwrap_or("")),
+    );
+    let names = match revision {
+        Some(rev) => bilateral::hs_names(&ws.classifications(), rev),
+        None => HashMap::new(),
+    };
+    Ok(Trade {
+        flows,
+        source,
+        read,
+        origin,
+        revision,
+        names,
+        baci,
+    })
+}
+
+/// The HS revision whose names fit the product codes: the target of `convert`, else the revision in BACI's
+/// file names (`BACI_HS12_Y2021_…`; for a store, the files it was imported from), else HS92 (BACI's longest
+/// series). `None` for the revisions atlas-common-data has no names for (HS96, HS02, HS07, HS17).
+pub(crate) fn names_revision(convert: Option<&str>, sources: &str) -> Option<&'static str> {
+    let by_h = |h: &str| match h.trim().to_ascii_uppercase().as_str() {
+        "H0" => Some("hs92"),
+        "H4" => Some("hs12"),
+        "H6" => Some("hs22"),
+        _ => None,
+    };
+    if let Some((_, to)) = convert.and_then(|c| c.split_once(':')) {
+        return by_h(to);
+    }
+    let upper = sources.to_ascii_uppercase();
+    for (tag, rev) in [
+        ("HS92", Some("hs92")),
+        ("HS12", Some("hs12")),
+        ("HS22", Some("hs22")),
+        ("HS96", None),
+        ("HS02", None),
+        ("HS07", None),
+        ("HS17", None),
+    ] {
+        if upper.contains(&format!("BACI_{tag}")) {
+            return rev;
+        }
+    }
+    Some("hs92")
+}
+
+/// Where a store's years came from (its manifest), as a note.
+fn origin_note(m: &Manifest, years: &[i32]) -> Option<String> {
+    let parts: Vec<String> = years
+        .iter()
+        .filter_map(|y| {
+            let e = m.years.get(y)?;
+            Some(format!(
+                "{y} ← {} ({}, sovra {})",
+                e.sources.join(" + "),
+                e.format,
+                e.sovra_version
+            ))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("imported from: {}", parts.join("; ")))
+}
+
+/// An unknown code of the data (a product, a country), with the nearest one.
+fn unknown(field: &str, kind: &'static str, name: &str, all: &[String], source: &str) -> Error {
+    let err = sovra_core::Error::Unknown {
+        kind,
+        name: name.to_string(),
+        suggestion: sovra_core::blocs::nearest(name, all.iter().map(String::as_str)),
+        valid: format!("the {} {kind} codes of {source}", all.len()),
+    };
+    let mut e = Error::from(err).at(field);
+    e.choices = if all.len() <= 400 {
+        all.to_vec()
+    } else {
+        Vec::new()
+    };
+    e
+}
+
+impl Trade {
+    /// Country indices of a country, bloc or expression on `date`.
+    fn members(&self, reg: &Registry, date: Date, expr: &str, field: &str) -> Result<Vec<usize>> {
+        let codes: Vec<&str> = self.flows.countries.iter().map(String::as_str).collect();
+        let sel = reg
+            .eval_with_codes(expr, date, &codes)
+            .map_err(|e| Error::from(e).at(field))?;
+        let at: HashMap<&str, usize> = codes.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+        let idx: Vec<usize> = sel
+            .members
+            .iter()
+            .filter_map(|m| at.get(m.as_str()).copied())
+            .collect();
+        if idx.is_empty() {
+            return Err(Error::usage(
+                field,
+                format!("'{expr}' has no member in {} (as of {date})", self.source),
+            ));
+        }
+        Ok(idx)
+    }
+
+    /// Country codes of indices.
+    fn codes(&self, idx: &[usize]) -> Vec<&str> {
+        idx.iter()
+            .map(|&i| self.flows.countries[i].as_str())
+            .collect()
+    }
+
+    /// The unit of trade values.
+    fn unit(&self) -> &'static str {
+        if self.baci {
+            "thousand USD"
+        } else {
+            "as in the input (BACI: thousand USD)"
+        }
+    }
+
+    /// A product's code and, when known, its name.
+    fn product(&self, p: usize) -> [Value; 2] {
+        let code = &self.flows.products[p];
+        [
+            code.as_str().into(),
+            self.names
+                .get(code)
+                .map_or(Value::Null, |n| n.as_str().into()),
+        ]
+    }
+
+    /// What was read, for people: the format, rows, skipped rows, years, conversion.
+    fn input_line(&self) -> String {
+        let read = &self.read;
+        format!(
+            "{}, {} rows ({} with zero value skipped), years {:?}{}",
+            if read.format.contains("store") {
+                read.format.clone()
+            } else {
+                format!("{} format", read.format)
+            },
+            read.rows,
+            read.zero_rows_skipped,
+            read.years,
+            read.converted
+                .as_ref()
+                .map(|c| format!("; HS converted {c}"))
+                .unwrap_or_default()
+        )
+    }
+
+    /// The input's headline line and figures.
+    fn describe_input(&self, r: &mut Report) {
+        line(r, "input", self.input_line());
+        let read = &self.read;
+        figure(
+            r,
+            "input_format",
+            "input format",
+            read.format.as_str(),
+            Kind::Text,
+            None,
+            0,
+        );
+        figure(r, "rows_read", "rows read", read.rows, Kind::Count, None, 0);
+        figure(
+            r,
+            "zero_rows_skipped",
+            "rows with zero value, skipped",
+            read.zero_rows_skipped,
+            Kind::Count,
+            None,
+            0,
+        );
+        figure(
+            r,
+            "years_read",
+            "years read",
+            years_value(&read.years),
+            Kind::Year,
+            None,
+            0,
+        );
+        if let Some(c) = &read.converted {
+            figure(
+                r,
+                "hs_conversion",
+                "HS conversion",
+                c.as_str(),
+                Kind::Text,
+                None,
+                0,
+            );
+        }
+    }
+
+    /// Notes on the input: where a store's years came from, product names, unknown BACI codes.
+    fn notes(&self, r: &mut Report) {
+        r.notes.extend(self.origin.clone());
+        match self.revision {
+            None => r.notes.push(
+                "product names: atlas-common-data has names for HS92, HS12 and HS22 only; convert with \
+                 --convert …:H0 to name HS92 codes"
+                    .into(),
+            ),
+            Some(rev) if self.names.is_empty() => r.notes.push(format!(
+                "product names: run `sovra data fetch classifications` ({} names from atlas-common-data)",
+                rev.to_uppercase()
+            )),
+            Some(_) => {}
+        }
+        if !self.read.unknown_codes.is_empty() {
+            r.notes.push(format!(
+                "BACI codes not in the country-code file, kept as #code: {}",
+                self.read
+                    .unknown_codes
+                    .iter()
+                    .map(|(c, n)| format!("{c} ({n} rows)"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+}
+
+/// Years as a list value.
+fn years_value(years: &[i32]) -> Value {
+    Value::List(years.iter().map(|&y| Value::Int(y.into())).collect())
+}
+
+/// Codes as a list value.
+fn codes_value(codes: &[&str]) -> Value {
+    Value::List(codes.iter().map(|&c| c.into()).collect())
+}
+
+/// A product code column and its name, shown after the code in one cell.
+fn product_columns(key: &str, label: &str, doc: &str) -> [Column; 2] {
+    [
+        code(key, label).doc(doc),
+        text(&format!("{key}_name"), &format!("{label} name")).join(key),
+    ]
+}
+
+/// A value of trade (imports, exports) in the input's unit.
+fn value_column(t: &Trade, key: &str, label: &str, doc: &str) -> Column {
+    amount(key, label, t.unit(), 1).doc(doc)
+}
+
+/// The import/export ratio for machines: null when the importer exports none of the product.
+fn ratio_value(s: &Screened) -> Value {
+    if s.exports > 0.0 {
+        num(s.ratio)
+    } else {
+        Value::Null
+    }
+}
+
+/// The first and last year shown, and the year of the counts.
+fn window_figures(r: &mut Report, shown: Shown) {
+    figure(
+        r,
+        "first_year",
+        "first year",
+        shown.first,
+        Kind::Year,
+        None,
+        0,
+    );
+    figure(r, "last_year", "last year", shown.last, Kind::Year, None, 0);
+}
+
+/// A party's expression and members as figures.
+fn party_figures(r: &mut Report, key: &str, label: &str, expr: &str, members: &[&str]) {
+    figure(r, key, label, expr, Kind::Text, None, 0);
+    figure(
+        r,
+        &format!("{key}_members"),
+        &format!("{label}: members in the data"),
+        codes_value(members),
+        Kind::Code,
+        None,
+        0,
+    );
+}
+
+fn thresholds(q: &TradeDependRequest) -> Result<Thresholds> {
+    for (field, v) in [
+        ("hhi_imports", q.hhi_imports),
+        ("hhi_world", q.hhi_world),
+        ("ratio", q.ratio),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(Error::usage(
+                field,
+                format!("--{} {v}: give a number ≥ 0", field.replace('_', "-")),
+            ));
+        }
+    }
+    Ok(Thresholds {
+        hhi_imports: q.hhi_imports,
+        hhi_world: q.hhi_world,
+        ratio: q.ratio,
+        ..Default::default()
+    })
+}
+
+fn threshold_params(r: &mut Report, q: &TradeDependRequest) {
+    param(r, "hhi_imports", "import HHI above", q.hhi_imports);
+    param(r, "hhi_world", "world export HHI above", q.hhi_world);
+    param(r, "ratio", "imports/exports above", q.ratio);
+}
+
+/// Runs `trade_depend`.
+pub fn depend(ws: &Workspace, q: &TradeDependRequest, progress: &dyn Progress) -> Result<Report> {
+    let th = thresholds(q)?;
+    let window = Window::new(q.year, q.years.as_deref())?;
+    if q.each && q.on.is_some() {
+        return Err(Error::usage(
+            "on",
+            "--on does not go with --each: the screen of each importer reports no share from a bloc; \
+             leave out --each for the share of imports from ON",
+        ));
+    }
+    if q.each && q.all {
+        return Err(Error::usage(
+            "all",
+            "--all does not go with --each (one row per importer); leave out --each to list every product",
+        ));
+    }
+    let date = as_of(&q.as_of)?;
+    let t = load(ws, &q.source(), window, progress)?;
+    let reg = ws.registry(None)?;
+    let importer = t.members(&reg, date, &q.importer, "importer")?;
+    let shown = window.shown(&t.read.years, &t.source)?;
+    if q.each {
+        return depend_each(q, &t, &importer, shown, &th, progress);
+    }
+    let bloc = match &q.on {
+        Some(e) => t.members(&reg, date, e, "on")?,
+        None => Vec::new(),
+    };
+    progress.stage("screening");
+    let screened = screen::screen(&t.flows, &importer, &bloc, &th);
+    let mut r = compose::report(
+        "trade_depend",
+        format!("product dependency screen of {} — {}", q.importer, t.source),
+        None,
+    );
+    param(&mut r, "years", "years", shown.text());
+    threshold_params(&mut r, q);
+    param(
+        &mut r,
+        "persistence",
+        "persistence",
+        format!("{} of {} consecutive years", th.persistence, th.window),
+    );
+    let members = t.codes(&importer);
+    line(&mut r, "importer", members.join(" "));
+    party_figures(&mut r, "importer", "importer", &q.importer, &members);
+    if let Some(on) = &q.on {
+        party_figures(&mut r, "on", "share of imports from", on, &t.codes(&bloc));
+    }
+    window_figures(&mut r, shown);
+    t.describe_input(&mut r);
+    let imported = screened.iter().filter(|s| shown.contains(s.year)).count();
+    let dependent: Vec<&Screened> = screened
+        .iter()
+        .filter(|s| s.year == shown.year && s.dependent)
+        .collect();
+    let persistent = dependent.iter().filter(|s| s.persistent).count();
+    line(&mut r, "products imported", imported.to_string());
+    line(
+        &mut r,
+        "dependent",
+        format!("{} ({persistent} persistent)", dependent.len()),
+    );
+    figure(
+        &mut r,
+        "products_imported",
+        "products imported",
+        imported,
+        Kind::Count,
+        None,
+        0,
+    );
+    figure(
+        &mut r,
+        "year",
+        "year of the counts",
+        shown.year,
+        Kind::Year,
+        None,
+        0,
+    );
+    figure(
+        &mut r,
+        "dependent",
+        "dependent products",
+        dependent.len(),
+        Kind::Count,
+        None,
+        0,
+    );
+    figure(
+        &mut r,
+        "persistent",
+        "persistently dependent products",
+        persistent,
+        Kind::Count,
+        None,
+        0,
+    );
+    let mut rows: Vec<&Screened> = screened
+        .iter()
+        .filter(|s| shown.contains(s.year) && (q.all || s.dependent))
+        .collect();
+    rows.sort_by(|x, y| x.year.cmp(&y.year).then(y.imports.total_cmp(&x.imports)));
+    r.tables.push(screen_table(&t, rows, q.top)?);
+    t.notes(&mut r);
+    r.notes.push(
+        "criteria of CEPII GeoDep / EU SWD(2021) 352: import HHI, world-export HHI, imports/exports; method in \
+         docs/indicators.md"
+            .into(),
+    );
+    Ok(r)
+}
+
+/// The screen's rows: one per product and year.
+fn screen_table(
+    t: &Trade,
+    rows: Vec<&Screened>,
+    top: Option<usize>,
+) -> Result<sovra_report::Table> {
+    let d = SCREEN_DOC;
+    let mut cols = vec![Column::int("year", "year", Kind::Year)];
+    cols.extend(product_columns("product", "product", d));
+    cols.extend([
+        value_column(t, "imports", "imports", d),
+        value_column(t, "exports", "exports", d).hidden(),
+        ratio("hhi_imports", "HHI imports", 3).doc(d),
+        ratio("hhi_world", "HHI world", 3).doc(d),
+        ratio("imports_exports", "imports/exports", 2).doc(d),
+        flag("no_exports", "no exports").doc(d).hidden(),
+        code("top_supplier", "top supplier"),
+        share("top_supplier_share", "share").doc(d),
+        share("share_from_bloc", "from bloc").doc(d),
+        flag("dependent", "dependent").doc(d),
+        flag("persistent", "persistent").doc(d),
+    ]);
+    let mut tb = TableBuilder::new("products", "dependency screen by product and year", cols);
+    for s in rows.into_iter().take(top.unwrap_or(usize::MAX)) {
+        let (supplier, supplier_share) = match s.top_supplier {
+            Some((c, v)) => (t.flows.countries[c].as_str().into(), num(v)),
+            None => (Value::Null, Value::Null),
+        };
+        let mut row: Vec<Value> = vec![Value::Int(s.year.into())];
+        row.extend(t.product(s.product));
+        row.extend([
+            num(s.imports),
+            num(s.exports),
+            num(s.hhi_imports),
+            num(s.hhi_world),
+            ratio_value(s),
+            (s.exports <= 0.0).into(),
+            supplier,
+            supplier_share,
+            s.share_from_bloc.map_or(Value::Null, num),
+            s.dependent.into(),
+            s.persistent.into(),
+        ]);
+        tb.push_row(row)?;
+    }
+    Ok(tb.finish())
+}
+
+/// One importer in one year of the screen of each.
+struct EachRow<'a> {
+    year: i32,
+    importer: usize,
+    imported: usize,
+    dependent: usize,
+    persistent: usize,
+    largest: Option<&'a Screened>,
+}
+
+/// `trade_depend` with `each`: one row per country of the importer (and year).
+fn depend_each(
+    q: &TradeDependRequest,
+    t: &Trade,
+    importers: &[usize],
+    shown: Shown,
+    th: &Thresholds,
+    progress: &dyn Progress,
+) -> Result<Report> {
+    progress.stage("screening each importer");
+    let screened = screen::screen_each(&t.flows, th);
+    let years: Vec<i32> = t
+        .read
+        .years
+        .iter()
+        .copied()
+        .filter(|y| shown.contains(*y))
+        .collect();
+    let mut r = compose::report(
+        "trade_depend",
+        format!(
+            "product dependency screen of each importer in {} — {}",
+            q.importer, t.source
+        ),
+        None,
+    );
+    let single = years.len() == 1;
+    param(
+        &mut r,
+        "years",
+        if single { "year" } else { "years" },
+        shown.text(),
+    );
+    threshold_params(&mut r, q);
+    let members = t.codes(importers);
+    party_figures(&mut r, "importer", "importer", &q.importer, &members);
+    window_figures(&mut r, shown);
+    t.describe_input(&mut r);
+    line(&mut r, "importers", importers.len().to_string());
+    figure(
+        &mut r,
+        "importers",
+        "importers",
+        importers.len(),
+        Kind::Count,
+        None,
+        0,
+    );
+    let d = SCREEN_DOC;
+    let year_column = Column::int("year", "year", Kind::Year);
+    let mut cols = vec![
+        if single {
+            year_column.hidden()
+        } else {
+            year_column
+        },
+        code("importer", "importer"),
+        count("products_imported", "products imported").doc(d),
+        count("dependent", "dependent").doc(d),
+        count("persistent", "persistent").doc(d),
+    ];
+    cols.extend(product_columns(
+        "largest_product",
+        "largest dependent product",
+        d,
+    ));
+    cols.extend([
+        value_column(t, "largest_imports", "its imports", d),
+        code("largest_top_supplier", "its top supplier"),
+        share("largest_top_supplier_share", "its top supplier's share")
+            .decimals(0)
+            .join("largest_top_supplier"),
+    ]);
+    let mut tb = TableBuilder::new("importers", "dependency screen by importer", cols);
+    for &year in &years {
+        let mut rows: Vec<EachRow> = importers
+            .iter()
+            .map(|&j| {
+                let of_year: Vec<&Screened> =
+                    screened[j].iter().filter(|s| s.year == year).collect();
+                let dependent: Vec<&Screened> =
+                    of_year.iter().copied().filter(|s| s.dependent).collect();
+                EachRow {
+                    year,
+                    importer: j,
+                    imported: of_year.len(),
+                    dependent: dependent.len(),
+                    persistent: dependent.iter().filter(|s| s.persistent).count(),
+                    largest: dependent
+                        .into_iter()
+                        .max_by(|x, y| x.imports.total_cmp(&y.imports)),
+                }
+            })
+            .collect();
+        rows.sort_by(|x, y| {
+            y.dependent
+                .cmp(&x.dependent)
+                .then(x.importer.cmp(&y.importer))
+        });
+        for e in rows.into_iter().take(q.top.unwrap_or(usize::MAX)) {
+            let mut row: Vec<Value> = vec![
+                Value::Int(e.year.into()),
+                t.flows.countries[e.importer].as_str().into(),
+                e.imported.into(),
+                e.dependent.into(),
+                e.persistent.into(),
+            ];
+            match e.largest {
+                Some(s) => {
+                    row.extend(t.product(s.product));
+                    row.push(num(s.imports));
+                    match s.top_supplier {
+                        Some((c, v)) => {
+                            row.extend([t.flows.countries[c].as_str().into(), num(v)]);
+                        }
+                        None => row.extend([Value::Null, Value::Null]),
+                    }
+                }
+                None => row.extend([
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                ]),
+            }
+            tb.push_row(row)?;
+        }
+    }
+    r.tables.push(tb.finish());
+    t.notes(&mut r);
+    Ok(r)
+}
+
+/// Runs `trade_suppliers`.
+pub fn suppliers(ws: &Workspace, q: &SuppliersRequest, progress: &dyn Progress) -> Result<Report> {
+    if q.product.is_none() && !q.all_dependent {
+        return Err(Error::usage(
+            "product",
+            "give a product (a code as in the data, e.g. 850760) or all_dependent",
+        ));
+    }
+    let window = Window::new(q.year, None)?;
+    let date = as_of(&q.as_of)?;
+    let t = load(ws, &q.source(), window, progress)?;
+    let year = window.shown(&t.read.years, &t.source)?.year;
+    let reg = ws.registry(None)?;
+    let importer = t.members(&reg, date, &q.importer, "importer")?;
+    let partners = match &q.partners {
+        Some(e) => t.members(&reg, date, e, "partners")?,
+        None => Vec::new(),
+    };
+    let products: Vec<usize> = match &q.product {
+        Some(p) if !q.all_dependent => vec![
+            t.flows
+                .products
+                .iter()
+                .position(|x| x == p)
+                .ok_or_else(|| unknown("product", "product", p, &t.flows.products, &t.source))?,
+        ],
+        _ => {
+            progress.stage("screening");
+            screen::screen(&t.flows, &importer, &[], &Thresholds::default())
+                .into_iter()
+                .filter(|s| s.year == year && s.dependent)
+                .map(|s| s.product)
+                .collect()
+        }
+    };
+    let mut r = compose::report(
+        "trade_suppliers",
+        format!("alternative suppliers to {} — {}", q.importer, t.source),
+        None,
+    );
+    param(&mut r, "year", "year", Value::Int(year.into()));
+    param(
+        &mut r,
+        "partners",
+        "partners",
+        q.partners.as_deref().unwrap_or("any"),
+    );
+    party_figures(
+        &mut r,
+        "importer",
+        "importer",
+        &q.importer,
+        &t.codes(&importer),
+    );
+    if let Some(p) = &q.partners {
+        party_figures(&mut r, "partners", "partners", p, &t.codes(&partners));
+    }
+    t.describe_input(&mut r);
+    line(&mut r, "products", products.len().to_string());
+    figure(
+        &mut r,
+        "products",
+        "products",
+        products.len(),
+        Kind::Count,
+        None,
+        0,
+    );
+    let d = SUPPLIERS_DOC;
+    let mut cols = product_columns("product", "product", d).to_vec();
+    cols.extend([
+        rank(),
+        code("exporter", "exporter"),
+        share("world_share", "world share").doc(d),
+        ratio("rca", "RCA", 2).doc(d),
+        value_column(&t, "to_importer", "to importer", d),
+        value_column(&t, "elsewhere", "elsewhere", d),
+        value_column(&t, "world_exports", "world exports", d).hidden(),
+    ]);
+    let mut tb = TableBuilder::new("suppliers", "alternative suppliers by product", cols);
+    for p in products {
+        for (k, s) in screen::suppliers(&t.flows, &importer, &partners, year, p)
+            .into_iter()
+            .take(q.top.unwrap_or(usize::MAX))
+            .enumerate()
+        {
+            let mut row: Vec<Value> = t.product(p).to_vec();
+            row.extend([
+                (k + 1).into(),
+                t.flows.countries[s.exporter].as_str().into(),
+                num(s.world_share),
+                num(s.rca),
+                num(s.to_importer),
+                num(s.elsewhere),
+                num(s.world_exports),
+            ]);
+            tb.push_row(row)?;
+        }
+    }
+    r.tables.push(tb.finish());
+    r.notes.push(
+        "ranked by share of world exports of the product; RCA on world exports (Balassa); 'elsewhere' = exports \
+         to everyone but the importer: room to redirect"
+            .into(),
+    );
+    t.notes(&mut r);
+    Ok(r)
+}
+
+/// Runs `opportunities`.
+pub fn opportunities(
+    ws: &Workspace,
+    q: &OpportunitiesRequest,
+    progress: &dyn Progress,
+) -> Result<Report> {
+    let window = Window::new(q.year, None)?;
+    let t = load(ws, &q.source(), window, progress)?;
+    let year = window.shown(&t.read.years, &t.source)?.year;
+    let country = t
+        .flows
+        .countries
+        .iter()
+        .position(|x| x == &q.country)
+        .ok_or_else(|| {
+            unknown(
+                "country",
+                "country",
+                &q.country,
+                &t.flows.countries,
+                &t.source,
+            )
+        })?;
+    progress.stage("ranking");
+    let ops = sovra_trade::opportunities::rank(&t.flows, country, year, &Thresholds::default())?;
+    let mut r = compose::report(
+        "opportunities",
+        format!(
+            "import-substitution opportunities of {} — {}",
+            q.country, t.source
+        ),
+        None,
+    );
+    param(&mut r, "year", "year", Value::Int(year.into()));
+    figure(
+        &mut r,
+        "country",
+        "country",
+        q.country.as_str(),
+        Kind::Code,
+        None,
+        0,
+    );
+    t.describe_input(&mut r);
+    line(&mut r, "candidates", ops.len().to_string());
+    figure(
+        &mut r,
+        "candidates",
+        "candidates",
+        ops.len(),
+        Kind::Count,
+        None,
+        0,
+    );
+    let (d, s) = (SUPPLIERS_DOC, SCREEN_DOC);
+    let mut cols = vec![rank()];
+    cols.extend(product_columns("product", "product", d));
+    cols.extend([
+        ratio("score", "score", 3).doc(d),
+        ratio("density", "density", 3).doc(d),
+        ratio("pci", "PCI", 2).doc(d),
+        ratio("cog", "COG", 2).doc(d),
+        value_column(&t, "imports", "imports", s),
+        code("top_supplier", "top supplier"),
+        share("top_supplier_share", "top supplier's share")
+            .decimals(0)
+            .join("top_supplier"),
+        text("why", "why"),
+        ratio("hhi_imports", "HHI imports", 3).doc(s).hidden(),
+        ratio("hhi_world", "HHI world", 3).doc(s).hidden(),
+        ratio("imports_exports", "imports/exports", 2)
+            .doc(s)
+            .hidden(),
+        flag("no_exports", "no exports").doc(s).hidden(),
+    ]);
+    let mut tb = TableBuilder::new("opportunities", "import-substitution opportunities", cols);
+    for (k, o) in ops.iter().take(q.top.unwrap_or(usize::MAX)).enumerate() {
+        let sc = &o.screened;
+        let (supplier, supplier_share) = match sc.top_supplier {
+            Some((c, v)) => (t.flows.countries[c].as_str().into(), num(v)),
+            None => (Value::Null, Value::Null),
+        };
+        let mut row: Vec<Value> = vec![(k + 1).into()];
+        row.extend(t.product(o.product));
+        row.extend([
+            num(o.score),
+            num(o.density),
+            num(o.pci),
+            num(o.cog),
+            num(sc.imports),
+            supplier,
+            supplier_share,
+            // Worded for people as the CLI always printed it (the screen's 9999 when nothing is exported);
+            // machines read the columns after it.
+            format!(
+                "dependent (import HHI {:.2}, world HHI {:.2}, imports/exports {:.1}); no RCA yet",
+                sc.hhi_imports, sc.hhi_world, sc.ratio
+            )
+            .into(),
+            num(sc.hhi_imports),
+            num(sc.hhi_world),
+            ratio_value(sc),
+            (sc.exports <= 0.0).into(),
+        ]);
+        tb.push_row(row)?;
+    }
+    r.tables.push(tb.finish());
+    r.notes.push(
+        "candidates: dependent products without RCA; score = mean of the percentile ranks of density \
+         (feasibility), PCI (complexity) and COG (outlook gain) among them; docs/indicators.md"
+            .into(),
+    );
+    t.notes(&mut r);
+    Ok(r)
+}
+
+fn default_memory_limit() -> f64 {
+    2.0
+}
+
+/// `trade import`: bilateral trade files into a trade store. It writes, so it is not a [`crate::Request`]:
+/// the CLI calls [`import`] directly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TradeImportOptions {
+    /// BACI (`t,i,j,k,v,q`) or long (`year,exporter,importer,product,value[,quantity]`) files, .csv or
+    /// .csv.gz.
+    pub files: Vec<PathBuf>,
+    /// BACI's country-code file, needed for BACI files.
+    #[serde(default)]
+    pub country_codes: Option<PathBuf>,
+    /// The store (default: the workspace's, [`Workspace::trade_store`]). Imported years replace those years
+    /// in the store; the others are kept.
+    #[serde(default)]
+    pub store: Option<PathBuf>,
+    /// Memory the duplicate check may use before it spills to disk, in GiB.
+    #[serde(default = "default_memory_limit")]
+    pub memory_limit: f64,
+}
+
+/// Years separated by spaces.
+fn year_list<'a>(years: impl IntoIterator<Item = &'a i32>) -> String {
+    years
+        .into_iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Imports files into a trade store (all or nothing) and reports what was written.
+pub fn import(ws: &Workspace, o: &TradeImportOptions, progress: &dyn Progress) -> Result<Report> {
+    if !(o.memory_limit.is_finite() && o.memory_limit > 0.0) {
+        return Err(Error::usage(
+            "memory_limit",
+            format!(
+                "--memory-limit {}: give a positive number of GiB",
+                o.memory_limit
+            ),
+        ));
+    }
+    if o.files.is_empty() {
+        return Err(Error::usage("files", "no file to import"));
+    }
+    let codes = match &o.country_codes {
+        Some(f) => {
+            Some(bilateral::read_baci_codes(f).map_err(|e| Error::from(e).at("country_codes"))?)
+        }
+        None => None,
+    };
+    let dir = o.store.clone().unwrap_or_else(|| ws.trade_store());
+    let opts = sovra_lake::import::ImportOptions {
+        memory_limit: (o.memory_limit * (1u64 << 30) as f64) as usize,
+        ..Default::default()
+    };
+    progress.stage("importing");
+    let rows_read = |n: u64| progress.stage(&format!("importing: {n} rows"));
+    let rep = sovra_lake::import::import(&o.files, codes.as_ref(), &dir, &opts, &rows_read)?;
+    let mut r = compose::report(
+        "trade_import",
+        format!("trade imported into {}", dir.display()),
+        None,
+    );
+    let stored: u64 = rep.years.values().sum();
+    let imported: Vec<i32> = rep.years.keys().copied().collect();
+    line(&mut r, "rows stored", stored.to_string());
+    line(&mut r, "years imported", year_list(&imported));
+    line(
+        &mut r,
+        "years replaced",
+        if rep.replaced.is_empty() {
+            "none".into()
+        } else {
+            year_list(&rep.replaced)
+        },
+    );
+    line(&mut r, "store holds", year_list(&rep.store_years));
+    line(
+        &mut r,
+        "seconds",
+        format!(
+            "{:.1} reading and writing, {:.1} checking for repeated rows",
+            rep.seconds_write, rep.seconds_check
+        ),
+    );
+    figure(
+        &mut r,
+        "rows_stored",
+        "rows stored",
+        Value::Int(stored as i64),
+        Kind::Count,
+        None,
+        0,
+    );
+    figure(
+        &mut r,
+        "years_imported",
+        "years imported",
+        years_value(&imported),
+        Kind::Year,
+        None,
+        0,
+    );
+    figure(
+        &mut r,
+        "years_replaced",
+        "years replaced",
+        years_value(&rep.replaced),
+        Kind::Year,
+        None,
+        0,
+    );
+    figure(
+        &mut r,
+        "store_years",
+        "years the store holds",
+        years_value(&rep.store_years),
+        Kind::Year,
+        None,
+        0,
+    );
+    figure(
+        &mut r,
+        "seconds_write",
+        "seconds reading and writing",
+        num(rep.seconds_write),
+        Kind::Amount,
+        Some("s"),
+        1,
+    );
+    figure(
+        &mut r,
+        "seconds_check",
+        "seconds checking for repeated rows",
+        num(rep.seconds_check),
+        Kind::Amount,
+        Some("s"),
+        1,
+    );
+    let mut tb = TableBuilder::new(
+        "files",
+        "files imported",
+        vec![
+            text("file", "file"),
+            code("format", "format"),
+            count("rows_read", "rows read"),
+            count("zero_rows_skipped", "zero value, skipped").doc(STORE_DOC),
+            text("unknown_codes", "unknown BACI codes").doc(STORE_DOC),
+            text("years", "years"),
+        ],
+    );
+    for (file, fr) in &rep.files {
+        let unknown: Vec<String> = fr
+            .unknown_codes
+            .iter()
+            .map(|(c, n)| format!("{c} ({n} rows)"))
+            .collect();
+        tb.push_row(vec![
+            file.as_str().into(),
+            fr.format.as_str().into(),
+            fr.rows.into(),
+            fr.zero_rows_skipped.into(),
+            compose::opt_text(&unknown.join(", ")),
+            year_list(&fr.years).into(),
+        ])?;
+    }
+    r.tables.push(tb.finish());
+    r.notes.push(
+        "Parquet partitioned by year (year=YYYY/), read with DataFusion; provenance per year in sovra-trade.json"
+            .into(),
+    );
+    Ok(r)
+}
+
+fn synth_countries() -> usize {
+    200
+}
+
+fn synth_products() -> usize {
+    5000
+}
+
+fn synth_destinations() -> f64 {
+    35.0
+}
+
+fn synth_year() -> i32 {
+    2022
+}
+
+fn synth_seed() -> u64 {
+    1
+}
+
+/// `trade synth`: a synthetic BACI-like year written to a file. It writes, so it is not a
+/// [`crate::Request`]: the CLI calls [`synth`] directly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TradeSynthOptions {
+    /// Countries.
+    #[serde(default = "synth_countries")]
+    pub countries: usize,
+    /// Products.
+    #[serde(default = "synth_products")]
+    pub products: usize,
+    /// Average destinations per exported product.
+    #[serde(default = "synth_destinations")]
+    pub destinations: f64,
+    /// Year.
+    #[serde(default = "synth_year")]
+    pub year: i32,
+    /// Seed.
+    #[serde(default = "synth_seed")]
+    pub seed: u64,
+    /// The CSV to write (atomically).
+    pub out: PathBuf,
+    /// BACI's format (`t,i,j,k,v,q`, numeric codes) with the country-code file `country_codes_synth.csv`
+    /// beside `out`, instead of the long format.
+    #[serde(default)]
+    pub baci: bool,
+}
+
+/// Writes a synthetic year and reports what was written (the title says it for people).
+pub fn synth(o: &TradeSynthOptions) -> Result<Report> {
+    if o.countries < 2 || o.products < 2 || o.destinations.is_nan() || o.destinations <= 0.0 {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            "need at least 2 countries, 2 products and destinations > 0",
+        ));
+    }
+    let flows = sovra_trade::synth::year(sovra_trade::synth::Spec {
+        countries: o.countries,
+        products: o.products,
+        destinations: o.destinations,
+        year: o.year,
+        seed: o.seed,
+    });
+    let rows = flows.rows.len();
+    let (title, codes_path) = if o.baci {
+        let (data, codes) = sovra_trade::synth::to_baci_csv(&flows, o.seed);
+        let codes_path = o
+            .out
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("country_codes_synth.csv");
+        write_atomic(&o.out, data.as_bytes())?;
+        write_atomic(&codes_path, codes.as_bytes())?;
+        (
+            format!(
+                "{rows} rows written to {} (BACI format; country codes in {})",
+                o.out.display(),
+                codes_path.display()
+            ),
+            Some(codes_path),
+        )
+    } else {
+        write_atomic(&o.out, sovra_trade::synth::to_long_csv(&flows).as_bytes())?;
+        (format!("{rows} rows written to {}", o.out.display()), None)
+    };
+    let mut r = compose::report("trade_synth", title, None);
+    figure(&mut r, "rows", "rows written", rows, Kind::Count, None, 0);
+    figure(
+        &mut r,
+        "out",
+        "file written",
+        o.out.display().to_string(),
+        Kind::Text,
+        None,
+        0,
+    );
+    if let Some(p) = codes_path {
+        figure(
+            &mut r,
+            "country_codes",
+            "country-code file written",
+            p.display().to_string(),
+            Kind::Text,
+            None,
+            0,
+        );
+    }
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Window, names_revision};
+
+    #[test]
+    fn product_names_follow_the_codes_revision() {
+        assert_eq!(names_revision(Some("H1:H0"), "x.csv"), Some("hs92"));
+        assert_eq!(
+            names_revision(Some("H5:H6"), "BACI_HS92_Y2021.csv"),
+            Some("hs22")
+        );
+        assert_eq!(names_revision(Some("H0:H1"), "x.csv"), None);
+        assert_eq!(
+            names_revision(None, "/d/BACI_HS12_Y2020_V202401.csv.gz"),
+            Some("hs12")
+        );
+        assert_eq!(
+            names_revision(None, "imported from: 2021 ← BACI_HS17_Y2021.csv"),
+            None
+        );
+        assert_eq!(names_revision(None, "flows.csv"), Some("hs92"));
+    }
+
+    #[test]
+    fn year_windows() {
+        assert_eq!(Window::new(None, None).unwrap(), Window::Latest);
+        assert_eq!(Window::new(Some(2021), None).unwrap(), Window::Year(2021));
+        assert_eq!(
+            Window::new(None, Some(" 2019 : 2021")).unwrap(),
+            Window::Range(2019, 2021)
+        );
+        for bad in ["2021", "2022:2021", "a:b", ""] {
+            let e = Window::new(None, Some(bad)).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("years"), "{bad}");
+        }
+        assert!(Window::new(Some(2021), Some("2020:2021")).is_err());
+        let dir = std::path::Path::new("/s");
+        let held = [2018, 2019, 2020, 2021, 2022];
+        // The window and the two years before it (persistence).
+        assert_eq!(
+            Window::Latest.store_years(&held, dir).unwrap(),
+            vec![2020, 2021, 2022]
+        );
+        assert_eq!(
+            Window::Range(2021, 2021).store_years(&held, dir).unwrap(),
+            vec![2019, 2020, 2021]
+        );
+        assert!(Window::Year(1999).store_years(&held, dir).is_err());
+        let shown = Window::Range(2019, 2025).shown(&held, "x").unwrap();
+        assert_eq!((shown.first, shown.last, shown.year), (2019, 2025, 2022));
+        assert_eq!(shown.text(), "2019–2025");
+        assert!(Window::Range(2030, 2031).shown(&held, "x").is_err());
+    }
+}
