@@ -773,7 +773,9 @@ pub(crate) fn clean(home: &Path) -> Result<Vec<PathBuf>> {
         } else {
             continue;
         };
-        let name = &name[1..];
+        let Some(name) = name.strip_prefix('.') else {
+            continue;
+        };
         let modified = fs::symlink_metadata(&path)
             .and_then(|m| m.modified())
             .map_err(|e| Error::io(&path, e))?;
