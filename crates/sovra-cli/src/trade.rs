@@ -840,6 +840,9 @@ pub struct ImportArgs {
     /// Memory the duplicate check may use before it spills to disk, in GiB.
     #[arg(long, default_value_t = 2.0, value_name = "GIB")]
     pub memory_limit: f64,
+    /// If another import is writing to the store, wait for it to finish (default: fail, naming it).
+    #[arg(long)]
+    pub wait: bool,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -876,7 +879,13 @@ pub fn import_cmd(a: &ImportArgs) -> Result<()> {
     };
     let pb = crate::progress::spinner("importing");
     let progress = |n: u64| pb.set_message(format!("importing: {n} rows"));
-    let rep = sovra_lake::import::import(&a.files, codes.as_ref(), &dir, &opts, &progress);
+    let wait = if a.wait {
+        sovra_core::lock::Wait::Forever
+    } else {
+        sovra_core::lock::Wait::No
+    };
+    let rep =
+        sovra_lake::import::import_with(&a.files, codes.as_ref(), &dir, &opts, wait, &progress);
     pb.finish_and_clear();
     let rep = rep?;
     let mut r = Report {
