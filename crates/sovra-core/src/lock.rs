@@ -214,7 +214,9 @@ fn process_exists(_pid: u32) -> bool {
 #[derive(Debug)]
 pub struct WriteLock {
     /// The locked directory, kept open: the lock lives on this descriptor.
-    _dir: File,
+    _handle: File,
+    /// The locked directory's path.
+    dir: PathBuf,
     /// The file naming the holder.
     info: PathBuf,
 }
@@ -246,7 +248,11 @@ impl WriteLock {
                     std::fs::File::create(&info)
                         .and_then(|mut f| f.write_all(text.as_bytes()))
                         .map_err(|e| Error::io(&info, e))?;
-                    return Ok(WriteLock { _dir: file, info });
+                    return Ok(WriteLock {
+                        _handle: file,
+                        dir: dir.to_path_buf(),
+                        info,
+                    });
                 }
                 // The directory was removed or replaced while we waited: lock the new one.
                 continue;
@@ -267,6 +273,15 @@ impl WriteLock {
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(200));
         }
+    }
+}
+
+impl WriteLock {
+    /// Releases the lock and removes the locked directory if it is empty, before any waiting writer can
+    /// take it (a waiter then finds the directory gone and starts again). Returns whether it was removed.
+    pub fn remove_dir_if_empty(self) -> bool {
+        let _ = std::fs::remove_file(&self.info);
+        std::fs::remove_dir(&self.dir).is_ok()
     }
 }
 

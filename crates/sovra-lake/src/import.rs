@@ -182,10 +182,11 @@ pub fn import_with(
     };
     fault::point("trade: locked");
     let result = import_locked(inputs, baci_codes, store_dir, opts, progress);
-    drop(lock);
     if result.is_err() && new_store {
-        // A failed first import leaves no store behind (remove_dir only removes it empty).
-        let _ = std::fs::remove_dir(store_dir);
+        // A failed first import leaves no store behind (only an empty directory is removed).
+        lock.remove_dir_if_empty();
+    } else {
+        drop(lock);
     }
     result
 }
