@@ -302,6 +302,7 @@ fn data(d: DataCommand) -> Result<()> {
             path,
             name,
             year,
+            replace,
         } => {
             if !store::valid_name(&name) {
                 bail!("'{name}' is not a valid dataset name (letters, digits, '-', '_', '.')");
@@ -313,7 +314,12 @@ fn data(d: DataCommand) -> Result<()> {
             };
             pb.set_message("writing the store");
             let t = t?;
-            let dir = store::write(&store::home(), &t)?;
+            let mode = if replace {
+                store::WriteMode::Replace
+            } else {
+                store::WriteMode::CreateNew
+            };
+            let dir = store::write(&store::home(), &t, mode)?;
             pb.finish_and_clear();
             println!(
                 "{name}: {} regions × {} sectors, {} final-demand columns, {} stressors → {}",

@@ -306,6 +306,9 @@ enum DataCommand {
         /// Reference year, recorded in the provenance.
         #[arg(long)]
         year: Option<i32>,
+        /// Replace a dataset of the same name (in one step); without it, an existing name is an error.
+        #[arg(long)]
+        replace: bool,
     },
     /// List datasets in the store.
     #[command(verbatim_doc_comment)]

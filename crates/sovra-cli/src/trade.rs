@@ -250,6 +250,9 @@ pub struct ImportArgs {
     /// Memory the duplicate check may use before it spills to disk, in GiB.
     #[arg(long, default_value_t = 2.0, value_name = "GIB")]
     pub memory_limit: f64,
+    /// If another import is writing to the store, wait for it to finish (default: fail, naming it).
+    #[arg(long)]
+    pub wait: bool,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -266,6 +269,7 @@ pub fn import_cmd(a: &ImportArgs) -> Result<()> {
                 country_codes: a.country_codes.clone(),
                 store: a.store.clone(),
                 memory_limit: a.memory_limit,
+                wait: a.wait,
             },
             &progress,
         )?

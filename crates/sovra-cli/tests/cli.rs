@@ -72,7 +72,7 @@ fn home_with_table() -> tempfile::TempDir {
         },
     )
     .unwrap();
-    store::write(home.path(), &t).unwrap();
+    store::write(home.path(), &t, store::WriteMode::CreateNew).unwrap();
     home
 }
 

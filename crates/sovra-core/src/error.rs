@@ -75,6 +75,29 @@ pub enum Error {
         /// What to do about it.
         hint: String,
     },
+    /// A dataset of that name is already in the store, and the write was not asked to replace it.
+    #[error("dataset '{name}' already exists in {}; use --replace to replace it", home.display())]
+    AlreadyExists {
+        /// The dataset name.
+        name: String,
+        /// The store.
+        home: PathBuf,
+    },
+    /// Another process is writing to the store.
+    #[error(
+        "{}: another sovra process is writing to this store ({holder}){}; wait for it with --wait, or try \
+         again when it has finished",
+        path.display(),
+        if waited.is_zero() { String::new() } else { format!("; gave up after waiting {:.1} s", waited.as_secs_f64()) }
+    )]
+    Locked {
+        /// The store (the directory whose lock is held).
+        path: PathBuf,
+        /// Who holds it: PID, host, what it does and for how long.
+        holder: String,
+        /// How long this process waited.
+        waited: std::time::Duration,
+    },
     /// An analysis or solver request that cannot be met on this table.
     #[error("{0}")]
     Unsupported(String),
@@ -120,7 +143,8 @@ pub enum Error {
 
 impl Error {
     /// Is this the user's mistake in naming things on the command line (unknown name, empty or malformed
-    /// bloc, contradictory request)? The CLI exits with code 2 for these.
+    /// bloc, contradictory request, a dataset that exists without `--replace`)? The CLI exits with code 2
+    /// for these.
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
@@ -128,7 +152,13 @@ impl Error {
                 | Error::EmptyBloc { .. }
                 | Error::BlocExpr { .. }
                 | Error::Request(_)
+                | Error::AlreadyExists { .. }
         )
+    }
+
+    /// Is this an I/O error saying that a file is not there?
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
     }
 
     /// Wraps an I/O error with its path.

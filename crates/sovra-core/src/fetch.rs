@@ -209,6 +209,7 @@ pub fn fetch_icio2022(home: &Path, force: bool, stage: &mut dyn FnMut(&str)) -> 
         }
     };
     stage("writing the store");
-    let out = store::write(home, &table)?;
+    // `icio2022` is the pinned release: fetching it (again, or after a different one) replaces it.
+    let out = store::write(home, &table, store::WriteMode::Replace)?;
     Ok(Fetched::Converted(out))
 }

@@ -9,6 +9,7 @@ pub mod blocs;
 pub mod error;
 pub mod fetch;
 pub mod labels;
+pub mod lock;
 pub mod npy;
 pub mod read;
 pub mod solve;

@@ -1,18 +1,45 @@
-//! The native store: one directory per dataset under the sovra home (`$SOVRA_HOME`, else
+//! The native store: one dataset per name under the sovra home (`$SOVRA_HOME`, else
 //! `$XDG_DATA_HOME/sovra`, else `~/.local/share/sovra`), holding `meta.json` and numpy `.npy` arrays
 //! (`Z Y x v`, and `F F_Y` when the table has stressors) so that Python users can open them too.
 //!
-//! Writes are atomic: the dataset is written to a temporary directory beside its final place and renamed
-//! into place, so a reader never sees a partial dataset and an interrupted write leaves nothing behind.
+//! ```text
+//! HOME/
+//!   datasets/NAME -> ../.datasets/versions/NAME@<unique>   what `NAME` is now: a symbolic link
+//!   .datasets/versions/NAME@<unique>/meta.json, Z.npy, …   the dataset's files, never changed once linked
+//!   .datasets/tmp/                                          links on their way into datasets/
+//!   .datasets/writer                                        who is writing (while the write lock is held)
+//! ```
+//!
+//! `HOME/datasets/NAME/Z.npy` still opens the dataset's arrays, through the link, as it did before versions.
+//!
+//! **Writing** ([`write`]) takes the store's write lock ([`crate::lock`]; one writer at a time, a second
+//! one waits), writes the table into a new version directory, syncs it to disk, makes a link to it and
+//! renames the link over `datasets/NAME`: one `rename(2)`, so that a reader, or a `kill -9` at any point,
+//! finds the old dataset or the new one, never neither and never a mix. Only then is the old version
+//! removed. A dataset that exists is replaced only with [`WriteMode::Replace`].
+//!
+//! Before it writes, a writer removes what writers that died left behind: unlinked versions and links in
+//! `tmp/` (it holds the lock, so their writers have ended), and the `.NAME.tmp-PID` / `.NAME.old-PID`
+//! folders of older sovra versions once their PID is gone (see [`crate::lock::pid_status`]); a dataset whose
+//! old folder was left aside by a kill is put back. Datasets written by older versions (a plain directory
+//! `datasets/NAME`) are read as they are and swapped for a link on their next replacement, in one
+//! `renameat2(RENAME_EXCHANGE)` where the file system supports it.
+//!
+//! **Reading** ([`open`]) accepts only dataset names (no `/`, no `..`, no absolute path), follows a link only
+//! into `.datasets/versions/`, opens the dataset's directory once and every file relative to it (a
+//! replacement during the read cannot mix two versions; when it removes the version being opened, the read
+//! starts again on the new one), and checks that `meta.json` names the dataset as its folder does.
 
-use std::fs;
-use std::io::{BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
+use std::fs::{self, File};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::labels::{Code, FdColumn, Labels, Stressor};
+use crate::lock::{self, Wait, WriteLock, fault};
 use crate::npy;
 use crate::table::{BalanceTolerance, Dense, Mrio, Parts, Provenance};
 
@@ -103,7 +130,8 @@ pub fn valid_name(name: &str) -> bool {
         && !name.starts_with('.')
 }
 
-/// Datasets present in a store, with their metadata.
+/// Datasets present in a store, with their metadata (each checked as [`open`] checks it: a link must stay
+/// in the store and `meta.json` must name its folder).
 pub fn list(home: &Path) -> Result<Vec<Meta>> {
     let dir = home.join("datasets");
     let mut out = Vec::new();
@@ -114,20 +142,21 @@ pub fn list(home: &Path) -> Result<Vec<Meta>> {
     };
     for e in entries {
         let e = e.map_err(|err| Error::io(&dir, err))?;
-        let p = e.path();
-        if p.join("meta.json").is_file() && !e.file_name().to_string_lossy().starts_with('.') {
-            out.push(read_meta(&p)?);
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !valid_name(&name) || !e.path().join("meta.json").is_file() {
+            continue;
+        }
+        if locate(home, &name)? != Entry::Absent {
+            out.push(DatasetDir::open(&e.path(), &name)?.meta()?);
         }
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
 }
 
-/// Reads `meta.json` of a dataset directory.
+/// Reads `meta.json` of a dataset directory, and checks that it names the dataset as the folder does.
 pub fn read_meta(dir: &Path) -> Result<Meta> {
-    let p = dir.join("meta.json");
-    let bytes = fs::read(&p).map_err(|e| Error::io(&p, e))?;
-    parse_meta(&bytes, &p.display().to_string())
+    DatasetDir::open(dir, &folder_name(dir))?.meta()
 }
 
 /// Parses and checks the contents of a `meta.json`; `file` names it in errors.
@@ -175,10 +204,306 @@ pub fn parse_meta(bytes: &[u8], file: &str) -> Result<Meta> {
     Ok(meta)
 }
 
-fn read_array(dir: &Path, file: &str, shape: &[usize]) -> Result<Dense> {
-    let p = dir.join(file);
-    let f = fs::File::open(&p).map_err(|e| Error::io(&p, e))?;
-    let size = f.metadata().map_err(|e| Error::io(&p, e))?.len();
+/// For tests that use a real dataset when the store has it: the dataset, or `None` after printing a notice
+/// naming what is skipped. With `SOVRA_REQUIRE_ICIO` set (the test script sets it), a missing dataset is a
+/// panic instead, so CI cannot pass by skipping.
+pub fn open_or_notice(name: &str, skipped: &str) -> Option<Mrio> {
+    let home = home();
+    if !dataset_dir(&home, name).join("meta.json").is_file() {
+        assert!(
+            std::env::var_os("SOVRA_REQUIRE_ICIO").is_none(),
+            "SOVRA_REQUIRE_ICIO is set but {name} is not in {}",
+            home.display()
+        );
+        eprintln!(
+            "NOTICE: {name} is not in {}; {skipped} is skipped",
+            home.display()
+        );
+        return None;
+    }
+    Some(open(&home, name).unwrap_or_else(|e| panic!("{name}: {e}")))
+}
+
+/// Metadata for a table about to be written.
+pub fn meta_of(t: &Mrio) -> Meta {
+    let p = &t.provenance;
+    Meta {
+        format: FORMAT.into(),
+        format_version: FORMAT_VERSION,
+        name: p.name.clone(),
+        title: p.title.clone(),
+        source: p.source.clone(),
+        year: p.year,
+        units: p.units.clone(),
+        regions: t.labels.regions.clone(),
+        sectors: t.labels.sectors.clone(),
+        final_demand: t.labels.final_demand.clone(),
+        stressors: t.labels.stressors.clone(),
+        source_sha256: p.source_sha256.clone(),
+        written_by: format!("sovra {}", crate::VERSION),
+        notes: p.notes.clone(),
+    }
+}
+
+/// Whether [`write`] may replace a dataset of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// The name must be new: a dataset of that name is an [`Error::AlreadyExists`].
+    CreateNew,
+    /// A dataset of that name is replaced, in one step.
+    Replace,
+}
+
+/// The directory of what the store keeps beside `datasets/`: versions, links in flight, the lock.
+fn internal_dir(home: &Path) -> PathBuf {
+    home.join(".datasets")
+}
+
+fn versions_dir(home: &Path) -> PathBuf {
+    internal_dir(home).join("versions")
+}
+
+fn tmp_dir(home: &Path) -> PathBuf {
+    internal_dir(home).join("tmp")
+}
+
+/// The link target of a version, relative to `datasets/`.
+fn link_target(version: &str) -> PathBuf {
+    Path::new("..")
+        .join(".datasets")
+        .join("versions")
+        .join(version)
+}
+
+/// A name given to a read: the same rule as for writes, so that a read never leaves `HOME/datasets`.
+fn check_name(home: &Path, name: &str) -> Result<()> {
+    if valid_name(name) {
+        return Ok(());
+    }
+    Err(Error::Request(format!(
+        "'{name}' is not a dataset name: names are letters, digits, '-', '_' and '.' (not first), at most 64 \
+         characters, and are looked up in {} only",
+        home.join("datasets").display()
+    )))
+}
+
+/// What `datasets/NAME` is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Entry {
+    /// Nothing.
+    Absent,
+    /// A link to this version (a name in `.datasets/versions/`).
+    Version(String),
+    /// A plain directory, as written by sovra before versions.
+    Legacy,
+}
+
+/// What `datasets/NAME` is; a link must point to a version of `NAME` in `.datasets/versions/`.
+fn locate(home: &Path, name: &str) -> Result<Entry> {
+    let path = dataset_dir(home, name);
+    let meta = match fs::symlink_metadata(&path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Entry::Absent),
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    if meta.is_dir() {
+        return Ok(Entry::Legacy);
+    }
+    if !meta.file_type().is_symlink() {
+        return Err(Error::Format {
+            file: path.display().to_string(),
+            detail: "is neither a dataset directory nor a link to one".into(),
+        });
+    }
+    let target = fs::read_link(&path).map_err(|e| Error::io(&path, e))?;
+    let parts: Vec<Component> = target.components().collect();
+    if let [
+        Component::ParentDir,
+        Component::Normal(internal),
+        Component::Normal(versions),
+        Component::Normal(version),
+    ] = parts.as_slice()
+        && *internal == ".datasets"
+        && *versions == "versions"
+        && let Some(version) = version.to_str()
+        && version
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('@'))
+    {
+        return Ok(Entry::Version(version.to_string()));
+    }
+    Err(Error::Format {
+        file: path.display().to_string(),
+        detail: format!(
+            "links to {}, which is not a version of '{name}' in {}: reads stay inside the store",
+            target.display(),
+            versions_dir(home).display()
+        ),
+    })
+}
+
+/// The dataset name a folder stands for: its name, or for a version directory the part before `@`.
+fn folder_name(dir: &Path) -> String {
+    let name = dir
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match name.split_once('@') {
+        Some((base, _)) => base.to_string(),
+        None => name,
+    }
+}
+
+/// A dataset directory opened once: every file is opened relative to it, so that all come from the same
+/// version even if `datasets/NAME` is replaced meanwhile.
+struct DatasetDir {
+    /// The path the directory was opened by (for messages).
+    path: PathBuf,
+    /// The name its `meta.json` must hold.
+    name: String,
+    #[cfg(unix)]
+    handle: File,
+}
+
+impl DatasetDir {
+    fn open(path: &Path, name: &str) -> Result<DatasetDir> {
+        #[cfg(unix)]
+        let handle = File::open(path).map_err(|e| Error::io(path, e))?;
+        Ok(DatasetDir {
+            path: path.to_path_buf(),
+            name: name.to_string(),
+            #[cfg(unix)]
+            handle,
+        })
+    }
+
+    /// Opens `file` inside the directory.
+    fn file(&self, file: &str) -> Result<(File, PathBuf)> {
+        let p = self.path.join(file);
+        #[cfg(unix)]
+        let f = {
+            use std::os::fd::{AsRawFd, FromRawFd};
+            let c = std::ffi::CString::new(file)
+                .map_err(|e| Error::io(&p, std::io::Error::other(e)))?;
+            // SAFETY: openat on a directory descriptor we own, with a NUL-terminated relative name; the
+            // returned descriptor is owned by the File from here on.
+            let fd = unsafe {
+                libc::openat(
+                    self.handle.as_raw_fd(),
+                    c.as_ptr(),
+                    libc::O_RDONLY | libc::O_CLOEXEC,
+                )
+            };
+            if fd < 0 {
+                return Err(Error::io(&p, std::io::Error::last_os_error()));
+            }
+            // SAFETY: fd is a fresh descriptor that nothing else owns.
+            unsafe { File::from_raw_fd(fd) }
+        };
+        #[cfg(not(unix))]
+        let f = File::open(&p).map_err(|e| Error::io(&p, e))?;
+        Ok((f, p))
+    }
+
+    /// `meta.json`, parsed, checked, and naming the dataset as its folder does.
+    fn meta(&self) -> Result<Meta> {
+        let (mut f, p) = self.file("meta.json")?;
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).map_err(|e| Error::io(&p, e))?;
+        let meta = parse_meta(&bytes, &p.display().to_string())?;
+        if meta.name != self.name {
+            return Err(Error::Format {
+                file: p.display().to_string(),
+                detail: format!(
+                    "names the dataset '{}', but its folder is '{}': a dataset is known by its folder; \
+                     write the folder's name into meta.json, or import the data again",
+                    meta.name, self.name
+                ),
+            });
+        }
+        Ok(meta)
+    }
+
+    /// Whether `path` now names a different directory than the one open (a replacement happened).
+    fn replaced(&self) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            match (fs::metadata(&self.path), self.handle.metadata()) {
+                (Ok(a), Ok(b)) => a.dev() != b.dev() || a.ino() != b.ino(),
+                _ => true,
+            }
+        }
+        #[cfg(not(unix))]
+        false
+    }
+
+    /// The table: metadata first, then every array file is opened before any is read.
+    fn table(&self) -> Result<Mrio> {
+        let meta = self.meta()?;
+        let labels = meta.labels();
+        let n = labels.n_nodes();
+        let k = labels.final_demand.len();
+        let m = labels.stressors.len();
+        let mut wanted: Vec<(&str, Vec<usize>)> = vec![
+            ("Z.npy", vec![n, n]),
+            ("Y.npy", vec![n, k]),
+            ("x.npy", vec![n]),
+            ("v.npy", vec![n]),
+        ];
+        if m > 0 {
+            wanted.push(("F.npy", vec![m, n]));
+            wanted.push(("F_Y.npy", vec![m, k]));
+        }
+        let files = wanted
+            .iter()
+            .map(|(file, _)| self.file(file))
+            .collect::<Result<Vec<_>>>()?;
+        let mut arrays = files
+            .into_iter()
+            .zip(&wanted)
+            .map(|((f, p), (_, shape))| read_array(f, &p, shape));
+        let mut next = || arrays.next().unwrap_or_else(|| Ok(Dense::zeros(0, 0)));
+        let (z, y, x, v) = (next()?, next()?, next()?.data, next()?.data);
+        let (f, f_y) = if m > 0 {
+            (Some(next()?), Some(next()?))
+        } else {
+            (None, None)
+        };
+        let provenance = Provenance {
+            name: meta.name.clone(),
+            title: meta.title.clone(),
+            source: meta.source.clone(),
+            year: meta.year,
+            units: meta.units.clone(),
+            source_sha256: meta.source_sha256.clone(),
+            written_by: meta.written_by.clone(),
+            notes: meta.notes.clone(),
+        };
+        // The store was balanced when written; a looser tolerance absorbs rounding in float sums of large
+        // tables.
+        let tol = BalanceTolerance {
+            relative: 1e-6,
+            floor_of_max: 1e-9,
+        };
+        Mrio::from_parts(
+            Parts {
+                labels,
+                z,
+                y,
+                x: Some(x),
+                v: Some(v),
+                f,
+                f_y,
+                provenance,
+            },
+            tol,
+        )
+    }
+}
+
+fn read_array(f: File, p: &Path, shape: &[usize]) -> Result<Dense> {
+    let size = f.metadata().map_err(|e| Error::io(p, e))?.len();
     let a = npy::read_f64_sized(
         &mut BufReader::with_capacity(1 << 16, f),
         &p.display().to_string(),
@@ -206,140 +531,280 @@ fn read_array(dir: &Path, file: &str, shape: &[usize]) -> Result<Dense> {
     Dense::from_vec(rows, cols, a.data)
 }
 
-/// For tests that use a real dataset when the store has it: the dataset, or `None` after printing a notice
-/// naming what is skipped. With `SOVRA_REQUIRE_ICIO` set (the test script sets it), a missing dataset is a
-/// panic instead, so CI cannot pass by skipping.
-pub fn open_or_notice(name: &str, skipped: &str) -> Option<Mrio> {
-    let home = home();
-    if !dataset_dir(&home, name).join("meta.json").is_file() {
-        assert!(
-            std::env::var_os("SOVRA_REQUIRE_ICIO").is_none(),
-            "SOVRA_REQUIRE_ICIO is set but {name} is not in {}",
-            home.display()
-        );
-        eprintln!(
-            "NOTICE: {name} is not in {}; {skipped} is skipped",
-            home.display()
-        );
-        return None;
-    }
-    Some(open(&home, name).unwrap_or_else(|e| panic!("{name}: {e}")))
-}
-
-/// Opens a dataset by name from the store at `home`.
-pub fn open(home: &Path, name: &str) -> Result<Mrio> {
-    let dir = dataset_dir(home, name);
-    if !dir.join("meta.json").is_file() {
-        let known: Vec<String> = list(home)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|m| m.name)
-            .collect();
-        let hint = if known.is_empty() {
-            "the store is empty: run `sovra data fetch` (default dataset icio2022) or `sovra data import`".to_string()
-        } else {
-            format!("known datasets: {}", known.join(", "))
-        };
-        return Err(Error::NoDataset {
-            name: name.to_string(),
-            home: home.to_path_buf(),
-            hint,
-        });
-    }
-    open_dir(&dir)
-}
-
-/// Opens a dataset directory.
-pub fn open_dir(dir: &Path) -> Result<Mrio> {
-    let meta = read_meta(dir)?;
-    let labels = meta.labels();
-    let n = labels.n_nodes();
-    let k = labels.final_demand.len();
-    let m = labels.stressors.len();
-    let z = read_array(dir, "Z.npy", &[n, n])?;
-    let y = read_array(dir, "Y.npy", &[n, k])?;
-    let x = read_array(dir, "x.npy", &[n])?.data;
-    let v = read_array(dir, "v.npy", &[n])?.data;
-    let (f, f_y) = if m > 0 {
-        (
-            Some(read_array(dir, "F.npy", &[m, n])?),
-            Some(read_array(dir, "F_Y.npy", &[m, k])?),
-        )
+/// The error for a name that is not in the store, listing the names that are.
+fn no_dataset(home: &Path, name: &str) -> Error {
+    let known: Vec<String> = list(home)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+    let hint = if known.is_empty() {
+        "the store is empty: run `sovra data fetch` (default dataset icio2022) or `sovra data import`"
+            .to_string()
     } else {
-        (None, None)
+        format!("known datasets: {}", known.join(", "))
     };
-    let provenance = Provenance {
-        name: meta.name.clone(),
-        title: meta.title.clone(),
-        source: meta.source.clone(),
-        year: meta.year,
-        units: meta.units.clone(),
-        source_sha256: meta.source_sha256.clone(),
-        written_by: meta.written_by.clone(),
-        notes: meta.notes.clone(),
-    };
-    // The store was balanced when written; a looser tolerance absorbs rounding in float sums of large tables.
-    let tol = BalanceTolerance {
-        relative: 1e-6,
-        floor_of_max: 1e-9,
-    };
-    Mrio::from_parts(
-        Parts {
-            labels,
-            z,
-            y,
-            x: Some(x),
-            v: Some(v),
-            f,
-            f_y,
-            provenance,
-        },
-        tol,
-    )
-}
-
-/// Metadata for a table about to be written.
-pub fn meta_of(t: &Mrio) -> Meta {
-    let p = &t.provenance;
-    Meta {
-        format: FORMAT.into(),
-        format_version: FORMAT_VERSION,
-        name: p.name.clone(),
-        title: p.title.clone(),
-        source: p.source.clone(),
-        year: p.year,
-        units: p.units.clone(),
-        regions: t.labels.regions.clone(),
-        sectors: t.labels.sectors.clone(),
-        final_demand: t.labels.final_demand.clone(),
-        stressors: t.labels.stressors.clone(),
-        source_sha256: p.source_sha256.clone(),
-        written_by: format!("sovra {}", crate::VERSION),
-        notes: p.notes.clone(),
+    Error::NoDataset {
+        name: name.to_string(),
+        home: home.to_path_buf(),
+        hint,
     }
 }
 
-/// Writes a table as dataset `t.provenance.name` into the store at `home`, atomically, replacing any
-/// dataset of the same name. Returns the dataset directory.
-pub fn write(home: &Path, t: &Mrio) -> Result<PathBuf> {
+/// Opens a dataset by name from the store at `home`. The name must be a dataset name (see
+/// [`valid_name`]): `../x`, absolute paths and names with `/` are refused, like at import.
+pub fn open(home: &Path, name: &str) -> Result<Mrio> {
+    check_name(home, name)?;
+    let path = dataset_dir(home, name);
+    let mut attempt = 0;
+    loop {
+        if locate(home, name)? == Entry::Absent {
+            return Err(no_dataset(home, name));
+        }
+        let dir = match DatasetDir::open(&path, name) {
+            Ok(dir) => dir,
+            // Gone between the look and the open (a replacement by an older sovra): look again.
+            Err(e) if e.is_not_found() && attempt < 8 => {
+                attempt += 1;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        match dir.table() {
+            Ok(t) => return Ok(t),
+            // A file missing from a version that is no longer the current one: it was replaced (and
+            // removed) while being opened; read the new one.
+            Err(e) if e.is_not_found() && dir.replaced() && attempt < 8 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Opens a dataset directory given by path (for datasets outside a store, or a store's `datasets/NAME`);
+/// its `meta.json` must name it as the folder does.
+pub fn open_dir(dir: &Path) -> Result<Mrio> {
+    DatasetDir::open(dir, &folder_name(dir))?.table()
+}
+
+/// Writes a table as dataset `t.provenance.name` into the store at `home`; with [`WriteMode::CreateNew`] a
+/// dataset of that name is an [`Error::AlreadyExists`] and is left as it is. Waits while another process
+/// writes to the store (see [`write_with`] to bound the wait). Returns the dataset's path,
+/// `HOME/datasets/NAME`.
+///
+/// The dataset appears, or replaces the old one, in one atomic rename (see the module documentation).
+pub fn write(home: &Path, t: &Mrio, mode: WriteMode) -> Result<PathBuf> {
+    write_with(home, t, mode, Wait::Forever)
+}
+
+/// [`write`], waiting for the store's write lock as `wait` says ([`Error::Locked`] when it gives up).
+pub fn write_with(home: &Path, t: &Mrio, mode: WriteMode, wait: Wait) -> Result<PathBuf> {
     let name = &t.provenance.name;
     if !valid_name(name) {
         return Err(Error::Unsupported(format!(
             "'{name}' is not a valid dataset name (letters, digits, '-', '_', '.'; at most 64 characters)"
         )));
     }
-    let parent = home.join("datasets");
-    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let final_dir = dataset_dir(home, name);
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let datasets = home.join("datasets");
+    for dir in [&datasets, &versions_dir(home), &tmp_dir(home)] {
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    let result = write_into(&tmp, t).and_then(|()| replace_dir(&tmp, &final_dir));
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&tmp);
+    let _lock = WriteLock::acquire(
+        &internal_dir(home),
+        "writer",
+        &format!("writing dataset '{name}'"),
+        wait,
+    )?;
+    fault::point("dataset: locked");
+    clean(home)?;
+    fault::point("dataset: cleaned");
+    let before = locate(home, name)?;
+    if mode == WriteMode::CreateNew && before != Entry::Absent {
+        return Err(Error::AlreadyExists {
+            name: name.clone(),
+            home: home.to_path_buf(),
+        });
     }
-    result.map(|()| final_dir)
+    let unique = lock::unique();
+    let version = format!("{name}@{unique}");
+    let vdir = versions_dir(home).join(&version);
+    let link = tmp_dir(home).join(format!("{name}@link-{unique}"));
+    let dest = dataset_dir(home, name);
+    let published = write_into(&vdir, t)
+        .and_then(|()| lock::sync_dir(&versions_dir(home)))
+        .and_then(|()| {
+            fault::point("dataset: written");
+            make_link(&link_target(&version), &link)
+        })
+        .and_then(|()| {
+            fault::point("dataset: linked");
+            publish(home, name, &before, &link, &unique)
+        });
+    let old = match published {
+        Ok(old) => old,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&vdir);
+            let _ = fs::remove_file(&link);
+            return Err(e);
+        }
+    };
+    fault::point("dataset: published");
+    if let Some(old) = old {
+        fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+    }
+    fault::point("dataset: old removed");
+    Ok(dest)
+}
+
+#[cfg(unix)]
+fn make_link(target: &Path, link: &Path) -> Result<()> {
+    std::os::unix::fs::symlink(target, link).map_err(|e| Error::io(link, e))
+}
+
+#[cfg(not(unix))]
+fn make_link(_target: &Path, link: &Path) -> Result<()> {
+    Err(Error::io(
+        link,
+        std::io::Error::other("the dataset store needs symbolic links"),
+    ))
+}
+
+/// Puts `link` in place of `datasets/NAME` and returns what to remove afterwards (the old version).
+fn publish(
+    home: &Path,
+    name: &str,
+    before: &Entry,
+    link: &Path,
+    unique: &str,
+) -> Result<Option<PathBuf>> {
+    let datasets = home.join("datasets");
+    let dest = dataset_dir(home, name);
+    let old = match before {
+        Entry::Absent => {
+            fs::rename(link, &dest).map_err(|e| Error::io(&dest, e))?;
+            None
+        }
+        Entry::Version(old) => {
+            fs::rename(link, &dest).map_err(|e| Error::io(&dest, e))?;
+            Some(versions_dir(home).join(old))
+        }
+        // A directory cannot be renamed over: the link and the directory swap places in one step, and
+        // the old directory is then where the link was.
+        Entry::Legacy if lock::exchange(link, &dest)? => Some(link.to_path_buf()),
+        // Without RENAME_EXCHANGE: the old directory becomes a version first (`@legacy-`), then the link
+        // takes its place. A kill between the two leaves no `datasets/NAME`; the next write's `clean`
+        // links the `@legacy-` version back, so the old dataset returns.
+        Entry::Legacy => {
+            let parked = versions_dir(home).join(format!("{name}@legacy-{unique}"));
+            fs::rename(&dest, &parked).map_err(|e| Error::io(&dest, e))?;
+            fault::point("dataset: legacy set aside");
+            fs::rename(link, &dest).map_err(|e| Error::io(&dest, e))?;
+            Some(parked)
+        }
+    };
+    lock::sync_dir(&datasets)?;
+    Ok(old)
+}
+
+/// Removes (or, for a dataset that would otherwise be lost, puts back) what dead writers left; called with
+/// the write lock held, so that no writer that could still use them is running. Returns what it changed.
+pub(crate) fn clean(home: &Path) -> Result<Vec<PathBuf>> {
+    let datasets = home.join("datasets");
+    let mut changed = Vec::new();
+    let mut linked: HashSet<String> = HashSet::new();
+    let mut legacy_leftovers = Vec::new();
+    for e in read_dir_or_empty(&datasets)? {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            legacy_leftovers.push((name, e.path()));
+        } else if valid_name(&name)
+            && let Ok(Entry::Version(v)) = locate(home, &name)
+        {
+            linked.insert(v);
+        }
+    }
+    // Versions no link points to: a write killed before its rename, or an old version whose removal was
+    // cut short. A dataset whose old directory was set aside (`@legacy-`) and not replaced is put back.
+    for e in read_dir_or_empty(&versions_dir(home))? {
+        let version = e.file_name().to_string_lossy().into_owned();
+        if linked.contains(&version) {
+            continue;
+        }
+        let path = e.path();
+        if let Some((name, rest)) = version.split_once('@')
+            && rest.starts_with("legacy-")
+            && valid_name(name)
+            && locate(home, name)? == Entry::Absent
+        {
+            let link = tmp_dir(home).join(format!("{name}@link-{}", lock::unique()));
+            make_link(&link_target(&version), &link)?;
+            let dest = dataset_dir(home, name);
+            fs::rename(&link, &dest).map_err(|e| Error::io(&dest, e))?;
+            changed.push(dest);
+            continue;
+        }
+        fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+        changed.push(path);
+    }
+    // Links never renamed into place, and directories swapped out of it.
+    for e in read_dir_or_empty(&tmp_dir(home))? {
+        let path = e.path();
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        let r = if is_dir {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        r.map_err(|e| Error::io(&path, e))?;
+        changed.push(path);
+    }
+    // Older sovra: `.NAME.tmp-PID` (a write in progress) and `.NAME.old-PID` (the old dataset, set aside
+    // between two renames), touched only once their process is gone.
+    for (file, path) in legacy_leftovers {
+        let Some((stem, pid)) = file.rsplit_once('-') else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        let (name, old) = if let Some(n) = stem.strip_suffix(".tmp") {
+            (n, false)
+        } else if let Some(n) = stem.strip_suffix(".old") {
+            (n, true)
+        } else {
+            continue;
+        };
+        let Some(name) = name.strip_prefix('.') else {
+            continue;
+        };
+        let modified = fs::symlink_metadata(&path)
+            .and_then(|m| m.modified())
+            .map_err(|e| Error::io(&path, e))?;
+        if lock::pid_status(pid, modified) != lock::Status::Gone {
+            continue;
+        }
+        if old && valid_name(name) && locate(home, name)? == Entry::Absent {
+            let dest = dataset_dir(home, name);
+            fs::rename(&path, &dest).map_err(|e| Error::io(&path, e))?;
+            changed.push(dest);
+        } else {
+            fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+            changed.push(path);
+        }
+    }
+    if !changed.is_empty() {
+        lock::sync_dir(&datasets)?;
+    }
+    Ok(changed)
+}
+
+fn read_dir_or_empty(dir: &Path) -> Result<Vec<fs::DirEntry>> {
+    match fs::read_dir(dir) {
+        Ok(entries) => entries
+            .collect::<std::io::Result<Vec<_>>>()
+            .map_err(|e| Error::io(dir, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(Error::io(dir, e)),
+    }
 }
 
 fn write_into(dir: &Path, t: &Mrio) -> Result<()> {
@@ -359,36 +824,25 @@ fn write_into(dir: &Path, t: &Mrio) -> Result<()> {
     }
     for (file, shape, data) in arrays {
         let p = dir.join(file);
-        let f = fs::File::create(&p).map_err(|e| Error::io(&p, e))?;
+        let f = File::create(&p).map_err(|e| Error::io(&p, e))?;
         let mut w = BufWriter::with_capacity(1 << 20, f);
         npy::write_f64(&mut w, &shape, data)
             .and_then(|()| w.flush())
             .map_err(|e| Error::io(&p, e))?;
         w.get_ref().sync_all().map_err(|e| Error::io(&p, e))?;
+        fault::point(&format!("dataset: wrote {file}"));
     }
     let p = dir.join("meta.json");
     let text = serde_json::to_string_pretty(&meta_of(t)).map_err(|e| Error::Format {
         file: p.display().to_string(),
         detail: e.to_string(),
     })?;
-    fs::write(&p, text + "\n").map_err(|e| Error::io(&p, e))
-}
-
-/// Moves `tmp` to `dest`, replacing an existing directory with as short a window as the OS allows.
-fn replace_dir(tmp: &Path, dest: &Path) -> Result<()> {
-    if dest.exists() {
-        let old = dest.with_file_name(format!(
-            ".{}.old-{}",
-            dest.file_name()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            std::process::id()
-        ));
-        fs::rename(dest, &old).map_err(|e| Error::io(dest, e))?;
-        fs::rename(tmp, dest).map_err(|e| Error::io(dest, e))?;
-        fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
-    } else {
-        fs::rename(tmp, dest).map_err(|e| Error::io(dest, e))?;
-    }
-    Ok(())
+    File::create(&p)
+        .and_then(|mut f| {
+            f.write_all(text.as_bytes())?;
+            f.write_all(b"\n")?;
+            f.sync_all()
+        })
+        .map_err(|e| Error::io(&p, e))?;
+    lock::sync_dir(dir)
 }

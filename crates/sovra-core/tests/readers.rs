@@ -107,7 +107,7 @@ fn oecd_csv_round_trips_through_the_store() {
         ["TLS", "VA"]
     );
     let home = tmp();
-    store::write(home.path(), &r).unwrap();
+    store::write(home.path(), &r, store::WriteMode::CreateNew).unwrap();
     let back = store::open(home.path(), "oecd").unwrap();
     assert_eq!(back.z, r.z);
     assert_eq!(back.y, r.y);
@@ -115,7 +115,7 @@ fn oecd_csv_round_trips_through_the_store() {
     assert_eq!(back.labels, r.labels);
     assert_eq!(back.provenance.year, Some(2022));
     // Writing again replaces atomically and leaves no temporary directory behind.
-    store::write(home.path(), &r).unwrap();
+    store::write(home.path(), &r, store::WriteMode::Replace).unwrap();
     let names: Vec<String> = std::fs::read_dir(home.path().join("datasets"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -356,7 +356,7 @@ fn pymrio_directory_round_trips() {
     assert_eq!(r.labels.stressors[0].unit, "kg");
     assert!(close(r.f.row(0), t.f.row(0), 1e-12));
     let home = tmp();
-    store::write(home.path(), &r).unwrap();
+    store::write(home.path(), &r, store::WriteMode::CreateNew).unwrap();
     let back = store::open(home.path(), "pm").unwrap();
     assert_eq!(back.f, r.f);
     assert_eq!(back.labels, r.labels);
@@ -519,7 +519,7 @@ fn wheel_checksum_mismatch_is_reported() {
 fn store_rejects_corrupt_arrays_and_missing_datasets() {
     let home = tmp();
     let t = sample();
-    let dir = store::write(home.path(), &t).unwrap();
+    let dir = store::write(home.path(), &t, store::WriteMode::CreateNew).unwrap();
     let e = store::open(home.path(), "nope").unwrap_err().to_string();
     assert!(
         e.contains("no dataset named 'nope'") && e.contains("sample"),

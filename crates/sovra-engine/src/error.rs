@@ -137,6 +137,8 @@ impl From<sovra_core::Error> for Error {
             }
             C::NonProductive { .. } | C::Unsupported(_) => ErrorKind::Compute,
             C::Io { .. } | C::External(_) => ErrorKind::External,
+            C::AlreadyExists { .. } => ErrorKind::Usage,
+            C::Locked { .. } => ErrorKind::Busy,
         };
         let mut err = Error::new(kind, e.to_string());
         if let C::Unknown {

@@ -1341,6 +1341,9 @@ pub struct TradeImportOptions {
     /// Memory the duplicate check may use before it spills to disk, in GiB.
     #[serde(default = "default_memory_limit")]
     pub memory_limit: f64,
+    /// If another import is writing to the store, wait for it to finish (else fail, naming it).
+    #[serde(default)]
+    pub wait: bool,
 }
 
 /// Years separated by spaces.
@@ -1379,7 +1382,13 @@ pub fn import(ws: &Workspace, o: &TradeImportOptions, progress: &dyn Progress) -
     };
     progress.stage("importing");
     let rows_read = |n: u64| progress.stage(&format!("importing: {n} rows"));
-    let rep = sovra_lake::import::import(&o.files, codes.as_ref(), &dir, &opts, &rows_read)?;
+    let wait = if o.wait {
+        sovra_core::lock::Wait::Forever
+    } else {
+        sovra_core::lock::Wait::No
+    };
+    let rep =
+        sovra_lake::import::import_with(&o.files, codes.as_ref(), &dir, &opts, wait, &rows_read)?;
     let mut r = compose::report(
         "trade_import",
         format!("trade imported into {}", dir.display()),

@@ -22,7 +22,7 @@ fn workspace() -> (tempfile::TempDir, Workspace) {
     )
     .expect("synthetic table");
     t.provenance.year = Some(2020);
-    store::write(home.path(), &t).expect("store");
+    store::write(home.path(), &t, store::WriteMode::CreateNew).expect("store");
     let mut ws = Workspace::new(home.path());
     ws.fetch_default = false;
     (home, ws)

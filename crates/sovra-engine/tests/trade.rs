@@ -46,7 +46,7 @@ fn workspace() -> (tempfile::TempDir, Workspace) {
         },
     )
     .expect("synthetic table");
-    sovra_core::store::write(h, &t).expect("store");
+    sovra_core::store::write(h, &t, sovra_core::store::WriteMode::CreateNew).expect("store");
     let mut ws = Workspace::new(h);
     ws.fetch_default = false;
     (home, ws)
@@ -531,6 +531,7 @@ fn synth_and_import_write_files_and_report_them() {
             country_codes: Some(codes),
             store: Some(store.clone()),
             memory_limit: 1.0,
+            wait: false,
         },
         &Quiet,
     )
@@ -566,6 +567,7 @@ fn synth_and_import_write_files_and_report_them() {
             country_codes: None,
             store: None,
             memory_limit: 0.0,
+            wait: false,
         },
         &Quiet,
     )

@@ -1,25 +1,30 @@
 //! `sovra-lake`: where sovra keeps bilateral product-level trade, and how it reads it back.
 //!
 //! A trade store is a directory of Parquet files partitioned by year, the layout every query engine reads
-//! (`year=2022/part-….parquet`, Hive-style), with a manifest saying where each year came from:
+//! (`year=2022/…/part-….parquet`, Hive-style), with a manifest saying where each year came from and which
+//! of the year's directories is current:
 //!
 //! ```text
 //! STORE/
-//!   sovra-trade.json          provenance: the files each year was imported from, rows, skipped rows
-//!   year=2021/part-0-0.parquet
-//!   year=2022/part-0-0.parquet
+//!   sovra-trade.json               per year: the files it was imported from, rows, its directory and files
+//!   year=2021/v-<unique>/part-0.parquet
+//!   year=2022/v-<unique>/part-0.parquet
 //! ```
 //!
 //! Columns: `exporter`, `importer` (ISO3, or `#code` for a BACI code without ISO3), `product` (BACI: HS6,
 //! zero-padded), `value` (BACI: thousands of US dollars), `quantity` (nullable), and `source`, `line` (the
 //! file and line each row came from, so that errors found later still name them).
 //!
+//! - [`store`]: the layout, the manifest (read once, whole; it lists every file a reader may open), the
+//!   write lock (one import at a time), and the checks of each file a load opens.
 //! - [`import`]: streams BACI or long-format CSV (`.csv`, `.csv.gz`) into a store — memory is bounded by
 //!   a few row groups, whatever the file's size — then checks for repeated (year, exporter, importer,
-//!   product) with a DataFusion query that spills to disk, and swaps the imported years in by renames.
-//! - [`query`]: DataFusion sessions over a store (partition pruning by year), loading years into the
-//!   in-memory [`sovra_trade::screen::Bilateral`] the screens, suppliers and complexity run on. The queries
-//!   are DataFusion plans, so the same code can be pointed at a Ballista cluster later.
+//!   product) with a DataFusion query that spills to disk, places each year in a new directory and commits
+//!   them all by replacing the manifest in one rename; a `kill -9` at any point leaves the store as it was
+//!   or as it is after the import, and the next import cleans what the killed one left.
+//! - [`query`]: DataFusion sessions over the files a store's manifest lists for the asked years, loading
+//!   them into the in-memory [`sovra_trade::screen::Bilateral`] the screens, suppliers and complexity run
+//!   on. The queries are DataFusion plans, so the same code can be pointed at a Ballista cluster later.
 
 pub mod import;
 pub mod query;

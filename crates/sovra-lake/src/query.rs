@@ -1,6 +1,11 @@
-//! Reading a trade store with DataFusion: a session under a memory limit, the store as a table partitioned by
-//! year (only the asked years' files are opened), the duplicate check of an import, and loading years into
-//! the in-memory [`Bilateral`] the screens run on.
+//! Reading a trade store with DataFusion: a session under a memory limit, the duplicate check of an
+//! import (over its staging directory, partitioned by year), and loading years into the in-memory
+//! [`Bilateral`] the screens run on.
+//!
+//! [`load`] reads exactly the files the store's manifest lists for the asked years (never a directory
+//! listing: a partition being written, or left by a killed import, is not read), after checking each
+//! file's footer; a Parquet error names its file. If an import replaces the store's manifest during the
+//! load (and removes a partition being read), the load starts again on the new manifest.
 
 use std::fmt;
 use std::path::Path;
@@ -17,7 +22,7 @@ use serde::Serialize;
 use sovra_trade::intern::{Interner, Last};
 use sovra_trade::screen::Bilateral;
 
-use crate::store::Store;
+use crate::store::{Manifest, Store, file_schema};
 use crate::{Error, Result};
 
 /// A DataFusion session on a small runtime of its own (the callers are synchronous).
@@ -51,7 +56,9 @@ impl Session {
         })
     }
 
-    /// The flows of the store (or staging directory) at `dir`, with `year` as a partition column.
+    /// The flows of a directory partitioned by year (`year=Y/…parquet`, as an import's staging directory),
+    /// with `year` as a partition column. Everything below `dir` is read: for a store, use [`load`], which
+    /// reads only what the manifest lists.
     pub fn flows(&self, dir: &Path) -> Result<DataFrame> {
         let path = format!("{}/", dir.display());
         let opts = ParquetReadOptions::default()
@@ -164,8 +171,29 @@ pub struct LoadReport {
 }
 
 /// Loads `years` of a store (those it holds; [`Store::years`] for all) into memory for the screens. Only
-/// those years' partitions are read.
+/// those years' files are read, each checked first ([`Store::year_files`]). When an import replaced the
+/// store's manifest since `store` was opened and the read fails for it, the load starts again on the new
+/// manifest (up to three times).
 pub fn load(store: &Store, years: &[i32], memory_limit: usize) -> Result<(Bilateral, LoadReport)> {
+    let mut current = store.clone();
+    let mut attempt = 0;
+    loop {
+        match load_once(&current, years, memory_limit) {
+            Ok(r) => return Ok(r),
+            Err(e) => {
+                let now = Manifest::read(&store.dir);
+                if attempt < 3 && now.as_ref().is_ok_and(|m| *m != current.manifest) {
+                    current = Store::open(&store.dir)?;
+                    attempt += 1;
+                } else {
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+fn load_once(store: &Store, years: &[i32], memory_limit: usize) -> Result<(Bilateral, LoadReport)> {
     let held = store.years();
     let years: Vec<i32> = years.iter().copied().filter(|y| held.contains(y)).collect();
     let mut b = Bilateral::default();
@@ -176,42 +204,55 @@ pub fn load(store: &Store, years: &[i32], memory_limit: usize) -> Result<(Bilate
     if years.is_empty() {
         return Ok((b, report));
     }
+    let mut parts = Vec::new();
+    for &y in &years {
+        parts.extend(store.year_files(y)?.into_iter().map(|f| (y, f)));
+    }
     let session = Session::new(memory_limit)?;
-    let df = session
-        .flows(&store.dir)?
-        .filter(col("year").in_list(years.iter().map(|&y| lit(y)).collect(), false))?
-        .select(vec![
-            col("year"),
-            col("exporter"),
-            col("importer"),
-            col("product"),
-            col("value"),
-        ])?;
+    let schema = file_schema();
     let (mut cix, mut pix) = (Interner::default(), Interner::default());
     // Files are sorted by exporter and importer: runs of the same code need no lookup.
     let mut last: [Last; 3] = Default::default();
-    session.block_on(async {
-        let mut stream = df.execute_stream().await?;
-        while let Some(batch) = stream.next().await {
-            let batch = batch?;
-            let y = batch.column(0).as_primitive::<Int32Type>();
-            let (e, j, p) = (
-                batch.column(1).as_string::<i32>(),
-                batch.column(2).as_string::<i32>(),
-                batch.column(3).as_string::<i32>(),
-            );
-            let v = batch.column(4).as_primitive::<Float64Type>();
-            b.rows.reserve(batch.num_rows());
-            for i in 0..batch.num_rows() {
-                let ei = last[0].get(e.value(i), &mut cix, &mut b.countries);
-                let ji = last[1].get(j.value(i), &mut cix, &mut b.countries);
-                let pi = last[2].get(p.value(i), &mut pix, &mut b.products);
-                b.rows.push((y.value(i), ei, ji, pi, v.value(i)));
-            }
-        }
-        Ok::<(), Error>(())
-    })?;
-    // A stable order whatever the partitions' interleaving: by year, exporter, importer, product.
+    for (year, file) in parts {
+        let named = |e: Error| match e {
+            Error::Engine(m) => Error::Engine(format!("{}: {m}", file.display())),
+            e => e,
+        };
+        let path = file.display().to_string();
+        session
+            .block_on(async {
+                let df = session
+                    .ctx
+                    .read_parquet(path, ParquetReadOptions::default().schema(&schema))
+                    .await?
+                    .select(vec![
+                        col("exporter"),
+                        col("importer"),
+                        col("product"),
+                        col("value"),
+                    ])?;
+                let mut stream = df.execute_stream().await?;
+                while let Some(batch) = stream.next().await {
+                    let batch = batch?;
+                    let (e, j, p) = (
+                        batch.column(0).as_string::<i32>(),
+                        batch.column(1).as_string::<i32>(),
+                        batch.column(2).as_string::<i32>(),
+                    );
+                    let v = batch.column(3).as_primitive::<Float64Type>();
+                    b.rows.reserve(batch.num_rows());
+                    for i in 0..batch.num_rows() {
+                        let ei = last[0].get(e.value(i), &mut cix, &mut b.countries);
+                        let ji = last[1].get(j.value(i), &mut cix, &mut b.countries);
+                        let pi = last[2].get(p.value(i), &mut pix, &mut b.products);
+                        b.rows.push((year, ei, ji, pi, v.value(i)));
+                    }
+                }
+                Ok::<(), Error>(())
+            })
+            .map_err(named)?;
+    }
+    // A stable order whatever the files' order: by year, exporter, importer, product.
     b.rows.sort_unstable_by_key(|r| (r.0, r.1, r.2, r.3));
     report.rows = b.rows.len();
     Ok((b, report))
