@@ -25,6 +25,7 @@ pub mod depend;
 pub mod error;
 pub mod mrio;
 pub mod progress;
+pub mod shock;
 pub mod workspace;
 
 pub use compose::format_num;
@@ -37,6 +38,7 @@ pub use mrio::{
     MatrixRequest, MultipliersRequest, Which,
 };
 pub use progress::{Cancel, Progress, Quiet};
+pub use shock::{ShockRequest, TomlText};
 pub use workspace::{Blocs, DEFAULT_DATASET, Loaded, Solver, Workspace};
 
 use serde::{Deserialize, Serialize};
@@ -67,6 +69,8 @@ pub enum Request {
     BlocsList(BlocsListRequest),
     /// One bloc or expression.
     BlocsShow(BlocsShowRequest),
+    /// What an embargo, export ban or import ban does to output (one scenario, a batch or a sweep).
+    Shock(Box<ShockRequest>),
 }
 
 impl Request {
@@ -83,6 +87,7 @@ impl Request {
             Request::Tiva(_) => "tiva",
             Request::BlocsList(_) => "blocs_list",
             Request::BlocsShow(_) => "blocs_show",
+            Request::Shock(_) => "shock",
         }
     }
 
@@ -146,6 +151,7 @@ pub const KINDS: &[&str] = &[
     "tiva",
     "blocs_list",
     "blocs_show",
+    "shock",
 ];
 
 /// Answers a request with its report.
@@ -164,6 +170,7 @@ pub fn run(ws: &Workspace, req: &Request, progress: &dyn Progress) -> Result<Rep
         Request::Tiva(q) => depend::tiva(ws, q, progress),
         Request::BlocsList(q) => depend::blocs_list(ws, q),
         Request::BlocsShow(q) => depend::blocs_show(ws, q, progress),
+        Request::Shock(q) => shock::run(ws, q, progress),
     }
 }
 
@@ -177,12 +184,16 @@ pub fn run_stream(
     sink: &mut dyn FnMut(Report) -> Result<()>,
     progress: &dyn Progress,
 ) -> Result<Report> {
-    let _ = sink;
-    run(ws, req, progress)
+    if progress.cancelled() {
+        return Err(Error::cancelled());
+    }
+    match req {
+        Request::Shock(q) if shock::streams(q) => shock::run_stream(ws, q, sink, progress),
+        _ => run(ws, req, progress),
+    }
 }
 
 /// Whether a request streams its parts through [`run_stream`]'s sink (batches and sweeps).
 pub fn streams(req: &Request) -> bool {
-    let _ = req;
-    false
+    matches!(req, Request::Shock(q) if shock::streams(q))
 }
