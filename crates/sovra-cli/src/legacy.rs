@@ -1,4 +1,4 @@
-//! The report and loaders of the commands not yet moved onto the engine (shock, trade, complexity): their
+//! The report and loaders of the commands not yet moved onto the engine (trade, complexity): their
 //! rows of cells rendered as a terminal table, CSV or JSON. Each moves to `sovra-engine` in turn; this
 //! module goes with the last.
 
