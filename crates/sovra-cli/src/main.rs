@@ -5,7 +5,6 @@
 mod commands;
 mod complexity;
 mod depend;
-mod legacy;
 mod progress;
 mod render;
 mod shock;
@@ -216,7 +215,7 @@ enum Command {
     /// severs SANCTIONING's sales to TARGET; an import ban TARGET's sales to SANCTIONING; an embargo both.
     /// A scenario file holds one or more legs ([[leg]] sanctioning, target, instrument, sectors) and
     /// [params]; --write-scenario saves the flags as one. Batches ([[scenario]] tables) and sweeps run in
-    /// parallel and stream one result per scenario (csv/json) as they finish; with --out the stream goes to
+    /// parallel and stream one report per scenario (csv/json) in scenario order; with --out the stream goes to
     /// OUT.partial first, so an interrupted run keeps what finished (--resume continues it).
     ///
     /// Examples: sovra shock USA --on CHN

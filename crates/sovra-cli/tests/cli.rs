@@ -59,6 +59,15 @@ fn parameter<'a>(json: &'a serde_json::Value, key: &str) -> &'a serde_json::Valu
         .unwrap_or(&serde_json::Value::Null)
 }
 
+/// The rows of a report's table by key.
+fn shock_table<'a>(json: &'a serde_json::Value, key: &str) -> &'a Vec<serde_json::Value> {
+    json["tables"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["key"] == key))
+        .and_then(|t| t["rows"].as_array())
+        .unwrap_or_else(|| panic!("no table {key}"))
+}
+
 fn home_with_table() -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();
     let t = synth::table(
@@ -533,18 +542,16 @@ fn shock_single_batch_sweep_and_bad_input() {
     ] {
         assert!(table.contains(needle), "'{needle}' not in {table}");
     }
-    // JSON: country × sector rows, countries, scenario, diagnostics; losses add up.
+    // JSON: country × sector rows, countries, parameters, convergence; losses add up.
     let json: serde_json::Value =
         serde_json::from_str(&ok(h, &args(&["--format", "json", "--tau", "0.5"]))).unwrap();
-    assert_eq!(json["rows"].as_array().unwrap().len(), 12);
-    assert_eq!(json["scenario"]["params"]["tau"], 0.5);
-    assert_eq!(json["diagnostics"]["converged"], true);
-    let world = json["world"]["loss"].as_f64().unwrap();
-    let sum: f64 = json["countries"]
-        .as_array()
-        .unwrap()
+    assert_eq!(shock_table(&json, "nodes").len(), 12);
+    assert_eq!(parameter(&json, "tau"), 0.5);
+    assert_eq!(figure(&json, "converged"), true);
+    let world = figure(&json, "world_output_loss").as_f64().unwrap();
+    let sum: f64 = shock_table(&json, "countries")
         .iter()
-        .map(|c| c["loss"].as_f64().unwrap())
+        .map(|c| c["output_loss"].as_f64().unwrap())
         .sum();
     assert!(
         world > 0.0 && (sum - world).abs() <= 1e-9 * world,
@@ -557,7 +564,7 @@ fn shock_single_batch_sweep_and_bad_input() {
         "{csv}"
     );
     assert!(
-        csv.contains("region,sector,sector_name,output,post_shock_output,loss"),
+        csv.contains("region,sector,sector_name,output,post_shock_output,output_loss"),
         "{csv}"
     );
 
@@ -605,9 +612,12 @@ fn shock_single_batch_sweep_and_bad_input() {
         ],
     ))
     .unwrap();
-    assert_eq!(a["world"], b["world"]);
+    assert_eq!(
+        figure(&a, "world_output_loss"),
+        figure(&b, "world_output_loss")
+    );
 
-    // A batch streams one JSON line per scenario; a sweep runs the grid.
+    // A batch streams one JSON line (a whole report) per scenario, in scenario order; a sweep runs the grid.
     let batch = dir.path().join("b.toml");
     std::fs::write(
         &batch,
@@ -625,17 +635,12 @@ fn shock_single_batch_sweep_and_bad_input() {
         "json",
     ];
     let lines = ok(h, &batch_args);
-    let names: Vec<String> = lines
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["scenario"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    assert_eq!(names.len(), 2, "{lines}");
-    assert!(names.contains(&"one".to_string()) && names.contains(&"two".to_string()));
+    let scenario_of = |l: &str| -> String {
+        let part: serde_json::Value = serde_json::from_str(l).unwrap();
+        parameter(&part, "scenario").as_str().unwrap().to_string()
+    };
+    let names: Vec<String> = lines.lines().map(scenario_of).collect();
+    assert_eq!(names, ["one", "two"], "{lines}");
     let out = dir.path().join("sweep.csv");
     let mut sweep = args(&[
         "--sweep",
@@ -653,13 +658,31 @@ fn shock_single_batch_sweep_and_bad_input() {
         .filter(|l| !l.starts_with('#') && !l.starts_with("scenario,"))
         .collect();
     assert_eq!(rows.len(), 6 * 4, "6 scenarios × 4 regions: {csv}");
+    // In scenario order, with the values as written.
+    assert!(
+        rows[0].starts_with("embargo R01 × R02+R03 tau=0.1 delta=0.05,rerouting,0.1,0.05,")
+            && rows[23].starts_with("embargo R01 × R02+R03 tau=0.3 delta=0.1,rerouting,0.3,0.1,")
+            && !csv.contains("0.30000000000000004"),
+        "{csv}"
+    );
     assert!(!dir.path().join("sweep.csv.partial").exists());
+    // A CSV cut short in the middle of a scenario: that scenario runs again, and the file ends as a whole run.
+    let csv_lines: Vec<&str> = csv.lines().collect();
+    let cut = format!(
+        "{}\n{}",
+        csv_lines[..3 + 4 + 2].join("\n"),
+        &csv_lines[9][..12]
+    );
+    std::fs::write(dir.path().join("cut.csv.partial"), cut).unwrap();
+    let cut_out = dir.path().join("cut.csv");
+    let mut resume = v.clone();
+    *resume.last_mut().unwrap() = cut_out.to_str().unwrap().to_string();
+    resume.push("--resume".into());
+    ok(h, &resume.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(std::fs::read_to_string(&cut_out).unwrap(), csv);
     // An interrupted run leaves OUT.partial; --resume keeps its scenarios and runs only the rest.
     let partial = dir.path().join("r.jsonl.partial");
-    let first = lines
-        .lines()
-        .find(|l| l.contains("\"scenario\":\"one\""))
-        .unwrap();
+    let first = lines.lines().find(|l| scenario_of(l) == "one").unwrap();
     std::fs::write(&partial, format!("{first}\n")).unwrap();
     let r = dir.path().join("r.jsonl");
     let o = sovra(
@@ -689,6 +712,17 @@ fn shock_single_batch_sweep_and_bad_input() {
         (&[], "--on TARGET"),
         (&["--on", "BRICS&G7"], "has no member"),
         (&["--on", "R02", "--sweep", "tau=a"], "not a number"),
+        (
+            &[
+                "--on",
+                "R02",
+                "--sweep",
+                "tau=0:1:0.01",
+                "--max-scenarios",
+                "50",
+            ],
+            "more than the limit of 50",
+        ),
     ] {
         let mut a = vec!["shock", "R01", "--data", "demo"];
         a.extend_from_slice(extra);
@@ -708,11 +742,11 @@ fn icio2022_shock_usa_chn() {
         &["shock", "USA", "--on", "CHN", "--format", "json"],
     ))
     .unwrap();
-    let world = json["world"]["loss"].as_f64().unwrap();
+    let world = figure(&json, "world_output_loss").as_f64().unwrap();
     // sanction-simulator 0.1.4 gives 696,505.97 USD mn (conformance/shock checks every country).
     assert!((world - 696_505.97).abs() / 696_505.97 < 1e-5, "{world}");
-    assert_eq!(json["diagnostics"]["converged"], true);
-    assert_eq!(json["rows"].as_array().unwrap().len(), 4000);
+    assert_eq!(figure(&json, "converged"), true);
+    assert_eq!(shock_table(&json, "nodes").len(), 4000);
 }
 
 #[test]

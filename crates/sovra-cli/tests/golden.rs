@@ -34,8 +34,6 @@ struct Case {
     args: &'static [&'static str],
     /// A file the command writes (relative to the case's work folder), compared instead of stdout.
     writes: Option<&'static str>,
-    /// Lines in any order (streams whose parts came in completion order before the engine ordered them).
-    unordered: bool,
 }
 
 const fn case(name: &'static str, home: Home, args: &'static [&'static str]) -> Case {
@@ -44,7 +42,6 @@ const fn case(name: &'static str, home: Home, args: &'static [&'static str]) -> 
         home,
         args,
         writes: None,
-        unordered: false,
     }
 }
 
@@ -403,7 +400,6 @@ fn cases() -> Vec<Case> {
                 "2026-11-23",
             ],
             writes: None,
-            unordered: true,
         },
         Case {
             name: "shock_sweep_json",
@@ -421,7 +417,6 @@ fn cases() -> Vec<Case> {
                 "2026-11-23",
             ],
             writes: None,
-            unordered: true,
         },
         case(
             "shock_error_detail",
@@ -753,14 +748,12 @@ fn cases() -> Vec<Case> {
         home: Home::Pymrio,
         args: &["matrix", "testmrio", "L", "--out", "@WORK/L.csv"],
         writes: Some("L.csv"),
-        unordered: false,
     });
     v.push(Case {
         name: "matrix_icio_x_csv",
         home: Home::Real,
         args: &["matrix", "icio2022", "x", "--out", "@WORK/x.csv"],
         writes: Some("x.csv"),
-        unordered: false,
     });
     v.push(Case {
         name: "shock_write_scenario",
@@ -780,7 +773,6 @@ fn cases() -> Vec<Case> {
             "@WORK/s.toml",
         ],
         writes: Some("s.toml"),
-        unordered: false,
     });
     v
 }
@@ -913,13 +905,7 @@ fn produce(c: &Case, home: &Path) -> String {
         Some(f) if code == 0 => std::fs::read_to_string(work.path().join(f)).expect("written file"),
         _ => out,
     };
-    let mut s = if c.unordered {
-        let mut lines: Vec<&str> = body.lines().collect();
-        lines.sort_unstable();
-        lines.join("\n")
-    } else {
-        body
-    };
+    let mut s = body;
     s.push_str(&format!("\n--- exit {code}\n"));
     if code != 0 {
         s.push_str(&err);

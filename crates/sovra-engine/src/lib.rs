@@ -31,6 +31,7 @@ pub mod error;
 pub mod files;
 pub mod mrio;
 pub mod progress;
+pub mod shock;
 pub mod trade;
 pub mod workspace;
 
@@ -46,6 +47,7 @@ pub use mrio::{
     MatrixRequest, MultipliersRequest, Which,
 };
 pub use progress::{Cancel, Progress, Quiet};
+pub use shock::{ShockRequest, TomlText};
 pub use trade::{
     OpportunitiesRequest, SuppliersRequest, TradeDependRequest, TradeImportOptions,
     TradeSynthOptions,
@@ -88,6 +90,8 @@ pub enum Request {
     Opportunities(OpportunitiesRequest),
     /// Economic complexity.
     Complexity(ComplexityRequest),
+    /// What an embargo, export ban or import ban does to output (one scenario, a batch or a sweep).
+    Shock(Box<ShockRequest>),
 }
 
 impl Request {
@@ -108,6 +112,7 @@ impl Request {
             Request::TradeSuppliers(_) => "trade_suppliers",
             Request::Opportunities(_) => "opportunities",
             Request::Complexity(_) => "complexity",
+            Request::Shock(_) => "shock",
         }
     }
 
@@ -187,6 +192,7 @@ pub const KINDS: &[&str] = &[
     "trade_suppliers",
     "opportunities",
     "complexity",
+    "shock",
 ];
 
 /// Answers a request with its report.
@@ -209,6 +215,7 @@ pub fn run(ws: &Workspace, req: &Request, progress: &dyn Progress) -> Result<Rep
         Request::TradeSuppliers(q) => trade::suppliers(ws, q, progress),
         Request::Opportunities(q) => trade::opportunities(ws, q, progress),
         Request::Complexity(q) => complexity::complexity(ws, q, progress),
+        Request::Shock(q) => shock::run(ws, q, progress),
     }
 }
 
@@ -222,12 +229,16 @@ pub fn run_stream(
     sink: &mut dyn FnMut(Report) -> Result<()>,
     progress: &dyn Progress,
 ) -> Result<Report> {
-    let _ = sink;
-    run(ws, req, progress)
+    if progress.cancelled() {
+        return Err(Error::cancelled());
+    }
+    match req {
+        Request::Shock(q) if shock::streams(q) => shock::run_stream(ws, q, sink, progress),
+        _ => run(ws, req, progress),
+    }
 }
 
 /// Whether a request streams its parts through [`run_stream`]'s sink (batches and sweeps).
 pub fn streams(req: &Request) -> bool {
-    let _ = req;
-    false
+    matches!(req, Request::Shock(q) if shock::streams(q))
 }

@@ -1,0 +1,405 @@
+//! `shock`: what an embargo, export ban or import ban does to output, country by country and sector by
+//! sector — one scenario, a batch of scenarios or a parameter sweep (the models are
+//! `sovra_analysis::shock`'s; see `docs/shock.md`).
+//!
+//! A request names its scenario in one of three ways: the fields of one leg (`sanctioning`, `target`,
+//! `instrument`, `sectors`), the TOML text of a scenario file (`scenario`), or the TOML text of a batch file
+//! (`batch`, `[[scenario]]` tables). `model`, `as_of` and the parameters (`tau`, `delta`, `rho`, `rho_out`)
+//! override what the TOML says, and `sweep` (`tau=0.1:0.8:0.1,delta=0.05,0.1`) runs the cartesian product
+//! over every scenario ([`scenarios`] expands them, and refuses more than `max_scenarios` before any work).
+//!
+//! One scenario answers with its report ([`run`]): the summary figures and the tables `countries` (ranked
+//! by output loss), `sectors` (of the `detail` country, or the most hit), `nodes` (every region × sector)
+//! and `legs`. A batch or a sweep ([`streams`]) sends one such report per scenario to the sink of
+//! [`run_stream`], in scenario order, and answers with a summary (the table `scenarios`).
+
+mod report;
+mod scenarios;
+mod stream;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use sovra_analysis::shock::{self as model, Network, Outcome};
+use sovra_core::Mrio;
+use sovra_core::blocs::{self, Date, Registry};
+use sovra_report::Report;
+
+pub use scenarios::scenarios;
+pub use sovra_analysis::shock::{Instrument, Model, ScenarioSpec};
+
+use crate::depend;
+use crate::error::{Error, ErrorKind, Result};
+use crate::progress::Progress;
+use crate::workspace::{Blocs, DEFAULT_DATASET, Loaded, Workspace};
+
+fn default_data() -> String {
+    DEFAULT_DATASET.to_string()
+}
+
+/// The default limit on the scenarios of one batch or sweep.
+pub const MAX_SCENARIOS: usize = 10_000;
+
+fn default_max_scenarios() -> usize {
+    MAX_SCENARIOS
+}
+
+/// `shock`: a scenario (or a batch, or a sweep) and the model it runs under. Field names follow the CLI's
+/// arguments and flags (`{"sanctioning": "G7", "on": "RUS+BLR", "instrument": "export-ban", "tau": 0.5}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShockRequest {
+    /// The sanctioning side of a one-leg scenario: a country, bloc or expression.
+    #[serde(default)]
+    pub sanctioning: Option<String>,
+    /// The target side of a one-leg scenario (`on` is accepted too, as on the command line).
+    #[serde(default, alias = "on")]
+    pub target: Option<String>,
+    /// The instrument of a one-leg scenario (`export-ban`, `import-ban`, `embargo`; default embargo).
+    #[serde(default)]
+    pub instrument: Option<Instrument>,
+    /// The selling sectors a one-leg scenario covers (codes); all when absent.
+    #[serde(default)]
+    pub sectors: Option<Vec<String>>,
+    /// A scenario file's TOML text (legs, model, parameters); never a path.
+    #[serde(default)]
+    pub scenario: Option<TomlText>,
+    /// A batch file's TOML text (`[[scenario]]` tables); never a path.
+    #[serde(default)]
+    pub batch: Option<TomlText>,
+    /// A parameter grid, e.g. `tau=0.1:0.8:0.1,delta=0.05,0.1` (ranges `start:stop:step`, inclusive; lists
+    /// comma-separated): the cartesian product runs over every scenario.
+    #[serde(default)]
+    pub sweep: Option<String>,
+    /// The model (`rerouting` or `extraction`), over the scenario's.
+    #[serde(default)]
+    pub model: Option<Model>,
+    /// Rerouting friction τ ∈ [0, 1], over the scenario's (default 0.30).
+    #[serde(default)]
+    pub tau: Option<f64>,
+    /// Leakage δ ∈ [0, 1], over the scenario's (default 0.10).
+    #[serde(default)]
+    pub delta: Option<f64>,
+    /// Inner CES curvature ρ < 0, over the scenario's (default −1).
+    #[serde(default)]
+    pub rho: Option<f64>,
+    /// Outer CES curvature ϱ < 0, over the scenario's (default −1).
+    #[serde(default)]
+    pub rho_out: Option<f64>,
+    /// Dataset.
+    #[serde(default = "default_data")]
+    pub data: String,
+    /// Bloc membership date, YYYY-MM-DD, over the scenario's (default: today).
+    #[serde(default)]
+    pub as_of: Option<String>,
+    /// Extra blocs.
+    #[serde(default)]
+    pub blocs: Option<Blocs>,
+    /// Only the N countries with the largest output loss in the `countries` table (all when absent).
+    #[serde(default)]
+    pub top: Option<usize>,
+    /// The country whose sectors the `sectors` table shows (default: the most hit one).
+    #[serde(default)]
+    pub detail: Option<String>,
+    /// Batches and sweeps: the names of scenarios already done (an interrupted run resumed), not run again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip: Vec<String>,
+    /// Batches and sweeps: the most scenarios one request may run (default 10,000).
+    #[serde(default = "default_max_scenarios")]
+    pub max_scenarios: usize,
+}
+
+impl ShockRequest {
+    /// A one-leg scenario with every other field at its default.
+    pub fn new(sanctioning: &str, target: &str) -> Self {
+        ShockRequest {
+            sanctioning: Some(sanctioning.to_string()),
+            target: Some(target.to_string()),
+            instrument: None,
+            sectors: None,
+            scenario: None,
+            batch: None,
+            sweep: None,
+            model: None,
+            tau: None,
+            delta: None,
+            rho: None,
+            rho_out: None,
+            data: default_data(),
+            as_of: None,
+            blocs: None,
+            top: None,
+            detail: None,
+            skip: Vec::new(),
+            max_scenarios: MAX_SCENARIOS,
+        }
+    }
+}
+
+/// TOML text given in a request, and where it came from (a file the CLI read, or the request itself) for
+/// error messages. In JSON either a string (the text) or `{"toml": "…", "origin": "chips.toml"}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TomlText {
+    /// The TOML text.
+    pub toml: String,
+    /// Where it came from.
+    pub origin: String,
+}
+
+impl TomlText {
+    /// Text read from a file (the name is kept for messages).
+    pub fn new(toml: impl Into<String>, origin: impl Into<String>) -> Self {
+        TomlText {
+            toml: toml.into(),
+            origin: origin.into(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TomlText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            toml: String,
+            #[serde(default)]
+            origin: Option<String>,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Given {
+            Text(String),
+            Full(Full),
+        }
+        Ok(
+            match Given::deserialize(d).map_err(|_| {
+                serde::de::Error::custom(
+                    "expected TOML text: a string, or {\"toml\": \"…\", \"origin\": \"…\"}",
+                )
+            })? {
+                Given::Text(toml) => TomlText::new(toml, "the request"),
+                Given::Full(f) => TomlText::new(f.toml, f.origin.unwrap_or("the request".into())),
+            },
+        )
+    }
+}
+
+/// Whether the request is a batch or a sweep: its scenarios go one report each through [`run_stream`].
+pub fn streams(q: &ShockRequest) -> bool {
+    q.batch.is_some() || q.sweep.is_some()
+}
+
+/// A scenario with its legs resolved on the table.
+struct Scenario {
+    spec: ScenarioSpec,
+    resolved: model::Resolved,
+}
+
+/// Everything checked before any scenario runs: the scenarios, resolved on the dataset, and the detail
+/// country.
+struct Plan {
+    loaded: Arc<Loaded>,
+    scenarios: Vec<Scenario>,
+    /// Scenarios left out because the request names them in `skip`.
+    skipped: usize,
+    detail: Option<usize>,
+    top: Option<usize>,
+}
+
+impl Plan {
+    fn new(ws: &Workspace, q: &ShockRequest, progress: &dyn Progress) -> Result<Plan> {
+        let specs = scenarios(q)?;
+        let total = specs.len();
+        let skip: BTreeSet<&str> = q.skip.iter().map(String::as_str).collect();
+        let todo: Vec<ScenarioSpec> = if streams(q) {
+            specs
+                .into_iter()
+                .filter(|s| !skip.contains(s.name.as_str()))
+                .collect()
+        } else {
+            specs
+        };
+        let ctx = Context::new(ws, q, progress)?;
+        let t = &*ctx.loaded.table;
+        let detail = q
+            .detail
+            .as_deref()
+            .map(|c| detail_region(t, c, &q.data))
+            .transpose()?;
+        // Every scenario resolved before any runs, so bad input fails fast.
+        let mut resolved = Vec::with_capacity(todo.len());
+        for spec in todo {
+            let r = model::scenario::resolve(&spec, &ctx.registry, &t.labels, &q.data)
+                .map_err(|e| resolve_error(e, &spec, q, &ctx))?;
+            resolved.push(Scenario { spec, resolved: r });
+        }
+        Ok(Plan {
+            skipped: total - resolved.len(),
+            loaded: ctx.loaded,
+            scenarios: resolved,
+            detail,
+            top: q.top,
+        })
+    }
+
+    fn table(&self) -> &Mrio {
+        &self.loaded.table
+    }
+
+    fn network(&self, progress: &dyn Progress) -> Result<Network<'_>> {
+        progress.stage("preparing the network");
+        Ok(Network::new(self.table())?)
+    }
+
+    /// Runs scenario `k` and composes its report.
+    fn one(&self, net: &Network<'_>, k: usize) -> Result<(report::Row, Report)> {
+        let sc = &self.scenarios[k];
+        let o: Outcome = model::run(net, &sc.resolved.legs, sc.spec.model, &sc.spec.params)?;
+        report::scenario(self.table(), net, sc, &o, self.top, self.detail)
+    }
+}
+
+/// What resolving the scenarios needs, taken as `depend::setup` takes it: the bloc registry (with the
+/// request's extra blocs), the membership date and the dataset.
+struct Context {
+    registry: Arc<Registry>,
+    date: Date,
+    loaded: Arc<Loaded>,
+}
+
+impl Context {
+    fn new(ws: &Workspace, q: &ShockRequest, progress: &dyn Progress) -> Result<Context> {
+        Ok(Context {
+            registry: ws.registry(q.blocs.as_ref())?,
+            date: depend::as_of(&q.as_of)?,
+            loaded: ws.dataset(&q.data, progress)?,
+        })
+    }
+
+    /// Whether one side of a leg resolves on the dataset.
+    fn resolves(&self, expr: &str, date: Date, data: &str) -> bool {
+        blocs::resolve(&self.registry, expr, date, &self.loaded.table.labels, data).is_ok()
+    }
+}
+
+/// The region the `sectors` table shows.
+fn detail_region(t: &Mrio, code: &str, data: &str) -> Result<usize> {
+    let l = &t.labels;
+    l.region_index(code).ok_or_else(|| {
+        let codes = l.regions.iter().map(|r| r.code.as_str());
+        let nearest = blocs::nearest(code, codes.clone());
+        let unknown = sovra_core::Error::Unknown {
+            kind: "region",
+            name: code.to_string(),
+            suggestion: nearest.clone(),
+            valid: format!("the regions of {data}"),
+        };
+        let mut err = Error::new(ErrorKind::Usage, unknown.to_string()).at("detail");
+        err.nearest = nearest;
+        err.choices = codes.map(str::to_string).collect();
+        err
+    })
+}
+
+/// A scenario that does not resolve: the message names the scenario; the field is the TOML's, or the side
+/// (or the sectors) of the leg at fault.
+fn resolve_error(
+    e: sovra_analysis::Error,
+    spec: &ScenarioSpec,
+    q: &ShockRequest,
+    ctx: &Context,
+) -> Error {
+    let mut err = Error::from(e);
+    err.message = format!("scenario '{}': {}", spec.name, err.message);
+    let field = if q.scenario.is_some() {
+        "scenario"
+    } else if q.batch.is_some() {
+        "batch"
+    } else {
+        leg_field(spec, q, ctx)
+    };
+    err.field = Some(field.to_string());
+    err
+}
+
+fn leg_field(spec: &ScenarioSpec, q: &ShockRequest, ctx: &Context) -> &'static str {
+    let date = spec
+        .as_of
+        .as_deref()
+        .and_then(Date::parse)
+        .unwrap_or(ctx.date);
+    let labels = &ctx.loaded.table.labels;
+    for leg in &spec.legs {
+        if !ctx.resolves(&leg.sanctioning, date, &q.data) {
+            return "sanctioning";
+        }
+        if !ctx.resolves(&leg.target, date, &q.data) {
+            return "target";
+        }
+        let unknown_sector = leg.sectors.as_ref().is_some_and(|codes| {
+            codes.is_empty()
+                || codes
+                    .iter()
+                    .any(|c| labels.sector_index(c, &q.data).is_err())
+        });
+        if unknown_sector {
+            return "sectors";
+        }
+    }
+    // What is left: a region on both sides.
+    "target"
+}
+
+/// Runs one scenario. A batch or a sweep runs through [`run_stream`] with its parts dropped, and answers with
+/// the summary.
+pub fn run(ws: &Workspace, q: &ShockRequest, progress: &dyn Progress) -> Result<Report> {
+    if streams(q) {
+        return run_stream(ws, q, &mut |_| Ok(()), progress);
+    }
+    let plan = Plan::new(ws, q, progress)?;
+    let net = plan.network(progress)?;
+    progress.stage(match plan.scenarios[0].spec.model {
+        Model::Rerouting => "rerouting severed trade and solving the rationing equilibrium",
+        Model::Extraction => "solving the extraction model",
+    });
+    Ok(plan.one(&net, 0)?.1)
+}
+
+/// Runs every scenario of a batch or a sweep (but those in `skip`) in parallel; each scenario's report
+/// goes to `sink` in scenario order, and the summary is returned. Progress is `step(done, total)` over the
+/// scenarios to run; cancellation is checked between scenarios.
+pub fn run_stream(
+    ws: &Workspace,
+    q: &ShockRequest,
+    sink: &mut dyn FnMut(Report) -> Result<()>,
+    progress: &dyn Progress,
+) -> Result<Report> {
+    let started = Instant::now();
+    let plan = Plan::new(ws, q, progress)?;
+    let net = plan.network(progress)?;
+    let n = plan.scenarios.len();
+    progress.stage(&format!("{n} scenario{}", if n == 1 { "" } else { "s" }));
+    let mut rows = Vec::with_capacity(n);
+    stream::in_order(
+        n,
+        |k| {
+            plan.one(&net, k).map_err(|mut e| {
+                e.message = format!("scenario '{}': {}", plan.scenarios[k].spec.name, e.message);
+                e
+            })
+        },
+        &mut |(row, part)| {
+            rows.push(row);
+            sink(part)
+        },
+        progress,
+    )?;
+    report::summary(
+        plan.table(),
+        &rows,
+        plan.skipped,
+        started.elapsed().as_secs_f64(),
+    )
+}

@@ -1,0 +1,523 @@
+//! `shock` through the engine on a generated table: a request from JSON gives the numbers of the shock models
+//! run directly (what the CLI printed before the engine), unknown fields are refused by name, batches and
+//! sweeps stream one report per scenario in scenario order, cancellation stops them, `skip` resumes them,
+//! and a grid over the limit is refused before any work.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sovra_analysis::shock::{self, Network, ScenarioSpec};
+use sovra_core::blocs::Registry;
+use sovra_core::{Mrio, store, synth};
+use sovra_engine::{
+    ErrorKind, Progress, Quiet, Request, ShockRequest, Workspace, run, run_stream, streams,
+};
+use sovra_report::{Report, Value};
+
+fn demo() -> Mrio {
+    synth::table(
+        "demo",
+        synth::Spec {
+            regions: 4,
+            sectors: 3,
+            categories: 2,
+            stressors: 1,
+            ..Default::default()
+        },
+    )
+    .expect("synthetic table")
+}
+
+fn workspace() -> (tempfile::TempDir, Workspace) {
+    let home = tempfile::tempdir().expect("tempdir");
+    store::write(home.path(), &demo(), store::WriteMode::CreateNew).expect("store");
+    let mut ws = Workspace::new(home.path());
+    ws.fetch_default = false;
+    (home, ws)
+}
+
+fn request(q: ShockRequest) -> Request {
+    Request::Shock(Box::new(q))
+}
+
+fn body(json: &str) -> Request {
+    Request::from_body("shock", json.as_bytes()).expect("valid request")
+}
+
+fn figure(r: &Report, key: &str) -> Value {
+    r.summary
+        .iter()
+        .find(|f| f.key == key)
+        .map(|f| f.value.clone())
+        .unwrap_or_else(|| panic!("no figure {key}"))
+}
+
+fn parameter(r: &Report, key: &str) -> Value {
+    r.parameters
+        .iter()
+        .find(|p| p.key == key)
+        .map(|p| p.value.clone())
+        .unwrap_or(Value::Null)
+}
+
+fn column(r: &Report, table: &str, key: &str) -> Vec<Value> {
+    let t = r.table(table).unwrap_or_else(|| panic!("no table {table}"));
+    let c = t
+        .column(key)
+        .unwrap_or_else(|| panic!("no column {key} in {table}"));
+    (0..t.len()).map(|i| c.values.get(i)).collect()
+}
+
+fn keys(r: &Report, table: &str) -> Vec<String> {
+    r.table(table)
+        .expect("table")
+        .columns
+        .iter()
+        .map(|c| c.key.clone())
+        .collect()
+}
+
+#[test]
+fn a_request_from_json_gives_the_numbers_of_the_model_run_directly() {
+    let (_h, ws) = workspace();
+    let req = body(
+        r#"{"sanctioning": "R01", "on": "R02+R03", "data": "demo", "tau": 0.5, "as_of": "2024-06-30"}"#,
+    );
+    assert!(!streams(&req));
+    let r = run(&ws, &req, &Quiet).expect("shock");
+    r.validate().expect("valid report");
+    assert_eq!(r.kind, "shock");
+    let back = Report::from_json(&sovra_report::write::to_json(&r)).expect("round trip");
+    assert_eq!(back, r);
+    assert_eq!(r.title, "shock: embargo R01 × R02+R03 (rerouting model)");
+
+    // The path the CLI took before the engine: resolve, prepare the network, run.
+    let t = demo();
+    let spec = ScenarioSpec::from_toml(
+        "as_of = \"2024-06-30\"\n[[leg]]\nsanctioning = \"R01\"\ntarget = \"R02+R03\"\ninstrument = \"embargo\"\n[params]\ntau = 0.5\n",
+        "test",
+    )
+    .expect("spec");
+    let res =
+        shock::scenario::resolve(&spec, &Registry::builtin(), &t.labels, "demo").expect("resolves");
+    let net = Network::new(&t).expect("network");
+    let o = shock::run(&net, &res.legs, spec.model, &spec.params).expect("runs");
+
+    assert_eq!(figure(&r, "world_output_loss"), Value::Number(o.world_loss));
+    assert_eq!(
+        figure(&r, "world_output_loss_share"),
+        Value::Number(o.world_loss / o.world_output)
+    );
+    assert_eq!(figure(&r, "converged"), Value::Bool(true));
+    assert_eq!(parameter(&r, "tau"), Value::Number(0.5));
+    assert_eq!(parameter(&r, "scenario"), "embargo R01 × R02+R03".into());
+    // Countries ranked by loss, every one of them (no top asked).
+    let regions = column(&r, "countries", "region");
+    let losses = column(&r, "countries", "output_loss");
+    assert_eq!(regions.len(), 4);
+    for (code, loss) in regions.iter().zip(&losses) {
+        let c = t
+            .labels
+            .region_index(code.as_str().expect("code"))
+            .expect("region");
+        assert_eq!(*loss, Value::Number(o.region_loss[c]));
+    }
+    let l: Vec<f64> = losses.iter().map(|v| v.as_f64().expect("number")).collect();
+    assert!(l.windows(2).all(|w| w[0] >= w[1]), "ranked: {l:?}");
+    let fd: f64 = column(&r, "countries", "final_demand_loss")
+        .iter()
+        .map(|v| v.as_f64().expect("number"))
+        .sum();
+    assert_eq!(figure(&r, "final_demand_loss").as_f64(), Some(fd));
+    // Every node, in table order, with the model's numbers.
+    let node_loss = column(&r, "nodes", "output_loss");
+    let h = column(&r, "nodes", "fulfilment_h");
+    let lambda = column(&r, "nodes", "pass_through");
+    assert_eq!(node_loss.len(), 12);
+    for i in 0..12 {
+        assert_eq!(node_loss[i], Value::Number(o.loss[i]));
+        assert_eq!(h[i], Value::Number(o.fulfilment.as_ref().expect("h")[i]));
+        assert_eq!(
+            lambda[i],
+            Value::Number(o.pass_through.as_ref().expect("λ")[i])
+        );
+    }
+    // The detail sectors default to the most hit country; every sector, ranked.
+    let most_hit = regions[0].as_str().expect("code").to_string();
+    assert!(
+        column(&r, "sectors", "region")
+            .iter()
+            .all(|v| v.as_str() == Some(&most_hit))
+    );
+    assert_eq!(column(&r, "sectors", "sector").len(), 3);
+    // A diagnostic per phase, with residuals and seconds.
+    let d: Vec<&str> = r.diagnostics.iter().map(|d| d.key.as_str()).collect();
+    assert_eq!(d, ["reroute", "equilibrium", "stability"]);
+    for g in &r.diagnostics[..2] {
+        assert!(g.max_relative_residual.is_some_and(|x| x < 1e-8), "{g:?}");
+        assert!(g.iterations.is_some() && g.seconds.is_some(), "{g:?}");
+    }
+    // The headline as the terminal prints it.
+    let labels: Vec<&str> = r.headline.iter().map(|l| l.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "sanctioning",
+            "target",
+            "severed",
+            "world output loss",
+            "sanctioning side loss",
+            "target side loss",
+            "final-demand loss",
+            "power ratio (target γ / sanctioning γ)",
+            "solver",
+            "stability"
+        ]
+    );
+}
+
+#[test]
+fn the_extraction_model_and_top_and_detail() {
+    let (_h, ws) = workspace();
+    let req = body(
+        r#"{"sanctioning": "R01", "target": "R02", "data": "demo", "model": "extraction",
+            "instrument": "export-ban", "sectors": ["S01"], "top": 2, "detail": "r03"}"#,
+    );
+    let r = run(&ws, &req, &Quiet).expect("shock");
+    assert_eq!(column(&r, "countries", "region").len(), 2, "top 2");
+    assert!(
+        column(&r, "sectors", "region")
+            .iter()
+            .all(|v| v.as_str() == Some("R03"))
+    );
+    // No fulfilment in the extraction model: null, not 1.
+    assert!(
+        column(&r, "nodes", "fulfilment_h")
+            .iter()
+            .all(Value::is_null)
+    );
+    assert_eq!(
+        r.diagnostics
+            .iter()
+            .map(|d| d.key.as_str())
+            .collect::<Vec<_>>(),
+        ["extraction"]
+    );
+    let legs = r.table("legs").expect("legs");
+    assert_eq!(legs.row(0)[3], "export-ban".into());
+    assert_eq!(legs.row(0)[4], "S01".into());
+    // An unknown detail country names the field and the nearest region.
+    let mut q = ShockRequest::new("R01", "R02");
+    q.data = "demo".into();
+    q.detail = Some("R05".into());
+    let e = run(&ws, &request(q), &Quiet).expect_err("unknown detail");
+    assert_eq!(e.kind, ErrorKind::Usage);
+    assert_eq!(e.field.as_deref(), Some("detail"));
+    assert!(
+        e.message.starts_with("unknown region 'R05'"),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.choices.len(), 4);
+}
+
+#[test]
+fn unknown_fields_are_refused_by_name_and_bad_parties_name_their_side() {
+    let e = Request::from_body(
+        "shock",
+        br#"{"sanctioning": "R01", "on": "R02", "tua": 0.5}"#,
+    )
+    .expect_err("unknown field");
+    assert_eq!(e.kind, ErrorKind::Usage);
+    assert_eq!(e.field.as_deref(), Some("tua"));
+    assert!(e.message.contains("unknown field `tua`"), "{}", e.message);
+    // `on` and `target` are the same field.
+    let a = body(r#"{"sanctioning": "R01", "on": "R02"}"#);
+    let b = body(r#"{"sanctioning": "R01", "target": "R02"}"#);
+    assert_eq!(a, b);
+
+    let (_h, ws) = workspace();
+    for (json, field, needle) in [
+        (
+            r#"{"sanctioning": "R01", "on": "R0X"}"#,
+            "target",
+            "unknown bloc 'R0X'",
+        ),
+        (
+            r#"{"sanctioning": "R0X", "on": "R02"}"#,
+            "sanctioning",
+            "unknown bloc 'R0X'",
+        ),
+        (
+            r#"{"sanctioning": "R01", "on": "R01+R02"}"#,
+            "target",
+            "R01 on both sides",
+        ),
+        (
+            r#"{"sanctioning": "R01", "on": "R02", "sectors": ["S9"]}"#,
+            "sectors",
+            "unknown sector 'S9'",
+        ),
+        (
+            r#"{"sanctioning": "R01", "on": "R02", "tau": 1.5}"#,
+            "tau",
+            "tau = 1.5 is outside [0, 1]",
+        ),
+        (r#"{"sanctioning": "R01"}"#, "target", "--on TARGET"),
+        (
+            r#"{"sanctioning": "R01", "on": "R02", "as_of": "yesterday"}"#,
+            "as_of",
+            "not a date",
+        ),
+        (
+            r#"{"batch": "[[scenario]]", "sanctioning": "R01"}"#,
+            "sanctioning",
+            "legs of a batch",
+        ),
+        (r#"{"scenario": "nonsense ="}"#, "scenario", "the request"),
+    ] {
+        let mut v: serde_json::Value = serde_json::from_str(json).expect("json");
+        v["data"] = "demo".into();
+        let req = body(&v.to_string());
+        let e = run(&ws, &req, &Quiet).expect_err(json);
+        assert_eq!(e.kind, ErrorKind::Usage, "{json}: {e:?}");
+        assert_eq!(e.field.as_deref(), Some(field), "{json}: {e:?}");
+        assert!(e.message.contains(needle), "{json}: {}", e.message);
+    }
+}
+
+/// Records the progress steps and cancels after `cancel_after` of them (never when 0).
+#[derive(Default)]
+struct Recorder {
+    steps: Mutex<Vec<(u64, u64)>>,
+    cancel_after: u64,
+    cancelled: AtomicBool,
+}
+
+impl Progress for Recorder {
+    fn step(&self, done: u64, total: u64) {
+        self.steps.lock().expect("steps").push((done, total));
+        if self.cancel_after > 0 && done >= self.cancel_after {
+            self.cancelled.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+}
+
+fn sweep_request(grid: &str) -> ShockRequest {
+    let mut q = ShockRequest::new("R01", "R02+R03");
+    q.data = "demo".into();
+    q.sweep = Some(grid.into());
+    q
+}
+
+#[test]
+fn a_sweep_streams_its_parts_in_scenario_order() {
+    let (_h, ws) = workspace();
+    let q = sweep_request("tau=0.1:0.4:0.1,delta=0.05,0.1");
+    let req = request(q.clone());
+    assert!(streams(&req));
+    let expected: Vec<String> = sovra_engine::shock::scenarios(&q)
+        .expect("scenarios")
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(expected.len(), 8);
+    assert_eq!(
+        expected[4], "embargo R01 × R02+R03 tau=0.3 delta=0.05",
+        "exact decimals"
+    );
+    let single = run(
+        &ws,
+        &request(ShockRequest {
+            sweep: None,
+            ..q.clone()
+        }),
+        &Quiet,
+    )
+    .expect("single");
+    let progress = Recorder::default();
+    let mut parts = Vec::new();
+    let summary = run_stream(
+        &ws,
+        &req,
+        &mut |r| {
+            parts.push(r);
+            Ok(())
+        },
+        &progress,
+    )
+    .expect("sweep");
+    let names: Vec<String> = parts
+        .iter()
+        .map(|r| parameter(r, "scenario").as_str().expect("name").to_string())
+        .collect();
+    assert_eq!(names, expected);
+    // Every part is a whole shock report, with the tables and columns of a single run.
+    for part in &parts {
+        assert_eq!(part.kind, "shock");
+        part.validate().expect("valid part");
+        let tables: Vec<&str> = part.tables.iter().map(|t| t.key.as_str()).collect();
+        assert_eq!(tables, ["countries", "sectors", "nodes", "legs"]);
+        for t in tables {
+            assert_eq!(keys(part, t), keys(&single, t), "{t}");
+        }
+    }
+    assert_eq!(parameter(&parts[4], "tau"), Value::Number(0.3));
+    assert_eq!(parameter(&parts[4], "delta"), Value::Number(0.05));
+    // Progress: every step, in order, out of the scenarios run.
+    let steps = progress.steps.lock().expect("steps").clone();
+    assert_eq!(steps.first(), Some(&(0, 8)));
+    assert_eq!(steps.last(), Some(&(8, 8)));
+    assert!(steps.windows(2).all(|w| w[0].0 < w[1].0));
+    // The summary: one row per scenario, in order.
+    let rows = column(&summary, "scenarios", "scenario");
+    assert_eq!(
+        rows.iter()
+            .map(|v| v.as_str().expect("name"))
+            .collect::<Vec<_>>(),
+        expected.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert_eq!(figure(&summary, "scenarios"), Value::Int(8));
+    // `run` on a sweep answers with the same summary (parts dropped).
+    let again = run(&ws, &req, &Quiet).expect("summary");
+    assert_eq!(
+        column(&again, "scenarios", "world_output_loss"),
+        column(&summary, "scenarios", "world_output_loss")
+    );
+}
+
+#[test]
+fn skipped_scenarios_are_not_run_again() {
+    let (_h, ws) = workspace();
+    let mut q = sweep_request("delta=0.05,0.1,0.2");
+    q.skip = vec!["embargo R01 × R02+R03 delta=0.1".into()];
+    let mut names = Vec::new();
+    let summary = run_stream(
+        &ws,
+        &request(q),
+        &mut |r| {
+            names.push(parameter(&r, "scenario"));
+            Ok(())
+        },
+        &Quiet,
+    )
+    .expect("sweep");
+    assert_eq!(
+        names,
+        [
+            Value::from("embargo R01 × R02+R03 delta=0.05"),
+            Value::from("embargo R01 × R02+R03 delta=0.2")
+        ]
+    );
+    assert_eq!(figure(&summary, "skipped"), Value::Int(1));
+}
+
+#[test]
+fn a_batch_runs_its_scenarios_from_toml_text() {
+    let (_h, ws) = workspace();
+    let batch = "[[scenario]]\nname = \"one\"\n[[scenario.leg]]\nsanctioning = \"R01\"\ntarget = \"R02\"\ninstrument = \"embargo\"\n\n\
+                 [[scenario]]\nname = \"two\"\nmodel = \"extraction\"\n[[scenario.leg]]\nsanctioning = \"R03\"\ntarget = \"R04\"\ninstrument = \"import-ban\"\n";
+    let req = body(&serde_json::json!({"batch": batch, "data": "demo"}).to_string());
+    let mut parts = Vec::new();
+    run_stream(
+        &ws,
+        &req,
+        &mut |r| {
+            parts.push(r);
+            Ok(())
+        },
+        &Quiet,
+    )
+    .expect("batch");
+    assert_eq!(parts.len(), 2);
+    assert_eq!(parameter(&parts[0], "scenario"), "one".into());
+    assert_eq!(
+        parameter(&parts[0], "description"),
+        "embargo R01 × R02".into()
+    );
+    assert_eq!(parameter(&parts[1], "model"), "extraction".into());
+    // The object form names where the text came from.
+    let req = body(
+        r#"{"batch": {"toml": "[[scenario]]\nname = 1", "origin": "b.toml"}, "data": "demo"}"#,
+    );
+    let e = run(&ws, &req, &Quiet).expect_err("bad batch");
+    assert_eq!(e.field.as_deref(), Some("batch"));
+    assert!(e.message.starts_with("b.toml: "), "{}", e.message);
+}
+
+#[test]
+fn cancellation_stops_a_sweep_between_scenarios() {
+    let (_h, ws) = workspace();
+    let req = request(sweep_request("tau=0.1:0.9:0.1"));
+    let progress = Recorder {
+        cancel_after: 2,
+        ..Default::default()
+    };
+    let mut parts = 0;
+    let e = run_stream(
+        &ws,
+        &req,
+        &mut |_| {
+            parts += 1;
+            Ok(())
+        },
+        &progress,
+    )
+    .expect_err("cancelled");
+    assert_eq!(e.kind, ErrorKind::Cancelled);
+    assert_eq!(e.kind.exit_code(), 130);
+    assert_eq!(parts, 2, "the parts before the cancellation, no more");
+}
+
+#[test]
+fn an_error_of_the_sink_stops_the_sweep() {
+    let (_h, ws) = workspace();
+    let req = request(sweep_request("tau=0.1:0.9:0.1"));
+    let mut parts = 0;
+    let e = run_stream(
+        &ws,
+        &req,
+        &mut |_| {
+            parts += 1;
+            Err(sovra_engine::Error::new(
+                ErrorKind::External,
+                "client went away",
+            ))
+        },
+        &Quiet,
+    )
+    .expect_err("stopped");
+    assert_eq!(e.message, "client went away");
+    assert_eq!(parts, 1);
+}
+
+#[test]
+fn a_sweep_over_the_limit_is_refused_before_any_work() {
+    // No dataset named like this: the limit is checked first.
+    let mut q = sweep_request("tau=0:1:0.001,delta=0:1:0.001");
+    q.data = "not-loaded".into();
+    let ws = Workspace::new(tempfile::tempdir().expect("tempdir").path());
+    let e = run(&ws, &request(q.clone()), &Quiet).expect_err("too many");
+    assert_eq!(e.kind, ErrorKind::Usage);
+    assert_eq!(e.kind.exit_code(), 2);
+    assert_eq!(e.field.as_deref(), Some("sweep"));
+    assert!(
+        e.message.contains("1,002,001 scenarios (1001 × 1001)")
+            && e.message.contains("limit of 10,000"),
+        "{}",
+        e.message
+    );
+    // One range beyond the limit is refused before its values are made.
+    q.sweep = Some("tau=0:1:1e-12".into());
+    let e = run(&ws, &request(q.clone()), &Quiet).expect_err("too many");
+    assert!(e.message.contains("more than the limit"), "{}", e.message);
+    // A lower limit applies to batches too.
+    q.sweep = Some("delta=0.1,0.2,0.3".into());
+    q.max_scenarios = 2;
+    let e = run(&ws, &request(q), &Quiet).expect_err("too many");
+    assert!(e.message.contains("makes 3 scenarios"), "{}", e.message);
+}
