@@ -55,7 +55,7 @@ inner_seconds() {
 import json, re, sys
 label, out, err = sys.argv[1:]
 if label == "sovra_d":     # one scenario: the solve phases of diagnostics.seconds (loading the table excluded)
-    print(sum(s for _, s in json.load(open(out))["diagnostics"]["seconds"]))
+    print(sum(d["seconds"] or 0.0 for d in json.load(open(out))["diagnostics"] if d["key"] in ("reroute", "equilibrium", "stability")))
 elif label == "sovra_e":   # sweep: the batch's own wall time (after loading) per scenario, from its stderr summary
     text = open(err).read()
     m = re.search(r"(\d+) scenarios in ([\d.]+) s \(", text)
@@ -132,7 +132,7 @@ if [[ "$which" == d || "$which" == all ]]; then
   time_runs peer_d "$venv/bin/python" bench/shock_peer.py "$peer_wheel"
   python3 - "$work/sovra_d.out" "$work/peer_d.out" <<'PY'   # same scenario, same answer, or no timing
 import json, sys
-s = json.load(open(sys.argv[1]))["world"]["loss"]
+s = next(f["value"] for f in json.load(open(sys.argv[1]))["summary"] if f["key"] == "world_output_loss")
 p = json.loads(open(sys.argv[2]).read().strip().splitlines()[-1])["world_loss"]
 rel = abs(s - p) / abs(p)
 if not rel <= 1e-4:
