@@ -330,6 +330,16 @@ impl AppState {
         before
     }
 
+    /// An engine error, with the store's path on this machine left out of the message ("the store").
+    fn engine_error(&self, e: sovra_engine::Error) -> ApiError {
+        let mut api = ApiError::from(e);
+        let home = self.home.display().to_string();
+        if !home.is_empty() && api.body.message.contains(&home) {
+            api.body.message = api.body.message.replace(&home, "the store");
+        }
+        api
+    }
+
     /// An error about the dataset `name`, with the store's datasets as choices and the nearest.
     fn dataset_error(&self, name: &str, e: sovra_engine::Error) -> ApiError {
         let names_the_dataset = e.field.as_deref() == Some("data")
@@ -337,7 +347,7 @@ impl AppState {
                 e.kind,
                 sovra_engine::ErrorKind::NotFound | sovra_engine::ErrorKind::Usage
             );
-        let mut api = ApiError::from(e);
+        let mut api = self.engine_error(e);
         if names_the_dataset && api.body.choices.is_empty() {
             let names: Vec<String> = sovra_core::store::list(&self.home)
                 .map(|metas| metas.into_iter().map(|m| m.name).collect())

@@ -339,7 +339,7 @@ fn work(
         .run(ws, request, cancel)
         .map_err(|e| match &dataset {
             Some(name) => state.dataset_error(name, e),
-            None => ApiError::from(e),
+            None => state.engine_error(e),
         })?;
     timing.solve = t.elapsed();
     report.diagnostics.extend(timing.diagnostics());

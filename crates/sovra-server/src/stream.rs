@@ -67,7 +67,7 @@ pub(crate) async fn ndjson(state: Arc<AppState>, request: Request) -> Result<Res
         }));
         let last = match outcome {
             Ok(Ok(summary)) => line(&summary),
-            Ok(Err(e)) => error_line(&ApiError::from(e).body),
+            Ok(Err(e)) => error_line(&job_state.engine_error(e).body),
             Err(panic) => {
                 let e = ApiError::from_panic(&*panic);
                 job_state.reset_workspace();

@@ -297,7 +297,7 @@ fn a_second_request_on_the_same_dataset_reuses_the_loaded_table() {
 
 #[test]
 fn unknown_fields_and_names_are_named() {
-    let (_home, server) = server();
+    let (home, server) = server();
     let e = server
         .post(
             "/v1/depend",
@@ -341,6 +341,11 @@ fn unknown_fields_and_names_are_named() {
     assert_eq!(e["field"], "data");
     assert_eq!(e["nearest"], "demo");
     assert_eq!(e["choices"], serde_json::json!(["demo"]));
+    let home = home.path().display().to_string();
+    assert!(
+        !e["message"].as_str().is_some_and(|m| m.contains(&home)),
+        "{e}"
+    );
 
     let e = server.post("/v1/dpend", "{}").error(404, "not_found");
     assert_eq!(e["nearest"], "/v1/depend");
