@@ -89,6 +89,11 @@ impl Format {
     }
 }
 
+/// Request fields that name files or directories (the CLI's `--input`, `--store`, `--country-codes`, …):
+/// refused over HTTP whatever the kind, so that no request reads outside the store.
+pub(crate) const PATH_FIELDS: &[&str] =
+    &["input", "store", "country_codes", "files", "out", "path"];
+
 /// The engine's request of a kind from a body: JSON, an object, `top`-like counts within `--max-top`,
 /// no unknown field; an error names the field at fault.
 pub(crate) fn parse(kind: &str, body: &[u8], max_top: usize) -> Result<Request, ApiError> {
@@ -100,6 +105,14 @@ pub(crate) fn parse(kind: &str, body: &[u8], max_top: usize) -> Result<Request, 
         })?
     };
     if let Some(fields) = value.as_object() {
+        if let Some(field) = PATH_FIELDS.iter().find(|f| fields.contains_key(**f)) {
+            return Err(ApiError::usage(
+                field,
+                format!(
+                    "'{field}' names a file or directory on the server, which a request over HTTP may not: the server reads only its store (datasets by name, the trade store)"
+                ),
+            ));
+        }
         for field in ["top", "inputs"] {
             match fields.get(field) {
                 None | Some(serde_json::Value::Null) => {}
@@ -428,6 +441,22 @@ mod tests {
             .err()
             .expect("us is text");
         assert_eq!(e.body.field.as_deref(), Some("us"));
+    }
+
+    #[test]
+    fn fields_that_name_files_are_refused() {
+        for field in PATH_FIELDS {
+            let body = format!(r#"{{"us": "R01", "them": "R02", "{field}": "/etc/passwd"}}"#);
+            let e = parse("depend", body.as_bytes(), 100)
+                .err()
+                .expect("refused");
+            assert_eq!(e.body.field.as_deref(), Some(*field));
+            assert!(
+                e.body.message.contains("reads only its store"),
+                "{}",
+                e.body.message
+            );
+        }
     }
 
     #[test]

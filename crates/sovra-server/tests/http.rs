@@ -471,6 +471,14 @@ fn names_never_leave_the_store() {
         );
         assert!(answer.json()["kind"].is_string(), "{path}");
     }
+    for field in ["input", "store", "country_codes", "files", "out", "path"] {
+        let body =
+            serde_json::json!({"us": "R01", "them": "R02", "data": "demo", field: "../outside"});
+        let e = server
+            .post("/v1/depend", &body.to_string())
+            .error(400, "usage");
+        assert_eq!(e["field"], field);
+    }
     let listed = server.get("/v1/datasets").json();
     assert_eq!(
         listed["tables"][0]["rows"].as_array().map(Vec::len),
