@@ -58,8 +58,8 @@ pub fn error_kinds() -> Vec<&'static str> {
 pub struct ApiError {
     /// The HTTP status.
     pub status: StatusCode,
-    /// The JSON body.
-    pub body: ErrorBody,
+    /// The JSON body (boxed: errors travel in `Result`s and should stay small).
+    pub body: Box<ErrorBody>,
     /// Seconds for `Retry-After` (503 busy).
     pub retry_after: Option<u64>,
 }
@@ -69,13 +69,13 @@ impl ApiError {
     pub fn new(status: StatusCode, kind: &str, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 kind: kind.to_string(),
                 message: message.into(),
                 field: None,
                 nearest: None,
                 choices: Vec::new(),
-            },
+            }),
             retry_after: None,
         }
     }
@@ -171,13 +171,13 @@ impl From<sovra_engine::Error> for ApiError {
             StatusCode::from_u16(e.kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         ApiError {
             status,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 kind: e.kind.name().to_string(),
                 message: e.message,
                 field: e.field,
                 nearest: e.nearest,
                 choices: e.choices,
-            },
+            }),
             retry_after: None,
         }
     }

@@ -421,9 +421,9 @@ mod tests {
         assert_eq!(Format::negotiate(&h, None).ok(), Some(Format::Arrow));
         assert_eq!(Format::negotiate(&h, Some("json")).ok(), Some(Format::Json));
         h.insert(header::ACCEPT, HeaderValue::from_static("image/png"));
-        let e = Format::negotiate(&h, None).err().expect("406");
+        let e = Format::negotiate(&h, None).expect_err("406");
         assert_eq!(e.status, StatusCode::NOT_ACCEPTABLE);
-        let e = Format::negotiate(&h, Some("cvs")).err().expect("400");
+        let e = Format::negotiate(&h, Some("cvs")).expect_err("400");
         assert_eq!(e.body.nearest.as_deref(), Some("csv"));
     }
 
@@ -434,12 +434,9 @@ mod tests {
             br#"{"us": "R01", "them": "R02", "each": "yes"}"#,
             100,
         )
-        .err()
-        .expect("each is a bool");
+        .expect_err("each is a bool");
         assert_eq!(e.body.field.as_deref(), Some("each"));
-        let e = parse("depend", br#"{"us": 7, "them": "R02"}"#, 100)
-            .err()
-            .expect("us is text");
+        let e = parse("depend", br#"{"us": 7, "them": "R02"}"#, 100).expect_err("us is text");
         assert_eq!(e.body.field.as_deref(), Some("us"));
     }
 
@@ -447,9 +444,7 @@ mod tests {
     fn fields_that_name_files_are_refused() {
         for field in PATH_FIELDS {
             let body = format!(r#"{{"us": "R01", "them": "R02", "{field}": "/etc/passwd"}}"#);
-            let e = parse("depend", body.as_bytes(), 100)
-                .err()
-                .expect("refused");
+            let e = parse("depend", body.as_bytes(), 100).expect_err("refused");
             assert_eq!(e.body.field.as_deref(), Some(*field));
             assert!(
                 e.body.message.contains("reads only its store"),
@@ -463,9 +458,7 @@ mod tests {
     fn counts_are_bounded() {
         for top in ["101", "-1", "1e300", "2.5", "\"all\""] {
             let body = format!(r#"{{"us": "R01", "them": "R02", "top": {top}}}"#);
-            let e = parse("depend", body.as_bytes(), 100)
-                .err()
-                .expect("over the limit");
+            let e = parse("depend", body.as_bytes(), 100).expect_err("over the limit");
             assert_eq!(e.body.field.as_deref(), Some("top"), "{top}");
         }
         assert!(
@@ -481,8 +474,7 @@ mod tests {
             br#"{"us": "R01", "them": "R02", "inputs": 1000}"#,
             100,
         )
-        .err()
-        .expect("inputs");
+        .expect_err("inputs");
         assert_eq!(e.body.field.as_deref(), Some("inputs"));
     }
 
