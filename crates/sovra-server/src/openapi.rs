@@ -136,17 +136,17 @@ pub(crate) fn document(secured: bool) -> Value {
     let mut paths = Map::new();
     paths.insert(
         "/v1/datasets".into(),
-        json!({"get": get_operation("list_datasets", "The datasets in the store (the `datasets` report)", "datasets", vec![], secured)}),
+        json!({"get": get_operation("list_datasets", "The datasets in the store (the datasets report)", "datasets", vec![], secured)}),
     );
     paths.insert(
         "/v1/datasets/{name}".into(),
-        json!({"get": get_operation("dataset_info", "One dataset: the `info` report (labels, totals, checks)", "datasets",
+        json!({"get": get_operation("dataset_info", "One dataset: the info report (labels, totals, checks)", "datasets",
             vec![json!({"name": "name", "in": "path", "required": true, "description": "Dataset name in the store",
                 "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"}})], secured)}),
     );
     paths.insert(
         "/v1/blocs".into(),
-        json!({"get": get_operation("list_blocs", "The blocs and their members on a date (the `blocs_list` report)", "blocs",
+        json!({"get": get_operation("list_blocs", "The blocs and their members on a date (the blocs report)", "blocs",
             vec![json!({"name": "as_of", "in": "query", "required": false, "description": "Membership date, YYYY-MM-DD (default today)",
                 "schema": {"type": "string", "format": "date"}})], secured)}),
     );
@@ -199,13 +199,11 @@ pub(crate) fn document(secured: bool) -> Value {
     }
     json!({
         "openapi": "3.1.0",
-        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "info": {
             "title": "sovra HTTP API",
             "version": sovra_report::VERSION,
             "summary": "Economic-security analytics on multi-regional input-output tables",
-            "description": "Every analysis of the sovra CLI as `POST /v1/<kind>` with the request as JSON; the answer is the report (JSON, CSV or Arrow). Errors are JSON `{kind, message, field, nearest, choices}`. Read-only: datasets are named, never given as paths. See docs/http.md.",
-            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
+            "description": "Every analysis of the sovra CLI as `POST /v1/<kind>` with the request as JSON; the answer is the report (JSON, CSV or Arrow). Errors are JSON `{kind, message, field, nearest, choices}`. Read-only: datasets are named, never given as paths. See docs/http.md in the sovra sources. sovra is licensed Apache-2.0; this page uses Swagger UI (Apache-2.0, its licence at /assets/swagger-ui/LICENSE).",
         },
         "tags": [
             {"name": "analyses", "description": "One POST per engine request"},
