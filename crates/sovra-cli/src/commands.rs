@@ -113,6 +113,7 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Trade(crate::TradeCommand::Synth(a)) => crate::trade::synth_cmd(&a),
         Command::Trade(crate::TradeCommand::Import(a)) => crate::trade::import_cmd(&a),
         Command::Opportunities(a) => crate::trade::opportunities_cmd(&a),
+        Command::Serve(a) => crate::serve::serve_cmd(&a),
         Command::Info { name, out } => {
             answer(Request::Info(engine::InfoRequest { data: name }), &out)
         }

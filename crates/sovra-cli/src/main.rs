@@ -7,6 +7,7 @@ mod complexity;
 mod depend;
 mod progress;
 mod render;
+mod serve;
 mod shock;
 mod trade;
 
@@ -251,6 +252,17 @@ enum Command {
     #[command(subcommand)]
     #[command(verbatim_doc_comment)]
     Blocs(BlocsCommand),
+    /// Serve every analysis over HTTP: `POST /v1/<kind>` with the request as JSON, answered with the report
+    /// as JSON, CSV or Arrow; an OpenAPI document at /v1/openapi.json and a browsable page at /api.
+    ///
+    /// Safe by default: listens on 127.0.0.1 only, read-only (datasets by name, never paths), never fetches
+    /// data, limits bodies, time, `top` and queued work (503 with Retry-After when full), stops work whose
+    /// client went away, and can require a bearer token read from a file. See docs/http.md.
+    ///
+    /// Examples: sovra serve
+    ///           curl -s localhost:8750/v1/depend -d '{"us":"EU27","them":"CHN","top":5}'
+    ///           sovra serve --bind 0.0.0.0:8750 --token-file ~/.config/sovra/token --max-concurrent 1
+    Serve(Box<serve::ServeArgs>),
     /// Export a vector or matrix of the system (x, v, A, B, L, G, output from demand) as .npy or CSV.
     ///
     /// L and G are full inverses (n² numbers; an LU of I − A): only formed here, on request.

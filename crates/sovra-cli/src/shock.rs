@@ -499,7 +499,10 @@ fn stream(a: &ShockArgs, mut req: ShockRequest) -> Result<()> {
     );
     warn_unconverged(&summary);
     if format == Format::Table {
-        emit(&render::terminal_with(&summary, render::DASH), a.out.out.as_deref())?;
+        emit(
+            &render::terminal_with(&summary, render::DASH),
+            a.out.out.as_deref(),
+        )?;
     }
     Ok(())
 }

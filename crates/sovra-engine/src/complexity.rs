@@ -32,6 +32,7 @@ fn one() -> f64 {
 
 /// Whose conventions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Convention {
     /// Stata `ecomplexity`: long-table sample sd, density without the product itself.
@@ -43,6 +44,7 @@ pub enum Convention {
 
 /// Rows of `complexity`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ComplexityBy {
     /// One row per country: diversity, ECI, COI, fitness.
@@ -54,6 +56,7 @@ pub enum ComplexityBy {
 
 /// `complexity`: economic complexity of exports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ComplexityRequest {
     /// Dataset whose sector exports are used (when no trade source is named).

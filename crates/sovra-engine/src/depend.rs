@@ -35,6 +35,7 @@ pub fn as_of(s: &Option<String>) -> Result<Date> {
 }
 
 /// How `depend` ranks rows.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SortBy {
@@ -67,6 +68,7 @@ impl SortBy {
 }
 
 /// Rows of `depend`.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DependBy {
@@ -78,6 +80,7 @@ pub enum DependBy {
 }
 
 /// `depend`: where us depends on them, sector by sector.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DependRequest {
@@ -85,13 +88,13 @@ pub struct DependRequest {
     pub us: String,
     /// Them: a country, bloc or expression.
     pub them: String,
-    /// Dataset.
+    /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
-    /// Bloc membership date, YYYY-MM-DD.
+    /// Bloc membership date, YYYY-MM-DD (default today).
     #[serde(default)]
     pub as_of: Option<String>,
-    /// Extra blocs.
+    /// Extra blocs: TOML text in `toml` (`[bloc.NAME]` with `members = ["AAA", …]`).
     #[serde(default)]
     pub blocs: Option<Blocs>,
     /// Only this sector.
@@ -118,20 +121,21 @@ pub struct DependRequest {
 }
 
 /// `keys`: technological keys.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeysRequest {
-    /// Us.
+    /// Us: a country, bloc or expression (`EU27`, `EU27-DEU`, `BRICS&OPEC`).
     pub us: String,
-    /// Them.
+    /// Them: a country, bloc or expression.
     pub them: String,
-    /// Dataset.
+    /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
-    /// Bloc membership date.
+    /// Bloc membership date, YYYY-MM-DD (default today).
     #[serde(default)]
     pub as_of: Option<String>,
-    /// Extra blocs.
+    /// Extra blocs: TOML text in `toml` (`[bloc.NAME]` with `members = ["AAA", …]`).
     #[serde(default)]
     pub blocs: Option<Blocs>,
     /// Only the N most exposed sectors.
@@ -150,10 +154,11 @@ fn three() -> usize {
 }
 
 /// `tiva`: OECD TiVA indicators per country.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TivaRequest {
-    /// Dataset.
+    /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
     /// Only these countries.
@@ -165,27 +170,29 @@ pub struct TivaRequest {
 }
 
 /// `blocs list`.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BlocsListRequest {
-    /// Membership date.
+    /// Bloc membership date, YYYY-MM-DD (default today).
     #[serde(default)]
     pub as_of: Option<String>,
-    /// Extra blocs.
+    /// Extra blocs: TOML text in `toml` (`[bloc.NAME]` with `members = ["AAA", …]`).
     #[serde(default)]
     pub blocs: Option<Blocs>,
 }
 
 /// `blocs show`.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BlocsShowRequest {
     /// Bloc name or expression.
     pub name: String,
-    /// Membership date.
+    /// Bloc membership date, YYYY-MM-DD (default today).
     #[serde(default)]
     pub as_of: Option<String>,
-    /// Extra blocs.
+    /// Extra blocs: TOML text in `toml` (`[bloc.NAME]` with `members = ["AAA", …]`).
     #[serde(default)]
     pub blocs: Option<Blocs>,
     /// Check the members against this dataset's regions.

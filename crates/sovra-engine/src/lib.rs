@@ -238,6 +238,34 @@ pub fn run_stream(
     }
 }
 
+/// The JSON Schema of a kind's request body (the request without its `kind` tag, which the HTTP path
+/// carries), or `None` for a kind not in [`KINDS`]. Schemas of named types go into the generator's
+/// definitions; the server assembles them into its OpenAPI document.
+#[cfg(feature = "openapi")]
+pub fn request_schema(
+    kind: &str,
+    generator: &mut schemars::SchemaGenerator,
+) -> Option<schemars::Schema> {
+    Some(match kind {
+        "info" => generator.subschema_for::<InfoRequest>(),
+        "datasets" => generator.subschema_for::<DatasetsRequest>(),
+        "multipliers" => generator.subschema_for::<MultipliersRequest>(),
+        "linkages" => generator.subschema_for::<LinkagesRequest>(),
+        "footprint" => generator.subschema_for::<FootprintRequest>(),
+        "depend" => generator.subschema_for::<DependRequest>(),
+        "keys" => generator.subschema_for::<KeysRequest>(),
+        "tiva" => generator.subschema_for::<TivaRequest>(),
+        "blocs_list" => generator.subschema_for::<BlocsListRequest>(),
+        "blocs_show" => generator.subschema_for::<BlocsShowRequest>(),
+        "trade_depend" => generator.subschema_for::<TradeDependRequest>(),
+        "trade_suppliers" => generator.subschema_for::<SuppliersRequest>(),
+        "opportunities" => generator.subschema_for::<OpportunitiesRequest>(),
+        "complexity" => generator.subschema_for::<ComplexityRequest>(),
+        "shock" => generator.subschema_for::<ShockRequest>(),
+        _ => return None,
+    })
+}
+
 /// Whether a request streams its parts through [`run_stream`]'s sink (batches and sweeps).
 pub fn streams(req: &Request) -> bool {
     matches!(req, Request::Shock(q) if shock::streams(q))

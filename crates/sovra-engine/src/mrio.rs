@@ -19,24 +19,27 @@ fn default_data() -> String {
 }
 
 /// `info`: a dataset's labels, totals, balance and productivity checks, output by region.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InfoRequest {
-    /// Dataset name.
+    /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
 }
 
 /// `datasets`: the datasets in the store.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetsRequest {}
 
 /// `multipliers`: output and value-added multipliers per node.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MultipliersRequest {
-    /// Dataset name.
+    /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
     /// Only the N nodes with the largest output multiplier.
@@ -51,10 +54,11 @@ pub struct MultipliersRequest {
 }
 
 /// `linkages`: Rasmussen backward and forward linkages and key sectors.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LinkagesRequest {
-    /// Dataset name.
+    /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
     /// Only the N nodes with the largest backward linkage.
@@ -72,6 +76,7 @@ pub struct LinkagesRequest {
 }
 
 /// Rows of a footprint.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FootprintBy {
@@ -83,10 +88,11 @@ pub enum FootprintBy {
 }
 
 /// `footprint`: pymrio's D_cba, D_pba, D_imp, D_exp for a stressor.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FootprintRequest {
-    /// Dataset name.
+    /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
     /// Stressor row, or "value added".
@@ -100,6 +106,7 @@ pub struct FootprintRequest {
 }
 
 /// Which vector or matrix of the system.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Which {
     /// Gross output.
@@ -122,10 +129,11 @@ pub enum Which {
 }
 
 /// `matrix`: a vector or matrix of the system (L and G are formed only here, on request).
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MatrixRequest {
-    /// Dataset name.
+    /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
     /// Which.

@@ -53,6 +53,7 @@ fn default_ratio() -> f64 {
 
 /// `trade_depend`: where an importer is dependent, product by product (GeoDep / EU SWD(2021) 352 criteria).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TradeDependRequest {
     /// The importer: a country, bloc or expression (a bloc's internal trade is left out).
@@ -104,6 +105,7 @@ pub struct TradeDependRequest {
 
 /// `trade_suppliers`: who could supply a product instead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SuppliersRequest {
     /// The importer: a country, bloc or expression.
@@ -142,6 +144,7 @@ pub struct SuppliersRequest {
 
 /// `opportunities`: dependent products a country could make itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OpportunitiesRequest {
     /// The country (its code in the data).
@@ -1326,6 +1329,7 @@ fn default_memory_limit() -> f64 {
 /// `trade import`: bilateral trade files into a trade store. It writes, so it is not a [`crate::Request`]:
 /// the CLI calls [`import`] directly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TradeImportOptions {
     /// BACI (`t,i,j,k,v,q`) or long (`year,exporter,importer,product,value[,quantity]`) files, .csv or
@@ -1528,6 +1532,7 @@ fn synth_seed() -> u64 {
 /// `trade synth`: a synthetic BACI-like year written to a file. It writes, so it is not a
 /// [`crate::Request`]: the CLI calls [`synth`] directly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TradeSynthOptions {
     /// Countries.

@@ -20,6 +20,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::progress::Progress;
 
 /// The linear solver a request asks for.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Solver {
@@ -278,6 +279,7 @@ impl Workspace {
 }
 
 /// Extra blocs: TOML text (`[bloc.NAME] members = ["AAA", …]`) and where it came from.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Blocs {

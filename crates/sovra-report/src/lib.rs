@@ -32,6 +32,9 @@
 //! * `write::to_record_batch`, `write::write_ipc_stream`, `write::write_parquet` (feature `arrow`) — one
 //!   table as Arrow, with the column descriptions as field metadata and the report as schema metadata.
 //!
+//! With the feature `openapi`, every report type implements `schemars::JsonSchema` (draft 2020-12, as
+//! OpenAPI 3.1 uses it), for the server's OpenAPI document.
+//!
 //! Numbers keep full precision in every machine format; a non-finite number (NaN, ±∞) is written as null.
 //! The wire format is documented field by field in `docs/report-schema.md`, with a JSON Schema in
 //! `docs/report.schema.json`.
@@ -83,6 +86,8 @@
 
 mod error;
 mod report;
+#[cfg(feature = "openapi")]
+mod schema;
 mod table;
 mod value;
 pub mod write;

@@ -10,6 +10,7 @@ use crate::table::check_key;
 use crate::{Kind, ReportError, SCHEMA_VERSION, Table, VERSION, Value};
 
 /// Where the numbers come from: the dataset and the sovra that computed them.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
     /// Dataset name in the store (`icio2022`).
@@ -102,6 +103,7 @@ impl Default for Provenance {
 }
 
 /// A parameter the user chose (or its default), echoed in the report.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Parameter {
     /// Machine name, snake_case (`us`, `them`, `year`).
@@ -124,6 +126,7 @@ impl Parameter {
 }
 
 /// A typed key figure (the machine form of a headline).
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Figure {
     /// Machine name, snake_case.
@@ -173,6 +176,7 @@ impl Figure {
 }
 
 /// One headline worded for people (terminal, HTML): `label  text`.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Line {
     /// What the line is about.
@@ -193,6 +197,7 @@ impl Line {
 
 /// How a computation went: one solve (method, right-hand sides, iterations, residual, time) or a warning
 /// (`detail` only).
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Diagnostic {
     /// Machine name, snake_case (`leontief_solve`, `missing_trade`).
@@ -295,6 +300,7 @@ impl Diagnostic {
 /// assert_eq!(report.table("sectors").map(|t| t.len()), Some(1));
 /// assert!(report.table("regions").is_none());
 /// ```
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// Machine name of the request: `depend`, `keys`, `shock`, `multipliers`, …

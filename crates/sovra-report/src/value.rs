@@ -247,6 +247,7 @@ impl<T: Into<Value>> From<Vec<T>> for Value {
 }
 
 /// How to read a value and how to show it. Serialised in snake_case (`share`, `amount`, …).
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
@@ -353,6 +354,7 @@ impl fmt::Display for Kind {
 
 /// The storage type of a table column (the variant of [`Values`](crate::Values)). Serialised as
 /// `number`, `int`, `text` or `bool`.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnType {

@@ -49,6 +49,7 @@ fn default_max_scenarios() -> usize {
 /// `shock`: a scenario (or a batch, or a sweep) and the model it runs under. Field names follow the CLI's
 /// arguments and flags (`{"sanctioning": "G7", "on": "RUS+BLR", "instrument": "export-ban", "tau": 0.5}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ShockRequest {
     /// The sanctioning side of a one-leg scenario: a country, bloc or expression.
@@ -59,15 +60,21 @@ pub struct ShockRequest {
     pub target: Option<String>,
     /// The instrument of a one-leg scenario (`export-ban`, `import-ban`, `embargo`; default embargo).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<String>", extend("enum" = ["export-ban", "import-ban", "embargo", null]))
+    )]
     pub instrument: Option<Instrument>,
     /// The selling sectors a one-leg scenario covers (codes); all when absent.
     #[serde(default)]
     pub sectors: Option<Vec<String>>,
     /// A scenario file's TOML text (legs, model, parameters); never a path.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schemars(with = "Option<String>"))]
     pub scenario: Option<TomlText>,
     /// A batch file's TOML text (`[[scenario]]` tables); never a path.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schemars(with = "Option<String>"))]
     pub batch: Option<TomlText>,
     /// A parameter grid, e.g. `tau=0.1:0.8:0.1,delta=0.05,0.1` (ranges `start:stop:step`, inclusive; lists
     /// comma-separated): the cartesian product runs over every scenario.
@@ -75,6 +82,10 @@ pub struct ShockRequest {
     pub sweep: Option<String>,
     /// The model (`rerouting` or `extraction`), over the scenario's.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<String>", extend("enum" = ["rerouting", "extraction", null]))
+    )]
     pub model: Option<Model>,
     /// Rerouting friction τ ∈ [0, 1], over the scenario's (default 0.30).
     #[serde(default)]
@@ -161,6 +172,7 @@ impl TomlText {
 impl<'de> Deserialize<'de> for TomlText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         #[derive(Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
         #[serde(deny_unknown_fields)]
         struct Full {
             toml: String,
@@ -168,6 +180,7 @@ impl<'de> Deserialize<'de> for TomlText {
             origin: Option<String>,
         }
         #[derive(Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
         #[serde(untagged)]
         enum Given {
             Text(String),
