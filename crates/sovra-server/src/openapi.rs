@@ -27,6 +27,13 @@ fn summary(kind: &str) -> &'static str {
         "tiva" => "OECD TiVA indicators per country",
         "blocs_list" => "The blocs and their members on a date",
         "blocs_show" => "One bloc or expression, optionally checked against a dataset",
+        "trade_depend" => "The product-level dependency screen of an importer (GeoDep criteria)",
+        "trade_suppliers" => "Who could supply a product instead",
+        "opportunities" => "Dependent products a country could make itself",
+        "complexity" => "Economic complexity: RCA, ECI, PCI, COI, fitness",
+        "shock" => {
+            "What an embargo, export ban or import ban does to output (one scenario, a batch or a sweep)"
+        }
         _ => "An analysis",
     }
 }
@@ -44,6 +51,11 @@ pub(crate) fn example(kind: &str) -> Option<Value> {
         "tiva" => json!({"data": "icio2022", "country": "DEU"}),
         "blocs_list" => json!({"as_of": "2024-06-30"}),
         "blocs_show" => json!({"name": "BRICS", "as_of": "2024-06-30"}),
+        "trade_depend" => json!({"importer": "DEU", "on": "CHN", "top": 10}),
+        "trade_suppliers" => json!({"importer": "DEU", "product": "850760", "partners": "EU27+G7"}),
+        "opportunities" => json!({"country": "ZAF", "top": 15}),
+        "complexity" => json!({"top": 15}),
+        "shock" => json!({"sanctioning": "USA", "target": "CHN", "top": 8}),
         _ => return None,
     })
 }

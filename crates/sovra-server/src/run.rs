@@ -155,6 +155,12 @@ fn locate_field(kind: &str, value: &serde_json::Value) -> Option<String> {
 
 /// The dataset a request names, if any (every analysis on a table has a `data` field).
 pub(crate) fn dataset_of(request: &Request) -> Option<String> {
+    // Complexity on the trade store reads no table, though its `data` field has a default.
+    if let Request::Complexity(q) = request
+        && (q.trade || q.input.is_some() || q.store.is_some())
+    {
+        return None;
+    }
     let value = serde_json::to_value(request).ok()?;
     value.get("data")?.as_str().map(str::to_string)
 }

@@ -29,6 +29,11 @@ fn body(kind: &str) -> &'static str {
         "tiva" => r#"{"data": "demo"}"#,
         "blocs_list" => r#"{"as_of": "2024-06-30"}"#,
         "blocs_show" => r#"{"name": "BRICS", "as_of": "2024-06-30"}"#,
+        "trade_depend" => r#"{"importer": "C001", "on": "C002", "top": 5}"#,
+        "trade_suppliers" => r#"{"importer": "C001", "all_dependent": true, "top": 3}"#,
+        "opportunities" => r#"{"country": "C001", "top": 5}"#,
+        "complexity" => r#"{"trade": true, "year": 2022, "top": 5}"#,
+        "shock" => r#"{"sanctioning": "R01", "target": "R02", "data": "demo", "top": 3}"#,
         other => panic!("no test body for the kind {other}: add one"),
     }
 }

@@ -21,7 +21,33 @@ use sovra_server::{AppState, Engine, Limits};
 pub fn store() -> tempfile::TempDir {
     let home = tempfile::tempdir().expect("tempdir");
     write_demo(home.path(), "demo");
+    write_trade(home.path());
     home
+}
+
+/// The workspace's trade store (`HOME/trade`) with two synthetic years, for the trade kinds.
+pub fn write_trade(home: &Path) {
+    let mut files = Vec::new();
+    for (year, seed) in [(2021, 2), (2022, 1)] {
+        let flows = sovra_trade::synth::year(sovra_trade::synth::Spec {
+            countries: 20,
+            products: 60,
+            destinations: 6.0,
+            year,
+            seed,
+        });
+        let f = home.join(format!("synth{year}.csv"));
+        std::fs::write(&f, sovra_trade::synth::to_long_csv(&flows)).expect("write");
+        files.push(f);
+    }
+    sovra_lake::import::import(
+        &files,
+        None,
+        &home.join("trade"),
+        &sovra_lake::import::ImportOptions::default(),
+        &|_| {},
+    )
+    .expect("import");
 }
 
 pub fn write_demo(home: &Path, name: &str) {
