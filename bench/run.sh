@@ -2,7 +2,7 @@
 # sovra against its peers (pymrio 0.7.0, numpy, sanction-simulator 0.1.4, py-ecomplexity 0.5.3) on the same
 # real (a, c, d, e) and generated (b, f) input, in one run; prints a markdown table with min/median wall time,
 # peak memory and the ratios sovra/peer.
-#   bash bench/run.sh [a|b|c|d|e|f|g|all]      BENCH_RUNS=3 by default
+#   bash bench/run.sh [a|b|c|d|e|f|g|h|all]    BENCH_RUNS=3 by default
 # a: icio2022 (OECD ICIO 2022, 4,000 nodes): load + x + A + output and value-added multipliers for every node
 #    (`sovra multipliers`) vs pymrio calc_system() + calc_extensions() (value added as the extension).
 # b: EXIOBASE-sized synthetic table (9,800 nodes, 9 % dense, fixed seed): value-added footprints D_cba, D_pba,
@@ -24,6 +24,10 @@
 # g: a synthetic BACI-size year (`sovra trade synth --baci --destinations 50`, 200 countries × 5,000 products, ~11 M rows, seed 1):
 #    `sovra trade import` into a Parquet store, then `sovra trade depend ALL --each` from the store — time and
 #    peak memory (no peer; issue 5's target is under 30 s and 4 GB for the screen).
+# h: `sovra serve` on loopback (icio2022, warm) under bench/load: a fixed mix of depend EU27/CHN, keys DEU/CHN,
+#    multipliers and one USA–CHN shock, at 1, 8 and 64 concurrent clients (bounded: BENCH_H_REQUESTS requests,
+#    default 200, and 120 s each); throughput, p50/p99, errors, lost responses, RSS after warm-up and at the end;
+#    then depend alone and shock alone at 1 client (issue 11's targets: p50 ≤ 60 ms and ≤ 0.3 s). No peer.
 # sovra's time includes loading the table in a, b and c; pymrio's does not include reading the arrays into
 # DataFrames.
 set -euo pipefail
@@ -196,4 +200,38 @@ if [[ "$which" == g || "$which" == all ]]; then
       || echo "dependency screen of every importer, from the store (target < 30 s, < 4 GB)")
     echo "| g: BACI-size synthetic year, $g_rows rows: $what | sovra | $gn | $gmin | $gmed | $gmem | — | — |"
   done
+fi
+if [[ "$which" == h || "$which" == all ]]; then
+  cargo build --release -q -p sovra-bench-load
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  SOVRA_HOME="$home" "$sovra" serve --bind "127.0.0.1:$port" --max-concurrent 2 --queue 256 \
+    2> "$work/serve_h.err" &
+  spid=$!
+  trap 'kill $spid 2>/dev/null || true' EXIT
+  for _ in $(seq 100); do grep -q "sovra serve: http" "$work/serve_h.err" 2>/dev/null && break; sleep 0.1; done
+  load="$target/release/sovra-bench-load"
+  n="${BENCH_H_REQUESTS:-200}"
+  echo
+  echo "| h: sovra serve, icio2022 warm | clients | requests | errors | lost | req/s | p50 ms | p99 ms | RSS warm → end MB |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  for c in 1 8 64; do
+    "$load" --addr "127.0.0.1:$port" --pid "$spid" --clients "$c" --requests "$n" --seconds 120 > "$work/load_h_$c.json"
+    python3 - "$work/load_h_$c.json" "mix" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(f"| {sys.argv[2]} | {d['clients']} | {d['requests']} | {d['errors']} | {d['lost']} | {d['throughput_per_s']:.1f} | "
+      f"{d['p50_ms']:.0f} | {d['p99_ms']:.0f} | {d['rss_warm_mb']:.0f} → {d['rss_end_mb']:.0f} |")
+PY
+  done
+  for k in depend shock; do
+    "$load" --addr "127.0.0.1:$port" --pid "$spid" --clients 1 --requests 20 --seconds 120 --only "$k" > "$work/load_h_$k.json"
+    python3 - "$work/load_h_$k.json" "$k alone" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(f"| {sys.argv[2]} | {d['clients']} | {d['requests']} | {d['errors']} | {d['lost']} | {d['throughput_per_s']:.1f} | "
+      f"{d['p50_ms']:.0f} | {d['p99_ms']:.0f} | {d['rss_warm_mb']:.0f} → {d['rss_end_mb']:.0f} |")
+PY
+  done
+  kill "$spid" 2>/dev/null || true
+  wait "$spid" 2>/dev/null || true
 fi
