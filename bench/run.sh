@@ -46,7 +46,12 @@ user_store="${SOVRA_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/sovra}"
 if [[ "$which" != f && "$which" != g ]]; then   # the MRIO cases' venv and tables (f needs neither table)
   bash conformance/pymrio/run.sh "$target/conformance" > /dev/null   # makes sure the pymrio venv exists
   "$sovra" data fetch > /dev/null
-  ln -sfn "$user_store/datasets/icio2022" "$home/datasets/icio2022"
+  # A copy (hard links where possible) rather than a link: reads are confined to the store they name.
+  [ -L "$home/datasets/icio2022" ] && rm -f "$home/datasets/icio2022"
+  if [ ! -e "$home/datasets/icio2022" ]; then
+    src=$(readlink -f "$user_store/datasets/icio2022")
+    cp -al "$src" "$home/datasets/icio2022" 2>/dev/null || cp -a "$src" "$home/datasets/icio2022"
+  fi
   if [ ! -f "$home/datasets/exio-synth/meta.json" ]; then
     echo "generating the EXIOBASE-sized table (once) …" >&2
     "$venv/bin/python" bench/gen_mrio.py --out "$home/datasets/exio-synth"
