@@ -11,7 +11,7 @@
 //!
 //! `L = (I − A)⁻¹` is only formed by [`LeontiefSystem::leontief_inverse`], on request.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use faer::linalg::solvers::Solve;
 use faer::{Accum, Mat, MatRef, Par};
@@ -66,6 +66,12 @@ enum Coefficients {
     },
 }
 
+/// A kept system of a region subset, with what it was built for.
+struct Restricted {
+    key: (Vec<usize>, Method, u64),
+    system: Arc<LeontiefSystem>,
+}
+
 /// `I − A` for one table: coefficients, a cost model, and the LU factorisation once it is needed.
 pub struct LeontiefSystem {
     n: usize,
@@ -73,6 +79,9 @@ pub struct LeontiefSystem {
     labels: Option<Labels>,
     lu: OnceLock<faer::linalg::solvers::PartialPivLu<f64>>,
     preconditioner: OnceLock<Option<BlockJacobi>>,
+    /// Systems of region subsets already built ([`LeontiefSystem::restricted_to_regions`]), most recent last,
+    /// kept while their coefficients together hold at most twice as many entries as `A`.
+    restricted: Mutex<Vec<Restricted>>,
     /// Estimate of the spectral radius of `A` (output-weighted mean column sum), drives the cost model.
     pub rho_estimate: f64,
     /// Largest column sum of `A`: an upper bound on its spectral radius.
@@ -182,6 +191,7 @@ impl LeontiefSystem {
             labels,
             lu: OnceLock::new(),
             preconditioner: OnceLock::new(),
+            restricted: Mutex::new(Vec::new()),
             rho_estimate: rho_estimate.clamp(0.0, 0.999),
             max_column_sum,
             tolerance: 1e-12,
@@ -195,7 +205,38 @@ impl LeontiefSystem {
     /// with their labels, so the subsystem keeps the regional preconditioner. Paths through the other
     /// regions are cut: `(I − A_SS)⁻¹` counts only supply chains that stay inside `S`. A principal submatrix
     /// of a productive non-negative `A` is productive, so this fails only on a malformed request.
-    pub fn restricted_to_regions(&self, regions: &[usize]) -> Result<LeontiefSystem> {
+    ///
+    /// The system is kept (with the factorisation or preconditioner its solves build) and returned again for
+    /// the same regions, method and tolerance, so a second analysis on the same parties builds nothing.
+    pub fn restricted_to_regions(&self, regions: &[usize]) -> Result<Arc<LeontiefSystem>> {
+        let key = (regions.to_vec(), self.method, self.tolerance.to_bits());
+        if let Ok(mut kept) = self.restricted.lock()
+            && let Some(k) = kept.iter().position(|r| r.key == key)
+        {
+            let hit = kept.remove(k);
+            let sys = hit.system.clone();
+            kept.push(hit);
+            return Ok(sys);
+        }
+        let sys = Arc::new(self.build_restricted(regions)?);
+        if let Ok(mut kept) = self.restricted.lock() {
+            kept.retain(|r| r.key != key);
+            kept.push(Restricted {
+                key,
+                system: sys.clone(),
+            });
+            let budget = 2 * self.n * self.n;
+            let entries = |kept: &Vec<Restricted>| -> usize {
+                kept.iter().map(|r| r.system.n * r.system.n).sum()
+            };
+            while kept.len() > 1 && entries(&kept) > budget {
+                kept.remove(0);
+            }
+        }
+        Ok(sys)
+    }
+
+    fn build_restricted(&self, regions: &[usize]) -> Result<LeontiefSystem> {
         let l = self.labels.as_ref().ok_or_else(|| {
             Error::Unsupported("restricting a system needs its region labels".into())
         })?;

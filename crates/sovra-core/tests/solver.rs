@@ -123,3 +123,35 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn restricted_systems_are_kept_for_the_same_regions() {
+    let t = synth::table("t", spec(6, 4, 3, 0.9)).unwrap();
+    let sys = LeontiefSystem::from_table(&t).unwrap();
+    let first = sys.restricted_to_regions(&[0, 2, 5]).unwrap();
+    let again = sys.restricted_to_regions(&[0, 2, 5]).unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&first, &again),
+        "the same regions reuse the system"
+    );
+    let other = sys.restricted_to_regions(&[1, 2]).unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&first, &other));
+    assert_eq!((first.n(), other.n()), (12, 8));
+    // The kept system answers as a fresh one does: (I − A_SS) x = b against the submatrix built by hand.
+    let a = sys.a_dense();
+    let nodes: Vec<usize> = [0usize, 2, 5]
+        .iter()
+        .flat_map(|&r| r * 4..r * 4 + 4)
+        .collect();
+    let b = rhs(12, 1);
+    let (x, rep) = again.solve(b.as_ref(), Side::Forward).unwrap();
+    assert!(rep.max_relative_residual < 1e-10, "{rep:?}");
+    for (k, &i) in nodes.iter().enumerate() {
+        let ax: f64 = nodes
+            .iter()
+            .enumerate()
+            .map(|(l, &j)| a.data[i * a.cols + j] * x[(l, 0)])
+            .sum();
+        assert!((x[(k, 0)] - ax - b[(k, 0)]).abs() < 1e-9, "row {k}");
+    }
+}
