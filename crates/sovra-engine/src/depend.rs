@@ -483,8 +483,16 @@ fn indicator_columns(units: &str, per_sector: bool) -> Vec<Column> {
     cols
 }
 
+/// The top supplier's share, null when there is no foreign supplier.
+fn supplier_share(supplier: &str, share: f64) -> Value {
+    if supplier.is_empty() {
+        Value::Null
+    } else {
+        num(share)
+    }
+}
+
 fn sector_values(x: &SectorDependence) -> Vec<Value> {
-    let has_supplier = !x.top_foreign_supplier.is_empty();
     vec![
         num(x.output),
         num(x.value_added_from_them),
@@ -492,11 +500,7 @@ fn sector_values(x: &SectorDependence) -> Vec<Value> {
         num(x.direct_input_share),
         num(x.direct_output_share),
         opt_text(&x.top_foreign_supplier),
-        if has_supplier {
-            num(x.top_foreign_supplier_share)
-        } else {
-            Value::Null
-        },
+        supplier_share(&x.top_foreign_supplier, x.top_foreign_supplier_share),
         num(x.foreign_supplier_hhi),
         num(x.sales_direct),
         num(x.sales_total),
@@ -505,18 +509,13 @@ fn sector_values(x: &SectorDependence) -> Vec<Value> {
 }
 
 fn region_values(g: &RegionDependence) -> Vec<Value> {
-    let has_supplier = !g.top_foreign_supplier.is_empty();
     vec![
         num(g.output),
         num(g.value_added_from_them),
         num(g.via_third_countries),
         num(g.direct_input_share),
         opt_text(&g.top_foreign_supplier),
-        if has_supplier {
-            num(g.top_foreign_supplier_share)
-        } else {
-            Value::Null
-        },
+        supplier_share(&g.top_foreign_supplier, g.top_foreign_supplier_share),
         num(g.foreign_supplier_hhi),
         num(g.sales_direct),
         num(g.sales_total),

@@ -339,24 +339,10 @@ pub fn info(ws: &Workspace, q: &InfoRequest, progress: &dyn Progress) -> Result<
         2,
     );
     compose::solve(&mut r, "output_check", "x = L·Y·1 check", &rep);
-    line(
-        &mut r,
-        "regions",
-        format!(
-            "{} ({})",
-            l.regions.len(),
-            preview(l.regions.iter().map(|c| c.code.as_str()))
-        ),
-    );
-    line(
-        &mut r,
-        "sectors",
-        format!(
-            "{} ({})",
-            l.sectors.len(),
-            preview(l.sectors.iter().map(|c| c.code.as_str()))
-        ),
-    );
+    for (label, codes) in [("regions", &l.regions), ("sectors", &l.sectors)] {
+        let listed = preview(codes.iter().map(|c| c.code.as_str()));
+        line(&mut r, label, format!("{} ({listed})", codes.len()));
+    }
     line(
         &mut r,
         "final demand",
