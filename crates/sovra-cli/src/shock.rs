@@ -82,7 +82,8 @@ pub struct ShockArgs {
     /// Dataset.
     #[arg(long, default_value = "icio2022")]
     pub data: String,
-    /// Bloc membership on this date, YYYY-MM-DD (default: today, or the scenario file's as_of).
+    /// Bloc membership on this date, YYYY-MM-DD (default: the scenario file's as_of, else 31 December of
+    /// the dataset's year).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
     /// Extra blocs from a TOML file.

@@ -335,3 +335,46 @@ fn membership_defaults_to_the_end_of_the_dataset_year() {
         r.notes
     );
 }
+
+#[test]
+fn a_shock_without_a_date_takes_the_end_of_the_dataset_year() {
+    let (_h, ws) = workspace();
+    let r = run(
+        &ws,
+        &body(
+            "shock",
+            r#"{"sanctioning": "R01", "target": "R02", "data": "demo"}"#,
+        ),
+        &Quiet,
+    )
+    .expect("shock");
+    assert_eq!(
+        r.parameters
+            .iter()
+            .find(|p| p.key == "as_of")
+            .map(|p| p.value.clone()),
+        Some(Value::Text("2020-12-31".into()))
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("2020-12-31, the end of the dataset's year")),
+        "{:?}",
+        r.notes
+    );
+    let dated = run(
+        &ws,
+        &body(
+            "shock",
+            r#"{"sanctioning": "R01", "target": "R02", "data": "demo", "as_of": "2024-06-30"}"#,
+        ),
+        &Quiet,
+    )
+    .expect("shock");
+    assert!(
+        !dated
+            .notes
+            .iter()
+            .any(|n| n.contains("end of the dataset's year"))
+    );
+}

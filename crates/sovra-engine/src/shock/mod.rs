@@ -241,11 +241,21 @@ impl Plan {
             .as_deref()
             .map(|c| detail_region(t, c, &q.data))
             .transpose()?;
+        // A scenario without a membership date takes the end of the dataset's year, with a note.
+        let mut date_notes = Vec::new();
+        let default_date = depend::dataset_date(&None, t, &mut date_notes)?;
         // Every scenario resolved before any runs, so bad input fails fast.
         let mut resolved = Vec::with_capacity(todo.len());
-        for spec in todo {
-            let r = model::scenario::resolve(&spec, &ctx.registry, &t.labels, &q.data)
+        for mut spec in todo {
+            let defaulted = spec.as_of.is_none();
+            if defaulted {
+                spec.as_of = Some(default_date.to_string());
+            }
+            let mut r = model::scenario::resolve(&spec, &ctx.registry, &t.labels, &q.data)
                 .map_err(|e| resolve_error(e, &spec, q, &ctx))?;
+            if defaulted {
+                r.notes.extend(date_notes.iter().cloned());
+            }
             resolved.push(Scenario { spec, resolved: r });
         }
         Ok(Plan {
@@ -284,10 +294,11 @@ struct Context {
 
 impl Context {
     fn new(ws: &Workspace, q: &ShockRequest, progress: &dyn Progress) -> Result<Context> {
+        let loaded = ws.dataset(&q.data, progress)?;
         Ok(Context {
             registry: ws.registry(q.blocs.as_ref())?,
-            date: depend::as_of(&q.as_of)?,
-            loaded: ws.dataset(&q.data, progress)?,
+            date: depend::dataset_date(&q.as_of, &loaded.table, &mut Vec::new())?,
+            loaded,
         })
     }
 
