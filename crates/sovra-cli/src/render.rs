@@ -104,22 +104,27 @@ fn table_text(t: &Table, blanks: Blanks, out: &mut String) {
         .iter()
         .filter(|c| c.join.is_none() && !c.hidden)
         .collect();
-    let joined = |target: &str| -> Vec<&Column> {
-        t.columns
-            .iter()
-            .filter(|c| c.join.as_deref() == Some(target))
-            .collect()
-    };
+    // The columns shown inside each shown column's cells, found once.
+    let joined: Vec<Vec<&Column>> = shown
+        .iter()
+        .map(|target| {
+            t.columns
+                .iter()
+                .filter(|c| c.join.as_deref() == Some(target.key.as_str()))
+                .collect()
+        })
+        .collect();
     let headers: Vec<String> = shown.iter().map(|c| c.label.clone()).collect();
     let cells: Vec<Vec<String>> = (0..t.len())
         .map(|i| {
             shown
                 .iter()
-                .map(|c| {
+                .zip(&joined)
+                .map(|(c, inside)| {
                     let v = c.values.get(i);
                     let mut s = cell_text(c, &v, blanks);
                     if !v.is_null() {
-                        for j in joined(&c.key) {
+                        for j in inside {
                             let w = j.values.get(i);
                             if !w.is_null() {
                                 s.push(' ');
@@ -140,7 +145,8 @@ fn table_text(t: &Table, blanks: Blanks, out: &mut String) {
     }
     let numeric: Vec<bool> = shown
         .iter()
-        .map(|c| is_numeric(c) && joined(&c.key).is_empty())
+        .zip(&joined)
+        .map(|(c, inside)| is_numeric(c) && inside.is_empty())
         .collect();
     let fmt_row = |row: &[String]| -> String {
         let parts: Vec<String> = row

@@ -914,21 +914,7 @@ fn produce(c: &Case, home: &Path) -> String {
 }
 
 fn today() -> String {
-    // Days since the epoch to a civil date (Howard Hinnant's algorithm), to mask "as of today" defaults.
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let z = secs.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    sovra_core::blocs::Date::today().to_string()
 }
 
 /// Masks what changes from run to run: paths, today's date, wall-clock seconds.

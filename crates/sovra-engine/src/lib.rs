@@ -116,6 +116,42 @@ impl Request {
         }
     }
 
+    /// The dataset the request reads, if it reads one (complexity on product-level exports reads none).
+    pub fn dataset(&self) -> Option<&str> {
+        match self {
+            Request::Info(q) => Some(&q.data),
+            Request::Multipliers(q) => Some(&q.data),
+            Request::Linkages(q) => Some(&q.data),
+            Request::Footprint(q) => Some(&q.data),
+            Request::Depend(q) => Some(&q.data),
+            Request::Keys(q) => Some(&q.data),
+            Request::Tiva(q) => Some(&q.data),
+            Request::Shock(q) => Some(&q.data),
+            Request::BlocsShow(q) => q.data.as_deref(),
+            Request::Complexity(q) => {
+                (!(q.trade || q.input.is_some() || q.store.is_some())).then_some(q.data.as_str())
+            }
+            Request::Datasets(_)
+            | Request::BlocsList(_)
+            | Request::TradeDepend(_)
+            | Request::TradeSuppliers(_)
+            | Request::Opportunities(_) => None,
+        }
+    }
+
+    /// The linear solver the request asks for (the workspace keeps a system per solver).
+    pub fn solver(&self) -> Solver {
+        match self {
+            Request::Multipliers(q) => q.solver,
+            Request::Linkages(q) => q.solver,
+            Request::Footprint(q) => q.solver,
+            Request::Depend(q) => q.solver,
+            Request::Keys(q) => q.solver,
+            Request::Tiva(q) => q.solver,
+            _ => Solver::Auto,
+        }
+    }
+
     /// Whether the request names a file or directory to read (a trade store or a CSV other than the
     /// workspace's): the server refuses such requests, reading only its workspace.
     pub fn names_files(&self) -> bool {

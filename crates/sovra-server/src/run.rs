@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use sovra_engine::{Cancel, Request, Solver, Workspace};
+use sovra_engine::{Cancel, Request, Workspace};
 use sovra_report::{Diagnostic, Report};
 
 use crate::AppState;
@@ -151,27 +151,6 @@ fn locate_field(kind: &str, value: &serde_json::Value) -> Option<String> {
             Err(_) => None,
         }
     })
-}
-
-/// The dataset a request names, if any (every analysis on a table has a `data` field).
-pub(crate) fn dataset_of(request: &Request) -> Option<String> {
-    // Complexity on the trade store reads no table, though its `data` field has a default.
-    if let Request::Complexity(q) = request
-        && (q.trade || q.input.is_some() || q.store.is_some())
-    {
-        return None;
-    }
-    let value = serde_json::to_value(request).ok()?;
-    value.get("data")?.as_str().map(str::to_string)
-}
-
-/// The solver a request asks for (the system cache is per solver).
-fn solver_of(request: &Request) -> Solver {
-    serde_json::to_value(request)
-        .ok()
-        .and_then(|v| v.get("solver").cloned())
-        .and_then(|s| serde_json::from_value(s).ok())
-        .unwrap_or_default()
 }
 
 /// Requests that touch no table: they skip the gate (still on the blocking pool).
@@ -332,7 +311,7 @@ fn work(
     cancel: &Cancel,
 ) -> Result<Rendered, ApiError> {
     let mut timing = Timing::default();
-    let dataset = dataset_of(request);
+    let dataset = request.dataset().map(str::to_string);
     if let Some(name) = &dataset {
         let t = Instant::now();
         let loaded = ws
@@ -344,7 +323,7 @@ fn work(
         } else {
             format!("{name} read from the store")
         };
-        timing.solve_note = if loaded.has_system(solver_of(request)) {
+        timing.solve_note = if loaded.has_system(request.solver()) {
             "Leontief system (and its factorisation, once built) reused".into()
         } else {
             "Leontief system built by this request".into()
