@@ -288,7 +288,14 @@ fn resolve_side(
                 notes.push(format!("{field} '{expr}' read as {meant}"));
                 return Ok(r);
             }
-            Err(Error::from(e).at(field))
+            let mut err = Error::from(e).at(field);
+            if err.choices.is_empty() {
+                // What a side may name: the dataset's regions, ALL, and the blocs.
+                err.choices = t.labels.regions.iter().map(|r| r.code.clone()).collect();
+                err.choices.push("ALL".into());
+                err.choices.extend(reg.blocs().map(|b| b.name.clone()));
+            }
+            Err(err)
         }
     }
 }

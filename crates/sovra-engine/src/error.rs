@@ -146,9 +146,13 @@ impl From<sovra_core::Error> for Error {
         } = &e
         {
             err.nearest = suggestion.clone();
-            let choices: Vec<String> = valid.split_whitespace().map(str::to_string).collect();
-            if choices.len() <= 400 {
-                err.choices = choices;
+            // Only a plain list of names is a list of choices; prose ("the 80 regions of …, or a bloc
+            // (…)") is left to the caller, which knows the names.
+            if !valid.contains([',', '(', ')']) {
+                let choices: Vec<String> = valid.split_whitespace().map(str::to_string).collect();
+                if choices.len() <= 400 {
+                    err.choices = choices;
+                }
             }
         }
         err

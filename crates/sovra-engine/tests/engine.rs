@@ -157,6 +157,19 @@ fn names_are_confined_to_the_store_and_unknown_names_suggest_valid_ones() {
     assert_eq!(e.field.as_deref(), Some("us"));
     assert!(e.message.contains("R0L"), "{e}");
     assert_eq!(e.nearest.as_deref(), Some("R01"), "{e}");
+    // The choices are names a side can take, not words of the message.
+    for name in ["R01", "R04", "ALL", "BRICS"] {
+        assert!(
+            e.choices.iter().any(|c| c == name),
+            "{name}: {:?}",
+            e.choices
+        );
+    }
+    assert!(
+        e.choices.iter().all(|c| !c.contains([',', '(', ')'])),
+        "{:?}",
+        e.choices
+    );
     let e = run(
         &ws,
         &body(
