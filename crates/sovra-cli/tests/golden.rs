@@ -923,6 +923,11 @@ fn mask(s: &str, home: &Path, work: &Path) -> String {
         .replace(&*work.to_string_lossy(), "@WORK")
         .replace(&*home.to_string_lossy(), "@HOME")
         .replace(&today(), "@TODAY");
+    // Where the pymrio dump lies depends on the build's target directory.
+    let s = match conformance_dir() {
+        Some(d) => s.replace(&*d.to_string_lossy(), "@PYMRIO"),
+        None => s,
+    };
     // "(0.31 s)" and "\"seconds\": 0.31"
     let re_sec = |t: &str| -> String {
         // number followed by " s)" or " s," or " s " → @SECONDS
