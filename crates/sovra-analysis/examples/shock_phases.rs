@@ -19,7 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let (a, b) = (pos(seller)?, pos(buyer)?);
     let runs: usize = rest.first().map(|s| s.parse()).transpose()?.unwrap_or(7);
-    let net = Network::new(&t)?;
+    let net = Network::from_ref(&t)?;
     let legs = [
         Leg {
             seller: a,

@@ -444,6 +444,53 @@ pub fn compute(t: &Mrio, sys: &LeontiefSystem, p: &Parties) -> Result<Dependence
     Ok(assemble(t, p, &sh, Some(&sh.w_us[0]), &cut, solves))
 }
 
+/// What depends on "them" only — their value added in every node, first absorption by them, direct sales
+/// to them — computed once and reused for any "us" against the same them ([`compute_on`]). A server keeps
+/// it per them: a second `depend … --on CHN` then solves only for what depends on us.
+pub struct OnThem {
+    them: Vec<usize>,
+    shared: Shared,
+}
+
+impl OnThem {
+    /// Their region indices.
+    pub fn them(&self) -> &[usize] {
+        &self.them
+    }
+}
+
+/// The part of [`compute`] that depends on them only.
+pub fn on_them(t: &Mrio, sys: &LeontiefSystem, them: &[usize]) -> Result<OnThem> {
+    Ok(OnThem {
+        them: them.to_vec(),
+        shared: shared(t, sys, them, &[])?,
+    })
+}
+
+/// All indicators for us against the them of `on` (equal to [`compute`], with the value added of us in a
+/// solve of its own).
+pub fn compute_on(t: &Mrio, sys: &LeontiefSystem, p: &Parties, on: &OnThem) -> Result<Dependence> {
+    if p.them != on.them {
+        return Err(crate::Error::Unsupported(
+            "the parts computed for them belong to another them".into(),
+        ));
+    }
+    let nu = t.va_shares();
+    let ns = t.labels.sectors.len();
+    let mask: Vec<f64> = (0..t.n())
+        .map(|i| if p.us.contains(&(i / ns)) { nu[i] } else { 0.0 })
+        .collect();
+    let (w, rep_us) = sys.solve(columns(t.n(), &[&mask]).as_ref(), Side::Transposed)?;
+    let w_us: Vec<f64> = w.col(0).iter().copied().collect();
+    let (cut, rep) = cut_chains(t, sys, p, &on.shared)?;
+    let mut solves = on.shared.solves_with(rep);
+    solves.insert(
+        1,
+        ("value added of us, (I − A)ᵀ w = ν∘1_U".to_string(), rep_us),
+    );
+    Ok(assemble(t, p, &on.shared, Some(&w_us), &cut, solves))
+}
+
 /// All indicators for each region of `us` on its own ("us" = that country) against the same them: the
 /// solves that depend only on them are shared, and each country adds one small solve (its chains without
 /// third countries). Equivalent to calling [`compute`] once per region (except that

@@ -51,7 +51,7 @@ fn rerouting_matches_sanction_simulator() {
     let Some(t) = store::open_or_notice("icio2022", "the shock conformance") else {
         return;
     };
-    let net = Network::new(&t).unwrap();
+    let net = Network::from_ref(&t).unwrap();
     let reg = Registry::builtin();
     let mut worst_all = 0.0f64;
     for c in &cases {

@@ -181,4 +181,31 @@ proptest! {
             }
         }
     }
+
+    /// The kept part for them (a server keeps it between requests), reused for two different us, gives
+    /// exactly what one full computation per us gives, value added of us included.
+    #[test]
+    fn kept_part_for_them_equals_full(nr in 3usize..6, s in 1usize..4, seed in 0u64..100_000) {
+        let t = table(nr, s, seed);
+        let sys = LeontiefSystem::from_table(&t).unwrap();
+        let on = dependency::on_them(&t, &sys, &[0]).unwrap();
+        for us in [vec![1], (1..nr).collect::<Vec<_>>()] {
+            let p = Parties::new(&t, us, vec![0]).unwrap();
+            let full = dependency::compute(&t, &sys, &p).unwrap();
+            let kept = dependency::compute_on(&t, &sys, &p, &on).unwrap();
+            prop_assert_eq!(full.sectors.len(), kept.sectors.len());
+            for (a, b) in full.sectors.iter().zip(&kept.sectors) {
+                prop_assert_eq!(&a.node, &b.node);
+                for (u, v) in [(a.value_added_from_them, b.value_added_from_them),
+                               (a.via_third_countries, b.via_third_countries),
+                               (a.value_added_from_us.unwrap(), b.value_added_from_us.unwrap()),
+                               (a.sales_total, b.sales_total), (a.sales_direct, b.sales_direct)] {
+                    prop_assert!((u - v).abs() < 1e-10, "{u} vs {v}");
+                }
+            }
+            prop_assert_eq!(kept.solves.len(), full.solves.len() + 1);
+        }
+        let other = Parties::new(&t, vec![0], vec![1]).unwrap();
+        prop_assert!(dependency::compute_on(&t, &sys, &other, &on).is_err());
+    }
 }

@@ -66,7 +66,7 @@ fn rerouted_flows_meet_their_margins() {
     let t = table(4, 3, 7);
     let (n, ns) = (t.n(), 3);
     let b = bench(&t);
-    let net = Network::new(&t).unwrap();
+    let net = Network::from_ref(&t).unwrap();
     let legs = [
         leg(0, 1),
         leg(1, 0),
@@ -129,7 +129,7 @@ fn equilibrium_satisfies_the_model_equations() {
     let t = table(4, 3, 11);
     let (n, ns) = (t.n(), 3);
     let b = bench(&t);
-    let net = Network::new(&t).unwrap();
+    let net = Network::from_ref(&t).unwrap();
     let p = Params {
         tau: 0.6,
         delta: 0.05,
@@ -185,7 +185,7 @@ fn extraction_is_a_leontief_solve_without_the_severed_coefficients() {
     let t = table(3, 4, 5);
     let (n, ns) = (t.n(), 4);
     let b = bench(&t);
-    let net = Network::new(&t).unwrap();
+    let net = Network::from_ref(&t).unwrap();
     let legs = [
         leg(0, 2),
         Leg {
@@ -236,7 +236,7 @@ fn extraction_is_a_leontief_solve_without_the_severed_coefficients() {
 fn nothing_severed_nothing_lost() {
     // δ = 1: every "severed" flow leaks through in full; τ = 0: nothing lost in rerouting.
     let t = table(4, 3, 3);
-    let net = Network::new(&t).unwrap();
+    let net = Network::from_ref(&t).unwrap();
     let legs = [leg(0, 1), leg(1, 0)];
     for model in [Model::Rerouting, Model::Extraction] {
         let out = shock::run(
@@ -264,7 +264,7 @@ fn nothing_severed_nothing_lost() {
 #[test]
 fn losses_grow_with_friction() {
     let t = table(5, 3, 21);
-    let net = Network::new(&t).unwrap();
+    let net = Network::from_ref(&t).unwrap();
     let legs = [leg(0, 1), leg(1, 0)];
     let mut last = 0.0;
     for tau in [0.1, 0.3, 0.6, 0.9] {
@@ -436,7 +436,7 @@ proptest! {
         let (seller, buyer) = (seller % regions, buyer % regions);
         prop_assume!(seller != buyer);
         let t = table(regions, sectors, seed);
-        let net = Network::new(&t).unwrap();
+        let net = Network::from_ref(&t).unwrap();
         let p = Params { tau, delta, ..Params::default() };
         for model in [Model::Rerouting, Model::Extraction] {
             let out = shock::run(&net, &[leg(seller, buyer)], model, &p).unwrap();
@@ -461,7 +461,7 @@ fn tables_beyond_the_f32_range_are_solved_on_z_itself() {
     let t = table(5, 3, 9);
     let legs = [leg(0, 1), leg(1, 0)];
     let base = shock::run(
-        &Network::new(&t).unwrap(),
+        &Network::from_ref(&t).unwrap(),
         &legs,
         Model::Rerouting,
         &Params::default(),
@@ -473,7 +473,7 @@ fn tables_beyond_the_f32_range_are_solved_on_z_itself() {
     big.z.data.iter_mut().for_each(|v| *v *= k);
     big.x.iter_mut().for_each(|v| *v *= k);
     let out = shock::run(
-        &Network::new(&big).unwrap(),
+        &Network::from_ref(&big).unwrap(),
         &legs,
         Model::Rerouting,
         &Params::default(),

@@ -21,8 +21,8 @@ use render::Format;
 /// sovra — where an economy depends on foreign supply, directly and through chains of third countries.
 ///
 /// Works on multi-regional input-output (MRIO) tables in the notation of Miller & Blair and pymrio
-/// (Z Y x v A L B G F S M). The default dataset, icio2022 (OECD ICIO 2025 release, year 2022, 80 countries ×
-/// 50 sectors), is fetched on first use through pip. Data live in $SOVRA_HOME (default ~/.local/share/sovra).
+/// (Z Y x v A L B G F S M). The default dataset, icio2022 (sanction-simulator's rebuild of the OECD ICIO
+/// 2025 release, year 2022, 80 countries × 50 sectors), is fetched on first use through pip. Data live in $SOVRA_HOME (default ~/.local/share/sovra).
 #[derive(Parser, Debug)]
 #[command(
     name = "sovra",
@@ -222,7 +222,8 @@ enum Command {
     /// Examples: sovra shock USA --on CHN
     ///           sovra shock G7 --on RUS+BLR --instrument export-ban --sectors C26,C27 --tau 0.5
     ///           sovra shock --scenario chips.toml --format csv --out chips.csv
-    ///           sovra shock USA --on CHN --sweep tau=0.1:0.8:0.1,delta=0.05,0.1 --format json --out sweep.jsonl
+    ///           sovra shock USA --on CHN --sweep tau=0.1:0.8:0.1,delta=0.05,0.1 \
+    ///               --format json --out sweep.jsonl
     #[command(verbatim_doc_comment)]
     Shock(Box<shock::ShockArgs>),
     /// Economic complexity: RCA, diversity, ubiquity, ECI and PCI (eigenvector method), COI, fitness.
@@ -262,6 +263,7 @@ enum Command {
     /// Examples: sovra serve
     ///           curl -s localhost:8750/v1/depend -d '{"us":"EU27","them":"CHN","top":5}'
     ///           sovra serve --bind 0.0.0.0:8750 --token-file ~/.config/sovra/token --max-concurrent 1
+    #[command(verbatim_doc_comment)]
     Serve(Box<serve::ServeArgs>),
     /// Export a vector or matrix of the system (x, v, A, B, L, G, output from demand) as .npy or CSV.
     ///
@@ -285,9 +287,13 @@ enum Command {
 enum DataCommand {
     /// Fetch a dataset from a package registry with pip and convert it to the native store.
     ///
-    /// icio2022: OECD ICIO 2025 release, year 2022, from the PyPI wheel sanction-simulator==0.1.4
-    /// (`python3 -m pip download --no-deps`; set SOVRA_PYTHON for another interpreter). The sha256 of the
-    /// data is checked. Running it again does nothing unless --force.
+    /// icio2022: sanction-simulator's rebuild of the OECD ICIO 2025 release, year 2022 (80 countries × 50
+    /// sectors, rest of world dropped, rebalanced from its model output, cost shares capped at 0.98), from
+    /// the PyPI wheel sanction-simulator==0.1.4 (`python3 -m pip download --no-deps`; set SOVRA_PYTHON for
+    /// another interpreter). The sha256 of the data is checked. Running it again does nothing unless --force.
+    ///
+    /// Examples: sovra data fetch
+    ///           sovra data fetch classifications
     #[command(verbatim_doc_comment)]
     Fetch {
         /// What to fetch: icio2022 (the default dataset) or classifications (HS product names, countries and
@@ -322,6 +328,8 @@ enum DataCommand {
         replace: bool,
     },
     /// List datasets in the store.
+    ///
+    /// Example: sovra data list --format json
     #[command(verbatim_doc_comment)]
     List {
         #[command(flatten)]
@@ -337,7 +345,9 @@ enum TradeCommand {
     /// product) are an error; zero values are skipped and counted. The other trade commands read the store
     /// by default.
     ///
-    /// Example: sovra trade import BACI_HS92_Y2021_V202201.csv.gz BACI_HS92_Y2022_V202201.csv.gz --country-codes country_codes_V202201.csv
+    /// Examples: sovra trade import BACI_HS92_Y2022_V202401.csv --country-codes country_codes_V202401.csv
+    ///           sovra trade import BACI_HS92_Y2021_V202401.csv.gz BACI_HS92_Y2022_V202401.csv.gz \
+    ///               --country-codes country_codes_V202401.csv --wait
     #[command(verbatim_doc_comment)]
     Import(Box<trade::ImportArgs>),
     /// Where an importer is dependent, product by product: import concentration (HHI > 0.4), world export
@@ -349,7 +359,8 @@ enum TradeCommand {
     /// trade.
     ///
     /// Examples: sovra trade depend EU27 --on CHN --years 2020:2022
-    ///           sovra trade depend EU27 --input BACI_HS92_Y2021_V202301.csv --country-codes country_codes_V202301.csv --on CHN
+    ///           sovra trade depend EU27 --on CHN --input BACI_HS92_Y2021_V202301.csv \
+    ///               --country-codes country_codes_V202301.csv
     #[command(verbatim_doc_comment)]
     Depend(Box<trade::TradeDependArgs>),
     /// Who could supply a product instead: exporters ranked by world export share, with RCA, what they
@@ -370,6 +381,9 @@ enum TradeCommand {
 #[derive(Subcommand, Debug)]
 enum BlocsCommand {
     /// List the blocs and their members on a date.
+    ///
+    /// Examples: sovra blocs list
+    ///           sovra blocs list --as-of 2010-01-01 --format csv
     #[command(verbatim_doc_comment)]
     List {
         /// Extra blocs from a TOML file.

@@ -45,10 +45,12 @@ pub enum ModelArg {
 pub struct ShockArgs {
     /// The sanctioning side: a country (ISO3), a bloc or an expression (G7, EU27+GBR, …).
     pub sanctioning: Option<String>,
-    /// The target side.
+    /// The target: the country, bloc or expression whose trade with the sanctioning side is cut (both
+    /// directions for an embargo, the sanctioning side's sales to it for an export ban).
     #[arg(long = "on", value_name = "TARGET")]
     pub target: Option<String>,
-    /// Trade instrument.
+    /// What is cut: embargo (trade both ways), export-ban (the sanctioning side's sales to the target) or
+    /// import-ban (its purchases from the target).
     #[arg(long, value_enum, default_value_t = InstrumentArg::Embargo)]
     pub instrument: InstrumentArg,
     /// Only these selling sectors, comma-separated codes (e.g. C26,C27); all when omitted.
@@ -64,7 +66,8 @@ pub struct ShockArgs {
     /// inclusive; lists are comma-separated). Runs the cartesian product, streaming results.
     #[arg(long, value_name = "GRID")]
     pub sweep: Option<String>,
-    /// Model.
+    /// rerouting (severed flows partly find other routes, prices and output adjust to a CES equilibrium;
+    /// the default) or extraction (the severed flows removed, final demand fixed, one Leontief solve).
     #[arg(long, value_enum)]
     pub model: Option<ModelArg>,
     /// Rerouting friction τ in [0, 1] (default 0.30).

@@ -74,13 +74,15 @@ pub struct TradeDependArgs {
     /// product. Not with --on or --all.
     #[arg(long)]
     pub each: bool,
-    /// Thresholds: import HHI, world-export HHI, imports/exports.
+    /// A product counts as dependent only if the concentration (HHI, 0–1) of the importer's suppliers is
+    /// above this.
     #[arg(long, default_value_t = 0.4)]
     pub hhi_imports: f64,
-    /// World export concentration threshold.
+    /// A product counts as dependent only if the concentration (HHI, 0–1) of world exports is above this.
     #[arg(long, default_value_t = 0.4)]
     pub hhi_world: f64,
-    /// Imports/exports threshold.
+    /// A product counts as dependent only if the importer's imports of it exceed its exports of it this
+    /// many times.
     #[arg(long, default_value_t = 1.0)]
     pub ratio: f64,
     /// Show the N largest rows by imports (default 30 in the table format; with --each, the 30 importers
@@ -194,19 +196,19 @@ pub fn opportunities_cmd(a: &OpportunitiesArgs) -> Result<()> {
 /// `sovra trade synth`: a synthetic BACI-like year in the long format.
 #[derive(clap::Args, Debug, Clone)]
 pub struct SynthArgs {
-    /// Countries.
+    /// Number of countries that trade.
     #[arg(long, default_value_t = 200)]
     pub countries: usize,
-    /// Products.
+    /// Number of products (six-digit codes).
     #[arg(long, default_value_t = 5000)]
     pub products: usize,
     /// Average destinations per exported product (35 ≈ a BACI year of ~11 M rows at 200 × 5,000).
     #[arg(long, default_value_t = 35.0)]
     pub destinations: f64,
-    /// Year.
+    /// The year written in every row.
     #[arg(long, default_value_t = 2022)]
     pub year: i32,
-    /// Seed.
+    /// Seed of the random generator: the same seed and sizes write the same file.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Output CSV (written atomically).

@@ -1271,3 +1271,72 @@ fn trade_import_then_screen_from_the_store() {
         &["nostore"],
     );
 }
+
+/// Every command's `--help` shows its examples one command per line (a long one continued with `\` on
+/// indented lines), each line within 100 characters so clap does not re-wrap it; and every command has one.
+#[test]
+fn help_examples_stand_on_their_own_lines() {
+    let home = tempfile::tempdir().unwrap();
+    let commands: &[&[&str]] = &[
+        &["info"],
+        &["multipliers"],
+        &["keys"],
+        &["tiva"],
+        &["footprint"],
+        &["linkages"],
+        &["matrix"],
+        &["depend"],
+        &["shock"],
+        &["complexity"],
+        &["opportunities"],
+        &["serve"],
+        &["data", "fetch"],
+        &["data", "import"],
+        &["data", "list"],
+        &["trade", "import"],
+        &["trade", "depend"],
+        &["trade", "suppliers"],
+        &["trade", "synth"],
+        &["blocs", "list"],
+        &["blocs", "show"],
+    ];
+    for cmd in commands {
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let out = sovra(home.path(), &args);
+        assert!(out.status.success(), "{cmd:?} --help failed");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let start = lines
+            .iter()
+            .position(|l| l.starts_with("Example"))
+            .unwrap_or_else(|| panic!("{cmd:?}: no example in --help:\n{text}"));
+        let mut continued = false;
+        for (k, l) in lines[start..].iter().enumerate() {
+            if l.trim().is_empty() {
+                break;
+            }
+            let body = if k == 0 {
+                l.split_once(':').map(|(_, b)| b).unwrap_or("")
+            } else {
+                l
+            };
+            let body = body.trim();
+            assert!(
+                l.chars().count() <= 100,
+                "{cmd:?}: example line too long: {l}"
+            );
+            if !continued {
+                assert!(
+                    body.starts_with("sovra ") || body.starts_with("curl "),
+                    "{cmd:?}: example line is not one command: {l:?}"
+                );
+                assert!(
+                    body.matches("sovra ").count() <= 1,
+                    "{cmd:?}: two commands on one line: {l:?}"
+                );
+            }
+            continued = body.ends_with('\\');
+        }
+    }
+}

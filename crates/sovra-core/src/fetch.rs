@@ -184,12 +184,14 @@ pub fn fetch_classifications(
     Ok(Fetched::Converted(dir))
 }
 
-/// Fetches `icio2022` into the store at `home`. `stage` is told what is happening (for a progress display).
+/// Fetches `icio2022` into the store at `home` (again when the stored copy describes itself in older
+/// words: the conversion is re-run from the cached wheel). `stage` is told what is happening (for a progress display).
 pub fn fetch_icio2022(home: &Path, force: bool, stage: &mut dyn FnMut(&str)) -> Result<Fetched> {
     let dir = store::dataset_dir(home, "icio2022");
     if !force
         && let Ok(meta) = store::read_meta(&dir)
         && meta.source_sha256.as_deref() == Some(icio2022::NPZ_SHA256)
+        && meta.source == icio2022::SOURCE
     {
         return Ok(Fetched::AlreadyPresent(dir));
     }

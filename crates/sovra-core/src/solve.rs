@@ -68,7 +68,7 @@ enum Coefficients {
 
 /// A kept system of a region subset, with what it was built for.
 struct Restricted {
-    key: (Vec<usize>, Method, u64),
+    key: (Vec<usize>, Method, u64, usize),
     system: Arc<LeontiefSystem>,
 }
 
@@ -80,7 +80,7 @@ pub struct LeontiefSystem {
     lu: OnceLock<faer::linalg::solvers::PartialPivLu<f64>>,
     preconditioner: OnceLock<Option<BlockJacobi>>,
     /// Systems of region subsets already built ([`LeontiefSystem::restricted_to_regions`]), most recent last,
-    /// kept while their coefficients together hold at most twice as many entries as `A`.
+    /// kept while their coefficients and LU factors together hold at most four times as many entries as `A`.
     restricted: Mutex<Vec<Restricted>>,
     /// Estimate of the spectral radius of `A` (output-weighted mean column sum), drives the cost model.
     pub rho_estimate: f64,
@@ -90,6 +90,78 @@ pub struct LeontiefSystem {
     pub tolerance: f64,
     /// Method preference.
     pub method: Method,
+    /// How many solves an LU factorisation is expected to serve (at least 1): [`Method::Auto`] spreads the
+    /// one-off cost of factoring over them. 1 for a one-shot command; a long-lived server sets more, so
+    /// that after the first request every solve is a pair of triangular sweeps.
+    pub reuse: usize,
+}
+
+/// Up to this many columns a dense product streams `A` once by rows (a matrix–vector product bound by
+/// memory bandwidth) instead of going through the blocked matrix–matrix kernel, which packs `A` first.
+const FEW_COLUMNS: usize = 8;
+
+/// `A W` for a row-major `A` and a few columns `W`: each row of `A` is read once, in parallel by rows.
+fn dense_times_few(a: &Dense, w: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let k = w.len();
+    let mut by_row = vec![0.0; a.rows * k];
+    by_row
+        .par_chunks_mut(k.max(1))
+        .enumerate()
+        .for_each(|(i, out)| {
+            let row = a.row(i);
+            for (o, wc) in out.iter_mut().zip(w) {
+                *o = dot(row, wc);
+            }
+        });
+    (0..k)
+        .map(|c| (0..a.rows).map(|i| by_row[i * k + c]).collect())
+        .collect()
+}
+
+/// `x · y` in eight independent partial sums, so the loop vectorises instead of waiting on one addition.
+fn dot(x: &[f64], y: &[f64]) -> f64 {
+    let mut acc = [0.0; 8];
+    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
+    let tail: f64 = xc
+        .remainder()
+        .iter()
+        .zip(yc.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
+    for (a, b) in xc.zip(yc) {
+        for l in 0..8 {
+            acc[l] += a[l] * b[l];
+        }
+    }
+    acc.iter().sum::<f64>() + tail
+}
+
+/// `Aᵀ W` for a row-major `A` and a few columns `W`: blocks of rows of `A` are read once each, in
+/// parallel, into partial sums that are added at the end.
+fn dense_transpose_times_few(a: &Dense, w: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    const ROWS_PER_TASK: usize = 128;
+    let (n, k) = (a.cols, w.len());
+    let zero = || vec![vec![0.0; n]; k];
+    (0..a.rows.div_ceil(ROWS_PER_TASK))
+        .into_par_iter()
+        .fold(zero, |mut acc, b| {
+            for i in b * ROWS_PER_TASK..((b + 1) * ROWS_PER_TASK).min(a.rows) {
+                let row = a.row(i);
+                for (acc_c, wc) in acc.iter_mut().zip(w) {
+                    let wi = wc[i];
+                    if wi != 0.0 {
+                        acc_c.iter_mut().zip(row).for_each(|(o, x)| *o += x * wi);
+                    }
+                }
+            }
+            acc
+        })
+        .reduce(zero, |mut x, y| {
+            for (xc, yc) in x.iter_mut().zip(&y) {
+                xc.iter_mut().zip(yc).for_each(|(a, b)| *a += b);
+            }
+            x
+        })
 }
 
 /// Density below which `A` is kept as CSR for products.
@@ -196,6 +268,7 @@ impl LeontiefSystem {
             max_column_sum,
             tolerance: 1e-12,
             method: Method::Auto,
+            reuse: 1,
         };
         sys.check_productive(&colsum)?;
         Ok(sys)
@@ -209,7 +282,12 @@ impl LeontiefSystem {
     /// The system is kept (with the factorisation or preconditioner its solves build) and returned again for
     /// the same regions, method and tolerance, so a second analysis on the same parties builds nothing.
     pub fn restricted_to_regions(&self, regions: &[usize]) -> Result<Arc<LeontiefSystem>> {
-        let key = (regions.to_vec(), self.method, self.tolerance.to_bits());
+        let key = (
+            regions.to_vec(),
+            self.method,
+            self.tolerance.to_bits(),
+            self.reuse,
+        );
         if let Ok(mut kept) = self.restricted.lock()
             && let Some(k) = kept.iter().position(|r| r.key == key)
         {
@@ -225,9 +303,12 @@ impl LeontiefSystem {
                 key,
                 system: sys.clone(),
             });
-            let budget = 2 * self.n * self.n;
+            let budget = 4 * self.n * self.n;
             let entries = |kept: &Vec<Restricted>| -> usize {
-                kept.iter().map(|r| r.system.n * r.system.n).sum()
+                // Coefficients, plus the LU factors once built.
+                kept.iter()
+                    .map(|r| r.system.n * r.system.n * (1 + r.system.lu.get().is_some() as usize))
+                    .sum()
             };
             while kept.len() > 1 && entries(&kept) > budget {
                 kept.remove(0);
@@ -285,6 +366,7 @@ impl LeontiefSystem {
         let mut sys = LeontiefSystem::from_coefficients(sub, Some(labels))?;
         sys.tolerance = self.tolerance;
         sys.method = self.method;
+        sys.reuse = self.reuse;
         Ok(sys)
     }
 
@@ -362,6 +444,20 @@ impl LeontiefSystem {
     pub fn apply(&self, w: MatRef<'_, f64>, side: Side) -> Mat<f64> {
         let mut out = w.to_owned();
         match &self.coef {
+            Coefficients::Dense(a) if w.ncols() <= FEW_COLUMNS => {
+                let cols: Vec<Vec<f64>> = (0..w.ncols())
+                    .map(|c| w.col(c).iter().copied().collect())
+                    .collect();
+                let aw = match side {
+                    Side::Forward => dense_times_few(a, &cols),
+                    Side::Transposed => dense_transpose_times_few(a, &cols),
+                };
+                for (c, col) in aw.iter().enumerate() {
+                    for (i, v) in col.iter().enumerate() {
+                        out[(i, c)] -= v;
+                    }
+                }
+            }
             Coefficients::Dense(a) => {
                 let av = a.as_faer();
                 let lhs = if side == Side::Forward {
@@ -395,7 +491,7 @@ impl LeontiefSystem {
         let lu = if lu_done {
             0.0
         } else {
-            2.0 / 3.0 * n * n * n / 15e9
+            2.0 / 3.0 * n * n * n / 15e9 / self.reuse.max(1) as f64
         } + 2.0 * n * n * k / 20e9;
         let (nnz, bytes_per) = match &self.coef {
             Coefficients::Dense(_) => (n * n, 8.0),

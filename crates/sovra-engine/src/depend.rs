@@ -430,7 +430,12 @@ fn party_report(kind: &str, s: &Setup, us: &str, them: &str, data: &str, title: 
         }
     }
     r.notes.extend(s.notes.iter().cloned());
-    if s.table().provenance.notes.contains("rest of world dropped") {
+    if s.table()
+        .provenance
+        .notes
+        .to_lowercase()
+        .contains("rest of world dropped")
+    {
         r.notes.push(format!(
             "{data} has no rest-of-world region: chains through countries outside its {} regions are not counted in via third",
             s.table().labels.regions.len()
@@ -601,7 +606,15 @@ pub fn depend(ws: &Workspace, q: &DependRequest, progress: &dyn Progress) -> Res
     if q.each {
         return depend_each(&s, q, sector.as_deref(), &sys);
     }
-    let d: Dependence = dependency::compute(t, &sys, &s.parties)?;
+    // A long-lived workspace keeps what depends on them only; a one-shot command solves it all at once.
+    let mut reused = false;
+    let d: Dependence = if ws.reuse > 1 {
+        let (on, kept) = s.loaded.on_them(q.solver, &sys, &s.parties.them)?;
+        reused = kept;
+        dependency::compute_on(t, &sys, &s.parties, &on)?
+    } else {
+        dependency::compute(t, &sys, &s.parties)?
+    };
     let mut r = party_report(
         "depend",
         &s,
@@ -754,6 +767,18 @@ pub fn depend(ws: &Workspace, q: &DependRequest, progress: &dyn Progress) -> Res
         ),
     );
     push_solves(&mut r, &d.solves, "");
+    if reused {
+        for dg in r
+            .diagnostics
+            .iter_mut()
+            .filter(|dg| dg.key == "value_added_origin" || dg.key == "first_absorption_by_them")
+        {
+            dg.detail = Some(format!(
+                "depends on them only: kept from an earlier request on {} against the same them",
+                q.data
+            ));
+        }
+    }
     match q.by {
         DependBy::Region => {
             let mut cols = vec![code("region", "region")];

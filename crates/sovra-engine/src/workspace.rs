@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
+use sovra_analysis::dependency;
+use sovra_analysis::shock::Network;
 use sovra_core::blocs::Registry;
 use sovra_core::{LeontiefSystem, Method, Mrio, fetch, store};
 use sovra_lake::query::LoadReport;
@@ -51,8 +53,17 @@ pub struct Loaded {
     modified: Option<SystemTime>,
     /// Seconds the load took.
     pub load_seconds: f64,
+    /// Solves a factorisation is expected to serve ([`LeontiefSystem::reuse`]).
+    reuse: usize,
     systems: Mutex<HashMap<Solver, Arc<LeontiefSystem>>>,
+    /// What depends on them only, per solver and them, most recent last (at most [`KEPT_THEM`]).
+    on_them: Mutex<Vec<(Solver, Arc<dependency::OnThem>)>>,
+    /// The shock models' network, built on first use.
+    network: Mutex<Option<Arc<Network>>>,
 }
+
+/// How many "them" a loaded dataset keeps their part of a dependency analysis for.
+const KEPT_THEM: usize = 8;
 
 impl Loaded {
     /// Wraps a table that is not in a store (an uploaded or generated one).
@@ -61,7 +72,10 @@ impl Loaded {
             table: Arc::new(table),
             modified: None,
             load_seconds: 0.0,
+            reuse: 1,
             systems: Mutex::new(HashMap::new()),
+            on_them: Mutex::new(Vec::new()),
+            network: Mutex::new(None),
         }
     }
 
@@ -81,9 +95,63 @@ impl Loaded {
             err
         })?;
         sys.method = solver.method();
+        sys.reuse = self.reuse;
         let sys = Arc::new(sys);
         systems.insert(solver, sys.clone());
         Ok(sys)
+    }
+
+    /// What a dependency analysis needs of `them` only, computed once per solver and them and kept
+    /// ([`dependency::on_them`]); says whether it was kept from an earlier request.
+    pub fn on_them(
+        &self,
+        solver: Solver,
+        sys: &LeontiefSystem,
+        them: &[usize],
+    ) -> Result<(Arc<dependency::OnThem>, bool)> {
+        let hit = |kept: &Vec<(Solver, Arc<dependency::OnThem>)>| {
+            kept.iter()
+                .position(|(s, o)| *s == solver && o.them() == them)
+        };
+        if let Ok(mut kept) = self.on_them.lock()
+            && let Some(k) = hit(&kept)
+        {
+            let e = kept.remove(k);
+            let o = e.1.clone();
+            kept.push(e);
+            return Ok((o, true));
+        }
+        let o = Arc::new(dependency::on_them(&self.table, sys, them)?);
+        if let Ok(mut kept) = self.on_them.lock() {
+            if let Some(k) = hit(&kept) {
+                kept.remove(k);
+            }
+            kept.push((solver, o.clone()));
+            if kept.len() > KEPT_THEM {
+                kept.remove(0);
+            }
+        }
+        Ok((o, false))
+    }
+
+    /// The network the shock models run on, built once (cost shares, the `f32` mirror of `Z`, the domestic
+    /// blocks) and shared by every later shock on this dataset.
+    pub fn network(&self) -> Result<Arc<Network>> {
+        let mut kept = self
+            .network
+            .lock()
+            .map_err(|_| Error::new(ErrorKind::Compute, "network cache poisoned"))?;
+        if let Some(n) = kept.as_ref() {
+            return Ok(n.clone());
+        }
+        let n = Arc::new(Network::new(self.table.clone())?);
+        *kept = Some(n.clone());
+        Ok(n)
+    }
+
+    /// Whether the shock network is already built (for timings).
+    pub fn has_network(&self) -> bool {
+        self.network.lock().map(|n| n.is_some()).unwrap_or(false)
     }
 
     /// Whether the system for this solver is already built (for timings and tests).
@@ -100,6 +168,10 @@ pub struct Workspace {
     home: PathBuf,
     /// Fetch the default dataset on first use (the CLI does; a server started read-only does not).
     pub fetch_default: bool,
+    /// Solves a factorisation is expected to serve: 1 for a one-shot command (GMRES is cheaper for a few
+    /// right-hand sides); a server sets more, so that `auto` factors once and answers every later request
+    /// with triangular sweeps.
+    pub reuse: usize,
     datasets: Mutex<HashMap<String, Arc<Loaded>>>,
     registries: Mutex<HashMap<String, Arc<Registry>>>,
     trade: Mutex<Option<TradeYears>>,
@@ -123,6 +195,7 @@ impl Workspace {
         Workspace {
             home: home.into(),
             fetch_default: true,
+            reuse: 1,
             datasets: Mutex::new(HashMap::new()),
             registries: Mutex::new(HashMap::new()),
             trade: Mutex::new(None),
@@ -182,7 +255,10 @@ impl Workspace {
             table: Arc::new(table),
             modified,
             load_seconds: started.elapsed().as_secs_f64(),
+            reuse: self.reuse,
             systems: Mutex::new(HashMap::new()),
+            on_them: Mutex::new(Vec::new()),
+            network: Mutex::new(None),
         });
         self.datasets
             .lock()

@@ -100,7 +100,7 @@ fn a_request_from_json_gives_the_numbers_of_the_model_run_directly() {
     .expect("spec");
     let res =
         shock::scenario::resolve(&spec, &Registry::builtin(), &t.labels, "demo").expect("resolves");
-    let net = Network::new(&t).expect("network");
+    let net = Network::from_ref(&t).expect("network");
     let o = shock::run(&net, &res.legs, spec.model, &spec.params).expect("runs");
 
     assert_eq!(figure(&r, "world_output_loss"), Value::Number(o.world_loss));

@@ -359,9 +359,15 @@ impl AppState {
     }
 }
 
+/// Requests a server expects each factorisation to serve (see [`sovra_core::LeontiefSystem::reuse`]).
+pub const SOLVES_PER_FACTORISATION: usize = 64;
+
 fn read_only(home: &Path) -> Workspace {
     let mut ws = Workspace::new(home);
     ws.fetch_default = false;
+    // A server answers many requests on one table: `auto` factors it once (a few seconds on the first
+    // request) and every later solve is a pair of triangular sweeps.
+    ws.reuse = SOLVES_PER_FACTORISATION;
     ws
 }
 

@@ -323,7 +323,13 @@ fn work(
         } else {
             format!("{name} read from the store")
         };
-        timing.solve_note = if loaded.has_system(request.solver()) {
+        timing.solve_note = if request.kind() == "shock" {
+            if loaded.has_network() {
+                "shock network reused".into()
+            } else {
+                "shock network built by this request".into()
+            }
+        } else if loaded.has_system(request.solver()) {
             "Leontief system (and its factorisation, once built) reused".into()
         } else {
             "Leontief system built by this request".into()

@@ -151,7 +151,7 @@ pub fn outer_ces(kappa: f64, omega: f64, rho_out: f64) -> f64 {
 
 /// The CES retention aggregate and pass-through from the pass sums: returns `(κ, λ)`.
 pub(crate) fn bundle(
-    net: &Network<'_>,
+    net: &Network,
     rr: &Rerouted,
     acc: &[f64],
     p: &Params,
@@ -160,7 +160,7 @@ pub(crate) fn bundle(
     const CHUNK: usize = 512;
     // Σ_r α_rj θ_rj^ρ, sector-major so every array is read in order; branch-free so it vectorises.
     fn sums(
-        net: &Network<'_>,
+        net: &Network,
         rr: &Rerouted,
         acc: &[f64],
         num: &mut [f64],
@@ -248,14 +248,14 @@ pub(crate) struct Alongside {
 }
 
 /// Solves the rationing equilibrium on a rerouted network.
-pub fn solve(net: &Network<'_>, cut: &Cut, rr: &Rerouted, p: &Params) -> Equilibrium {
+pub fn solve(net: &Network, cut: &Cut, rr: &Rerouted, p: &Params) -> Equilibrium {
     solve_with(net, cut, rr, p, None).0
 }
 
 /// [`solve`], also returning what the stability statistics need from it; `alongside`, if given, is run
 /// with the first `f32` pass in the same sweep (the statistics' own pass).
 pub(crate) fn solve_with(
-    net: &Network<'_>,
+    net: &Network,
     cut: &Cut,
     rr: &Rerouted,
     p: &Params,

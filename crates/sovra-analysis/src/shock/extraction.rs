@@ -25,12 +25,7 @@ pub struct ExtractionReport {
 }
 
 /// Post-shock output `x'` of the extraction model.
-pub fn solve(
-    net: &Network<'_>,
-    cut: &Cut,
-    tol: f64,
-    max_iter: usize,
-) -> (Vec<f64>, ExtractionReport) {
+pub fn solve(net: &Network, cut: &Cut, tol: f64, max_iter: usize) -> (Vec<f64>, ExtractionReport) {
     let n = net.n();
     let u = vec![1.0; n];
     let vt = vec![1.0; net.ns * n];

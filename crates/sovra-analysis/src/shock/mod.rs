@@ -151,7 +151,7 @@ pub struct Outcome {
 }
 
 /// Runs one scenario on a prepared network.
-pub fn run(net: &Network<'_>, legs: &[Leg], model: Model, p: &Params) -> Result<Outcome> {
+pub fn run(net: &Network, legs: &[Leg], model: Model, p: &Params) -> Result<Outcome> {
     p.validate()?;
     if legs.is_empty() {
         return Err(Error::Request("the scenario severs nothing (no leg)".into()).into());

@@ -13,6 +13,8 @@
 //!
 //! Negative flows are clipped to zero and counted in [`Audit`], like nodes without output.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use serde::Serialize;
 use sovra_core::{Dense, Mrio};
@@ -42,11 +44,11 @@ pub struct Audit {
 
 /// The benchmark network (region-major node order of the table: `i = region · S + sector`).
 #[derive(Debug)]
-pub struct Network<'a> {
+pub struct Network {
     /// The table it was built from.
-    pub table: &'a Mrio,
-    /// `Z`, borrowed when it has no negative entries, otherwise a clipped copy.
-    pub(crate) z: std::borrow::Cow<'a, Dense>,
+    pub table: Arc<Mrio>,
+    /// A copy of `Z` with negative entries clipped to 0, when there are any (else `Z` is the table's).
+    pub(crate) z_clipped: Option<Dense>,
     /// `Z` rounded to `f32`, rows in sector-major order: half the memory traffic for most passes of the
     /// fixed points, whose precision comes from a correction read from `z` (see `pass`).
     pub(crate) z32: Vec<f32>,
@@ -85,9 +87,16 @@ pub struct Network<'a> {
     pub audit: Audit,
 }
 
-impl<'a> Network<'a> {
-    /// Prepares the network of a table.
-    pub fn new(t: &'a Mrio) -> Result<Network<'a>> {
+impl Network {
+    /// Prepares the network of a table (a copy of it: for tests and examples; [`Network::new`] shares it).
+    pub fn from_ref(t: &Mrio) -> Result<Network> {
+        Network::new(Arc::new(t.clone()))
+    }
+
+    /// Prepares the network of a table, which it keeps: a server builds it once and reuses it for every
+    /// shock on that table.
+    pub fn new(table: Arc<Mrio>) -> Result<Network> {
+        let t: &Mrio = &table;
         let n = t.n();
         let nr = t.labels.regions.len();
         let ns = t.labels.sectors.len();
@@ -109,8 +118,8 @@ impl<'a> Network<'a> {
                 .filter(|(_, v)| **v < 0.0)
                 .map(|(k, v)| (k, *v))
                 .collect();
-        let z: std::borrow::Cow<'a, Dense> = if neg.is_empty() {
-            std::borrow::Cow::Borrowed(&t.z)
+        let z_clipped = if neg.is_empty() {
+            None
         } else {
             audit.negative_flow_cells_clipped = neg.len();
             audit.negative_flow_mass = neg.iter().map(|(_, v)| v).sum();
@@ -118,8 +127,9 @@ impl<'a> Network<'a> {
             for (k, _) in &neg {
                 c.data[*k] = 0.0;
             }
-            std::borrow::Cow::Owned(c)
+            Some(c)
         };
+        let z = z_clipped.as_ref().unwrap_or(&t.z);
         let x = &t.x;
         let active: Vec<bool> = x.iter().map(|&v| v > 0.0).collect();
         audit.inactive_nodes = active.iter().filter(|a| !**a).count();
@@ -159,7 +169,7 @@ impl<'a> Network<'a> {
             let scale: Vec<f64> = (0..n)
                 .map(|j| if m[j] > 0.0 { omega[j] / m[j] } else { 0.0 })
                 .collect();
-            let mut a = z.as_ref().clone();
+            let mut a = z.clone();
             a.data.par_chunks_mut(n).for_each(|row| {
                 row.iter_mut().zip(&scale).for_each(|(v, f)| *v *= f);
             });
@@ -225,8 +235,8 @@ impl<'a> Network<'a> {
             }
         }
         Ok(Network {
-            table: t,
-            z,
+            table: table.clone(),
+            z_clipped,
             z32,
             mirror_exact,
             zdom,
@@ -249,7 +259,7 @@ impl<'a> Network<'a> {
     /// Row `i` of `Z`.
     #[inline]
     pub(crate) fn row(&self, i: usize) -> &[f64] {
-        self.z.row(i)
+        self.z_clipped.as_ref().unwrap_or(&self.table.z).row(i)
     }
 
     /// Row `i` of the `f32` mirror of `Z` (stored sector-major).

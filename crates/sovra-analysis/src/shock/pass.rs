@@ -77,7 +77,7 @@ impl Sums {
 
 /// The coefficient structure of one solve: `B^ω_ij = u_i Ẑ_ij ṽ_{r(i)j} / s_j`.
 pub(crate) struct Coefficients<'n, 'c> {
-    pub(crate) net: &'n Network<'n>,
+    pub(crate) net: &'n Network,
     pub(crate) cut: &'c Cut,
     pub(crate) u: &'c [f64],
     pub(crate) vt: &'c [f64],

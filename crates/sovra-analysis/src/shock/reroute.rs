@@ -55,7 +55,7 @@ pub struct Rerouted {
 impl Rerouted {
     /// The equilibrium's first pass, known from the balancing: at `x = s`, `h = 1`, intermediate orders are the
     /// rerouted sales, and `Σ_{i∈r} u_i Ẑ_ij = ct_rj / ṽ_rj`.
-    pub(crate) fn at_benchmark(&self, net: &Network<'_>) -> Sums {
+    pub(crate) fn at_benchmark(&self, net: &Network) -> Sums {
         let acc = self
             .ct
             .iter()
@@ -70,7 +70,7 @@ impl Rerouted {
     }
 
     /// The rerouted flow `Z^ω_ij = u_i Ẑ_ij ṽ_{r(i)j}`.
-    pub fn flow(&self, net: &Network<'_>, cut: &Cut, i: usize, j: usize) -> f64 {
+    pub fn flow(&self, net: &Network, cut: &Cut, i: usize, j: usize) -> f64 {
         let n = net.n();
         let r = i % net.ns;
         let f = if cut.buyers[i].contains(&(j / net.ns)) {
@@ -114,7 +114,7 @@ struct Block {
 }
 
 /// Balances every sector block of the disrupted network.
-pub fn reroute(net: &Network<'_>, cut: &Cut, tau: f64, tol: f64, max_iter: usize) -> Rerouted {
+pub fn reroute(net: &Network, cut: &Cut, tau: f64, tol: f64, max_iter: usize) -> Rerouted {
     let (nr, ns, n) = (net.nr, net.ns, net.n());
     let f = tau * (1.0 - cut.delta);
     let blocks: Vec<Block> = (0..ns)
@@ -250,7 +250,7 @@ fn column_sums<'r, T: Elem + 'r>(
 
 /// `praw += Σ_{j∈k} Ẑ_uj ṽ_j` for every row `u` and buyer region `k` of the block.
 fn seller_sums<'r, T: Elem + 'r>(
-    net: &Network<'_>,
+    net: &Network,
     cut: &Cut,
     rows: &[usize],
     vt: &[f64],
@@ -279,7 +279,7 @@ fn seller_sums<'r, T: Elem + 'r>(
 /// is a first-order term: using `ṽ` one step old changes it by `2⁻²⁴` times that step, relative).
 #[allow(clippy::too_many_arguments)]
 fn both_sums<'r, T: Elem + 'r>(
-    net: &Network<'_>,
+    net: &Network,
     cut: &Cut,
     rows: &[usize],
     u: &[f64],
@@ -311,7 +311,7 @@ fn both_sums<'r, T: Elem + 'r>(
 /// phase, recording the correction).
 #[allow(clippy::too_many_arguments)]
 fn sweep(
-    net: &Network<'_>,
+    net: &Network,
     cut: &Cut,
     rows: &[usize],
     u: &[f64],
@@ -333,7 +333,7 @@ fn sweep(
 /// [`sweep`] with `row` as the block's base rows (the mirror, or `Z` itself).
 #[allow(clippy::too_many_arguments)]
 fn sweep_on<'r, T: Elem + 'r>(
-    net: &Network<'_>,
+    net: &Network,
     cut: &Cut,
     rows: &[usize],
     u: &[f64],
@@ -426,14 +426,7 @@ fn laplacian(p: &[f64], rsum: &[f64], act: &[usize], nr: usize) -> Mat<f64> {
     lap
 }
 
-fn balance_block(
-    net: &Network<'_>,
-    cut: &Cut,
-    r: usize,
-    f: f64,
-    tol: f64,
-    max_iter: usize,
-) -> Block {
+fn balance_block(net: &Network, cut: &Cut, r: usize, f: f64, tol: f64, max_iter: usize) -> Block {
     let (nr, ns, n) = (net.nr, net.ns, net.n());
     let rows: Vec<usize> = (0..nr).map(|c| c * ns + r).collect();
     // Targets.

@@ -49,7 +49,7 @@ pub struct Stability {
 }
 
 /// The vectors of the statistics' pass: `g_i = u_i / d̄_i` (0 where `d̄_i = 0`) and `1 / w_j` (0 where `w_j = 0`).
-pub(crate) fn job_vectors(net: &Network<'_>, rr: &Rerouted) -> (Vec<f64>, Vec<f64>) {
+pub(crate) fn job_vectors(net: &Network, rr: &Rerouted) -> (Vec<f64>, Vec<f64>) {
     let g = (0..net.n())
         .map(|i| {
             if net.dbar[i] > 0.0 {
@@ -82,7 +82,7 @@ pub(crate) fn job<'a>(rr: &'a Rerouted, g: &'a [f64], inv_w: &'a [f64]) -> Job<'
 /// equilibrium made no `f32` pass to carry it). `g` and `inv_w` are [`job_vectors`].
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn check(
-    net: &Network<'_>,
+    net: &Network,
     cut: &Cut,
     rr: &Rerouted,
     eq: &Equilibrium,

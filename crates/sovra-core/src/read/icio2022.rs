@@ -23,6 +23,13 @@ use crate::table::{BalanceTolerance, Dense, Mrio, Parts, Provenance};
 pub const REQUIREMENT: &str = "sanction-simulator==0.1.4";
 /// Path of the array archive inside the wheel.
 pub const NPZ_MEMBER: &str = "sanction_simulator/data/bench_cache.npz";
+/// Title of the dataset.
+pub const TITLE: &str = "OECD ICIO 2025 release, year 2022, as rebuilt by sanction-simulator";
+
+/// Where it comes from, in the words every report's provenance carries.
+pub const SOURCE: &str = "sanction-simulator's rebuild of the OECD Inter-Country Input-Output tables (2025 release): \
+     PyPI sanction-simulator==0.1.4, sanction_simulator/data/bench_cache.npz";
+
 /// sha256 of `bench_cache.npz` in that release.
 pub const NPZ_SHA256: &str = "572753a929a2916dde290c8a3925599ac7f0f2e398b499a550e9cd5dc92f61c7";
 const COUNTRY_MAP: &str = "sanction_simulator/data/OECD_ICIO_2025_country_code_mapping.csv";
@@ -171,6 +178,11 @@ pub fn read_npz(
             });
         }
     }
+    let capped = omb
+        .data
+        .iter()
+        .filter(|o| (**o - 0.98).abs() < 1e-12)
+        .count();
     let scale: Vec<f64> = (0..n).map(|j| omb.data[old(j)] * s.data[old(j)]).collect();
     let mut zmat = Dense::zeros(n, n);
     for i in 0..n {
@@ -214,16 +226,19 @@ pub fn read_npz(
     };
     let provenance = Provenance {
         name: "icio2022".into(),
-        title: "OECD ICIO 2025 release, year 2022".into(),
-        source: format!("OECD Inter-Country Input-Output tables (2025 release), via PyPI {REQUIREMENT} ({NPZ_MEMBER})"),
+        title: TITLE.into(),
+        source: SOURCE.into(),
         year: Some(2022),
         units: "USD million".into(),
         source_sha256: sha256,
         written_by: String::new(),
-        notes: "80 countries x 50 sectors; rest of world dropped; balanced from the model-consistent output s: \
-                Z = A diag(omb s), x = s, final use z (all destinations together, not split by destination), \
-                value added v = s (1 - omb)"
-            .into(),
+        notes: format!(
+            "80 countries x 50 sectors. Rest of world dropped; rebalanced from the model's own output s: \
+             Z = A diag(omb s), x = s, final use z (all destinations together, not split by destination), \
+             value added v = s (1 - omb); intermediate cost shares omb capped at 0.98 by sanction-simulator \
+             ({capped} node(s) at the cap). Not the OECD's published Z: use an OECD ICIO CSV \
+             (`sovra data import --format oecd-icio-csv`) for the table as published."
+        ),
     };
     let tol = BalanceTolerance {
         relative: 1e-6,

@@ -271,13 +271,13 @@ impl Plan {
         &self.loaded.table
     }
 
-    fn network(&self, progress: &dyn Progress) -> Result<Network<'_>> {
+    fn network(&self, progress: &dyn Progress) -> Result<Arc<Network>> {
         progress.stage("preparing the network");
-        Ok(Network::new(self.table())?)
+        self.loaded.network()
     }
 
     /// Runs scenario `k` and composes its report.
-    fn one(&self, net: &Network<'_>, k: usize) -> Result<(report::Row, Report)> {
+    fn one(&self, net: &Network, k: usize) -> Result<(report::Row, Report)> {
         let sc = &self.scenarios[k];
         let o: Outcome = model::run(net, &sc.resolved.legs, sc.spec.model, &sc.spec.params)?;
         report::scenario(self.table(), net, sc, &o, self.top, self.detail)

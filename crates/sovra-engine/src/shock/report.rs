@@ -37,7 +37,7 @@ fn region_name(t: &Mrio, r: usize) -> String {
 }
 
 /// A side's loss and its loss share γ.
-fn side_loss(t: &Mrio, net: &Network<'_>, o: &Outcome, codes: &[String]) -> (f64, f64) {
+fn side_loss(t: &Mrio, net: &Network, o: &Outcome, codes: &[String]) -> (f64, f64) {
     let idx: Vec<usize> = codes
         .iter()
         .filter_map(|c| t.labels.region_index(c))
@@ -109,7 +109,7 @@ fn stability_line(st: &Stability) -> String {
 /// The report of one scenario, and its row of a batch's summary.
 pub(super) fn scenario(
     t: &Mrio,
-    net: &Network<'_>,
+    net: &Network,
     sc: &Scenario,
     o: &Outcome,
     top: Option<usize>,
@@ -194,7 +194,7 @@ struct Losses {
 }
 
 impl Losses {
-    fn new(t: &Mrio, net: &Network<'_>, sc: &Scenario, o: &Outcome) -> Self {
+    fn new(t: &Mrio, net: &Network, sc: &Scenario, o: &Outcome) -> Self {
         Losses {
             sanctioning: side_loss(t, net, o, &sc.resolved.sanctioning),
             target: side_loss(t, net, o, &sc.resolved.target),
@@ -403,7 +403,7 @@ fn diagnostics(r: &mut Report, t: &Mrio, o: &Outcome) {
 /// Every country (or the `top` ones), ranked by output loss.
 fn countries(
     t: &Mrio,
-    net: &Network<'_>,
+    net: &Network,
     o: &Outcome,
     order: &[usize],
     top: Option<usize>,
@@ -436,7 +436,7 @@ fn countries(
     Ok(tb.finish())
 }
 
-fn node_share(net: &Network<'_>, o: &Outcome, i: usize) -> f64 {
+fn node_share(net: &Network, o: &Outcome, i: usize) -> f64 {
     if net.s[i] > 0.0 {
         o.loss[i] / net.s[i]
     } else {
@@ -449,7 +449,7 @@ fn optional(v: &Option<Vec<f64>>, i: usize) -> Value {
 }
 
 /// The sectors of one country, ranked by output loss.
-fn sectors(t: &Mrio, net: &Network<'_>, o: &Outcome, region: usize) -> Result<sovra_report::Table> {
+fn sectors(t: &Mrio, net: &Network, o: &Outcome, region: usize) -> Result<sovra_report::Table> {
     let l = &t.labels;
     let units = &t.provenance.units;
     let ns = l.sectors.len();
@@ -488,7 +488,7 @@ fn sectors(t: &Mrio, net: &Network<'_>, o: &Outcome, region: usize) -> Result<so
 }
 
 /// Every node (region × sector) in the table's order.
-fn nodes(t: &Mrio, net: &Network<'_>, o: &Outcome) -> Result<sovra_report::Table> {
+fn nodes(t: &Mrio, net: &Network, o: &Outcome) -> Result<sovra_report::Table> {
     let l = &t.labels;
     let units = &t.provenance.units;
     let mut tb = TableBuilder::new(
