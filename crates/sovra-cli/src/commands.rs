@@ -72,6 +72,7 @@ pub(crate) fn table_top(top: Option<usize>, out: &OutputArgs, default: usize) ->
 
 /// Renders a report to its destination.
 pub(crate) fn finish(report: &sovra_report::Report, out: &OutputArgs) -> Result<()> {
+    crate::render::check_extension(out.format, out.out.as_deref())?;
     emit(&render(report, out.format)?, out.out.as_deref())
 }
 
@@ -91,6 +92,7 @@ fn answer(req: Request, out: &OutputArgs) -> Result<()> {
 /// Runs a request on the user's store and renders its report, with `blanks` in the terminal table's cells
 /// without a value.
 pub(crate) fn answer_with(req: Request, out: &OutputArgs, blanks: Blanks) -> Result<()> {
+    crate::render::check_extension(out.format, out.out.as_deref())?;
     let ws = workspace();
     let report = {
         let progress = progress::Spinner::new();
@@ -340,6 +342,15 @@ fn data(d: DataCommand) -> Result<()> {
 }
 
 fn matrix_cmd(name: &str, which: Which, out: &std::path::Path) -> Result<()> {
+    let ext = out
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    if !matches!(ext.as_deref(), Some("npy" | "csv")) && !crate::render::is_device(out) {
+        bail!(sovra_core::Error::Request(format!(
+            "--out {}: the format follows the extension; give a .npy (numpy) or .csv (labelled) file name",
+            out.display()
+        )));
+    }
     let ws = workspace();
     let m = {
         let progress = progress::Spinner::new();

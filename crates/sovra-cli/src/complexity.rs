@@ -55,7 +55,7 @@ pub struct ComplexityArgs {
     #[arg(long)]
     pub year: Option<i32>,
     /// M = 1 where RCA ≥ this.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = crate::finite)]
     pub rca_threshold: f64,
     /// Conventions: stata (default) or py-ecomplexity.
     #[arg(long, value_enum, default_value_t = ConventionArg::Stata)]

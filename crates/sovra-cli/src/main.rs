@@ -22,7 +22,12 @@ use render::Format;
 ///
 /// Works on multi-regional input-output (MRIO) tables in the notation of Miller & Blair and pymrio
 /// (Z Y x v A L B G F S M). The default dataset, icio2022 (sanction-simulator's rebuild of the OECD ICIO
-/// 2025 release, year 2022, 80 countries × 50 sectors), is fetched on first use through pip. Data live in $SOVRA_HOME (default ~/.local/share/sovra).
+/// 2025 release, year 2022, 80 countries × 50 sectors), is fetched on first use through pip. Data live in
+/// $SOVRA_HOME (default ~/.local/share/sovra).
+///
+/// Exit codes: 0 done; 1 the data (a file, a dataset) or the computation failed; 2 bad input on the command
+/// line (a flag, a name, a date); 3 computed and written but not trustworthy (a shock that did not converge, failed its stability check or collapsed;
+/// `--allow-unstable` accepts it).
 #[derive(Parser, Debug)]
 #[command(
     name = "sovra",
@@ -152,7 +157,7 @@ enum Command {
         by: depend::DependBy,
         /// Leave out sectors with less gross output than this, in the table's units (e.g. 1000 = USD 1 bn
         /// for icio2022), so that tiny sectors with extreme shares do not crowd the ranking.
-        #[arg(long, default_value_t = 0.0, value_name = "AMOUNT")]
+        #[arg(long, default_value_t = 0.0, value_name = "AMOUNT", value_parser = finite)]
         min_output: f64,
         /// Treat each region of US on its own (e.g. every country of the world against BRICS:
         /// `sovra depend ALL-BRICS --on BRICS --each --by region`), with key-sector exposure; the solves that
@@ -437,6 +442,31 @@ struct SolverArgs {
     solver: commands::SolverChoice,
 }
 
+/// Parses a number flag: NaN and infinities are refused here, before any work (clap names the flag).
+pub(crate) fn finite(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number"))?;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(format!("'{s}' is not a finite number"))
+    }
+}
+
+/// A result that was computed and written but is flagged as not trustworthy: exit code 3.
+#[derive(Debug)]
+pub struct Untrusted(pub String);
+
+impl std::fmt::Display for Untrusted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Untrusted {}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match commands::run(cli.command) {
@@ -450,9 +480,12 @@ fn main() -> ExitCode {
 
 /// The exit code of an error, from the engine's error kind: 2 for bad input named on the command line
 /// (unknown country, bloc or sector, empty bloc, overlapping parties; like clap's own usage errors), 1 for
-/// failures of data or computation.
+/// failures of data or computation, 3 for a result computed but not trustworthy (see `--allow-unstable`).
 fn exit_code(e: &anyhow::Error) -> u8 {
     for c in e.chain() {
+        if c.downcast_ref::<Untrusted>().is_some() {
+            return 3;
+        }
         if let Some(err) = c.downcast_ref::<sovra_engine::Error>() {
             return err.kind.exit_code();
         }

@@ -250,6 +250,48 @@ pub fn render_with(r: &Report, f: Format, blanks: Blanks) -> Result<String> {
 }
 
 /// Writes text to stdout or, atomically (temporary file + rename), to `out`.
+/// Whether a path is a device or pipe (`/dev/null`, `/dev/stdout`), written as it is.
+pub fn is_device(p: &Path) -> bool {
+    std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// Refuses an `--out` whose extension names another format than `--format` (`--format json --out x.csv`):
+/// such a file would mislead whoever opens it. Unknown extensions and devices are accepted.
+pub fn check_extension(format: Format, out: Option<&Path>) -> Result<()> {
+    let Some(p) = out else { return Ok(()) };
+    let Some(ext) = p
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+    else {
+        return Ok(());
+    };
+    let data = [
+        "csv", "tsv", "json", "jsonl", "ndjson", "npy", "parquet", "arrow", "html",
+    ];
+    let fits: &[&str] = match format {
+        Format::Table => &["txt", "html"],
+        Format::Csv => &["csv", "txt"],
+        Format::Json => &["json", "jsonl", "ndjson"],
+    };
+    if data.contains(&ext.as_str()) && !fits.contains(&ext.as_str()) {
+        anyhow::bail!(sovra_core::Error::Request(format!(
+            "--out {}: a .{ext} file, but --format {} writes {}; give a matching name or --format",
+            p.display(),
+            match format {
+                Format::Table => "table",
+                Format::Csv => "csv",
+                Format::Json => "json",
+            },
+            match format {
+                Format::Table => "a text table",
+                Format::Csv => "CSV",
+                Format::Json => "JSON",
+            }
+        )));
+    }
+    Ok(())
+}
+
 pub fn emit(text: &str, out: Option<&Path>) -> Result<()> {
     match out {
         None => {

@@ -3,7 +3,6 @@
 //! them — CSV rows of each scenario's `countries` table, or one JSON line per report — to standard output or
 //! to `OUT.partial` (renamed to `OUT` at the end), and `--resume` reads that file back to skip what finished.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -11,6 +10,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sovra_core::Error;
+use sovra_engine::shock::partial::{self, PartialFormat};
 use sovra_engine::shock::{self as engine_shock, Instrument, Model};
 use sovra_engine::{self as engine, ErrorKind, Request, ShockRequest, TomlText};
 use sovra_report::{Column, Kind, Report, Table, TableBuilder, Value};
@@ -71,16 +71,16 @@ pub struct ShockArgs {
     #[arg(long, value_enum)]
     pub model: Option<ModelArg>,
     /// Rerouting friction τ in [0, 1] (default 0.30).
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = crate::finite)]
     pub tau: Option<f64>,
     /// Leakage δ in [0, 1]: share of a severed flow that still gets through (default 0.10).
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = crate::finite)]
     pub delta: Option<f64>,
-    /// Inner CES curvature ρ < 0 (default −1: elasticity 0.5 across sector bundles).
-    #[arg(long, allow_hyphen_values = true)]
+    /// Inner CES curvature ρ in [−100, 0) (default −1: elasticity 1/(1 − ρ) = 0.5 across sector bundles).
+    #[arg(long, allow_hyphen_values = true, value_parser = crate::finite)]
     pub rho: Option<f64>,
-    /// Outer CES curvature ϱ < 0 (default −1).
-    #[arg(long, allow_hyphen_values = true)]
+    /// Outer CES curvature ϱ in [−100, 0), intermediate composite against the rest (default −1).
+    #[arg(long, allow_hyphen_values = true, value_parser = crate::finite)]
     pub rho_out: Option<f64>,
     /// Dataset.
     #[arg(long, default_value = "icio2022")]
@@ -101,9 +101,14 @@ pub struct ShockArgs {
     /// Save the scenario (as given by flags) to a TOML file and go on.
     #[arg(long, value_name = "FILE")]
     pub write_scenario: Option<PathBuf>,
-    /// Batch/sweep: skip scenarios already in OUT.partial from an interrupted run.
+    /// Batch/sweep: skip scenarios already in OUT.partial from an interrupted run of the same scenarios and
+    /// format (checked by a fingerprint in the file; anything else is refused, never merged).
     #[arg(long)]
     pub resume: bool,
+    /// Exit 0 even when a result is computed but not trustworthy (not converged, stability check failed,
+    /// fulfilment collapsed). Without it such a run still writes its output, flagged, and exits with 3.
+    #[arg(long)]
+    pub allow_unstable: bool,
     /// Batch/sweep: refuse to run more scenarios than this (an absurd grid fails before any work).
     #[arg(long, default_value_t = engine_shock::MAX_SCENARIOS, value_name = "N")]
     pub max_scenarios: usize,
@@ -113,7 +118,7 @@ pub struct ShockArgs {
 
 /// Reads a scenario or batch file as the request's TOML text.
 fn toml_file(path: &Path) -> Result<TomlText> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = sovra_core::read::read_text(path)?;
     Ok(TomlText::new(text, path.display().to_string()))
 }
 
@@ -158,6 +163,7 @@ fn request(a: &ShockArgs) -> Result<ShockRequest> {
 
 /// `sovra shock`.
 pub fn shock_cmd(a: &ShockArgs) -> Result<()> {
+    render::check_extension(a.out.format, a.out.out.as_deref())?;
     let req = request(a)?;
     if let Some(f) = &a.write_scenario {
         write_scenario(&req, f)?;
@@ -171,12 +177,37 @@ pub fn shock_cmd(a: &ShockArgs) -> Result<()> {
         engine::run(&ws, &Request::Shock(Box::new(req)), &progress)?
     };
     warn_unconverged(&report);
+    let verdict = untrusted(&report, a.allow_unstable);
     let text = match a.out.format {
         Format::Table => render::terminal_with(&for_terminal(report)?, render::DASH),
         Format::Csv => sovra_report::write::to_csv(&report, Some("nodes"))?,
         Format::Json => render::render(&report, Format::Json)?,
     };
-    emit(&text, a.out.out.as_deref())
+    emit(&text, a.out.out.as_deref())?;
+    verdict
+}
+
+/// Exit code 3 for an output that was written but is flagged as not trustworthy, unless the user accepts it.
+fn untrusted(report: &Report, allow: bool) -> Result<()> {
+    if allow || !figure_is(report, "trustworthy", &Value::Bool(false)) {
+        return Ok(());
+    }
+    let why = report
+        .notes
+        .iter()
+        .find_map(|n| n.strip_prefix("computed but not trustworthy: "))
+        .or_else(|| {
+            report
+                .notes
+                .iter()
+                .find(|n| n.contains("not trustworthy"))
+                .map(String::as_str)
+        })
+        .unwrap_or("see the notes");
+    Err(crate::Untrusted(format!(
+        "computed but not trustworthy: {why}. The output is written and flagged; --allow-unstable accepts it (exit 0)"
+    ))
+    .into())
 }
 
 /// `--write-scenario`: the one scenario of the flags (or of `--scenario`, with the flags over it) as TOML.
@@ -318,16 +349,17 @@ fn keyed_countries(report: &Report) -> Result<Table> {
 }
 
 /// The first lines of a streamed CSV: provenance, then the header.
-fn csv_head(report: &Report) -> Result<String> {
+fn csv_head(report: &Report, run: &str) -> Result<String> {
     let p = &report.provenance;
     let csv = sovra_report::write::table_csv(&keyed_countries(report)?);
     let header = csv.split_inclusive('\n').next().unwrap_or_default();
     Ok(format!(
-        "# {} shock batch; sovra {}\n# dataset: {} ({})\n{header}",
+        "# {} shock batch; sovra {}\n# dataset: {} ({})\n# {}: {run} (--resume continues only this run)\n{header}",
         p.dataset.as_deref().unwrap_or_default(),
         p.sovra_version,
         p.title.as_deref().unwrap_or_default(),
         p.units.as_deref().unwrap_or_default(),
+        partial::RUN_KEY,
     ))
 }
 
@@ -394,11 +426,13 @@ struct Sink {
     closed: bool,
     /// Reports received.
     parts: usize,
+    /// The run's fingerprint, written into the output so that `--resume` can check it.
+    run: String,
 }
 
 impl Sink {
     /// Standard output, or `partial` (appended to when resuming, else started afresh).
-    fn open(partial: &Option<PathBuf>, format: Format, fresh: bool) -> Result<Sink> {
+    fn open(partial: &Option<PathBuf>, format: Format, fresh: bool, run: String) -> Result<Sink> {
         let out: Option<Box<dyn Write>> = match (partial, format) {
             (_, Format::Table) => None,
             (Some(p), _) => Some(Box::new(
@@ -418,6 +452,7 @@ impl Sink {
             head: fresh && format == Format::Csv,
             closed: false,
             parts: 0,
+            run,
         })
     }
 
@@ -428,9 +463,19 @@ impl Sink {
             return Ok(());
         };
         let text = match self.format {
-            Format::Csv if self.head => csv_head(report).and_then(|h| Ok(h + &csv_rows(report)?)),
+            Format::Csv if self.head => {
+                csv_head(report, &self.run).and_then(|h| Ok(h + &csv_rows(report)?))
+            }
             Format::Csv => csv_rows(report),
-            _ => Ok(sovra_report::write::to_json_line(report)),
+            _ => {
+                let mut r = report.clone();
+                r.parameters.push(sovra_report::Parameter::new(
+                    partial::RUN_KEY,
+                    "run fingerprint (--resume continues only this run)",
+                    self.run.as_str(),
+                ));
+                Ok(sovra_report::write::to_json_line(&r))
+            }
         }
         .map_err(|e| engine::Error::new(ErrorKind::Compute, format!("{e:#}")))?;
         self.head = false;
@@ -453,21 +498,42 @@ impl Sink {
 fn stream(a: &ShockArgs, mut req: ShockRequest) -> Result<()> {
     let format = a.out.format;
     let partial = partial_path(a);
+    let pformat = match format {
+        Format::Csv => PartialFormat::Csv,
+        _ => PartialFormat::JsonLines,
+    };
+    let run = partial::fingerprint(&req, pformat);
+    let mut kept = partial::Partial::default();
     if a.resume {
         let Some(p) = &partial else {
             bail!(Error::Request(
                 "--resume needs --out FILE and --format csv or json (it reads FILE.partial)".into()
             ));
         };
-        req.skip = finished_names(p, format)?.into_iter().collect();
+        match std::fs::read(p) {
+            Ok(bytes) => {
+                kept = partial::read(&bytes, pformat, &run, &p.display().to_string())?;
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(p)
+                    .map_err(|e| Error::io(p, e))?;
+                f.set_len(kept.keep as u64).map_err(|e| Error::io(p, e))?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                eprintln!("note: no {} to resume from: starting afresh", p.display());
+            }
+            Err(e) => return Err(Error::io(p, e).into()),
+        }
+        req.skip = kept.done.clone();
     }
-    let fresh = req.skip.is_empty();
-    let mut sink = Sink::open(&partial, format, fresh)?;
+    let fresh = kept.keep == 0;
+    let mut sink = Sink::open(&partial, format, fresh, run)?;
+    sink.head = format == Format::Csv && !kept.has_header;
     let bar = Bar::new();
-    if !fresh {
+    if !kept.done.is_empty() {
         bar.0.println(format!(
             "resuming: {} scenarios already done",
-            req.skip.len()
+            kept.done.len()
         ));
     }
     let started = Instant::now();
@@ -508,62 +574,5 @@ fn stream(a: &ShockArgs, mut req: ShockRequest) -> Result<()> {
             a.out.out.as_deref(),
         )?;
     }
-    Ok(())
-}
-
-/// Names already written to a partial output of an interrupted run. What the interruption may have cut
-/// short is removed from the file first: a last line without its end, and in CSV the last scenario's rows
-/// (a scenario is several rows; it runs again).
-fn finished_names(partial: &Path, format: Format) -> Result<BTreeSet<String>> {
-    let mut done = BTreeSet::new();
-    let Ok(text) = std::fs::read_to_string(partial) else {
-        return Ok(done);
-    };
-    let mut keep = text.rfind('\n').map_or(0, |k| k + 1);
-    let mut last: Option<(String, usize)> = None;
-    let mut offset = 0;
-    for line in text[..keep].split_inclusive('\n') {
-        let start = offset;
-        offset += line.len();
-        let line = line.trim_end_matches('\n');
-        match format {
-            Format::Json => {
-                if let Ok(r) = Report::from_json(line)
-                    && let Value::Text(name) = value(&r, "scenario")
-                {
-                    done.insert(name);
-                }
-            }
-            _ => {
-                if line.starts_with('#') || line.starts_with("scenario,") || line.is_empty() {
-                    continue;
-                }
-                let name = csv_first_field(line);
-                if last.as_ref().is_none_or(|(n, _)| *n != name) {
-                    last = Some((name.clone(), start));
-                }
-                done.insert(name);
-            }
-        }
-    }
-    if let Some((name, start)) = last {
-        done.remove(&name);
-        keep = start;
-    }
-    if keep < text.len() {
-        let f = std::fs::OpenOptions::new()
-            .write(true)
-            .open(partial)
-            .map_err(|e| Error::io(partial, e))?;
-        f.set_len(keep as u64).map_err(|e| Error::io(partial, e))?;
-    }
-    Ok(done)
-}
-
-/// The first field of a CSV line (quoted per RFC 4180 or not).
-fn csv_first_field(line: &str) -> String {
-    match line.strip_prefix('"') {
-        Some(rest) => rest.split("\",").next().unwrap_or("").replace("\"\"", "\""),
-        None => line.split(',').next().unwrap_or("").to_string(),
-    }
+    untrusted(&summary, a.allow_unstable)
 }

@@ -76,14 +76,14 @@ pub struct TradeDependArgs {
     pub each: bool,
     /// A product counts as dependent only if the concentration (HHI, 0–1) of the importer's suppliers is
     /// above this.
-    #[arg(long, default_value_t = 0.4)]
+    #[arg(long, default_value_t = 0.4, value_parser = crate::finite)]
     pub hhi_imports: f64,
     /// A product counts as dependent only if the concentration (HHI, 0–1) of world exports is above this.
-    #[arg(long, default_value_t = 0.4)]
+    #[arg(long, default_value_t = 0.4, value_parser = crate::finite)]
     pub hhi_world: f64,
     /// A product counts as dependent only if the importer's imports of it exceed its exports of it this
     /// many times.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = crate::finite)]
     pub ratio: f64,
     /// Show the N largest rows by imports (default 30 in the table format; with --each, the 30 importers
     /// with most dependent products, per year).
@@ -203,7 +203,7 @@ pub struct SynthArgs {
     #[arg(long, default_value_t = 5000)]
     pub products: usize,
     /// Average destinations per exported product (35 ≈ a BACI year of ~11 M rows at 200 × 5,000).
-    #[arg(long, default_value_t = 35.0)]
+    #[arg(long, default_value_t = 35.0, value_parser = crate::finite)]
     pub destinations: f64,
     /// The year written in every row.
     #[arg(long, default_value_t = 2022)]
@@ -218,6 +218,9 @@ pub struct SynthArgs {
     /// file beside the output (`country_codes_synth.csv`).
     #[arg(long)]
     pub baci: bool,
+    /// Refuse sizes whose expected row count is above this many rows (they would not fit in memory).
+    #[arg(long, default_value_t = sovra_engine::trade::SYNTH_MAX_ROWS, value_name = "ROWS")]
+    pub max_rows: u64,
 }
 
 /// `sovra trade synth`: what was written goes to stderr (stdout stays empty).
@@ -230,6 +233,7 @@ pub fn synth_cmd(a: &SynthArgs) -> Result<()> {
         seed: a.seed,
         out: a.out.clone(),
         baci: a.baci,
+        max_rows: a.max_rows,
     })?;
     eprintln!("{}", report.title);
     Ok(())
@@ -250,7 +254,7 @@ pub struct ImportArgs {
     #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
     /// Memory the duplicate check may use before it spills to disk, in GiB.
-    #[arg(long, default_value_t = 2.0, value_name = "GIB")]
+    #[arg(long, default_value_t = 2.0, value_name = "GIB", value_parser = crate::finite)]
     pub memory_limit: f64,
     /// If another import is writing to the store, wait for it to finish (default: fail, naming it).
     #[arg(long)]

@@ -484,7 +484,7 @@ fn depend_keys_and_blocs() {
             "2019-01-01",
         ],
         2,
-        &["no member as of 2019-01-01"],
+        &["recorded from 2020-07-01"],
     );
     fails_with(
         h,
@@ -670,9 +670,10 @@ fn shock_single_batch_sweep_and_bad_input() {
     let csv_lines: Vec<&str> = csv.lines().collect();
     let cut = format!(
         "{}\n{}",
-        csv_lines[..3 + 4 + 2].join("\n"),
-        &csv_lines[9][..12]
+        csv_lines[..4 + 4 + 2].join("\n"),
+        &csv_lines[10][..12]
     );
+    assert!(csv_lines[2].starts_with("# run: "), "{csv}");
     std::fs::write(dir.path().join("cut.csv.partial"), cut).unwrap();
     let cut_out = dir.path().join("cut.csv");
     let mut resume = v.clone();
@@ -680,6 +681,44 @@ fn shock_single_batch_sweep_and_bad_input() {
     resume.push("--resume".into());
     ok(h, &resume.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(std::fs::read_to_string(&cut_out).unwrap(), csv);
+    // A partial of another sweep, or in another format, is refused (exit 2), never merged; the file stays.
+    let other = dir.path().join("other.csv");
+    let other_partial = dir.path().join("other.csv.partial");
+    let mut same_args = resume.clone();
+    *same_args
+        .iter_mut()
+        .find(|a| a.ends_with("cut.csv"))
+        .unwrap() = other.to_str().unwrap().to_string();
+    let mut other_args = same_args.clone();
+    *other_args
+        .iter_mut()
+        .find(|a| a.starts_with("tau="))
+        .unwrap() = "tau=0.1:0.4:0.1".into();
+    for (run_args, content, needle) in [
+        (&other_args, csv.clone(), "written by another run"),
+        (&same_args, lines.clone(), "no '# run:' fingerprint"),
+        (
+            &same_args,
+            csv.replacen("embargo R01", "garbage,line", 1),
+            "not a row of this run",
+        ),
+    ] {
+        std::fs::write(&other_partial, &content).unwrap();
+        let o = sovra(h, &run_args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(needle) && err.contains("other.csv.partial, line"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&other_partial).unwrap(), content);
+        assert!(!other.exists());
+    }
     // An interrupted run leaves OUT.partial; --resume keeps its scenarios and runs only the rest.
     let partial = dir.path().join("r.jsonl.partial");
     let first = lines.lines().find(|l| scenario_of(l) == "one").unwrap();
@@ -698,6 +737,74 @@ fn shock_single_batch_sweep_and_bad_input() {
         "the finished line is kept as it was"
     );
 
+    // Computed but not trustworthy (here: the fixed point stopped after 2 iterations): the output is written,
+    // flagged, and the exit code is 3 — unless --allow-unstable.
+    let sc = dir.path().join("sc.toml");
+    ok(
+        h,
+        &[
+            "shock",
+            "R01",
+            "--on",
+            "R02",
+            "--data",
+            "demo",
+            "--write-scenario",
+            sc.to_str().unwrap(),
+        ],
+    );
+    let text = std::fs::read_to_string(&sc).unwrap();
+    assert!(text.contains("fp_max_iter = 2000"), "{text}");
+    std::fs::write(&sc, text.replace("fp_max_iter = 2000", "fp_max_iter = 2")).unwrap();
+    let unstable = dir.path().join("unstable.json");
+    let args_u = [
+        "shock",
+        "--scenario",
+        sc.to_str().unwrap(),
+        "--data",
+        "demo",
+        "--format",
+        "json",
+        "--out",
+        unstable.to_str().unwrap(),
+    ];
+    fails_with(
+        h,
+        &args_u,
+        3,
+        &["computed but not trustworthy", "--allow-unstable"],
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&unstable).unwrap()).unwrap();
+    let flag = |key: &str| {
+        written["summary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .map(|f| f["value"].clone())
+    };
+    assert_eq!(flag("trustworthy"), Some(serde_json::Value::Bool(false)));
+    assert_eq!(flag("converged"), Some(serde_json::Value::Bool(false)));
+    let mut allowed = args_u.to_vec();
+    allowed.push("--allow-unstable");
+    ok(h, &allowed);
+    // A run that converges is trustworthy and exits 0.
+    let fine: serde_json::Value = serde_json::from_str(&ok(
+        h,
+        &[
+            "shock", "R01", "--on", "R02", "--data", "demo", "--format", "json",
+        ],
+    ))
+    .unwrap();
+    assert!(
+        fine["summary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["key"] == "trustworthy" && f["value"] == true)
+    );
+
     // Bad input: exit 2 with a clear message.
     for (extra, needle) in [
         (&["--on", "R0X"][..], "unknown bloc 'R0X' (did you mean R01"),
@@ -707,7 +814,9 @@ fn shock_single_batch_sweep_and_bad_input() {
             "tau = 1.5 is outside [0, 1]",
         ),
         (&["--on", "R02", "--delta", "-0.2"], "outside [0, 1]"),
-        (&["--on", "R02", "--rho", "0.5"], "must be negative"),
+        (&["--on", "R02", "--rho", "0.5"], "must be in [-100, 0)"),
+        (&["--on", "R02", "--rho=-5000"], "must be in [-100, 0)"),
+        (&["--on", "R02", "--tau", "NaN"], "not a finite number"),
         (&["--on", "R02", "--sectors", "S9"], "unknown sector 'S9'"),
         (&[], "--on TARGET"),
         (&["--on", "BRICS&G7"], "has no member"),

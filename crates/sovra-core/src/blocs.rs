@@ -119,11 +119,18 @@ pub struct Bloc {
     pub notes: String,
     /// Members with their periods of membership.
     pub members: Vec<Member>,
+    /// The first date this list gives the membership for (the bloc's founding, or where its record
+    /// starts); asking for an earlier date is an error. `None`: any date (a fixed composition such as the
+    /// statistical aggregate EU27, or a custom bloc).
+    pub recorded_from: Option<Date>,
 }
 
 impl Bloc {
-    /// Members on `date`, sorted.
+    /// Members on `date`, sorted; none before [`Bloc::recorded_from`].
     pub fn members_on(&self, date: Date) -> Vec<String> {
+        if self.recorded_from.is_some_and(|f| date < f) {
+            return Vec::new();
+        }
         let set: BTreeSet<&str> = self
             .members
             .iter()
@@ -170,8 +177,29 @@ fn builtin(name: &str, title: &str, source: &str, notes: &str, spec: &str) -> Bl
         },
         notes: notes.into(),
         members: members(spec),
+        recorded_from: RECORDED_FROM
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, d)| Date::parse(d)),
     }
 }
+
+/// Where the built-in membership records start: the founding date, or (OPEC) the first date its list is
+/// complete for.
+const RECORDED_FROM: &[(&str, &str)] = &[
+    ("EU", "1958-01-01"),
+    ("EAEU", "2015-01-01"),
+    ("BRICS", "2009-06-16"),
+    ("G7", "1976-06-27"),
+    ("OECD", "1961-09-30"),
+    ("CIS", "1991-12-21"),
+    ("UNION_STATE", "2000-01-26"),
+    ("ASEAN", "1967-08-08"),
+    ("USMCA", "2020-07-01"),
+    ("NAFTA", "1994-01-01"),
+    ("G20", "1999-09-25"),
+    ("OPEC", "2007-01-01"),
+];
 
 /// The built-in blocs.
 pub fn builtin_blocs() -> Vec<Bloc> {
@@ -436,6 +464,7 @@ impl Registry {
                     checked: Date::today(),
                     notes: b.notes.unwrap_or_default(),
                     members: ms,
+                    recorded_from: None,
                 },
             );
         }
@@ -444,7 +473,7 @@ impl Registry {
 
     /// Adds the blocs of a TOML file on disk (see [`Registry::add_toml`]).
     pub fn add_file(&mut self, path: &Path) -> Result<()> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::read::read_text(path)?;
         self.add_toml(&text, path)
     }
 
@@ -630,6 +659,20 @@ impl Parser<'_> {
                     // Every region of the dataset.
                     Ok(self.codes.iter().map(|c| c.to_string()).collect())
                 } else if let Some(b) = self.reg.get(&name) {
+                    if let Some(from) = b.recorded_from
+                        && self.as_of < from
+                    {
+                        return Err(Error::Request(format!(
+                            "{} as of {}: its membership is recorded from {from} ({}); give --as-of {from} or later",
+                            b.name,
+                            self.as_of,
+                            if b.name == "OPEC" {
+                                "only the spells since 2007 are recorded"
+                            } else {
+                                "it did not exist before"
+                            }
+                        )));
+                    }
                     let m = b.members_on(self.as_of);
                     self.used.insert(b.name.clone(), m.clone());
                     Ok(m.into_iter().collect())
@@ -865,6 +908,29 @@ mod tests {
         let eu = r.get("EU").unwrap();
         assert_eq!(eu.members_on(d("2019-06-01")).len(), 28);
         assert_eq!(eu.members_on(d("2000-01-01")).len(), 15);
+        // Before a bloc existed (or before its record starts) is an error, not its founders.
+        let codes: Vec<&str> = Vec::new();
+        for (bloc, before, from) in [
+            ("EU", "1800-01-01", "1958-01-01"),
+            ("G7", "1975-12-31", "1976-06-27"),
+            ("OPEC", "2006-12-31", "2007-01-01"),
+        ] {
+            let e = r.eval_with_codes(bloc, d(before), &codes).unwrap_err();
+            assert!(
+                e.to_string().contains(&format!("recorded from {from}")),
+                "{e}"
+            );
+            assert!(e.is_usage());
+            assert!(r.eval_with_codes(bloc, d(from), &codes).is_ok());
+        }
+        // A fixed composition answers on any date.
+        assert_eq!(
+            r.eval_with_codes("EU27", d("1800-01-01"), &codes)
+                .unwrap()
+                .members
+                .len(),
+            27
+        );
         assert_eq!(r.get("OECD").unwrap().members_on(d("2019-01-01")).len(), 36);
         assert_eq!(r.get("EAEU").unwrap().members_on(d("2015-03-01")).len(), 4);
     }
@@ -889,6 +955,10 @@ mod tests {
         ));
         assert!(matches!(
             r.eval("USMCA", d("2019-01-01")),
+            Err(Error::Request(m)) if m.contains("recorded from 2020-07-01")
+        ));
+        assert!(matches!(
+            r.eval("NAFTA", d("2021-01-01")),
             Err(Error::EmptyBloc { .. })
         ));
         assert!(matches!(r.eval("EU27+", t), Err(Error::BlocExpr { .. })));

@@ -136,16 +136,18 @@ fn dot(x: &[f64], y: &[f64]) -> f64 {
     acc.iter().sum::<f64>() + tail
 }
 
-/// `Aᵀ W` for a row-major `A` and a few columns `W`: blocks of rows of `A` are read once each, in
-/// parallel, into partial sums that are added at the end.
+/// `Aᵀ W` for a row-major `A` and a few columns `W`: a fixed number of blocks of rows of `A` are read once
+/// each, in parallel, into partial sums added in block order — so the result does not depend on how the
+/// threads were scheduled (the same inputs give the same bits).
 fn dense_transpose_times_few(a: &Dense, w: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    const ROWS_PER_TASK: usize = 128;
+    const BLOCKS: usize = 16;
     let (n, k) = (a.cols, w.len());
-    let zero = || vec![vec![0.0; n]; k];
-    (0..a.rows.div_ceil(ROWS_PER_TASK))
+    let per = a.rows.div_ceil(BLOCKS).max(1);
+    let partials: Vec<Vec<Vec<f64>>> = (0..a.rows.div_ceil(per))
         .into_par_iter()
-        .fold(zero, |mut acc, b| {
-            for i in b * ROWS_PER_TASK..((b + 1) * ROWS_PER_TASK).min(a.rows) {
+        .map(|b| {
+            let mut acc = vec![vec![0.0; n]; k];
+            for i in b * per..((b + 1) * per).min(a.rows) {
                 let row = a.row(i);
                 for (acc_c, wc) in acc.iter_mut().zip(w) {
                     let wi = wc[i];
@@ -156,12 +158,14 @@ fn dense_transpose_times_few(a: &Dense, w: &[Vec<f64>]) -> Vec<Vec<f64>> {
             }
             acc
         })
-        .reduce(zero, |mut x, y| {
-            for (xc, yc) in x.iter_mut().zip(&y) {
-                xc.iter_mut().zip(yc).for_each(|(a, b)| *a += b);
-            }
-            x
-        })
+        .collect();
+    let mut out = vec![vec![0.0; n]; k];
+    for p in &partials {
+        for (oc, pc) in out.iter_mut().zip(p) {
+            oc.iter_mut().zip(pc).for_each(|(o, v)| *o += v);
+        }
+    }
+    out
 }
 
 /// Density below which `A` is kept as CSR for products.

@@ -414,6 +414,24 @@ impl Mrio {
                 ),
             });
         }
+        let total: f64 = self.x.iter().sum();
+        if self.n() > 0 && total.is_finite() && total <= 0.0 {
+            return Err(Error::Invalid {
+                source_name: self.provenance.name.clone(),
+                detail: format!(
+                    "no node has any output (gross output is 0 in all {} nodes): an empty table answers no question",
+                    self.n()
+                ),
+            });
+        }
+        if !total.is_finite() {
+            return Err(Error::Invalid {
+                source_name: self.provenance.name.clone(),
+                detail:
+                    "total gross output overflows (values near 1e308): rescale the table's unit"
+                        .into(),
+            });
+        }
         let inputs = self.z.col_sums();
         let idle: Vec<usize> = (0..self.n())
             .filter(|&j| self.x[j] == 0.0 && inputs[j] != 0.0)

@@ -167,10 +167,19 @@ fn from_file(
         ));
     }
     progress.stage(&format!("reading {}", file.display()));
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| Error::from(sovra_core::Error::io(file, e)).at("input"))?;
+    let text = sovra_core::read::read_text(file).map_err(|e| Error::from(e).at("input"))?;
     let mut years = complexity::read_long_csv(&text, &file.display().to_string())
         .map_err(|e| Error::from(e).at("input"))?;
+    if years.is_empty() {
+        return Err(Error::new(
+            ErrorKind::BadData,
+            format!(
+                "{}: no rows after the header: nothing to compute",
+                file.display()
+            ),
+        )
+        .at("input"));
+    }
     if let Some(y) = q.year {
         let have: Vec<String> = years.iter().map(|(y, _)| y.clone()).collect();
         years.retain(|(name, _)| name.trim().parse::<i32>() == Ok(y));

@@ -35,11 +35,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
     // O_CREAT | O_EXCL with a random suffix: a link or file planted beside the target is never opened.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(failed)?;
+    // A new file gets what any program's would (0666 less the umask), not a temporary file's 0600.
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(failed)?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.flush())
         .map_err(failed)?;
@@ -53,6 +58,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_file_gets_the_umask_permissions_not_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, b"x").expect("write");
+        let ours = dir.path().join("ours");
+        write_atomic(&ours, b"x").expect("write_atomic");
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&ours), mode(&plain));
+    }
 
     #[cfg(unix)]
     #[test]

@@ -769,10 +769,21 @@ fn thresholds(q: &TradeDependRequest) -> Result<Thresholds> {
         ("hhi_world", q.hhi_world),
         ("ratio", q.ratio),
     ] {
-        if !(v.is_finite() && v >= 0.0) {
+        let hhi = field != "ratio";
+        if !(v.is_finite() && v >= 0.0 && (!hhi || v <= 1.0)) {
             return Err(Error::usage(
                 field,
-                format!("--{} {v}: give a number ≥ 0", field.replace('_', "-")),
+                if hhi {
+                    format!(
+                        "--{} {v}: an HHI is between 0 and 1; give a threshold in [0, 1]",
+                        field.replace('_', "-")
+                    )
+                } else {
+                    format!(
+                        "--{} {v}: give a finite number ≥ 0",
+                        field.replace('_', "-")
+                    )
+                },
             ));
         }
     }
@@ -1556,14 +1567,59 @@ pub struct TradeSynthOptions {
     /// beside `out`, instead of the long format.
     #[serde(default)]
     pub baci: bool,
+    /// Refuse sizes whose expected row count is above this (they would not fit in memory).
+    #[serde(default = "synth_max_rows")]
+    pub max_rows: u64,
+}
+
+fn synth_max_rows() -> u64 {
+    SYNTH_MAX_ROWS
+}
+
+/// Default cap on a synthetic year's expected rows: ~9 BACI years, ~6 GB while it is generated.
+pub const SYNTH_MAX_ROWS: u64 = 100_000_000;
+
+/// Expected rows of a synthetic year: each exporter–product pair exports with probability ≤ 0.6 (≈ 0.3 on
+/// average) to about `destinations` importers (at most every other country).
+pub fn synth_expected_rows(countries: usize, products: usize, destinations: f64) -> f64 {
+    0.3 * countries as f64 * products as f64 * destinations.min(countries.saturating_sub(1) as f64)
 }
 
 /// Writes a synthetic year and reports what was written (the title says it for people).
 pub fn synth(o: &TradeSynthOptions) -> Result<Report> {
-    if o.countries < 2 || o.products < 2 || o.destinations.is_nan() || o.destinations <= 0.0 {
+    if o.countries < 2 || o.products < 2 || !o.destinations.is_finite() || o.destinations <= 0.0 {
         return Err(Error::new(
             ErrorKind::Usage,
             "need at least 2 countries, 2 products and destinations > 0",
+        ));
+    }
+    if o.products > 890_000 || o.countries > 999_999 {
+        return Err(Error::usage(
+            if o.products > 890_000 {
+                "products"
+            } else {
+                "countries"
+            },
+            format!(
+                "{} countries × {} products: at most 999,999 countries and 890,000 products have distinct codes",
+                o.countries, o.products
+            ),
+        ));
+    }
+    let expected = synth_expected_rows(o.countries, o.products, o.destinations);
+    if expected > o.max_rows as f64 {
+        return Err(Error::usage(
+            "max_rows",
+            format!(
+                "{} countries × {} products × {} destinations would be about {:.0} million rows (~{:.0} GB while \
+                 generated), over the limit of {} million; make it smaller or raise --max-rows",
+                o.countries,
+                o.products,
+                o.destinations,
+                expected / 1e6,
+                expected * 64.0 / 1e9,
+                o.max_rows / 1_000_000
+            ),
         ));
     }
     let flows = sovra_trade::synth::year(sovra_trade::synth::Spec {

@@ -373,12 +373,13 @@ fn request_origin() -> String {
 impl Blocs {
     /// Reads a blocs file (the CLI's `--blocs FILE`).
     pub fn from_file(path: &Path) -> Result<Blocs> {
-        let toml = std::fs::read_to_string(path).map_err(|e| {
-            Error::new(
-                ErrorKind::NotFound,
-                format!("--blocs {}: {e}", path.display()),
-            )
-            .at("blocs")
+        let toml = sovra_core::read::read_text(path).map_err(|e| {
+            let kind = if e.is_not_found() {
+                ErrorKind::NotFound
+            } else {
+                ErrorKind::Usage
+            };
+            Error::new(kind, format!("--blocs {}: {e}", path.display())).at("blocs")
         })?;
         Ok(Blocs {
             toml,

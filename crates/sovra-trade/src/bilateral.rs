@@ -38,19 +38,15 @@ pub struct ReadReport {
     pub converted: Option<String>,
 }
 
+/// A small text file read whole (country codes, concordances): a regular file with lines of sane length.
+/// BACI's country-code file is Latin-1; only ASCII fields (codes, numbers) are used, so a lossy decoding
+/// loses nothing that matters.
 fn open_text(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| CoreError::io(path, e))?;
-    if path.extension().is_some_and(|e| e == "gz") {
-        let mut s = String::new();
-        flate2::read::MultiGzDecoder::new(&bytes[..])
-            .read_to_string(&mut s)
-            .map_err(|e| CoreError::io(path, e))?;
-        Ok(s)
-    } else {
-        // BACI's country-code file is Latin-1; only ASCII fields (codes, numbers) are used, so a lossy
-        // decoding loses nothing that matters.
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
-    }
+    let mut bytes = Vec::new();
+    sovra_core::read::open_input(path)?
+        .read_to_end(&mut bytes)
+        .map_err(|e| CoreError::io(path, e))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// BACI's country-code file: numeric code → ISO3.
@@ -132,14 +128,12 @@ pub struct Rows<'c> {
     pub report: ReadReport,
 }
 
+/// The largest trade value or quantity accepted in one row: far above any real flow in any unit a trade
+/// file uses, and low enough that sums over a hundred million rows stay finite.
+pub const MAX_VALUE: f64 = 1e15;
+
 fn open_stream(path: &Path) -> Result<Box<dyn Read>> {
-    let f = std::fs::File::open(path).map_err(|e| CoreError::io(path, e))?;
-    let f = std::io::BufReader::with_capacity(1 << 20, f);
-    Ok(if path.extension().is_some_and(|e| e == "gz") {
-        Box::new(flate2::read::MultiGzDecoder::new(f))
-    } else {
-        Box::new(f)
-    })
+    Ok(sovra_core::read::open_input(path)?)
 }
 
 impl<'c> Rows<'c> {
@@ -298,6 +292,17 @@ impl<'c> Rows<'c> {
                 line,
                 column,
                 &format!("{v}: trade values and quantities must be finite and non-negative"),
+            ));
+        }
+        if v > MAX_VALUE {
+            return Err(cell(
+                &self.file,
+                line,
+                column,
+                &format!(
+                    "{v:e} is implausibly large (over {MAX_VALUE:e}; world trade is about 2.5e13 USD a year): \
+                     check the column and the unit — sums of such values would overflow"
+                ),
             ));
         }
         Ok(Some(v))

@@ -197,6 +197,12 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
         Convention::Stata => (ss * pn as f64 / ((kn * pn) as f64 - 1.0)).sqrt(),
         Convention::PyEcomplexity => (ss / kn as f64).sqrt(),
     };
+    if !(sd.is_finite() && sd > 1e-12 * mean.abs().max(1e-300)) {
+        return Err(Error::Invalid(format!(
+            "ECI is undefined: the {kn} countries with a revealed comparative advantage all have the same \
+             product mix (no variation to rank; second eigenvalue {eigenvalue:.4})"
+        )));
+    }
     let mut eci = vec![None; nc];
     for (a, &c) in cs.iter().enumerate() {
         eci[c] = Some((kc[a] - mean) / sd);

@@ -72,8 +72,14 @@ impl Default for Params {
     }
 }
 
+/// The most negative CES curvature accepted: elasticity `1 / (1 − ρ) ≈ 0.0099`. Short-run elasticities of
+/// substitution between intermediate inputs are estimated around 0.001–0.2 for single inputs, higher for
+/// bundles; below this the model is practically Leontief and `h^ρ` leaves `f64`'s range.
+pub const RHO_MIN: f64 = -100.0;
+
 impl Params {
-    /// Checks the ranges: `τ, δ ∈ [0, 1]`, `ρ, ϱ < 0`, positive tolerances and caps.
+    /// Checks the ranges: `τ, δ ∈ [0, 1]`, `ρ, ϱ ∈ [RHO_MIN, 0)`, tolerances in (0, 1), positive caps. NaN
+    /// fails every range.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| -> Result<()> { Err(Error::Request(m).into()) };
         for (name, v) in [("tau", self.tau), ("delta", self.delta)] {
@@ -82,9 +88,11 @@ impl Params {
             }
         }
         for (name, v) in [("rho", self.rho), ("rho_out", self.rho_out)] {
-            if !(v < 0.0 && v.is_finite()) {
+            if !(RHO_MIN..0.0).contains(&v) {
                 return bad(format!(
-                    "{name} = {v}: the CES curvature must be negative (complements; elasticity 1/(1-{name}) < 1)"
+                    "{name} = {v}: the CES curvature must be in [{RHO_MIN}, 0) — negative for complements \
+                     (elasticity 1/(1-{name}) < 1), and not below {RHO_MIN} (elasticity ≈ 0.01, practically \
+                     Leontief; beyond it the powers of the model under- and overflow)"
                 ));
             }
         }

@@ -48,12 +48,113 @@ pub(crate) fn truncate(s: &str, n: usize) -> String {
 
 /// Opens a file for reading, transparently decompressing `.gz`.
 pub(crate) fn open_text(path: &std::path::Path) -> Result<Box<dyn Read>> {
+    open_input(path)
+}
+
+/// The longest line a text input may have by default (bytes, after decompression): 1 MiB. The widest real
+/// input, an OECD ICIO CSV row, is about 100 KB; a file without a line end in its first megabyte is not a
+/// table (a binary file, a device, a one-line dump).
+pub const MAX_LINE: usize = 1 << 20;
+
+/// The longest line a text input may have: [`MAX_LINE`], or `$SOVRA_MAX_LINE` (bytes) to raise it.
+pub fn max_line() -> usize {
+    std::env::var("SOVRA_MAX_LINE")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|v| *v > 0)
+        .unwrap_or(MAX_LINE)
+}
+
+/// Opens a text input (`.gz` decompressed on the fly) for the readers: only a regular file is accepted (a
+/// device such as `/dev/zero`, a pipe or a directory is refused at once, naming the file), and reading
+/// fails with a clear error, naming the line, when a line is longer than [`max_line`].
+pub fn open_input(path: &std::path::Path) -> Result<Box<dyn Read>> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::Format {
+            file: path.display().to_string(),
+            detail: if meta.is_dir() {
+                "a directory, not a file".into()
+            } else {
+                "not a regular file (a device or a pipe): give the file itself".into()
+            },
+        });
+    }
     let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let r = std::io::BufReader::with_capacity(1 << 20, f);
-    if path.extension().is_some_and(|e| e == "gz") {
-        Ok(Box::new(flate2::read::MultiGzDecoder::new(r)))
+    let inner: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(r))
     } else {
-        Ok(Box::new(r))
+        Box::new(r)
+    };
+    Ok(Box::new(LineLimit {
+        inner,
+        limit: max_line(),
+        run: 0,
+        line: 1,
+    }))
+}
+
+/// Reads a whole text input through [`open_input`] (a regular file, lines within [`max_line`]); invalid
+/// UTF-8 is an error naming the file and the byte where it starts.
+pub fn read_text(path: &std::path::Path) -> Result<String> {
+    let mut bytes = Vec::new();
+    open_input(path)?
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    String::from_utf8(bytes).map_err(|e| Error::Format {
+        file: path.display().to_string(),
+        detail: format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+/// A reader that fails when a line grows longer than `limit` bytes.
+pub struct LineLimit<R> {
+    inner: R,
+    limit: usize,
+    /// Bytes since the last line end.
+    run: usize,
+    /// The line being read (1-based).
+    line: u64,
+}
+
+impl<R: Read> LineLimit<R> {
+    /// Wraps a reader.
+    pub fn new(inner: R, limit: usize) -> Self {
+        LineLimit {
+            inner,
+            limit,
+            run: 0,
+            line: 1,
+        }
+    }
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for b in &buf[..n] {
+            if *b == b'\n' {
+                self.run = 0;
+                self.line += 1;
+            } else {
+                self.run += 1;
+                if self.run > self.limit {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!(
+                            "line {} is longer than {} bytes: not a table of this format (raise the limit with \
+                             SOVRA_MAX_LINE=BYTES if the file is right)",
+                            self.line, self.limit
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(n)
     }
 }
 

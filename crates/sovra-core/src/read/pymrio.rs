@@ -33,7 +33,7 @@ type FileParams = HashMap<String, (String, usize, usize)>;
 
 fn file_params(dir: &Path) -> Result<(FileParams, Value)> {
     let p = dir.join("file_parameters.json");
-    let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+    let text = super::read_text(&p)?;
     let file = p.display().to_string();
     let v: Value = serde_json::from_str(&text).map_err(|e| Error::Format {
         file: file.clone(),
@@ -153,7 +153,7 @@ fn load_frame(dir: &Path, params: &FileParams, key: &str) -> Result<Option<Frame
         return Ok(None);
     };
     let p = dir.join(name);
-    let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+    let text = super::read_text(&p)?;
     parse_frame(&text, &p.display().to_string(), *c, *h).map(Some)
 }
 
@@ -428,10 +428,10 @@ fn load_frame_text(
         return Ok(None);
     };
     let p = dir.join(name);
-    let text = match std::fs::read_to_string(&p) {
+    let text = match super::read_text(&p) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(&p, e)),
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e),
     };
     let mut out = HashMap::new();
     for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {

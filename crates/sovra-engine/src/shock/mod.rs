@@ -13,6 +13,7 @@
 //! and `legs`. A batch or a sweep ([`streams`]) sends one such report per scenario to the sink of
 //! [`run_stream`], in scenario order, and answers with a summary (the table `scenarios`).
 
+pub mod partial;
 mod report;
 mod scenarios;
 mod stream;

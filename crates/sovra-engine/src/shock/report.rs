@@ -25,6 +25,7 @@ pub(super) struct Row {
     most_hit: String,
     most_hit_gamma: f64,
     converged: bool,
+    trustworthy: bool,
 }
 
 fn region_name(t: &Mrio, r: usize) -> String {
@@ -92,7 +93,7 @@ fn convergence_line(o: &Outcome) -> String {
 
 fn stability_line(st: &Stability) -> String {
     format!(
-        "cushion slack {:.3} ({}), h_min {:.4} ≥ floor {:.4}, q_ω {:.3}, r_Λ {:.3e} (sufficient only if < 1)",
+        "cushion slack {:.3} ({}), h_min {:.4} {} floor {:.4}, q_ω {:.3}, r_Λ {:.3e} (sufficient only if < 1)",
         st.cushion_min_slack,
         if st.cushion_min_slack > 0.0 {
             "holds"
@@ -100,10 +101,51 @@ fn stability_line(st: &Stability) -> String {
             "FAILS"
         },
         st.h_min,
+        if st.interior || st.cushion_min_slack <= 0.0 {
+            "≥"
+        } else {
+            "< (FAILS)"
+        },
         st.c_omega_floor,
         st.q_omega,
         st.r_lambda
     )
+}
+
+/// Fulfilment below which a node counts as collapsed: it gets less than 1 % of the inputs it needs.
+const COLLAPSED_FULFILMENT: f64 = 0.01;
+
+/// Why a computed outcome is not to be trusted (empty when it is): the solver missed its tolerance, the
+/// stability check fails (no interior equilibrium is guaranteed), or fulfilment collapses somewhere.
+pub(super) fn distrust(o: &Outcome) -> Vec<String> {
+    let d = &o.diagnostics;
+    let mut why = Vec::new();
+    if !d.converged {
+        why.push("the solver did not reach its tolerance".to_string());
+    }
+    if let Some(st) = &d.stability {
+        if st.cushion_min_slack <= 0.0 {
+            why.push(format!(
+                "the stability check fails: cushion slack {:.3} ≤ 0, so no interior equilibrium is guaranteed",
+                st.cushion_min_slack
+            ));
+        } else if !st.interior {
+            why.push(format!(
+                "the stability check fails: the lowest fulfilment h_min {:.4} is under its floor {:.4}",
+                st.h_min, st.c_omega_floor
+            ));
+        }
+    }
+    if let Some(h) = &o.fulfilment {
+        let collapsed = h.iter().filter(|v| **v < COLLAPSED_FULFILMENT).count();
+        if collapsed > 0 {
+            why.push(format!(
+                "fulfilment collapses: {collapsed} node(s) get under {:.0} % of the inputs they need",
+                100.0 * COLLAPSED_FULFILMENT
+            ));
+        }
+    }
+    why
 }
 
 /// The report of one scenario, and its row of a batch's summary.
@@ -127,10 +169,12 @@ pub(super) fn scenario(
     figures(&mut r, t, sc, o, &losses);
     diagnostics(&mut r, t, o);
     r.notes = sc.resolved.notes.clone();
-    if !o.diagnostics.converged {
-        r.notes.push(
-            "the solver did not reach its tolerance: the numbers are not an equilibrium (see the residuals)".into(),
-        );
+    let why = distrust(o);
+    if !why.is_empty() {
+        r.notes.push(format!(
+            "computed but not trustworthy: {} (see the diagnostics)",
+            why.join("; ")
+        ));
     }
     // Countries by loss (ties in table order).
     let mut order: Vec<usize> = (0..t.labels.regions.len()).collect();
@@ -149,6 +193,7 @@ pub(super) fn scenario(
         most_hit: t.labels.regions[most_hit].code.clone(),
         most_hit_gamma: o.region_gamma[most_hit],
         converged: o.diagnostics.converged,
+        trustworthy: why.is_empty(),
     };
     Ok((row, r))
 }
@@ -297,6 +342,7 @@ fn figure_rows(sc: &Scenario, o: &Outcome, x: &Losses) -> Vec<(&'static str, &'s
         ("final_demand_loss", "final-demand loss", num(x.final_demand), Kind::Amount, 0),
         ("power_ratio", "power ratio (target γ / sanctioning γ)", power, Kind::Ratio, 2),
         ("converged", "converged", d.converged.into(), Kind::Flag, 0),
+        ("trustworthy", "trustworthy (converged, stable, no collapse)", distrust(o).is_empty().into(), Kind::Flag, 0),
     ];
     if let Some(rr) = &d.reroute {
         rows.extend([
@@ -582,6 +628,16 @@ pub(super) fn summary(t: &Mrio, rows: &[Row], skipped: usize, secs: f64) -> Resu
         None,
         0,
     );
+    let untrusted = rows.iter().filter(|row| !row.trustworthy).count();
+    figure(
+        &mut r,
+        "trustworthy",
+        "every scenario trustworthy (converged, stable, no collapse)",
+        untrusted == 0,
+        Kind::Flag,
+        None,
+        0,
+    );
     r.diagnostics.push(
         Diagnostic::new("scenarios", "the scenarios, run in parallel")
             .seconds(secs)
@@ -602,6 +658,7 @@ pub(super) fn summary(t: &Mrio, rows: &[Row], skipped: usize, secs: f64) -> Resu
             code("most_hit", "most hit"),
             share("most_hit_loss_share", "its γ").doc(DOC),
             flag("converged", "converged"),
+            flag("trustworthy", "trustworthy"),
         ],
     );
     for row in rows {
@@ -613,6 +670,7 @@ pub(super) fn summary(t: &Mrio, rows: &[Row], skipped: usize, secs: f64) -> Resu
             row.most_hit.as_str().into(),
             num(row.most_hit_gamma),
             row.converged.into(),
+            row.trustworthy.into(),
         ])?;
     }
     r.tables.push(tb.finish());
@@ -621,6 +679,11 @@ pub(super) fn summary(t: &Mrio, rows: &[Row], skipped: usize, secs: f64) -> Resu
             "some scenarios did not converge: their numbers are not an equilibrium (see each scenario's residuals)"
                 .into(),
         );
+    }
+    if untrusted > 0 {
+        r.notes.push(format!(
+            "{untrusted} scenario(s) computed but not trustworthy (see the trustworthy column and each scenario's notes)"
+        ));
     }
     Ok(r)
 }
