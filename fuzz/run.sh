@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Fuzzes every reader for SECONDS each (default 600): `bash fuzz/run.sh [SECONDS] [TARGET…]`.
+# Fuzzes every reader (and the scenario-file and --resume readers) for SECONDS each (default 600): `bash fuzz/run.sh [SECONDS] [TARGET…]`.
 # Needs cargo-fuzz (`cargo install cargo-fuzz`); RUSTC_BOOTSTRAP lets the stable toolchain use the
 # sanitizer flags cargo-fuzz passes.
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-600}"; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(npy icio_npz oecd_icio_csv pymrio store_meta blocs bilateral)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(npy icio_npz oecd_icio_csv pymrio store_meta blocs bilateral scenario_toml resume)
 python3 seed.py
 for t in "${targets[@]}"; do
   echo "== fuzzing $t for ${secs}s"

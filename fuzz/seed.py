@@ -51,4 +51,7 @@ put("blocs", "toml", b"\x00" + b'[bloc.NORDIC]\nmembers = ["DNK", "FIN", "ISL", 
 put("blocs", "expr", b"\x01" + b"(EU27+G7-DEU)&OECD+BRICS&OPEC-R01")
 put("bilateral", "baci", 't,i,j,k,v,q\n2021,4,8,10121,5.5,"  1.2"\n2021,8,4,850760,0.0,NA\n2022,4,99,10121,1,\n')
 put("bilateral", "long", "year,exporter,importer,product,value,quantity\n2022,DEU,FRA,850760,12.5,3\n2022,FRA,DEU,850760,1,\n")
+put("scenario_toml", "embargo", 'name = "embargo USA x CHN"\nmodel = "rerouting"\n\n[[leg]]\nsanctioning = "R01"\ntarget = "R02"\ninstrument = "embargo"\n\n[params]\ntau = 0.3\ndelta = 0.1\nrho = -1.0\nrho_out = -1.0\n')
+put("resume", "csv", "\x00# x shock batch\n# run: 00000000000000aa\nscenario,region,loss\na,R0,1\na,R1,2\nb,R0,1\nb,R1,2\n")
+put("resume", "jsonl", '\x01{"kind":"shock","schema_version":1,"title":"t","parameters":[{"key":"scenario","label":"s","value":"a"},{"key":"run","label":"r","value":"00000000000000aa"}]}\n')
 print("seeds written to", root, file=sys.stderr)

@@ -310,6 +310,11 @@ fn data(d: DataCommand) -> Result<()> {
             if !store::valid_name(&name) {
                 bail!("'{name}' is not a valid dataset name (letters, digits, '-', '_', '.')");
             }
+            // Fail before reading what may be a large file (the write checks again, under the store's lock).
+            let home = store::home();
+            if !replace && store::dataset_dir(&home, &name).join("meta.json").exists() {
+                bail!(sovra_core::Error::AlreadyExists { name, home });
+            }
             let pb = progress::spinner(&format!("reading {}", path.display()));
             let t = match format {
                 ImportFormat::OecdIcioCsv => read::oecd_icio_csv::read(&path, &name, year),
@@ -322,7 +327,7 @@ fn data(d: DataCommand) -> Result<()> {
             } else {
                 store::WriteMode::CreateNew
             };
-            let dir = store::write(&store::home(), &t, mode)?;
+            let dir = store::write(&home, &t, mode)?;
             pb.finish_and_clear();
             println!(
                 "{name}: {} regions × {} sectors, {} final-demand columns, {} stressors → {}",

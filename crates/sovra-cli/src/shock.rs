@@ -415,6 +415,24 @@ fn partial_path(a: &ShockArgs) -> Option<PathBuf> {
     Some(PathBuf::from(s))
 }
 
+/// Opens a partial output for appending and locks it for this run: the lock is taken before anything is
+/// read, cut or written, and held until the run ends, so a second run to the same --out fails at once.
+fn lock_partial(p: &Path) -> Result<std::fs::File> {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(p)
+        .map_err(|e| Error::io(p, e))?;
+    match sovra_core::lock::try_lock(&f) {
+        Ok(true) => Ok(f),
+        Ok(false) => bail!(Error::Request(format!(
+            "{} is being written by another sovra run: wait for it, or give another --out",
+            p.display()
+        ))),
+        Err(e) => Err(Error::io(p, e).into()),
+    }
+}
+
 /// Where a batch's reports go, one after the other: CSV rows or JSON lines, or nowhere (the table format
 /// shows the summary only).
 struct Sink {
@@ -431,29 +449,21 @@ struct Sink {
 }
 
 impl Sink {
-    /// Standard output, or `partial` (appended to when resuming, else started afresh).
-    fn open(partial: &Option<PathBuf>, format: Format, fresh: bool, run: String) -> Result<Sink> {
+    /// Standard output, or the partial file (locked by [`lock_partial`], already cut to what is kept).
+    fn open(partial: Option<std::fs::File>, format: Format, run: String) -> Sink {
         let out: Option<Box<dyn Write>> = match (partial, format) {
             (_, Format::Table) => None,
-            (Some(p), _) => Some(Box::new(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(!fresh)
-                    .write(true)
-                    .truncate(fresh)
-                    .open(p)
-                    .map_err(|e| Error::io(p, e))?,
-            )),
+            (Some(f), _) => Some(Box::new(f)),
             (None, _) => Some(Box::new(std::io::stdout())),
         };
-        Ok(Sink {
+        Sink {
             out,
             format,
-            head: fresh && format == Format::Csv,
+            head: format == Format::Csv,
             closed: false,
             parts: 0,
             run,
-        })
+        }
     }
 
     /// Writes one scenario's report; an error stops the run.
@@ -504,30 +514,24 @@ fn stream(a: &ShockArgs, mut req: ShockRequest) -> Result<()> {
     };
     let run = partial::fingerprint(&req, pformat);
     let mut kept = partial::Partial::default();
-    if a.resume {
-        let Some(p) = &partial else {
-            bail!(Error::Request(
-                "--resume needs --out FILE and --format csv or json (it reads FILE.partial)".into()
-            ));
-        };
-        match std::fs::read(p) {
-            Ok(bytes) => {
-                kept = partial::read(&bytes, pformat, &run, &p.display().to_string())?;
-                let f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(p)
-                    .map_err(|e| Error::io(p, e))?;
-                f.set_len(kept.keep as u64).map_err(|e| Error::io(p, e))?;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                eprintln!("note: no {} to resume from: starting afresh", p.display());
-            }
-            Err(e) => return Err(Error::io(p, e).into()),
+    if a.resume && partial.is_none() {
+        bail!(Error::Request(
+            "--resume needs --out FILE and --format csv or json (it reads FILE.partial)".into()
+        ));
+    }
+    let existed = partial.as_ref().is_some_and(|p| p.exists());
+    let locked = partial.as_deref().map(lock_partial).transpose()?;
+    if let (Some(p), Some(f)) = (&partial, &locked) {
+        if a.resume && existed {
+            let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+            kept = partial::read(&bytes, pformat, &run, &p.display().to_string())?;
+        } else if a.resume {
+            eprintln!("note: no {} to resume from: starting afresh", p.display());
         }
+        f.set_len(kept.keep as u64).map_err(|e| Error::io(p, e))?;
         req.skip = kept.done.clone();
     }
-    let fresh = kept.keep == 0;
-    let mut sink = Sink::open(&partial, format, fresh, run)?;
+    let mut sink = Sink::open(locked, format, run);
     sink.head = format == Format::Csv && !kept.has_header;
     let bar = Bar::new();
     if !kept.done.is_empty() {
@@ -553,15 +557,26 @@ fn stream(a: &ShockArgs, mut req: ShockRequest) -> Result<()> {
     );
     bar.0.finish_and_clear();
     let (parts, closed) = (sink.parts, sink.closed);
-    drop(sink);
     let summary = match result {
         Err(_) if closed => return Ok(()),
-        r => r?,
+        Err(e) => {
+            // A run that wrote nothing leaves no partial behind.
+            if let Some(p) = &partial
+                && std::fs::metadata(p).is_ok_and(|m| m.len() == 0)
+            {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(e.into());
+        }
+        Ok(s) => s,
     };
+    // Renamed while the lock is still held (the sink owns the locked file): no other run can start
+    // writing to it in between.
     if let (Some(p), Some(out)) = (&partial, &a.out.out) {
         std::fs::rename(p, out)
             .with_context(|| format!("renaming {} to {}", p.display(), out.display()))?;
     }
+    drop(sink);
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "{parts} scenarios in {secs:.1} s ({:.2} scenarios/s)",

@@ -318,8 +318,10 @@ fn holder(info: &Path) -> String {
     )
 }
 
+/// Takes an exclusive advisory lock (`flock(2)`) on an open file without waiting: `false` when another
+/// process holds it. Released when the file is closed.
 #[cfg(unix)]
-fn try_lock(file: &File) -> std::io::Result<bool> {
+pub fn try_lock(file: &File) -> std::io::Result<bool> {
     use std::os::fd::AsRawFd;
     loop {
         // SAFETY: flock on a descriptor we own; no memory is passed.
@@ -336,8 +338,9 @@ fn try_lock(file: &File) -> std::io::Result<bool> {
     }
 }
 
+/// Without `flock(2)`: always granted.
 #[cfg(not(unix))]
-fn try_lock(_file: &File) -> std::io::Result<bool> {
+pub fn try_lock(_file: &File) -> std::io::Result<bool> {
     Ok(true)
 }
 

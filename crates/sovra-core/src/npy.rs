@@ -217,6 +217,21 @@ pub fn read_f64_sized<R: Read>(
             remaining -= take;
         }
     }
+    // Data beyond what the dtype and shape describe: the header does not describe the file (a dtype edited
+    // from <f8 to <f4 reads the first half as other numbers).
+    let mut one = [0u8; 1];
+    if matches!(r.read(&mut one), Ok(k) if k > 0) {
+        return Err(bad(
+            source,
+            format!(
+                "the file holds more data than its header describes (dtype {}, shape {:?}: {} bytes): the \
+                 dtype or the shape does not match the data",
+                h.descr,
+                h.shape,
+                n.saturating_mul(width)
+            ),
+        ));
+    }
     if h.fortran_order && h.shape.len() == 2 {
         let (rows, cols) = (h.shape[0], h.shape[1]);
         let mut t = vec![0.0; n];

@@ -44,7 +44,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = builder.tempfile_in(dir).map_err(failed)?;
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| {
+        Error::new(
+            ErrorKind::External,
+            format!(
+                "writing {}: cannot create a file in {} ({}); sovra writes beside the target and renames, so \
+                 that nobody reads half a file: give a path in a directory you can write to",
+                path.display(),
+                dir.display(),
+                std::io::Error::from(e.kind())
+            ),
+        )
+    })?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.flush())
         .map_err(failed)?;

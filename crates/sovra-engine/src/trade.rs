@@ -1403,7 +1403,17 @@ pub fn import(ws: &Workspace, o: &TradeImportOptions, progress: &dyn Progress) -
         sovra_core::lock::Wait::No
     };
     let rep =
-        sovra_lake::import::import_with(&o.files, codes.as_ref(), &dir, &opts, wait, &rows_read)?;
+        sovra_lake::import::import_with(&o.files, codes.as_ref(), &dir, &opts, wait, &rows_read)
+            .map_err(|e| {
+                let mut e = Error::from(e);
+                // An import is all or nothing: say so whatever stopped it (a store held by another
+                // writer is not a failed import).
+                if e.kind == ErrorKind::BadData && !e.message.contains("nothing was imported") {
+                    e.message
+                        .push_str("; nothing was imported (the store is unchanged)");
+                }
+                e
+            })?;
     let mut r = compose::report(
         "trade_import",
         format!("trade imported into {}", dir.display()),

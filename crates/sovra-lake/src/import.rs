@@ -199,6 +199,10 @@ fn create_store_dir(dir: &Path) -> Result<bool> {
     match std::fs::create_dir(dir) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(false),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Invalid(format!(
+            "--store {}: a file, not a trade store directory; name a directory (new or made by `sovra trade import`)",
+            dir.display()
+        ))),
         Err(e) => Err(CoreError::io(dir, e).into()),
     }
 }
@@ -224,6 +228,15 @@ fn import_locked(
             }
         };
     fault::point("trade: staged");
+    if report.years.is_empty() {
+        let _ = std::fs::remove_dir_all(&staging);
+        let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+        return Err(Error::Invalid(format!(
+            "{}: no row with a positive value after the header (zero values are skipped): nothing to import; \
+             the store is unchanged",
+            names.join(", ")
+        )));
+    }
     let imported_at = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

@@ -85,6 +85,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod partial;
 mod report;
 #[cfg(feature = "openapi")]
 mod schema;

@@ -713,6 +713,17 @@ pub fn read_long_csv<'t>(text: &'t str, file: &str) -> Result<Vec<(String, Expor
                     format!("{v}: export values must be finite and non-negative"),
                 ));
             }
+            if v > crate::bilateral::MAX_VALUE {
+                return Err(bad(
+                    row,
+                    "value",
+                    format!(
+                        "{v:e} is implausibly large (over {:e}): check the column and the unit — sums of such \
+                         values would overflow",
+                        crate::bilateral::MAX_VALUE
+                    ),
+                ));
+            }
             let (yi, ci) = match last {
                 Some((ly, yi, le, ci)) if ly == y && le == e => (yi, ci),
                 _ => {
