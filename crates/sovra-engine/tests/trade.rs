@@ -313,7 +313,7 @@ fn year_windows_and_names_are_checked() {
         (
             r#"{"importer": "C001", "hhi_world": -1}"#,
             "hhi_world",
-            "≥ 0",
+            "between 0 and 1",
         ),
         (
             r#"{"importer": "C001", "input": "/nonexistent/x.csv", "store": "/y"}"#,
