@@ -150,7 +150,7 @@ fn comment_lines(report: &Report) -> String {
     out
 }
 
-/// `icio2022 — OECD ICIO 2025 release, year 2022, as rebuilt by sanction-simulator (USD million)` from the parts that are present (the year
+/// `icio2022 — OECD ICIO 2025 release, year 2022 (USD million)` from the parts that are present (the year
 /// is left out when the title already holds it).
 fn dataset_line(p: &Provenance) -> Option<String> {
     let mut line = match (&p.dataset, &p.title) {
@@ -232,7 +232,7 @@ mod tests {
         assert_eq!(
             to_csv(&report, Some("t")).expect("table t"),
             "# Dependency of DEU on CHN\n\
-             # dataset: icio2022 — OECD ICIO 2025 release, year 2022, as rebuilt by sanction-simulator (USD million)\n\
+             # dataset: icio2022 — OECD ICIO 2025 release, year 2022 (USD million)\n\
              # source: sanction-simulator==0.1.4 (PyPI)\n\
              # sovra 9.9.9\n\
              # parameter us: DEU, FRA\n\
