@@ -7,6 +7,9 @@
 //!
 //! The dumps come from `conformance/dependency/run.sh` (run by `scripts/test`) in `$SOVRA_CONFORMANCE_DIR`.
 
+#[path = "../../sovra-core/tests/support/shared_data.rs"]
+mod shared_data;
+
 use std::path::{Path, PathBuf};
 
 use sovra_analysis::dependency::{self, Parties, SectorDependence};
@@ -259,17 +262,15 @@ fn dependency_icio2022() {
 #[test]
 fn dependency_wiod2011() {
     let Some(dump) = dump_dir() else { return };
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/wiod2013");
-    let dir = dump.join("wiod2011");
-    if !dir.is_dir() {
-        assert!(
-            !shared.is_dir(),
-            "../shared/data/wiod2013 is present but the dependency dump has no wiod2011 cases: rerun \
-             conformance/pymrio/run.sh and conformance/dependency/run.sh"
-        );
-        eprintln!("NOTICE: ../shared is absent: the WIOD 2011 dependency conformance is skipped");
+    let Some(_) = shared_data::or_notice("wiod2013", "the WIOD 2011 dependency conformance") else {
         return;
-    }
+    };
+    let dir = dump.join("wiod2011");
+    assert!(
+        dir.is_dir(),
+        "../shared/data/wiod2013 is present but the dependency dump has no wiod2011 cases: rerun \
+         conformance/pymrio/run.sh and conformance/dependency/run.sh"
+    );
     let input = conformance_dir().join("pymrio/wiod2011/input");
     let t = read::pymrio::read(&input, "wiod2011", None).unwrap();
     let sys = LeontiefSystem::from_table(&t).unwrap();

@@ -7,6 +7,9 @@
 
 #![allow(clippy::needless_range_loop)] // index loops read like the formulas they check
 
+#[path = "../../sovra-core/tests/support/shared_data.rs"]
+mod shared_data;
+
 use std::path::{Path, PathBuf};
 
 use sovra_analysis::footprint::{self, Stressor};
@@ -187,15 +190,15 @@ fn pymrio_test_mrio() {
 #[test]
 fn pymrio_wiod2011() {
     let Some(d) = dump_dir() else { return };
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/wiod2013/wiod2013_2011.csv.gz");
-    if !d.join("wiod2011").is_dir() {
-        assert!(
-            !shared.is_file(),
-            "../shared has WIOD 2011 but the pymrio dump lacks it: rerun conformance/pymrio/run.sh"
-        );
-        eprintln!("NOTICE: ../shared/data is absent: the WIOD 2011 conformance case is skipped");
+    let Some(_) = shared_data::or_notice(
+        "wiod2013/wiod2013_2011.csv.gz",
+        "the WIOD 2011 pymrio conformance",
+    ) else {
         return;
-    }
+    };
+    assert!(
+        d.join("wiod2011").is_dir(),
+        "../shared has WIOD 2011 but the pymrio dump lacks it: rerun conformance/pymrio/run.sh"
+    );
     check_case(&d, "wiod2011");
 }

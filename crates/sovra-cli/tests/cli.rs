@@ -2,6 +2,9 @@
 //! provenance in every output, clear errors for bad requests. Plus the real default dataset when it is in
 //! the store (the test script fetches it first).
 
+#[path = "../../sovra-core/tests/support/shared_data.rs"]
+mod shared_data;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -925,14 +928,11 @@ fn trade_depend_screen() {
 /// The real BACI sample (exporters AFG and ZAF, 2021) from ../shared, when present.
 #[test]
 fn trade_depend_on_the_baci_sample() {
-    let d = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/trade");
-    if !d.join("ExampleTradeData.csv.gz").is_file() {
-        eprintln!(
-            "NOTICE: {} is absent; the BACI sample check is skipped",
-            d.display()
-        );
+    let Some(d) = shared_data::or_notice("trade/ExampleTradeData.csv.gz", "the BACI sample check")
+    else {
         return;
-    }
+    };
+    let d = d.parent().unwrap();
     let home = home_with_table();
     let json: serde_json::Value = serde_json::from_str(&ok(
         home.path(),
