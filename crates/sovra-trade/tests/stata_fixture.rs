@@ -104,6 +104,14 @@ fn fitness_complexity_fixed_point() {
     for c in 0..nc {
         assert!((tf[c] / mt - f[c] / mf).abs() < 1e-9, "F[{c}]");
     }
-    // Fitness ranks countries roughly like diversity (a property of the map, not a tolerance).
     assert!(f.iter().all(|v| *v > 0.0) && q.iter().all(|v| *v > 0.0));
+    // Fitness ranks countries like diversity on this fixture: positive correlation (a property of the map on
+    // this data, checked here rather than only claimed).
+    let d: Vec<f64> = out.diversity.iter().map(|&v| v as f64).collect();
+    let (md, mf) = (mean(&d), mean(&f));
+    let cov: f64 = (0..nc).map(|c| (d[c] - md) * (f[c] - mf)).sum();
+    let var = |v: &[f64], m: f64| v.iter().map(|x| (x - m).powi(2)).sum::<f64>();
+    let corr = cov / (var(&d, md) * var(&f, mf)).sqrt();
+    eprintln!("fitness vs diversity, 1995: correlation {corr:.3}");
+    assert!(corr > 0.5, "fitness vs diversity: correlation {corr}");
 }
