@@ -3,9 +3,14 @@
 //! present): every indicator of every node of us, relative tolerance 1e-9, with an absolute floor of
 //! 1e-12 × the largest magnitude of the compared array (for "via third countries", a difference of two
 //! value-added shares, the floor is 1e-12 × the largest value-added share from them, the scale of the terms
-//! subtracted).
+//! subtracted). Besides that tolerance, each indicator's largest relative difference must stay within ~100×
+//! what was measured when the bound was set (`measured_bound`), and the number of cases and indicators
+//! compared is asserted.
 //!
 //! The dumps come from `conformance/dependency/run.sh` (run by `scripts/test`) in `$SOVRA_CONFORMANCE_DIR`.
+
+#[path = "../../sovra-core/tests/support/shared_data.rs"]
+mod shared_data;
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +20,77 @@ use sovra_core::{LeontiefSystem, Mrio, npy, read, store};
 
 const RTOL: f64 = 1e-9;
 const FLOOR: f64 = 1e-12;
+
+/// A measured difference of 0 gets this bound instead of 100 × 0 (a few ulps: a reordered sum may change the
+/// last bits without being a regression).
+const ZERO: f64 = 1e-14;
+
+/// The largest relative difference allowed per dataset and indicator (the printed "max relative difference",
+/// over all cases of the dataset), at ~100× what was measured on 2026-12-01 (the measured figure follows each
+/// bound), besides the stated tolerance `RTOL` that every value must meet.
+fn measured_bound(dataset: &str, what: &str) -> f64 {
+    let table: &[(&str, f64, f64)] = match dataset {
+        "icio2022" => &[
+            ("direct_input_share", 5e-12, 5.3e-14),
+            ("direct_output_share", 6e-13, 6.1e-15),
+            ("value_added_from_them", 7e-11, 7.4e-13),
+            ("via_third_countries", 1.5e-9, 1.5e-11),
+            ("value_added_from_us", 6e-11, 5.6e-13),
+            ("foreign_supplier_hhi", 2e-14, 1.8e-16),
+            ("top_foreign_supplier_share", ZERO, 0.0),
+            ("sales_direct", ZERO, 0.0),
+            ("sales_total", 2.6e-10, 2.6e-12),
+            ("keys_forward_multiplier", 5e-10, 4.6e-12),
+            ("keys_exposed_output", 5e-10, 4.6e-12),
+            ("EXGR_INT", 1.4e-13, 1.4e-15),
+            ("EXGR_INT_DVA", 1.1e-12, 1.1e-14),
+            ("EXGR_INT_FVA", 4.4e-11, 4.4e-13),
+            ("EXGR_INT_DVAFX", 1.3e-7, 1.3e-9),
+        ],
+        "wiod2011" => &[
+            ("direct_input_share", ZERO, 0.0),
+            ("direct_output_share", ZERO, 0.0),
+            ("value_added_from_them", 2e-13, 1.8e-15),
+            ("via_third_countries", 3.5e-11, 3.5e-13),
+            ("value_added_from_us", 2e-13, 2.0e-15),
+            ("foreign_supplier_hhi", ZERO, 0.0),
+            ("top_foreign_supplier_share", ZERO, 0.0),
+            ("sales_direct", ZERO, 0.0),
+            ("sales_total", 2.5e-13, 2.5e-15),
+            ("keys_forward_multiplier", 5e-13, 4.8e-15),
+            ("keys_exposed_output", 5e-13, 4.8e-15),
+            ("EXGR", ZERO, 0.0),
+            ("EXGR_DVA", 7e-14, 7.1e-16),
+            ("EXGR_FVA", 2.3e-13, 2.3e-15),
+            ("EXGR_FVASH", 2.4e-13, 2.4e-15),
+            ("EXGR_DVAFX", 1.1e-13, 1.1e-15),
+            ("GVC_forward", 1.1e-13, 1.1e-15),
+            ("GVC_total", 1.4e-13, 1.4e-15),
+            ("FFD_DVA", 1.5e-13, 1.5e-15),
+            ("DFD_FVA", 2.6e-13, 2.6e-15),
+            ("EXGR_INT", ZERO, 0.0),
+            ("EXGR_INT_DVA", 6e-14, 6.1e-16),
+            ("EXGR_INT_FVA", 3.3e-13, 3.3e-15),
+            ("EXGR_INT_DVAFX", 1.4e-13, 1.4e-15),
+        ],
+        _ => panic!("no measured bounds for dataset {dataset}"),
+    };
+    table
+        .iter()
+        .find(|(n, _, _)| *n == what)
+        .map(|(_, bound, _)| *bound)
+        .unwrap_or_else(|| panic!("no measured bound for {dataset} {what}"))
+}
+
+/// Asserts the worst relative difference of `what` against its measured bound.
+fn within_measured(dataset: &str, case: &Path, what: &str, worst: f64) {
+    let bound = measured_bound(dataset, what);
+    assert!(
+        worst <= bound,
+        "{}: {what}: max relative difference {worst:.2e} exceeds {bound:.1e} (~100× the measured difference)",
+        case.display()
+    );
+}
 
 fn conformance_dir() -> PathBuf {
     std::env::var_os("SOVRA_CONFORMANCE_DIR")
@@ -79,7 +155,7 @@ fn max_abs(v: &[f64]) -> f64 {
         .fold(0.0f64, |m, x| m.max(x.abs()))
 }
 
-fn check_case(t: &Mrio, sys: &LeontiefSystem, dir: &Path) {
+fn check_case(dataset: &str, t: &Mrio, sys: &LeontiefSystem, dir: &Path) {
     let case: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).unwrap()).unwrap();
     let idx = |key: &str| -> Vec<usize> {
@@ -169,6 +245,10 @@ fn check_case(t: &Mrio, sys: &LeontiefSystem, dir: &Path) {
             .collect();
         report.push((name, compare(name, &ours, &theirs, max_abs(&theirs))));
     }
+    assert_eq!(report.len(), 11, "{}: indicators compared", dir.display());
+    for (name, worst) in &report {
+        within_measured(dataset, dir, name, *worst);
+    }
     eprintln!(
         "{}: {} nodes of us; max relative difference: {}",
         dir.display(),
@@ -182,7 +262,7 @@ fn check_case(t: &Mrio, sys: &LeontiefSystem, dir: &Path) {
 }
 
 /// TiVA per country against the numpy dump (every indicator file present in it).
-fn check_tiva(t: &Mrio, sys: &LeontiefSystem, dir: &Path) {
+fn check_tiva(dataset: &str, t: &Mrio, sys: &LeontiefSystem, dir: &Path) {
     let tv = tiva::compute(t, sys).unwrap();
     type Getter = fn(&tiva::CountryTiva) -> Option<f64>;
     let fields: [(&str, Getter); 13] = [
@@ -220,6 +300,17 @@ fn check_tiva(t: &Mrio, sys: &LeontiefSystem, dir: &Path) {
         );
         report.push((name, compare(name, &ours, &theirs, max_abs(&theirs))));
     }
+    // icio2022 has no final demand by destination: only the intermediate-export decomposition; WIOD has all.
+    let expected = if dataset == "icio2022" { 4 } else { 13 };
+    assert_eq!(
+        report.len(),
+        expected,
+        "{}: TiVA indicators compared",
+        dir.display()
+    );
+    for (name, worst) in &report {
+        within_measured(dataset, dir, name, *worst);
+    }
     eprintln!(
         "{}: TiVA for {} regions; max relative difference: {}",
         dir.display(),
@@ -250,31 +341,33 @@ fn dependency_icio2022() {
         return;
     };
     let sys = LeontiefSystem::from_table(&t).unwrap();
-    for c in cases(&dump.join("icio2022")) {
-        check_case(&t, &sys, &c);
+    let cases = cases(&dump.join("icio2022"));
+    assert_eq!(cases.len(), 4, "icio2022 dependency cases: {cases:?}");
+    for c in cases {
+        check_case("icio2022", &t, &sys, &c);
     }
-    check_tiva(&t, &sys, &dump.join("icio2022/tiva"));
+    check_tiva("icio2022", &t, &sys, &dump.join("icio2022/tiva"));
 }
 
 #[test]
 fn dependency_wiod2011() {
     let Some(dump) = dump_dir() else { return };
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/wiod2013");
-    let dir = dump.join("wiod2011");
-    if !dir.is_dir() {
-        assert!(
-            !shared.is_dir(),
-            "../shared/data/wiod2013 is present but the dependency dump has no wiod2011 cases: rerun \
-             conformance/pymrio/run.sh and conformance/dependency/run.sh"
-        );
-        eprintln!("NOTICE: ../shared is absent: the WIOD 2011 dependency conformance is skipped");
+    let Some(_) = shared_data::or_notice("wiod2013", "the WIOD 2011 dependency conformance") else {
         return;
-    }
+    };
+    let dir = dump.join("wiod2011");
+    assert!(
+        dir.is_dir(),
+        "../shared/data/wiod2013 is present but the dependency dump has no wiod2011 cases: rerun \
+         conformance/pymrio/run.sh and conformance/dependency/run.sh"
+    );
     let input = conformance_dir().join("pymrio/wiod2011/input");
     let t = read::pymrio::read(&input, "wiod2011", None).unwrap();
     let sys = LeontiefSystem::from_table(&t).unwrap();
-    for c in cases(&dir) {
-        check_case(&t, &sys, &c);
+    let cases = cases(&dir);
+    assert_eq!(cases.len(), 3, "wiod2011 dependency cases: {cases:?}");
+    for c in cases {
+        check_case("wiod2011", &t, &sys, &c);
     }
-    check_tiva(&t, &sys, &dir.join("tiva"));
+    check_tiva("wiod2011", &t, &sys, &dir.join("tiva"));
 }

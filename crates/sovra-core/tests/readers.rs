@@ -12,8 +12,15 @@ use sovra_core::{Error, Mrio, store, synth};
 
 /// Writes a table in the raw OECD ICIO CSV layout (2025 release labels).
 fn oecd_csv(t: &Mrio) -> String {
+    oecd_csv_in(t, &(0..t.n()).collect::<Vec<_>>())
+}
+
+/// [`oecd_csv`] with the industry rows and columns in the node order `order` (`order[k]` is the node written
+/// k-th, in rows and in columns alike).
+fn oecd_csv_in(t: &Mrio, order: &[usize]) -> String {
     let l = &t.labels;
     let n = t.n();
+    assert_eq!(order.len(), n);
     let node = |i: usize| {
         let (r, s) = l.node(i);
         format!("{}_{}", l.regions[r].code, l.sectors[s].code)
@@ -21,7 +28,7 @@ fn oecd_csv(t: &Mrio) -> String {
     let cats = ["HFCE", "GFCF"];
     let k = t.labels.final_demand.len();
     let mut s = String::from("V1");
-    for j in 0..n {
+    for &j in order {
         write!(s, ",{}", node(j)).unwrap();
     }
     for c in 0..k {
@@ -29,9 +36,9 @@ fn oecd_csv(t: &Mrio) -> String {
         write!(s, ",{}_{}", fd.region, cats[c % 2]).unwrap();
     }
     s.push_str(",OUT\n");
-    for i in 0..n {
+    for &i in order {
         s.push_str(&node(i));
-        for j in 0..n {
+        for &j in order {
             write!(s, ",{}", t.z.get(i, j)).unwrap();
         }
         for c in 0..k {
@@ -42,7 +49,7 @@ fn oecd_csv(t: &Mrio) -> String {
     // TLS = 10 % of value added, VA the rest; final-demand TLS 0.
     for (label, share) in [("TLS", 0.1), ("VA", 0.9)] {
         s.push_str(label);
-        for j in 0..n {
+        for &j in order {
             write!(s, ",{}", t.v[j] * share).unwrap();
         }
         for _ in 0..k {
@@ -51,7 +58,7 @@ fn oecd_csv(t: &Mrio) -> String {
         s.push_str(",\n");
     }
     s.push_str("OUT");
-    for j in 0..n {
+    for &j in order {
         write!(s, ",{}", t.x[j]).unwrap();
     }
     for _ in 0..k {
@@ -125,16 +132,32 @@ fn oecd_csv_round_trips_through_the_store() {
 
 #[test]
 fn oecd_csv_in_sector_major_order_is_reordered() {
-    // Rows and columns in a shuffled order must give the same region-major table.
+    // Industry rows and columns both in sector-major order (sector by sector, every region within it), as
+    // some releases are laid out: the reader must give back the region-major table, cell for cell.
     let t = sample();
-    let text = oecd_csv(&t);
-    let mut lines: Vec<&str> = text.lines().collect();
-    let body: Vec<&str> = lines.drain(1..1 + t.n()).rev().collect();
-    lines.splice(1..1, body);
+    let (nr, ns) = (t.labels.regions.len(), t.labels.sectors.len());
+    assert!(
+        nr > 1 && ns > 1,
+        "the sample must have several regions and sectors"
+    );
+    let order: Vec<usize> = (0..ns)
+        .flat_map(|s| (0..nr).map(move |r| r * ns + s))
+        .collect();
+    let text = oecd_csv_in(&t, &order);
+    // The file really is in another order: its first two industry columns are two regions of one sector.
+    let head: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    assert_eq!(&head[1..3], ["R01_S01", "R02_S01"]);
     let d = tmp();
-    let p = write(d.path(), "rev.csv", &(lines.join("\n") + "\n"));
-    let r = oecd_icio_csv::read(&p, "rev", None).unwrap();
+    let p = write(d.path(), "sector_major.csv", &text);
+    let r = oecd_icio_csv::read(&p, "sm", None).unwrap();
+    let codes =
+        |v: &[sovra_core::labels::Code]| v.iter().map(|c| c.code.clone()).collect::<Vec<_>>();
+    assert_eq!(codes(&r.labels.regions), codes(&t.labels.regions));
+    assert_eq!(codes(&r.labels.sectors), codes(&t.labels.sectors));
     assert!(close(&r.z.data, &t.z.data, 1e-12));
+    assert!(close(&r.y.data, &t.y.data, 1e-12));
+    assert!(close(&r.x, &t.x, 1e-12));
+    assert!(close(&r.v, &t.v, 1e-9));
 }
 
 fn oecd_err(edit: impl Fn(String) -> String) -> String {

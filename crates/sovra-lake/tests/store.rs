@@ -2,6 +2,9 @@
 //! compare with the in-memory reader; all-or-nothing imports on bad cells and repeated rows; year
 //! replacement and partition pruning; the real BACI sample from ../shared when present.
 
+#[path = "../../sovra-core/tests/support/shared_data.rs"]
+mod shared_data;
+
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -269,18 +272,17 @@ fn a_directory_without_manifest_is_not_a_store() {
 
 #[test]
 fn real_baci_sample_from_shared() {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/trade");
+    let Some(d) = shared_data::or_notice(
+        "trade/ExampleTradeData.csv.gz",
+        "the real BACI import check",
+    ) else {
+        return;
+    };
+    let d = d.parent().unwrap();
     let (data, codes) = (
         d.join("ExampleTradeData.csv.gz"),
         d.join("country_codes_V202201.csv"),
     );
-    if !data.is_file() {
-        eprintln!(
-            "NOTICE: {} is absent; the real BACI import check is skipped",
-            data.display()
-        );
-        return;
-    }
     let tmp = tempfile::tempdir().unwrap();
     let map = bilateral::read_baci_codes(&codes).unwrap();
     let store = tmp.path().join("store");

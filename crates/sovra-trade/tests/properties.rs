@@ -36,7 +36,30 @@ proptest! {
             convention: if stata { Convention::Stata } else { Convention::PyEcomplexity },
             ..Options::default()
         };
-        let Ok(c) = complexity::compute(&x, &o) else { return Ok(()) };
+        // Whether the table can have an ECI, decided here from RCA ≥ threshold: at least two countries and two
+        // products with an advantage. Only then may compute succeed; otherwise it must say why.
+        let row: Vec<f64> = (0..nc).map(|i| x.values[i * np..(i + 1) * np].iter().sum()).collect();
+        let col: Vec<f64> = (0..np).map(|p| (0..nc).map(|i| x.values[i * np + p]).sum()).collect();
+        let total: f64 = row.iter().sum();
+        let adv = |i: usize, p: usize| row[i] > 0.0 && col[p] > 0.0 && (x.values[i * np + p] / row[i]) / (col[p] / total) >= o.rca_threshold;
+        let countries = (0..nc).filter(|&i| (0..np).any(|p| adv(i, p))).count();
+        let products = (0..np).filter(|&p| (0..nc).any(|i| adv(i, p))).count();
+        let c = match complexity::compute(&x, &o) {
+            Ok(c) => {
+                prop_assert!(total > 0.0 && countries >= 2 && products >= 2, "computed on a table without an ECI");
+                c
+            }
+            Err(e) => {
+                let e = e.to_string();
+                if total <= 0.0 {
+                    prop_assert!(e.contains("no exports at all"), "{e}");
+                } else {
+                    prop_assert!(countries < 2 || products < 2, "unexpected error on a valid table: {e}");
+                    prop_assert!(e.contains("ECI needs at least two of each"), "{e}");
+                }
+                return Ok(());
+            }
+        };
         for i in 0..nc {
             if let Some(e) = c.eci[i] {
                 let ps: Vec<f64> = (0..np).filter(|&p| c.m[i * np + p]).map(|p| c.pci[p].unwrap()).collect();

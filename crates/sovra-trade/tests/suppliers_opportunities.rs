@@ -1,5 +1,5 @@
-//! Alternative suppliers and import-substitution opportunities on a synthetic year: the accounting identities
-//! of the supplier table, and that opportunities are exactly the dependent products without RCA, scored in
+//! Alternative suppliers and import-substitution opportunities on a synthetic year: the supplier table against
+//! sums over the rows done here, and that opportunities are exactly the dependent products without RCA, scored in
 //! [0, 1] and ranked.
 
 use sovra_trade::complexity::{self, Options};
@@ -17,7 +17,7 @@ fn data() -> sovra_trade::screen::Bilateral {
 }
 
 #[test]
-fn supplier_table_adds_up() {
+fn supplier_table_matches_the_rows() {
     let b = data();
     let importer = [0usize];
     let dep = screen::screen(&b, &importer, &[], &Thresholds::default());
@@ -31,10 +31,50 @@ fn supplier_table_adds_up() {
     assert!(s.windows(2).all(|w| w[0].world_share >= w[1].world_share));
     let share_sum: f64 = s.iter().map(|x| x.world_share).sum();
     assert!(share_sum <= 1.0 + 1e-12);
+    // Every figure from the rows, summed here by destination (not as world − to_importer).
+    let (mut to_imp, mut elsewhere, mut all) = (
+        vec![0.0; b.countries.len()],
+        vec![0.0; b.countries.len()],
+        vec![0.0; b.countries.len()],
+    );
+    let mut world_all = 0.0;
+    for &(t, e, j, q, v) in &b.rows {
+        if t != 2022 || e == j {
+            continue;
+        }
+        let e = e as usize;
+        all[e] += v;
+        world_all += v;
+        if q as usize == p {
+            if j == 0 {
+                to_imp[e] += v;
+            } else {
+                elsewhere[e] += v;
+            }
+        }
+    }
+    let world = |e: usize| to_imp[e] + elsewhere[e];
+    let world_p: f64 = (0..b.countries.len()).map(world).sum();
+    let listed: Vec<usize> = (1..b.countries.len()).filter(|&e| world(e) > 0.0).collect();
+    assert_eq!(
+        s.len(),
+        listed.len(),
+        "every exporter of the product but the importer"
+    );
+    let close = |what: &str, e: usize, a: f64, want: f64| {
+        assert!(
+            (a - want).abs() <= 1e-12 * want.abs().max(1.0),
+            "exporter {e} {what}: {a} vs {want}"
+        )
+    };
     for x in &s {
-        assert!(x.exporter != 0);
-        assert!((x.to_importer + x.elsewhere - x.world_exports).abs() <= 1e-9 * x.world_exports);
-        assert!(x.rca > 0.0);
+        let e = x.exporter;
+        assert!(e != 0);
+        close("to_importer", e, x.to_importer, to_imp[e]);
+        close("elsewhere", e, x.elsewhere, elsewhere[e]);
+        close("world_exports", e, x.world_exports, world(e));
+        close("world_share", e, x.world_share, world(e) / world_p);
+        close("rca", e, x.rca, (world(e) / all[e]) / (world_p / world_all));
     }
     // What the suppliers sell the importer is its imports of the product.
     let imports: f64 = s.iter().map(|x| x.to_importer).sum();

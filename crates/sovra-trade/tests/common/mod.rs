@@ -5,6 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+#[path = "../../../sovra-core/tests/support/shared_data.rs"]
+mod shared_data;
+
 use sovra_trade::complexity::Exports;
 
 /// The rows of a CSV file as column → value maps.
@@ -21,18 +24,14 @@ pub fn records(path: &Path) -> Vec<BTreeMap<String, String>> {
         .collect()
 }
 
-/// `../shared/data/complexity`, or `None` after a notice when it is absent.
+/// `../shared/data/complexity`, or `None` after a notice when it is absent (a panic with
+/// `SOVRA_REQUIRE_SHARED` set).
 pub fn shared() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/complexity");
-    if d.join("trade_data_sample.csv").is_file() {
-        Some(d)
-    } else {
-        eprintln!(
-            "NOTICE: {} is absent; the Stata fixture checks are skipped",
-            d.display()
-        );
-        None
-    }
+    shared_data::or_notice(
+        "complexity/trade_data_sample.csv",
+        "the Stata fixture check",
+    )
+    .map(|p| p.parent().unwrap().to_path_buf())
 }
 
 /// Exports from long rows: countries and products sorted, values of repeated cells summed, a missing or
