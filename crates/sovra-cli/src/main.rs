@@ -40,6 +40,10 @@ use render::Format;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Longest line a text input (CSV, TOML) may have, in bytes (default 1 MiB): a longer one stops the
+    /// read with an error naming the line. Raise it only for a file you know has such lines.
+    #[arg(long, global = true, value_name = "BYTES")]
+    max_line: Option<usize>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -469,6 +473,9 @@ impl std::error::Error for Untrusted {}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(n) = cli.max_line.filter(|n| *n > 0) {
+        sovra_core::read::set_max_line(n);
+    }
     match commands::run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

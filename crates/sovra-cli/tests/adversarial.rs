@@ -36,21 +36,37 @@ fn run_in(home: &Path, dir: &Path, args: &[&str]) -> Ran {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn sovra");
-    loop {
-        if child.try_wait().expect("wait").is_some() || started.elapsed() > HANG {
-            break;
+    // Both pipes drained while the child runs: a long message must not block it (and read as a hang).
+    let drain = |mut p: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut b = Vec::new();
+            let _ = p.read_to_end(&mut b);
+            b
+        })
+    };
+    let out_t = drain(Box::new(child.stdout.take().expect("stdout")));
+    let err_t = drain(Box::new(child.stderr.take().expect("stderr")));
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break Some(s);
+        }
+        if started.elapsed() > HANG {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
         }
         std::thread::sleep(Duration::from_millis(20));
-    }
-    if child.try_wait().expect("wait").is_none() {
-        let _ = child.kill();
-    }
-    let out = child.wait_with_output().expect("output");
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let (stdout, stderr) = (
+        out_t.join().unwrap_or_default(),
+        err_t.join().unwrap_or_default(),
+    );
     Ran {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        seconds: started.elapsed().as_secs_f64(),
+        code: status.and_then(|s| s.code()),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        seconds,
     }
 }
 
@@ -445,8 +461,25 @@ fn bad_inputs_and_faults_get_clear_errors_and_lose_nothing() {
         "a 3 MB one-line CSV",
         &r,
         1,
-        &["one-line.csv", "longer than"],
-        snapshot(&store_dir).len() == snapshot(&store_dir).len(),
+        &["one-line.csv", "longer than", "--max-line"],
+        true,
+    );
+    // Raised with --max-line, the same file is read to its end (and then refused for what it is).
+    let r = run(&[
+        "trade",
+        "import",
+        one_line.to_str().unwrap(),
+        "--store",
+        store_dir.to_str().unwrap(),
+        "--max-line",
+        "4000000",
+    ]);
+    t.error(
+        "a 3 MB one-line CSV with --max-line raised",
+        &r,
+        1,
+        &["one-line.csv"],
+        !r.stderr.contains("longer than"),
     );
 
     // ---- Wrong results with exit code 0 ----

@@ -170,7 +170,7 @@ impl<'c> Rows<'c> {
             *p = find(n).ok_or_else(|| {
                 Error::Invalid(format!(
                     "{file}: neither BACI (t,i,j,k,v,q) nor long (year,exporter,importer,product,value) columns: {}",
-                    head.join(",")
+                    sovra_core::read::excerpt(&head.join(","), 120)
                 ))
             })?;
         }

@@ -648,7 +648,10 @@ pub fn read_long_csv<'t>(text: &'t str, file: &str) -> Result<Vec<(String, Expor
             cols.iter()
                 .position(|c| c.eq_ignore_ascii_case(w))
                 .ok_or_else(|| {
-                    Error::Invalid(format!("{file}: no column '{w}' in the header ({head})"))
+                    Error::Invalid(format!(
+                        "{file}: no column '{w}' in the header ({})",
+                        sovra_core::read::excerpt(head, 120)
+                    ))
                 })
         })
         .collect::<Result<_>>()?;

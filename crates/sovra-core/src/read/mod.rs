@@ -38,6 +38,11 @@ pub(crate) fn parse_cell(text: &str, file: &str, row: &str, column: &str) -> Res
     }
 }
 
+/// At most `n` characters of `s` (with `…` when cut): what an error may quote of an input.
+pub fn excerpt(s: &str, n: usize) -> String {
+    truncate(s, n)
+}
+
 pub(crate) fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
@@ -56,8 +61,20 @@ pub(crate) fn open_text(path: &std::path::Path) -> Result<Box<dyn Read>> {
 /// table (a binary file, a device, a one-line dump).
 pub const MAX_LINE: usize = 1 << 20;
 
-/// The longest line a text input may have: [`MAX_LINE`], or `$SOVRA_MAX_LINE` (bytes) to raise it.
+static MAX_LINE_SET: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Sets the longest line a text input may have for this process (the CLI's `--max-line`).
+pub fn set_max_line(bytes: usize) {
+    MAX_LINE_SET.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The longest line a text input may have: what [`set_max_line`] set, else `$SOVRA_MAX_LINE` (bytes), else
+/// [`MAX_LINE`].
 pub fn max_line() -> usize {
+    let set = MAX_LINE_SET.load(std::sync::atomic::Ordering::Relaxed);
+    if set > 0 {
+        return set;
+    }
     std::env::var("SOVRA_MAX_LINE")
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())
@@ -147,7 +164,7 @@ impl<R: Read> Read for LineLimit<R> {
                         std::io::ErrorKind::InvalidData,
                         format!(
                             "line {} is longer than {} bytes: not a table of this format (raise the limit with \
-                             SOVRA_MAX_LINE=BYTES if the file is right)",
+                             --max-line BYTES, or SOVRA_MAX_LINE=BYTES, if the file is right)",
                             self.line, self.limit
                         ),
                     ));
