@@ -218,8 +218,16 @@ fn readme_examples_print_what_the_readme_shows() {
         let shown_lines = &lines[c.first..end];
         if let Err(e) = compare(shown_lines, &out_lines) {
             if bless {
-                // Keep the README's cut: as many lines as it showed before its '...', then '...'.
-                let cut = shown_lines.iter().position(|l| l.trim() == "...");
+                // Keep the README's cut: up to the last line it showed before its '...' (found again in
+                // the output, else as many lines as before), then '...'.
+                let cut = shown_lines.iter().position(|l| l.trim() == "...").map(|n| {
+                    n.checked_sub(1)
+                        .and_then(|last| {
+                            let m = mask(shown_lines[last]);
+                            out_lines.iter().position(|o| mask(o) == m).map(|k| k + 1)
+                        })
+                        .unwrap_or(n)
+                });
                 let mut new: Vec<String> = match cut {
                     Some(n) => out_lines[..n.min(out_lines.len())]
                         .iter()
@@ -231,7 +239,7 @@ fn readme_examples_print_what_the_readme_shows() {
                     new.pop();
                 }
                 if cut.is_some() {
-                    new.push("...".into());
+                    new.push("  ...".into());
                 }
                 replaced.push((c.first, end, new));
             } else {

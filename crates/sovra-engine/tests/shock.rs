@@ -168,6 +168,8 @@ fn a_request_from_json_gives_the_numbers_of_the_model_run_directly() {
             "world output loss",
             "sanctioning side loss",
             "target side loss",
+            "third countries' loss",
+            "value-added (GDP) loss",
             "final-demand loss",
             "power ratio (target γ / sanctioning γ)",
             "solver",
@@ -184,7 +186,25 @@ fn the_extraction_model_and_top_and_detail() {
             "instrument": "export-ban", "sectors": ["S01"], "top": 2, "detail": "r03"}"#,
     );
     let r = run(&ws, &req, &Quiet).expect("shock");
-    assert_eq!(column(&r, "countries", "region").len(), 2, "top 2");
+    // The top 2, and the parties wherever they rank.
+    let regions = column(&r, "countries", "region");
+    let ranks = column(&r, "countries", "rank");
+    assert_eq!(ranks[..2], [Value::from(1usize), Value::from(2usize)]);
+    assert!(regions.contains(&"R01".into()) && regions.contains(&"R02".into()));
+    assert_eq!(
+        regions.len(),
+        2 + ["R01", "R02"]
+            .iter()
+            .filter(|p| !regions[..2].contains(&(**p).into()))
+            .count()
+    );
+    // The extraction model defines no final-demand loss: null, not 0.
+    assert_eq!(figure(&r, "final_demand_loss"), Value::Null);
+    assert!(
+        column(&r, "countries", "final_demand_loss")
+            .iter()
+            .all(Value::is_null)
+    );
     assert!(
         column(&r, "sectors", "region")
             .iter()
@@ -361,7 +381,7 @@ fn a_sweep_streams_its_parts_in_scenario_order() {
         assert_eq!(part.kind, "shock");
         part.validate().expect("valid part");
         let tables: Vec<&str> = part.tables.iter().map(|t| t.key.as_str()).collect();
-        assert_eq!(tables, ["countries", "sectors", "nodes", "legs"]);
+        assert_eq!(tables, ["countries", "sides", "sectors", "nodes", "legs"]);
         for t in tables {
             assert_eq!(keys(part, t), keys(&single, t), "{t}");
         }
@@ -520,4 +540,91 @@ fn a_sweep_over_the_limit_is_refused_before_any_work() {
     q.max_scenarios = 2;
     let e = run(&ws, &request(q), &Quiet).expect_err("too many");
     assert!(e.message.contains("makes 3 scenarios"), "{}", e.message);
+}
+
+/// Value-added losses computed here from the table's ν = v / x and the per-node losses, summed by country
+/// and by side, against the report's `countries` and `sides` tables and its figures.
+#[test]
+fn value_added_losses_by_country_and_side() {
+    let (_h, ws) = workspace();
+    let t = demo();
+    let req = body(r#"{"sanctioning": "R01", "target": "R02+R03", "data": "demo", "top": 1}"#);
+    let r = run(&ws, &req, &Quiet).expect("shock");
+    let ns = t.labels.sectors.len();
+    let (nr, n) = (t.labels.regions.len(), t.n());
+    let node_loss = column(&r, "nodes", "output_loss");
+    assert_eq!(node_loss.len(), n);
+    let (mut va, mut va_loss, mut out, mut loss) =
+        (vec![0.0; nr], vec![0.0; nr], vec![0.0; nr], vec![0.0; nr]);
+    let node_out = column(&r, "nodes", "output");
+    for i in 0..n {
+        let l = node_loss[i].as_f64().expect("loss");
+        va[i / ns] += t.v[i];
+        va_loss[i / ns] += if t.x[i] > 0.0 {
+            t.v[i] / t.x[i] * l
+        } else {
+            0.0
+        };
+        out[i / ns] += node_out[i].as_f64().expect("output");
+        loss[i / ns] += l;
+    }
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-9);
+    // Countries: every party appears although top is 1.
+    let regions = column(&r, "countries", "region");
+    let sides = column(&r, "countries", "side");
+    let got = column(&r, "countries", "value_added_loss");
+    let share = column(&r, "countries", "value_added_loss_share");
+    assert!(
+        ["R01", "R02", "R03"]
+            .iter()
+            .all(|p| regions.contains(&(*p).into()))
+    );
+    for (k, reg) in regions.iter().enumerate() {
+        let c = t
+            .labels
+            .region_index(reg.as_str().expect("code"))
+            .expect("region");
+        let want_side = match c {
+            0 => "sanctioning",
+            1 | 2 => "target",
+            _ => "third",
+        };
+        assert_eq!(sides[k], want_side.into());
+        assert!(close(got[k].as_f64().unwrap(), va_loss[c]), "{reg}");
+        assert!(
+            close(share[k].as_f64().unwrap(), va_loss[c] / va[c]),
+            "{reg}"
+        );
+    }
+    // Sides: sums over their regions; third = R04.
+    let side_rows = column(&r, "sides", "side");
+    assert_eq!(
+        side_rows,
+        ["sanctioning".into(), "target".into(), "third".into()]
+    );
+    let groups: [&[usize]; 3] = [&[0], &[1, 2], &[3]];
+    for (k, g) in groups.iter().enumerate() {
+        let sum = |v: &[f64]| g.iter().map(|&c| v[c]).sum::<f64>();
+        assert!(close(
+            column(&r, "sides", "output_loss")[k].as_f64().unwrap(),
+            sum(&loss)
+        ));
+        assert!(close(
+            column(&r, "sides", "value_added_loss")[k].as_f64().unwrap(),
+            sum(&va_loss)
+        ));
+        assert!(close(
+            column(&r, "sides", "loss_share")[k].as_f64().unwrap(),
+            sum(&loss) / sum(&out)
+        ));
+    }
+    assert!(close(
+        figure(&r, "world_value_added_loss").as_f64().unwrap(),
+        va_loss.iter().sum()
+    ));
+    assert!(close(figure(&r, "third_loss").as_f64().unwrap(), loss[3]));
+    assert!(close(
+        figure(&r, "target_value_added_loss").as_f64().unwrap(),
+        va_loss[1] + va_loss[2]
+    ));
 }

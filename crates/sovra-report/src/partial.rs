@@ -136,7 +136,6 @@ fn read_csv(text: &str, fingerprint: &str, origin: &str) -> Result<Partial, Refu
     let mut seen = BTreeSet::new();
     // The scenario being read: name, offset of its first row, rows.
     let mut current: Option<(String, usize, usize)> = None;
-    let mut rows_per_scenario: Option<usize> = None;
     let mut offset = 0;
     for (k, raw) in text.split_inclusive('\n').enumerate() {
         let (start, n) = (offset, k + 1);
@@ -206,21 +205,9 @@ fn read_csv(text: &str, fingerprint: &str, origin: &str) -> Result<Partial, Refu
         match &mut current {
             Some((cur, _, rows)) if *cur == name => *rows += 1,
             _ => {
-                if let Some((prev, _, rows)) = current.take() {
-                    match rows_per_scenario {
-                        None => rows_per_scenario = Some(rows),
-                        Some(r) if r != rows => {
-                            return Err(refuse(
-                                origin,
-                                n,
-                                format!(
-                                    "scenario '{prev}' has {rows} rows, the ones before it {r}: the file was changed \
-                                     or mixes runs"
-                                ),
-                            ));
-                        }
-                        Some(_) => {}
-                    }
+                if let Some((prev, _, _)) = current.take() {
+                    // Scenarios may have different numbers of rows (with --top, the parties are added
+                    // wherever they rank): a scenario is complete once the next one has started.
                     out.done.push(prev);
                 }
                 if !seen.insert(name.clone()) {
@@ -365,8 +352,10 @@ mod tests {
         assert!(err(&twice).contains("second header"));
         let split = csv(&[("a", 2), ("b", 2), ("a", 2), ("c", 1)]);
         assert!(err(&split).contains("second time"));
-        let short = csv(&[("a", 3), ("b", 2), ("c", 3)]);
-        assert!(err(&short).contains("has 2 rows"));
+        // Different row counts are fine (the parties are added to a --top cut wherever they rank).
+        let uneven = csv(&[("a", 3), ("b", 2), ("c", 3)]);
+        let p = read(uneven.as_bytes(), PartialFormat::Csv, FP, "f").unwrap();
+        assert_eq!(p.done, ["a", "b"]);
         let json = format!("{{\"kind\":\"shock\"}}\n{}", csv(&[("a", 1)]));
         assert!(err(&json).contains("no '# run:'"));
         let long = format!("{}{}\n", csv(&[("a", 1)]), "x".repeat(5000));

@@ -9,7 +9,7 @@ use sovra_report::{Column, Diagnostic, Kind, Report, TableBuilder, Value};
 
 use super::Scenario;
 use crate::compose::{
-    self, amount, code, figure, flag, format_num, line, num, param, rank, ratio, share, text,
+    self, amount, code, count, figure, flag, format_num, line, num, param, rank, ratio, share, text,
 };
 use crate::error::Result;
 
@@ -179,7 +179,9 @@ pub(super) fn scenario(
     // Countries by loss (ties in table order).
     let mut order: Vec<usize> = (0..t.labels.regions.len()).collect();
     order.sort_by(|&x, &y| o.region_loss[y].total_cmp(&o.region_loss[x]));
-    r.tables.push(countries(t, net, o, &order, top)?);
+    r.tables
+        .push(countries(t, net, o, &losses, spec.model, &order, top)?);
+    r.tables.push(sides(t, net, o, &losses, spec.model)?);
     r.tables
         .push(sectors(t, net, o, detail.unwrap_or(order[0]))?);
     r.tables.push(nodes(t, net, o)?);
@@ -234,18 +236,82 @@ struct Losses {
     target: (f64, f64),
     /// World loss as a share of world output.
     world_share: f64,
-    /// Final-demand loss, all countries.
-    final_demand: f64,
+    /// Final-demand loss, all countries (`None` where the model does not define it).
+    final_demand: Option<f64>,
+    /// Per region: value added of the table and value-added loss `Σ_{i∈c} ν_i loss_i`.
+    value_added: Vec<f64>,
+    value_added_loss: Vec<f64>,
+    /// Side of each region: 0 sanctioning, 1 target, 2 third country.
+    side: Vec<usize>,
+    /// Third countries: loss and γ.
+    third: (f64, f64),
 }
+
+fn ratio_of(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
+}
+
+/// The sides of a scenario, in the order of [`Losses::side`].
+const SIDES: [&str; 3] = ["sanctioning", "target", "third"];
 
 impl Losses {
     fn new(t: &Mrio, net: &Network, sc: &Scenario, o: &Outcome) -> Self {
+        let (nr, ns) = (t.labels.regions.len(), t.labels.sectors.len());
+        let nu = t.va_shares();
+        let mut value_added = vec![0.0; nr];
+        let mut value_added_loss = vec![0.0; nr];
+        for i in 0..t.n() {
+            value_added[i / ns] += t.v[i];
+            value_added_loss[i / ns] += nu[i] * o.loss[i];
+        }
+        let of = |codes: &[String], r: usize| codes.contains(&t.labels.regions[r].code);
+        let side: Vec<usize> = (0..nr)
+            .map(|r| {
+                if of(&sc.resolved.sanctioning, r) {
+                    0
+                } else if of(&sc.resolved.target, r) {
+                    1
+                } else {
+                    2
+                }
+            })
+            .collect();
+        let side: Vec<usize> = side;
+        let third_regions: Vec<usize> = (0..nr).filter(|&r| side[r] == 2).collect();
+        let third_loss: f64 = third_regions.iter().map(|&r| o.region_loss[r]).sum();
+        let third_out: f64 = third_regions.iter().map(|&r| net.region_output[r]).sum();
         Losses {
+            third: (third_loss, ratio_of(third_loss, third_out)),
             sanctioning: side_loss(t, net, o, &sc.resolved.sanctioning),
             target: side_loss(t, net, o, &sc.resolved.target),
             world_share: o.world_loss / o.world_output,
-            final_demand: o.region_final_demand_loss.iter().sum(),
+            final_demand: (sc.spec.model == Model::Rerouting)
+                .then(|| o.region_final_demand_loss.iter().sum()),
+            value_added,
+            value_added_loss,
+            side,
         }
+    }
+
+    /// Value-added loss of one side.
+    fn va_side(&self, side: usize) -> f64 {
+        (0..self.side.len())
+            .filter(|&r| self.side[r] == side)
+            .map(|r| self.value_added_loss[r])
+            .sum()
+    }
+
+    /// Output, output loss, value added, value-added loss and final-demand loss of one side.
+    fn side_totals(&self, net: &Network, o: &Outcome, side: usize) -> [f64; 5] {
+        let mut out = [0.0; 5];
+        for r in (0..self.side.len()).filter(|&r| self.side[r] == side) {
+            out[0] += net.region_output[r];
+            out[1] += o.region_loss[r];
+            out[2] += self.value_added[r];
+            out[3] += self.value_added_loss[r];
+            out[4] += o.region_final_demand_loss[r];
+        }
+        out
     }
 
     /// Target γ / sanctioning γ, when the sanctioning side loses anything.
@@ -290,11 +356,33 @@ fn headline(r: &mut Report, t: &Mrio, sc: &Scenario, o: &Outcome, x: &Losses) {
         "target side loss",
         format!("{} {units} (γ = {:.3}%)", format_num(tl, 0), 100.0 * tg),
     );
+    line(
+        r,
+        "third countries' loss",
+        format!(
+            "{} {units} (γ = {:.3}%)",
+            format_num(x.third.0, 0),
+            100.0 * x.third.1
+        ),
+    );
+    let (va_loss, va): (f64, f64) = (x.value_added_loss.iter().sum(), x.value_added.iter().sum());
+    line(
+        r,
+        "value-added (GDP) loss",
+        format!(
+            "{} {units} ({:.3}% of world GDP): sanctioning side {}, target side {}, third countries {}",
+            format_num(va_loss, 0),
+            100.0 * ratio_of(va_loss, va),
+            format_num(x.va_side(0), 0),
+            format_num(x.va_side(1), 0),
+            format_num(x.va_side(2), 0)
+        ),
+    );
     if sc.spec.model == Model::Rerouting {
         line(
             r,
             "final-demand loss",
-            format!("{} {units}", format_num(x.final_demand, 0)),
+            format!("{} {units}", format_num(x.final_demand.unwrap_or(0.0), 0)),
         );
         if let Some(p) = x.power_ratio() {
             line(
@@ -339,7 +427,13 @@ fn figure_rows(sc: &Scenario, o: &Outcome, x: &Losses) -> Vec<(&'static str, &'s
         ("sanctioning_loss_share", "sanctioning side γ", num(x.sanctioning.1), Kind::Share, 3),
         ("target_loss", "target side loss", num(x.target.0), Kind::Amount, 0),
         ("target_loss_share", "target side γ", num(x.target.1), Kind::Share, 3),
-        ("final_demand_loss", "final-demand loss", num(x.final_demand), Kind::Amount, 0),
+        ("final_demand_loss", "final-demand loss", x.final_demand.map_or(Value::Null, num), Kind::Amount, 0),
+        ("third_loss", "third countries' loss", num(x.third.0), Kind::Amount, 0),
+        ("third_loss_share", "third countries' γ", num(x.third.1), Kind::Share, 3),
+        ("world_value_added_loss", "world value-added loss", num(x.value_added_loss.iter().sum()), Kind::Amount, 0),
+        ("world_value_added_loss_share", "world value-added loss, share of world GDP", num(ratio_of(x.value_added_loss.iter().sum(), x.value_added.iter().sum())), Kind::Share, 3),
+        ("sanctioning_value_added_loss", "sanctioning side value-added loss", num(x.va_side(0)), Kind::Amount, 0),
+        ("target_value_added_loss", "target side value-added loss", num(x.va_side(1)), Kind::Amount, 0),
         ("power_ratio", "power ratio (target γ / sanctioning γ)", power, Kind::Ratio, 2),
         ("converged", "converged", d.converged.into(), Kind::Flag, 0),
         ("trustworthy", "trustworthy (converged, stable, no collapse)", distrust(o).is_empty().into(), Kind::Flag, 0),
@@ -451,6 +545,8 @@ fn countries(
     t: &Mrio,
     net: &Network,
     o: &Outcome,
+    x: &Losses,
+    model: Model,
     order: &[usize],
     top: Option<usize>,
 ) -> Result<sovra_report::Table> {
@@ -462,21 +558,81 @@ fn countries(
             rank(),
             code("region", "region"),
             text("name", "name"),
+            code("side", "side"),
             amount("output", "output", units, 0).hidden(),
             amount("output_loss", "output loss", units, 0).doc(DOC),
             share("loss_share", "γ (% of output)").doc(DOC),
+            amount("value_added_loss", "VA loss", units, 0).doc(DOC),
+            share("value_added_loss_share", "% of GDP").doc(DOC),
             amount("final_demand_loss", "final-demand loss", units, 0).doc(DOC),
         ],
     );
-    for (k, &c) in order.iter().take(top.unwrap_or(usize::MAX)).enumerate() {
+    // The --top most hit, and the parties of the scenario wherever they rank.
+    let shown = top.unwrap_or(usize::MAX);
+    for (k, &c) in order.iter().enumerate() {
+        if k >= shown && x.side[c] == 2 {
+            continue;
+        }
         tb.push_row(vec![
             (k + 1).into(),
             t.labels.regions[c].code.as_str().into(),
             region_name(t, c).into(),
+            SIDES[x.side[c]].into(),
             num(net.region_output[c]),
             num(o.region_loss[c]),
             num(o.region_gamma[c]),
-            num(o.region_final_demand_loss[c]),
+            num(x.value_added_loss[c]),
+            num(ratio_of(x.value_added_loss[c], x.value_added[c])),
+            if model == Model::Rerouting {
+                num(o.region_final_demand_loss[c])
+            } else {
+                Value::Null
+            },
+        ])?;
+    }
+    Ok(tb.finish())
+}
+
+/// Subtotals of the sanctioning side, the target side and the third countries.
+fn sides(
+    t: &Mrio,
+    net: &Network,
+    o: &Outcome,
+    x: &Losses,
+    model: Model,
+) -> Result<sovra_report::Table> {
+    let units = &t.provenance.units;
+    let mut tb = TableBuilder::new(
+        "sides",
+        "losses by side",
+        vec![
+            code("side", "side"),
+            count("regions", "regions"),
+            amount("output", "output", units, 0),
+            amount("output_loss", "output loss", units, 0).doc(DOC),
+            share("loss_share", "γ (% of output)").doc(DOC),
+            amount("value_added", "value added (GDP)", units, 0),
+            amount("value_added_loss", "VA loss", units, 0).doc(DOC),
+            share("value_added_loss_share", "% of GDP").doc(DOC),
+            amount("final_demand_loss", "final-demand loss", units, 0).doc(DOC),
+        ],
+    );
+    for (k, name) in SIDES.iter().enumerate() {
+        let [out, loss, va, va_loss, fd] = x.side_totals(net, o, k);
+        tb.push_row(vec![
+            (*name).into(),
+            x.side.iter().filter(|s| **s == k).count().into(),
+            num(out),
+            num(loss),
+            num(ratio_of(loss, out)),
+            num(va),
+            num(va_loss),
+            num(ratio_of(va_loss, va)),
+            if model == Model::Rerouting {
+                num(fd)
+            } else {
+                Value::Null
+            },
         ])?;
     }
     Ok(tb.finish())
