@@ -315,6 +315,14 @@ struct Shared {
     solves: Vec<(String, SolveReport)>,
 }
 
+/// `ν ∘ 1_R`: the value-added shares of the nodes of `regions`, 0 elsewhere.
+fn va_of(nu: &[f64], ns: usize, regions: &[usize]) -> Vec<f64> {
+    nu.iter()
+        .enumerate()
+        .map(|(i, v)| if regions.contains(&(i / ns)) { *v } else { 0.0 })
+        .collect()
+}
+
 fn shared(
     t: &Mrio,
     sys: &LeontiefSystem,
@@ -326,19 +334,8 @@ fn shared(
     let ns = t.labels.sectors.len();
     let nu = t.va_shares();
     let is_them: Vec<bool> = (0..nr).map(|r| them.contains(&r)).collect();
-    let mask = |regions: &[usize]| -> Vec<f64> {
-        (0..n)
-            .map(|i| {
-                if regions.contains(&(i / ns)) {
-                    nu[i]
-                } else {
-                    0.0
-                }
-            })
-            .collect()
-    };
-    let nu_t = mask(them);
-    let masks: Vec<Vec<f64>> = us_groups.iter().map(|g| mask(g)).collect();
+    let nu_t = va_of(&nu, ns, them);
+    let masks: Vec<Vec<f64>> = us_groups.iter().map(|g| va_of(&nu, ns, g)).collect();
     let mut cols: Vec<&[f64]> = vec![&nu_t];
     cols.extend(masks.iter().map(|m| m.as_slice()));
     let mut solves = Vec::new();
@@ -475,11 +472,7 @@ pub fn compute_on(t: &Mrio, sys: &LeontiefSystem, p: &Parties, on: &OnThem) -> R
             "the parts computed for them belong to another them".into(),
         ));
     }
-    let nu = t.va_shares();
-    let ns = t.labels.sectors.len();
-    let mask: Vec<f64> = (0..t.n())
-        .map(|i| if p.us.contains(&(i / ns)) { nu[i] } else { 0.0 })
-        .collect();
+    let mask = va_of(&t.va_shares(), t.labels.sectors.len(), &p.us);
     let (w, rep_us) = sys.solve(columns(t.n(), &[&mask]).as_ref(), Side::Transposed)?;
     let w_us: Vec<f64> = w.col(0).iter().copied().collect();
     let (cut, rep) = cut_chains(t, sys, p, &on.shared)?;

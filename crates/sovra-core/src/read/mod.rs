@@ -33,27 +33,18 @@ pub(crate) fn parse_cell(text: &str, file: &str, row: &str, column: &str) -> Res
             file: file.into(),
             row: row.into(),
             column: column.into(),
-            detail: format!("'{}' is not a number", truncate(t, 40)),
+            detail: format!("'{}' is not a number", excerpt(t, 40)),
         }),
     }
 }
 
 /// At most `n` characters of `s` (with `…` when cut): what an error may quote of an input.
 pub fn excerpt(s: &str, n: usize) -> String {
-    truncate(s, n)
-}
-
-pub(crate) fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {
         s.chars().take(n).collect::<String>() + "…"
     }
-}
-
-/// Opens a file for reading, transparently decompressing `.gz`.
-pub(crate) fn open_text(path: &std::path::Path) -> Result<Box<dyn Read>> {
-    open_input(path)
 }
 
 /// The longest line a text input may have by default (bytes, after decompression): 1 MiB. The widest real

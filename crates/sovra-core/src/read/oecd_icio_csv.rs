@@ -19,7 +19,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::labels::{Code, FdColumn, Labels, Stressor};
-use crate::read::{check_unique, oecd_names, open_text, parse_cell, truncate};
+use crate::read::{check_unique, excerpt, oecd_names, open_input, parse_cell};
 use crate::table::{BalanceTolerance, Dense, Mrio, Parts, Provenance};
 
 /// Final-demand category codes across releases.
@@ -100,7 +100,7 @@ pub fn read(path: &Path, name: &str, year: Option<i32>) -> Result<Mrio> {
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut t = read_from(
-        open_text(path)?,
+        open_input(path)?,
         &path.display().to_string(),
         &source,
         name,
@@ -162,7 +162,7 @@ pub fn read_from(
                 file: file.clone(),
                 detail: format!(
                     "line {line} (row {}): ragged row with {} fields, the header has {}",
-                    truncate(&label, 30),
+                    excerpt(&label, 30),
                     rec.len(),
                     cols.len() + 1
                 ),
@@ -300,7 +300,7 @@ pub fn read_from(
                 file: file.clone(),
                 detail: format!(
                     "row '{}' is not an industry of the columns nor one of {}, {}, {} (release {})",
-                    truncate(label, 30),
+                    excerpt(label, 30),
                     release.tax_row,
                     release.va_row,
                     release.out_row,

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::labels::{Code, FdColumn, Labels, Stressor};
-use crate::read::{check_unique, parse_cell, truncate};
+use crate::read::{check_unique, excerpt, parse_cell};
 use crate::table::{BalanceTolerance, Dense, Mrio, Parts, Provenance};
 
 /// One tab-separated pymrio table: row keys, column keys, values.
@@ -134,7 +134,7 @@ pub fn parse_frame(text: &str, file: &str, c: usize, h: usize) -> Result<Frame> 
                 detail: format!(
                     "line {} (row {}): ragged row with {} fields, expected {}",
                     ln + 1,
-                    truncate(&label, 40),
+                    excerpt(&label, 40),
                     fields.len(),
                     c + ncols
                 ),
