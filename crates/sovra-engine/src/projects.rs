@@ -443,7 +443,10 @@ fn resolve(
                         origin,
                         &w.id,
                         "payers",
-                        format!("cost shares sum to {}, not 1", format_num(sum, 6).trim_end_matches('0')),
+                        format!(
+                            "cost shares sum to {}, not 1",
+                            format_num(sum, 6).trim_end_matches('0')
+                        ),
                     ));
                 }
                 m.iter().map(|(k, v)| (k.clone(), *v)).collect()
