@@ -198,8 +198,10 @@ fn readme_examples_print_what_the_readme_shows() {
     let mut replaced: Vec<(usize, usize, Vec<String>)> = Vec::new();
     let mut failures = Vec::new();
     for c in &cases {
+        // From the repository's root, as a reader runs them (examples/… paths).
         let o = Command::new(env!("CARGO_BIN_EXE_sovra"))
             .args(&c.args)
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
             .env("SOVRA_HOME", sovra_core::store::home())
             .output()
             .expect("run sovra");

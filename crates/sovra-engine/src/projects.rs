@@ -406,20 +406,36 @@ fn resolve(
             .labels
             .sector_index(&w.sector, data)
             .map_err(|e| bad(origin, &w.id, "sector", Error::from(e).message))?;
-        if !(w.capacity >= 0.0) {
+        if !(w.capacity.is_finite() && w.capacity >= 0.0) {
             return Err(bad(
                 origin,
                 &w.id,
                 "capacity",
-                format!("{} is negative", w.capacity),
+                format!(
+                    "{} is {}",
+                    w.capacity,
+                    if w.capacity < 0.0 {
+                        "negative"
+                    } else {
+                        "not a finite number"
+                    }
+                ),
             ));
         }
-        if !(w.cost >= 0.0) {
+        if !(w.cost.is_finite() && w.cost >= 0.0) {
             return Err(bad(
                 origin,
                 &w.id,
                 "cost",
-                format!("{} is negative", w.cost),
+                format!(
+                    "{} is {}",
+                    w.cost,
+                    if w.cost < 0.0 {
+                        "negative"
+                    } else {
+                        "not a finite number"
+                    }
+                ),
             ));
         }
         let host_code = t.labels.regions[host].code.clone();
@@ -766,6 +782,15 @@ fn evaluate_common(ws: &Workspace, q: &Common, progress: &dyn Progress) -> Resul
         shock,
         seconds: t0.elapsed().as_secs_f64(),
     })
+}
+
+/// The relative gap as text: `0` when closed, else in scientific notation.
+fn gap_text(gap: f64) -> String {
+    if gap == 0.0 {
+        "0".to_string()
+    } else {
+        format!("{gap:.2e}")
+    }
 }
 
 fn per(cost: f64, effect: f64) -> Value {
@@ -1375,14 +1400,14 @@ pub fn select(
         &mut r,
         "solver",
         format!(
-            "{} in {:.2} s ({} variables, {} constraints); objective {}, LP bound {}, gap {:.2e}",
+            "{}, {} variables, {} constraints ({:.2} s); objective {}, LP-relaxation bound {}, gap {}",
             sel.status,
-            sel.seconds,
             sel.size.0,
             sel.size.1,
+            sel.seconds,
             format_num(sel.objective, 1),
             format_num(sel.bound, 1),
-            sel.gap
+            gap_text(sel.gap)
         ),
     );
     figure(
@@ -1527,11 +1552,11 @@ pub fn select(
         max_relative_residual: None,
         seconds: Some(sel.seconds),
         detail: Some(format!(
-            "{} variables, {} constraints ({} pools of competing projects), gap {:.2e}",
+            "{} variables, {} constraints ({} pools of competing projects), gap {}",
             sel.size.0,
             sel.size.1,
             limits.pools.len(),
-            sel.gap
+            gap_text(sel.gap)
         )),
     });
     let chosen_set: BTreeSet<usize> = sel.chosen.iter().copied().collect();
