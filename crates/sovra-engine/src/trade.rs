@@ -1505,8 +1505,7 @@ pub fn projects_toml(report: &Report) -> Result<String> {
          # Optional fields (payers, serves, replaces, requires, excludes) are described in docs/projects.md.\n",
         title = report.title,
         host_note = if lead.is_some() {
-            " (for a bloc: the member that exports most of the product to outside the bloc, a suggestion; \
-             empty where no member exports it)"
+            " (for a bloc, a suggestion: the member that\n#   exports most of the product to outside the bloc; empty where no member exports it)"
         } else {
             ""
         },
