@@ -1279,6 +1279,58 @@ fn trade_synth_suppliers_and_opportunities() {
         2,
         &["unknown country 'C999'"],
     );
+    // A bloc, cut to three rows, with a project file; the scores are those of the full list.
+    let full: serde_json::Value = serde_json::from_str(&ok(
+        h,
+        &[
+            "opportunities",
+            "C001+C002",
+            "--input",
+            fs,
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let projects = dir.path().join("projects.toml");
+    let out = dir.path().join("ops.csv");
+    let printed = ok(
+        h,
+        &[
+            "opportunities",
+            "C001+C002",
+            "--input",
+            fs,
+            "--top",
+            "3",
+            "--format",
+            "csv",
+            "--write-projects",
+            projects.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(printed.is_empty(), "{printed}");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let toml_text = std::fs::read_to_string(&projects).unwrap();
+    assert!(toml_text.starts_with("# Candidate projects"), "{toml_text}");
+    toml_text.parse::<toml::Table>().expect("the project file is TOML");
+    let full_rows = table_rows(&full).unwrap();
+    let listed = full_rows.len().min(3);
+    assert_eq!(toml_text.matches("[[project]]").count(), listed);
+    for r in &full_rows[..listed] {
+        let code = r["product"].as_str().unwrap();
+        assert!(
+            toml_text.contains(&format!("id = \"hs{code}-c001-c002\"")),
+            "{toml_text}"
+        );
+        assert!(csv.contains(&format!("{code},")), "{csv}");
+    }
+    assert!(
+        toml_text.contains("capacity = 0\ncost = 0\nserves = \"C001+C002\""),
+        "{toml_text}"
+    );
     fails_with(
         h,
         &[
