@@ -1315,7 +1315,9 @@ fn trade_synth_suppliers_and_opportunities() {
     let csv = std::fs::read_to_string(&out).unwrap();
     let toml_text = std::fs::read_to_string(&projects).unwrap();
     assert!(toml_text.starts_with("# Candidate projects"), "{toml_text}");
-    toml_text.parse::<toml::Table>().expect("the project file is TOML");
+    toml_text
+        .parse::<toml::Table>()
+        .expect("the project file is TOML");
     let full_rows = table_rows(&full).unwrap();
     let listed = full_rows.len().min(3);
     assert_eq!(toml_text.matches("[[project]]").count(), listed);

@@ -715,7 +715,14 @@ fn cases() -> Vec<Case> {
         case(
             "opportunities_bloc",
             Trade,
-            &["opportunities", "C001+C002+C003", "--top", "5"],
+            &[
+                "opportunities",
+                "C001+C002+C003",
+                "--top",
+                "5",
+                "--as-of",
+                "2024-06-30",
+            ],
         ),
         case(
             "complexity_store",

@@ -1226,7 +1226,12 @@ pub fn suppliers(ws: &Workspace, q: &SuppliersRequest, progress: &dyn Progress) 
 
 /// The party of `opportunities`: a code of the data is that country; anything else is a bloc or an
 /// expression resolved on `as_of` (a plain code the data lacks and no bloc names is an unknown country).
-fn opportunities_party(ws: &Workspace, t: &Trade, q: &OpportunitiesRequest) -> Result<Vec<usize>> {
+fn opportunities_party(
+    ws: &Workspace,
+    t: &Trade,
+    q: &OpportunitiesRequest,
+    date: Date,
+) -> Result<Vec<usize>> {
     let name = q.country.trim();
     if let Some(c) = t.flows.countries.iter().position(|x| x == name) {
         return Ok(vec![c]);
@@ -1242,7 +1247,7 @@ fn opportunities_party(ws: &Workspace, t: &Trade, q: &OpportunitiesRequest) -> R
             &t.source,
         ));
     }
-    t.members(&reg, as_of(&q.as_of)?, name, "country")
+    t.members(&reg, date, name, "country")
 }
 
 /// Runs `opportunities`.
@@ -1252,9 +1257,10 @@ pub fn opportunities(
     progress: &dyn Progress,
 ) -> Result<Report> {
     let window = Window::new(q.year, None)?;
+    let date = as_of(&q.as_of)?;
     let t = load(ws, &q.source(), window, progress)?;
     let year = window.shown(&t.read.years, &t.source)?.year;
-    let party = opportunities_party(ws, &t, q)?;
+    let party = opportunities_party(ws, &t, q, date)?;
     progress.stage("ranking");
     let ranked = sovra_trade::opportunities::rank(&t.flows, &party, year, &Thresholds::default())?;
     let bloc = party.len() > 1;
@@ -1276,6 +1282,7 @@ pub fn opportunities(
         param(&mut r, "products", "products", q.products.join(","));
     }
     if bloc {
+        param(&mut r, "as_of", "as of", date.to_string());
         let members = t.codes(&party);
         line(&mut r, "bloc", members.join(" "));
         party_figures(&mut r, "country", "country", &q.country, &members);
@@ -1442,8 +1449,8 @@ fn toml_string(s: &str) -> String {
 
 /// A project file (TOML, the format of `docs/projects.md`) started from an `opportunities` report: one
 /// `[[project]]` per row, in the report's order. The host is the country (for a bloc: the member that
-/// exports most of the product to outside it, a suggestion; empty when none does) and a bloc is what the
-/// project serves. Capacity and cost are written as 0 (0 is valid and changes nothing) and `sector` empty:
+/// exports most of the product to outside it, a suggestion; empty when none does) and a bloc's members (on
+/// the report's date) are what the project serves. Capacity and cost are written as 0 (0 is valid and changes nothing) and `sector` empty:
 /// the header says the user must fill them, since the table's sector of an HS product needs a concordance
 /// sovra does not ship.
 pub fn projects_toml(report: &Report) -> Result<String> {
@@ -1476,6 +1483,18 @@ pub fn projects_toml(report: &Report) -> Result<String> {
         .find(|f| f.key == "country")
         .and_then(|f| f.value.as_str().map(str::to_string))
         .ok_or_else(|| bad("country"))?;
+    // A bloc serves its members as of the report's date, written out so that the file does not depend on
+    // when it is read.
+    let members: Vec<String> = match report.summary.iter().find(|f| f.key == "country_members") {
+        Some(f) => match &f.value {
+            Value::List(m) => m
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        },
+        None => Vec::new(),
+    };
     let year = report
         .parameters
         .iter()
@@ -1541,8 +1560,8 @@ pub fn projects_toml(report: &Report) -> Result<String> {
             toml_string(&label),
             toml_string(&host),
         ));
-        if lead.is_some() {
-            out.push_str(&format!("serves = {}\n", toml_string(&party)));
+        if !members.is_empty() {
+            out.push_str(&format!("serves = {}\n", toml_string(&members.join("+"))));
         }
     }
     Ok(out)

@@ -678,7 +678,13 @@ fn project_file_from_opportunities() {
             assert_eq!(p["cost"].as_integer(), Some(0));
             assert_eq!(p["sector"].as_str(), Some(""));
             if party.contains('+') {
+                // The members, written out.
                 assert_eq!(p["serves"].as_str(), Some(party));
+                let host = p["host"].as_str().expect("host");
+                assert!(
+                    host.is_empty() || party.split('+').any(|m| m == host),
+                    "{host}"
+                );
             } else {
                 assert_eq!(p["host"].as_str(), Some(party));
                 assert!(p.get("serves").is_none());
