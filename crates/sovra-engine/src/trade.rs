@@ -1263,7 +1263,8 @@ pub fn opportunities(
     let party = opportunities_party(ws, &t, q, date)?;
     progress.stage("ranking");
     let ranked = sovra_trade::opportunities::rank(&t.flows, &party, year, &Thresholds::default())?;
-    let bloc = party.len() > 1;
+    // A bloc or expression, even one with a single member in the data (its members are then reported).
+    let bloc = party.len() > 1 || t.flows.countries[party[0]] != q.country.trim();
     let lead = if bloc {
         lead_exporters(&t.flows, &party, year)
     } else {
@@ -1536,9 +1537,10 @@ pub fn projects_toml(report: &Report) -> Result<String> {
             Some(n) => format!("HS {code}: {n}"),
             None => format!("HS {code}"),
         };
-        let host = match &lead {
-            Some(l) => l.values.get(i).as_str().unwrap_or("").to_string(),
-            None => party.clone(),
+        let host = match (&lead, members.as_slice()) {
+            (None, _) => party.clone(),
+            (Some(_), [only]) => only.clone(),
+            (Some(l), _) => l.values.get(i).as_str().unwrap_or("").to_string(),
         };
         let f = |c: &sovra_report::Column| c.values.get(i).as_f64().unwrap_or(f64::NAN);
         out.push_str(&format!(

@@ -691,6 +691,24 @@ fn project_file_from_opportunities() {
             }
         }
     }
+    // An expression with one member is that country: the same rows and scores, the member as host.
+    let one = answer(
+        &ws,
+        "opportunities",
+        r#"{"country": "C005+C005", "top": 3}"#,
+    );
+    let alone = answer(&ws, "opportunities", r#"{"country": "C005", "top": 3}"#);
+    assert_eq!(scored(&one), scored(&alone));
+    let doc: toml::Table = sovra_engine::trade::projects_toml(&one)
+        .expect("toml")
+        .parse()
+        .expect("TOML");
+    if let Some(toml::Value::Array(projects)) = doc.get("project") {
+        for p in projects {
+            assert_eq!(p["host"].as_str(), Some("C005"));
+            assert_eq!(p["serves"].as_str(), Some("C005"));
+        }
+    }
     // Not an opportunities report: refused.
     let other = answer(&ws, "trade_depend", r#"{"importer": "C001"}"#);
     assert!(sovra_engine::trade::projects_toml(&other).is_err());
