@@ -10,6 +10,8 @@
 //! - [`keys`]: the "technological keys": our sectors ranked by the output exposed to their inputs from them.
 //! - [`shock`]: embargoes, export and import bans: output losses by extraction or by RAS rerouting with a
 //!   CES capacity-rationing equilibrium (the sanction-simulator model).
+//! - [`projects`]: import-substitution projects through the supply chain (dependence cut, value added
+//!   gained), the portfolio that cuts dependence most under budgets (a MILP), and joint re-evaluation.
 //! - [`tiva`]: the OECD trade-in-value-added indicators per country (EXGR_DVA, EXGR_FVA, GVC participation, …).
 
 pub mod dependency;
@@ -17,6 +19,7 @@ pub mod footprint;
 pub mod keys;
 pub mod linkages;
 pub mod multipliers;
+pub mod projects;
 pub mod shock;
 pub mod system;
 pub mod tiva;

@@ -31,6 +31,7 @@ pub mod error;
 pub mod files;
 pub mod mrio;
 pub mod progress;
+pub mod projects;
 pub mod shock;
 pub mod trade;
 pub mod workspace;
@@ -47,6 +48,7 @@ pub use mrio::{
     MatrixRequest, MultipliersRequest, Which,
 };
 pub use progress::{Cancel, Progress, Quiet};
+pub use projects::{Objective, ProjectsEvaluateRequest, ProjectsSelectRequest};
 pub use shock::{ShockRequest, TomlText};
 pub use trade::{
     OpportunitiesRequest, SuppliersRequest, TradeDependRequest, TradeImportOptions,
@@ -92,6 +94,10 @@ pub enum Request {
     Complexity(ComplexityRequest),
     /// What an embargo, export ban or import ban does to output (one scenario, a batch or a sweep).
     Shock(Box<ShockRequest>),
+    /// Import-substitution projects, each on its own, through the supply chain.
+    ProjectsEvaluate(Box<ProjectsEvaluateRequest>),
+    /// The portfolio of projects that cuts dependence most under budgets (MILP), re-evaluated jointly.
+    ProjectsSelect(Box<ProjectsSelectRequest>),
 }
 
 impl Request {
@@ -113,6 +119,8 @@ impl Request {
             Request::Opportunities(_) => "opportunities",
             Request::Complexity(_) => "complexity",
             Request::Shock(_) => "shock",
+            Request::ProjectsEvaluate(_) => "projects_evaluate",
+            Request::ProjectsSelect(_) => "projects_select",
         }
     }
 
@@ -127,6 +135,8 @@ impl Request {
             Request::Keys(q) => Some(&q.data),
             Request::Tiva(q) => Some(&q.data),
             Request::Shock(q) => Some(&q.data),
+            Request::ProjectsEvaluate(q) => Some(&q.data),
+            Request::ProjectsSelect(q) => Some(&q.data),
             Request::BlocsShow(q) => q.data.as_deref(),
             Request::Complexity(q) => {
                 (!(q.trade || q.input.is_some() || q.store.is_some())).then_some(q.data.as_str())
@@ -148,6 +158,8 @@ impl Request {
             Request::Depend(q) => q.solver,
             Request::Keys(q) => q.solver,
             Request::Tiva(q) => q.solver,
+            Request::ProjectsEvaluate(q) => q.solver,
+            Request::ProjectsSelect(q) => q.solver,
             _ => Solver::Auto,
         }
     }
@@ -229,6 +241,8 @@ pub const KINDS: &[&str] = &[
     "opportunities",
     "complexity",
     "shock",
+    "projects_evaluate",
+    "projects_select",
 ];
 
 /// Answers a request with its report.
@@ -252,6 +266,8 @@ pub fn run(ws: &Workspace, req: &Request, progress: &dyn Progress) -> Result<Rep
         Request::Opportunities(q) => trade::opportunities(ws, q, progress),
         Request::Complexity(q) => complexity::complexity(ws, q, progress),
         Request::Shock(q) => shock::run(ws, q, progress),
+        Request::ProjectsEvaluate(q) => projects::evaluate(ws, q, progress),
+        Request::ProjectsSelect(q) => projects::select(ws, q, progress),
     }
 }
 
@@ -298,6 +314,8 @@ pub fn request_schema(
         "opportunities" => generator.subschema_for::<OpportunitiesRequest>(),
         "complexity" => generator.subschema_for::<ComplexityRequest>(),
         "shock" => generator.subschema_for::<ShockRequest>(),
+        "projects_evaluate" => generator.subschema_for::<ProjectsEvaluateRequest>(),
+        "projects_select" => generator.subschema_for::<ProjectsSelectRequest>(),
         _ => return None,
     })
 }

@@ -34,9 +34,20 @@ fn summary(kind: &str) -> &'static str {
         "shock" => {
             "What an embargo, export ban or import ban does to output (one scenario, a batch or a sweep)"
         }
+        "projects_evaluate" => {
+            "Import-substitution projects, each through the supply chain (dependence cut, value added gained)"
+        }
+        "projects_select" => {
+            "The portfolio of projects that cuts dependence most under budgets (MILP), re-evaluated jointly"
+        }
         _ => "An analysis",
     }
 }
+
+/// Two projects in the TOML of a project file, for the examples.
+const PROJECTS: &str = "[[project]]\nid = \"axles\"\nhost = \"BLR\"\nsector = \"C29\"\ncapacity = 400\ncost = 120\n\
+    serves = \"RUS+BLR\"\nreplaces = \"EU27+G7\"\n\n[[project]]\nid = \"pharma\"\nhost = \"RUS\"\nsector = \"C21\"\n\
+    capacity = 800\ncost = 200\nserves = \"RUS+BLR\"\nreplaces = \"EU27+G7\"\n";
 
 /// A request body that works on the default dataset (icio2022), shown as the example.
 pub(crate) fn example(kind: &str) -> Option<Value> {
@@ -56,6 +67,8 @@ pub(crate) fn example(kind: &str) -> Option<Value> {
         "opportunities" => json!({"country": "ZAF", "top": 15}),
         "complexity" => json!({"top": 15}),
         "shock" => json!({"sanctioning": "USA", "target": "CHN", "top": 8}),
+        "projects_evaluate" => json!({"projects": PROJECTS}),
+        "projects_select" => json!({"projects": PROJECTS, "budget": 200}),
         _ => return None,
     })
 }

@@ -34,6 +34,12 @@ fn body(kind: &str) -> &'static str {
         "opportunities" => r#"{"country": "C001", "top": 5}"#,
         "complexity" => r#"{"trade": true, "year": 2022, "top": 5}"#,
         "shock" => r#"{"sanctioning": "R01", "target": "R02", "data": "demo", "top": 3}"#,
+        "projects_evaluate" => {
+            r#"{"data": "demo", "projects": "[[project]]\nid = \"a\"\nhost = \"R01\"\nsector = \"S01\"\ncapacity = 5\ncost = 2\n"}"#
+        }
+        "projects_select" => {
+            r#"{"data": "demo", "budget": 3, "projects": "[[project]]\nid = \"a\"\nhost = \"R01\"\nsector = \"S01\"\ncapacity = 5\ncost = 2\n\n[[project]]\nid = \"b\"\nhost = \"R02\"\nsector = \"S02\"\ncapacity = 5\ncost = 2\n"}"#
+        }
         other => panic!("no test body for the kind {other}: add one"),
     }
 }
