@@ -1333,6 +1333,70 @@ fn trade_synth_suppliers_and_opportunities() {
         toml_text.contains("capacity = 0\ncost = 0\nserves = \"C001+C002\""),
         "{toml_text}"
     );
+    // The file is what `sovra projects evaluate` reads: with the sectors (and any empty host) filled in, it
+    // is accepted on a table whose regions carry the trade data's codes, one row per project.
+    let mut t = synth::table(
+        "opps",
+        synth::Spec {
+            regions: 4,
+            sectors: 3,
+            categories: 2,
+            stressors: 0,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let renamed: Vec<(String, String)> = t
+        .labels
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.code.clone(), format!("C{:03}", i + 1)))
+        .collect();
+    for (r, (_, new)) in t.labels.regions.iter_mut().zip(&renamed) {
+        *r = sovra_core::labels::Code::bare(new.clone());
+    }
+    for fd in &mut t.labels.final_demand {
+        if let Some((_, new)) = renamed.iter().find(|(old, _)| *old == fd.region) {
+            fd.region = new.clone();
+        }
+    }
+    store::write(h, &t, store::WriteMode::CreateNew).unwrap();
+    let filled = dir.path().join("filled.toml");
+    std::fs::write(
+        &filled,
+        toml_text
+            .replace("sector = \"\"", "sector = \"S01\"")
+            .replace("host = \"\"", "host = \"C001\""),
+    )
+    .unwrap();
+    let evaluated: serde_json::Value = serde_json::from_str(&ok(
+        h,
+        &[
+            "projects",
+            "evaluate",
+            filled.to_str().unwrap(),
+            "--data",
+            "opps",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(table_rows(&evaluated).unwrap().len(), listed, "{evaluated}");
+    // As written (sector empty), it is refused naming the project and the field.
+    fails_with(
+        h,
+        &[
+            "projects",
+            "evaluate",
+            projects.to_str().unwrap(),
+            "--data",
+            "opps",
+        ],
+        2,
+        &["field '"],
+    );
     fails_with(
         h,
         &[

@@ -406,7 +406,7 @@ fn resolve(
             .labels
             .sector_index(&w.sector, data)
             .map_err(|e| bad(origin, &w.id, "sector", Error::from(e).message))?;
-        if !(w.capacity >= 0.0) {
+        if w.capacity.is_nan() || w.capacity < 0.0 {
             return Err(bad(
                 origin,
                 &w.id,
@@ -414,7 +414,7 @@ fn resolve(
                 format!("{} is negative", w.capacity),
             ));
         }
-        if !(w.cost >= 0.0) {
+        if w.cost.is_nan() || w.cost < 0.0 {
             return Err(bad(
                 origin,
                 &w.id,

@@ -1448,7 +1448,7 @@ fn toml_string(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// A project file (TOML, the format of `docs/projects.md`) started from an `opportunities` report: one
+/// A project file (TOML, the format `sovra projects` reads: [`crate::projects`], `docs/projects.md`) started from an `opportunities` report: one
 /// `[[project]]` per row, in the report's order. The host is the country (for a bloc: the member that
 /// exports most of the product to outside it, a suggestion; empty when none does) and a bloc's members (on
 /// the report's date) are what the project serves. Capacity and cost are written as 0 (0 is valid and changes nothing) and `sector` empty:
@@ -1522,7 +1522,8 @@ pub fn projects_toml(report: &Report) -> Result<String> {
          # - capacity (output per year) and cost (investment), in the table's unit (USD million): written as 0,\n\
          #   which is valid and changes nothing.\n\
          # - host: the region where the capacity is built{host_note}.\n\
-         # Optional fields (payers, serves, replaces, requires, excludes) are described in docs/projects.md.\n",
+         # Optional fields (payers, serves, replaces, requires, excludes): docs/projects.md and\n\
+         #   examples/union-state-projects.toml. Then: sovra projects evaluate FILE (or select).\n",
         title = report.title,
         host_note = if lead.is_some() {
             " (for a bloc, a suggestion: the member that\n#   exports most of the product to outside the bloc; empty where no member exports it)"

@@ -240,7 +240,7 @@ pub fn check(t: &Mrio, p: &Project) -> Result<()> {
     if p.serves.iter().any(|r| p.replaces.contains(r)) {
         return bad("'replaces' overlaps 'serves'".into());
     }
-    if !(p.capacity.is_finite() && p.capacity >= 0.0) || !(p.cost.is_finite() && p.cost >= 0.0) {
+    if !(p.capacity.is_finite() && p.capacity >= 0.0 && p.cost.is_finite() && p.cost >= 0.0) {
         return bad("capacity and cost must be finite and non-negative".into());
     }
     Ok(())
