@@ -253,10 +253,14 @@ enum Command {
     #[command(subcommand)]
     #[command(verbatim_doc_comment)]
     Trade(TradeCommand),
-    /// Import-substitution opportunities: products a country depends on (the trade screen) that are close to
-    /// what it already makes (density), complex (PCI) and strategic (COG), with the reasons per product.
+    /// Import-substitution opportunities: products a country or bloc depends on (the trade screen) that are
+    /// close to what it already makes (density), complex (PCI) and strategic (COG), with the reasons per
+    /// product. The score places each pair among all the year's country × product pairs without RCA, so it
+    /// compares across countries and lists; the rank score is the rank among the candidates only.
     ///
-    /// Example: sovra opportunities ZAF --input flows.csv --top 15
+    /// Examples: sovra opportunities ZAF --input flows.csv --top 15
+    ///           sovra opportunities EU27 --as-of 2024-01-01 --product 85,90
+    ///           sovra opportunities RUS+BLR --top 10 --write-projects union.toml
     #[command(verbatim_doc_comment)]
     Opportunities(Box<trade::OpportunitiesArgs>),
     /// Import-substitution projects: what each does through the supply chain (dependence cut, value added

@@ -164,16 +164,28 @@ pub fn suppliers_cmd(a: &SuppliersArgs) -> Result<()> {
     answer_with(Request::TradeSuppliers(req), &a.out, BLANKS)
 }
 
-/// `sovra opportunities`: dependent products a country could make itself.
+/// `sovra opportunities`: dependent products a country or bloc could make itself.
 #[derive(clap::Args, Debug, Clone)]
 pub struct OpportunitiesArgs {
-    /// The country (ISO3 or the file's code).
+    /// The country (ISO3 or the file's code), a bloc or an expression (EU27, RUS+BLR): a bloc is one
+    /// exporter, its exports those to outside it.
     pub country: String,
     #[command(flatten)]
     pub input: TradeInput,
     /// Show the N best (default 20 in the table format).
     #[arg(long)]
     pub top: Option<usize>,
+    /// Only products whose code starts with one of these, comma-separated (85 = HS chapter 85); the scores
+    /// do not change.
+    #[arg(long, value_name = "PREFIX,…", value_delimiter = ',')]
+    pub product: Vec<String>,
+    /// Bloc membership date, YYYY-MM-DD (default today).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Also write a project file (TOML, for `sovra projects`) with one project per row listed; sector,
+    /// capacity and cost are left for you to fill (see the file's header).
+    #[arg(long, value_name = "FILE")]
+    pub write_projects: Option<PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -184,13 +196,29 @@ pub fn opportunities_cmd(a: &OpportunitiesArgs) -> Result<()> {
     let req = engine::OpportunitiesRequest {
         country: a.country.clone(),
         top: table_top(a.top, &a.out, 20),
+        products: a.product.clone(),
         year: a.input.year,
+        as_of: a.as_of.clone(),
         convert: a.input.convert.clone(),
         input,
         country_codes: a.input.country_codes.clone(),
         store,
     };
-    answer_with(Request::Opportunities(req), &a.out, BLANKS)
+    let Some(file) = &a.write_projects else {
+        return answer_with(Request::Opportunities(req), &a.out, BLANKS);
+    };
+    crate::render::check_extension(a.out.format, a.out.out.as_deref())?;
+    let ws = workspace();
+    let report = {
+        let progress = Spinner::new();
+        engine::run(&ws, &Request::Opportunities(req), &progress)?
+    };
+    let projects = engine::trade::projects_toml(&report)?;
+    crate::render::write_atomic(file, projects.as_bytes())?;
+    emit(
+        &render_with(&report, a.out.format, BLANKS)?,
+        a.out.out.as_deref(),
+    )
 }
 
 /// `sovra trade synth`: a synthetic BACI-like year in the long format.

@@ -1279,6 +1279,124 @@ fn trade_synth_suppliers_and_opportunities() {
         2,
         &["unknown country 'C999'"],
     );
+    // A bloc, cut to three rows, with a project file; the scores are those of the full list.
+    let full: serde_json::Value = serde_json::from_str(&ok(
+        h,
+        &[
+            "opportunities",
+            "C001+C002",
+            "--input",
+            fs,
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let projects = dir.path().join("projects.toml");
+    let out = dir.path().join("ops.csv");
+    let printed = ok(
+        h,
+        &[
+            "opportunities",
+            "C001+C002",
+            "--input",
+            fs,
+            "--top",
+            "3",
+            "--format",
+            "csv",
+            "--write-projects",
+            projects.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(printed.is_empty(), "{printed}");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let toml_text = std::fs::read_to_string(&projects).unwrap();
+    assert!(toml_text.starts_with("# Candidate projects"), "{toml_text}");
+    toml_text
+        .parse::<toml::Table>()
+        .expect("the project file is TOML");
+    let full_rows = table_rows(&full).unwrap();
+    let listed = full_rows.len().min(3);
+    assert_eq!(toml_text.matches("[[project]]").count(), listed);
+    for r in &full_rows[..listed] {
+        let code = r["product"].as_str().unwrap();
+        assert!(
+            toml_text.contains(&format!("id = \"hs{code}-c001-c002\"")),
+            "{toml_text}"
+        );
+        assert!(csv.contains(&format!("{code},")), "{csv}");
+    }
+    assert!(
+        toml_text.contains("capacity = 0\ncost = 0\nserves = \"C001+C002\""),
+        "{toml_text}"
+    );
+    // The file is what `sovra projects evaluate` reads: with the sectors (and any empty host) filled in, it
+    // is accepted on a table whose regions carry the trade data's codes, one row per project.
+    let mut t = synth::table(
+        "opps",
+        synth::Spec {
+            regions: 4,
+            sectors: 3,
+            categories: 2,
+            stressors: 0,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let renamed: Vec<(String, String)> = t
+        .labels
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.code.clone(), format!("C{:03}", i + 1)))
+        .collect();
+    for (r, (_, new)) in t.labels.regions.iter_mut().zip(&renamed) {
+        *r = sovra_core::labels::Code::bare(new.clone());
+    }
+    for fd in &mut t.labels.final_demand {
+        if let Some((_, new)) = renamed.iter().find(|(old, _)| *old == fd.region) {
+            fd.region = new.clone();
+        }
+    }
+    store::write(h, &t, store::WriteMode::CreateNew).unwrap();
+    let filled = dir.path().join("filled.toml");
+    std::fs::write(
+        &filled,
+        toml_text
+            .replace("sector = \"\"", "sector = \"S01\"")
+            .replace("host = \"\"", "host = \"C001\""),
+    )
+    .unwrap();
+    let evaluated: serde_json::Value = serde_json::from_str(&ok(
+        h,
+        &[
+            "projects",
+            "evaluate",
+            filled.to_str().unwrap(),
+            "--data",
+            "opps",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(table_rows(&evaluated).unwrap().len(), listed, "{evaluated}");
+    // As written (sector empty), it is refused naming the project and the field.
+    fails_with(
+        h,
+        &[
+            "projects",
+            "evaluate",
+            projects.to_str().unwrap(),
+            "--data",
+            "opps",
+        ],
+        2,
+        &["field '"],
+    );
     fails_with(
         h,
         &[

@@ -713,6 +713,18 @@ fn cases() -> Vec<Case> {
             &["opportunities", "C005", "--format", "csv"],
         ),
         case(
+            "opportunities_bloc",
+            Trade,
+            &[
+                "opportunities",
+                "C001+C002+C003",
+                "--top",
+                "5",
+                "--as-of",
+                "2024-06-30",
+            ],
+        ),
+        case(
             "complexity_store",
             Trade,
             &[

@@ -142,19 +142,26 @@ pub struct SuppliersRequest {
     pub store: Option<PathBuf>,
 }
 
-/// `opportunities`: dependent products a country could make itself.
+/// `opportunities`: dependent products a country or bloc could make itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OpportunitiesRequest {
-    /// The country (its code in the data).
+    /// The country (its code in the data), a bloc or an expression (`"EU27"`, `"RUS+BLR"`): a bloc is one
+    /// exporter, its exports those to outside it.
     pub country: String,
     /// Only the N best.
     #[serde(default)]
     pub top: Option<usize>,
+    /// Only products whose code starts with one of these (e.g. `["85", "8703"]`); scores are unchanged.
+    #[serde(default)]
+    pub products: Vec<String>,
     /// The year (default: the latest held).
     #[serde(default)]
     pub year: Option<i32>,
+    /// Bloc membership date, YYYY-MM-DD (default today).
+    #[serde(default)]
+    pub as_of: Option<String>,
     /// Convert product codes between HS revisions first, `"FROM:TO"`.
     #[serde(default)]
     pub convert: Option<String>,
@@ -1217,6 +1224,32 @@ pub fn suppliers(ws: &Workspace, q: &SuppliersRequest, progress: &dyn Progress) 
     Ok(r)
 }
 
+/// The party of `opportunities`: a code of the data is that country; anything else is a bloc or an
+/// expression resolved on `as_of` (a plain code the data lacks and no bloc names is an unknown country).
+fn opportunities_party(
+    ws: &Workspace,
+    t: &Trade,
+    q: &OpportunitiesRequest,
+    date: Date,
+) -> Result<Vec<usize>> {
+    let name = q.country.trim();
+    if let Some(c) = t.flows.countries.iter().position(|x| x == name) {
+        return Ok(vec![c]);
+    }
+    let reg = ws.registry(None)?;
+    let plain = !name.contains(['+', '-', '&', '(', ')']);
+    if plain && reg.get(name).is_none() {
+        return Err(unknown(
+            "country",
+            "country",
+            name,
+            &t.flows.countries,
+            &t.source,
+        ));
+    }
+    t.members(&reg, date, name, "country")
+}
+
 /// Runs `opportunities`.
 pub fn opportunities(
     ws: &Workspace,
@@ -1224,24 +1257,19 @@ pub fn opportunities(
     progress: &dyn Progress,
 ) -> Result<Report> {
     let window = Window::new(q.year, None)?;
+    let date = as_of(&q.as_of)?;
     let t = load(ws, &q.source(), window, progress)?;
     let year = window.shown(&t.read.years, &t.source)?.year;
-    let country = t
-        .flows
-        .countries
-        .iter()
-        .position(|x| x == &q.country)
-        .ok_or_else(|| {
-            unknown(
-                "country",
-                "country",
-                &q.country,
-                &t.flows.countries,
-                &t.source,
-            )
-        })?;
+    let party = opportunities_party(ws, &t, q, date)?;
     progress.stage("ranking");
-    let ops = sovra_trade::opportunities::rank(&t.flows, country, year, &Thresholds::default())?;
+    let ranked = sovra_trade::opportunities::rank(&t.flows, &party, year, &Thresholds::default())?;
+    // A bloc or expression, even one with a single member in the data (its members are then reported).
+    let bloc = party.len() > 1 || t.flows.countries[party[0]] != q.country.trim();
+    let lead = if bloc {
+        lead_exporters(&t.flows, &party, year)
+    } else {
+        Vec::new()
+    };
     let mut r = compose::report(
         "opportunities",
         format!(
@@ -1251,22 +1279,51 @@ pub fn opportunities(
         None,
     );
     param(&mut r, "year", "year", Value::Int(year.into()));
+    if !q.products.is_empty() {
+        param(&mut r, "products", "products", q.products.join(","));
+    }
+    if bloc {
+        param(&mut r, "as_of", "as of", date.to_string());
+        let members = t.codes(&party);
+        line(&mut r, "bloc", members.join(" "));
+        party_figures(&mut r, "country", "country", &q.country, &members);
+    } else {
+        figure(
+            &mut r,
+            "country",
+            "country",
+            q.country.as_str(),
+            Kind::Code,
+            None,
+            0,
+        );
+    }
+    t.describe_input(&mut r);
+    let shown: Vec<&sovra_trade::opportunities::Opportunity> = ranked
+        .opportunities
+        .iter()
+        .filter(|o| {
+            q.products.is_empty()
+                || q.products
+                    .iter()
+                    .any(|pre| t.flows.products[o.product].starts_with(pre.trim()))
+        })
+        .collect();
+    line(&mut r, "candidates", shown.len().to_string());
     figure(
         &mut r,
-        "country",
-        "country",
-        q.country.as_str(),
-        Kind::Code,
+        "candidates",
+        "candidates",
+        shown.len(),
+        Kind::Count,
         None,
         0,
     );
-    t.describe_input(&mut r);
-    line(&mut r, "candidates", ops.len().to_string());
     figure(
         &mut r,
-        "candidates",
-        "candidates",
-        ops.len(),
+        "reference_pairs",
+        "reference: country × product pairs without RCA",
+        ranked.reference_pairs,
         Kind::Count,
         None,
         0,
@@ -1276,6 +1333,7 @@ pub fn opportunities(
     cols.extend(product_columns("product", "product", d));
     cols.extend([
         ratio("score", "score", 3).doc(d),
+        ratio("rank_score", "rank score", 3).doc(d),
         ratio("density", "density", 3).doc(d),
         ratio("pci", "PCI", 2).doc(d),
         ratio("cog", "COG", 2).doc(d),
@@ -1285,6 +1343,11 @@ pub fn opportunities(
             .decimals(0)
             .join("top_supplier"),
         text("why", "why"),
+        share("density_percentile", "density percentile")
+            .doc(d)
+            .hidden(),
+        share("pci_percentile", "PCI percentile").doc(d).hidden(),
+        share("cog_percentile", "COG percentile").doc(d).hidden(),
         ratio("hhi_imports", "HHI imports", 3).doc(s).hidden(),
         ratio("hhi_world", "HHI world", 3).doc(s).hidden(),
         ratio("imports_exports", "imports/exports", 2)
@@ -1292,8 +1355,11 @@ pub fn opportunities(
             .hidden(),
         flag("no_exports", "no exports").doc(s).hidden(),
     ]);
+    if bloc {
+        cols.push(code("lead_member", "lead member").doc(d).hidden());
+    }
     let mut tb = TableBuilder::new("opportunities", "import-substitution opportunities", cols);
-    for (k, o) in ops.iter().take(q.top.unwrap_or(usize::MAX)).enumerate() {
+    for (k, o) in shown.iter().take(q.top.unwrap_or(usize::MAX)).enumerate() {
         let sc = &o.screened;
         let (supplier, supplier_share) = match sc.top_supplier {
             Some((c, v)) => (t.flows.countries[c].as_str().into(), num(v)),
@@ -1303,6 +1369,7 @@ pub fn opportunities(
         row.extend(t.product(o.product));
         row.extend([
             num(o.score),
+            num(o.rank_score),
             num(o.density),
             num(o.pci),
             num(o.cog),
@@ -1316,21 +1383,191 @@ pub fn opportunities(
                 sc.hhi_imports, sc.hhi_world, sc.ratio
             )
             .into(),
+            num(o.percentiles[0]),
+            num(o.percentiles[1]),
+            num(o.percentiles[2]),
             num(sc.hhi_imports),
             num(sc.hhi_world),
             ratio_value(sc),
             (sc.exports <= 0.0).into(),
         ]);
+        if bloc {
+            row.push(match lead[o.product] {
+                Some(c) => t.flows.countries[c].as_str().into(),
+                None => Value::Null,
+            });
+        }
         tb.push_row(row)?;
     }
     r.tables.push(tb.finish());
     r.notes.push(
-        "candidates: dependent products without RCA; score = mean of the percentile ranks of density \
-         (feasibility), PCI (complexity) and COG (outlook gain) among them; docs/indicators.md"
+        "candidates: dependent products without RCA; score = mean of the percentiles of density \
+         (feasibility), PCI (complexity) and COG (outlook gain) among the year's country × product pairs \
+         without RCA (comparable across countries and lists); rank score = the same mean of percentile ranks \
+         among these candidates only; docs/indicators.md"
             .into(),
     );
+    if bloc {
+        r.notes.push(
+            "a bloc is one exporter: its exports to outside it (internal trade left out), its RCA against \
+             the world less its internal trade; density and COG in the countries' product space"
+                .into(),
+        );
+    }
     t.notes(&mut r);
     Ok(r)
+}
+
+/// For each product, the bloc member with the largest exports of it to outside the bloc in `year` (none
+/// where no member exports it): the suggested host of a project.
+fn lead_exporters(b: &Bilateral, members: &[usize], year: i32) -> Vec<Option<usize>> {
+    let mut inside = vec![false; b.countries.len()];
+    members.iter().for_each(|&c| inside[c] = true);
+    let mut by: HashMap<(u32, u32), f64> = HashMap::new();
+    for &(t, e, j, p, v) in &b.rows {
+        if t == year && v > 0.0 && inside[e as usize] && !inside[j as usize] {
+            *by.entry((p, e)).or_default() += v;
+        }
+    }
+    let mut lead: Vec<Option<(usize, f64)>> = vec![None; b.products.len()];
+    for ((p, e), v) in by {
+        let slot = &mut lead[p as usize];
+        let better = match slot {
+            None => true,
+            Some((c, best)) => v > *best || (v == *best && (e as usize) < *c),
+        };
+        if better {
+            *slot = Some((e as usize, v));
+        }
+    }
+    lead.into_iter().map(|l| l.map(|(c, _)| c)).collect()
+}
+
+/// A TOML basic string.
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// A project file (TOML, the format `sovra projects` reads: [`crate::projects`], `docs/projects.md`) started from an `opportunities` report: one
+/// `[[project]]` per row, in the report's order. The host is the country (for a bloc: the member that
+/// exports most of the product to outside it, a suggestion; empty when none does) and a bloc's members (on
+/// the report's date) are what the project serves. Capacity and cost are written as 0 (0 is valid and changes nothing) and `sector` empty:
+/// the header says the user must fill them, since the table's sector of an HS product needs a concordance
+/// sovra does not ship.
+pub fn projects_toml(report: &Report) -> Result<String> {
+    let bad = |what: &str| {
+        Error::new(
+            ErrorKind::Usage,
+            format!("the opportunities report has no {what}"),
+        )
+    };
+    if report.kind != "opportunities" {
+        return Err(bad("opportunities table (another kind of report)"));
+    }
+    let table = report
+        .tables
+        .iter()
+        .find(|t| t.key == "opportunities")
+        .ok_or_else(|| bad("opportunities table"))?;
+    let col = |key: &str| table.column(key).ok_or_else(|| bad(key));
+    let (product, name, score, rank_score) = (
+        col("product")?,
+        col("product_name")?,
+        col("score")?,
+        col("rank_score")?,
+    );
+    let (density, pci, cog, imports) = (col("density")?, col("pci")?, col("cog")?, col("imports")?);
+    let lead = table.column("lead_member");
+    let party = report
+        .summary
+        .iter()
+        .find(|f| f.key == "country")
+        .and_then(|f| f.value.as_str().map(str::to_string))
+        .ok_or_else(|| bad("country"))?;
+    // A bloc serves its members as of the report's date, written out so that the file does not depend on
+    // when it is read.
+    let members: Vec<String> = match report.summary.iter().find(|f| f.key == "country_members") {
+        Some(f) => match &f.value {
+            Value::List(m) => m
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        },
+        None => Vec::new(),
+    };
+    let year = report
+        .parameters
+        .iter()
+        .find(|p| p.key == "year")
+        .map(|p| p.value.to_string())
+        .unwrap_or_default();
+    let slug: String = party
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut out = format!(
+        "# Candidate projects started from `sovra opportunities {party}` ({year}; {title}).\n\
+         # Scores are sovra's absolute opportunity scores (docs/indicators.md); values in the trade data's unit.\n\
+         #\n\
+         # TO FILL BEFORE USE (sovra cannot know them):\n\
+         # - sector: the MRIO table's sector code of what the plant makes (icio2022: ISIC Rev.4 based, e.g. C26,\n\
+         #   C29; see `sovra info`). Products here are HS codes, and sovra ships no HS -> ISIC concordance.\n\
+         # - capacity (output per year) and cost (investment), in the table's unit (USD million): written as 0,\n\
+         #   which is valid and changes nothing.\n\
+         # - host: the region where the capacity is built{host_note}.\n\
+         # Optional fields (payers, serves, replaces, requires, excludes): docs/projects.md and\n\
+         #   examples/union-state-projects.toml. Then: sovra projects evaluate FILE (or select).\n",
+        title = report.title,
+        host_note = if lead.is_some() {
+            " (for a bloc, a suggestion: the member that\n#   exports most of the product to outside the bloc; empty where no member exports it)"
+        } else {
+            ""
+        },
+    );
+    for i in 0..table.len() {
+        let code = product.values.get(i);
+        let code = code.as_str().ok_or_else(|| bad("product code"))?;
+        let label = match name.values.get(i).as_str() {
+            Some(n) => format!("HS {code}: {n}"),
+            None => format!("HS {code}"),
+        };
+        let host = match (&lead, members.as_slice()) {
+            (None, _) => party.clone(),
+            (Some(_), [only]) => only.clone(),
+            (Some(l), _) => l.values.get(i).as_str().unwrap_or("").to_string(),
+        };
+        let f = |c: &sovra_report::Column| c.values.get(i).as_f64().unwrap_or(f64::NAN);
+        out.push_str(&format!(
+            "\n# score {:.3}, rank score {:.3}: density {:.3}, PCI {:.2}, COG {:.2}; imports {:.1}\n\
+             [[project]]\n\
+             id = {}\n\
+             name = {}\n\
+             host = {}\n\
+             sector = \"\"\n\
+             capacity = 0\n\
+             cost = 0\n",
+            f(score),
+            f(rank_score),
+            f(density),
+            f(pci),
+            f(cog),
+            f(imports),
+            toml_string(&format!("hs{code}-{slug}")),
+            toml_string(&label),
+            toml_string(&host),
+        ));
+        if !members.is_empty() {
+            out.push_str(&format!("serves = {}\n", toml_string(&members.join("+"))));
+        }
+    }
+    Ok(out)
 }
 
 fn default_memory_limit() -> f64 {

@@ -187,7 +187,8 @@ fn unknown_fields_are_refused_naming_them() {
         ),
         (
             "opportunities",
-            r#"{"country": "C001", "as_of": "2024-01-01"}"#,
+            // The project file is the CLI's (it writes a file): not a field of the request.
+            r#"{"country": "C001", "write_projects": "p.toml"}"#,
         ),
         ("complexity", r#"{"trade": true, "treshold": 1}"#),
     ] {
@@ -575,4 +576,172 @@ fn synth_and_import_write_files_and_report_them() {
     assert_eq!(e.field.as_deref(), Some("memory_limit"));
     // The workspace's store is untouched by an import elsewhere.
     assert!(!Path::new(&ws.trade_store()).join("year=2023").exists());
+}
+
+/// `(product, score, rank_score)` of an opportunities report's rows.
+fn scored(r: &Report) -> Vec<(String, f64, f64)> {
+    let t = &r.tables[0];
+    let (p, s, k) = (
+        column(t, "product"),
+        column(t, "score"),
+        column(t, "rank_score"),
+    );
+    (0..t.len())
+        .map(|i| {
+            (
+                p.values.get(i).as_str().expect("code").to_string(),
+                s.values.get(i).as_f64().expect("score"),
+                k.values.get(i).as_f64().expect("rank score"),
+            )
+        })
+        .collect()
+}
+
+/// The absolute score of a (party, product) is the same whatever the list shows (`top`, `products`), for a
+/// country and for a bloc; the rank score is the rank among the candidates listed before the cut.
+#[test]
+fn opportunity_scores_do_not_depend_on_the_list() {
+    let (_h, ws) = workspace();
+    let mut seen = 0;
+    for party in ["C001", "C005", "C012", "C001+C002+C003", "C004+C020"] {
+        let full = answer(
+            &ws,
+            "opportunities",
+            &format!(r#"{{"country": "{party}"}}"#),
+        );
+        let all = scored(&full);
+        assert!(
+            all.iter()
+                .all(|(_, s, k)| (0.0..=1.0).contains(s) && (0.0..=1.0).contains(k))
+        );
+        assert!(all.windows(2).all(|w| w[0].1 >= w[1].1), "{all:?}");
+        let Some((first, _, _)) = all.first() else {
+            continue;
+        };
+        seen += 1;
+        let top = scored(&answer(
+            &ws,
+            "opportunities",
+            &format!(r#"{{"country": "{party}", "top": 1}}"#),
+        ));
+        assert_eq!(top, all[..1]);
+        // A product filter: only the last row's code.
+        let (last, score, rank_score) = all.last().expect("a row").clone();
+        let only = answer(
+            &ws,
+            "opportunities",
+            &format!(r#"{{"country": "{party}", "products": ["{last}"]}}"#),
+        );
+        assert_eq!(scored(&only), [(last.clone(), score, rank_score)]);
+        assert_eq!(figure(&only, "candidates"), &Value::Int(1));
+        assert_eq!(
+            figure(&only, "reference_pairs"),
+            figure(&full, "reference_pairs")
+        );
+        assert!(!first.is_empty());
+        if party.contains('+') {
+            assert!(column(&full.tables[0], "lead_member").hidden);
+            let members = figure(&full, "country_members");
+            assert!(matches!(members, Value::List(m) if m.len() == party.split('+').count()));
+        }
+    }
+    assert!(seen >= 3, "too few parties with candidates to test");
+}
+
+/// A project file from an opportunities report: TOML with one project per row, the host, capacity and cost
+/// 0, an empty sector, unique ids; for a bloc `serves` is the bloc.
+#[test]
+fn project_file_from_opportunities() {
+    let (_h, ws) = workspace();
+    for party in ["C005", "C001+C002+C003"] {
+        let r = answer(
+            &ws,
+            "opportunities",
+            &format!(r#"{{"country": "{party}", "top": 3}}"#),
+        );
+        let text = sovra_engine::trade::projects_toml(&r).expect("toml");
+        assert!(text.contains("TO FILL BEFORE USE"), "{text}");
+        let doc: toml::Table = text.parse().expect("valid TOML");
+        let rows = scored(&r);
+        let projects = match doc.get("project") {
+            Some(toml::Value::Array(a)) => a.clone(),
+            None => Vec::new(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(projects.len(), rows.len());
+        let mut ids = std::collections::HashSet::new();
+        for (p, (code, _, _)) in projects.iter().zip(&rows) {
+            let id = p["id"].as_str().expect("id");
+            assert!(id.starts_with(&format!("hs{code}-")), "{id}");
+            assert!(ids.insert(id.to_string()));
+            assert_eq!(p["capacity"].as_integer(), Some(0));
+            assert_eq!(p["cost"].as_integer(), Some(0));
+            assert_eq!(p["sector"].as_str(), Some(""));
+            if party.contains('+') {
+                // The members, written out.
+                assert_eq!(p["serves"].as_str(), Some(party));
+                let host = p["host"].as_str().expect("host");
+                assert!(
+                    host.is_empty() || party.split('+').any(|m| m == host),
+                    "{host}"
+                );
+            } else {
+                assert_eq!(p["host"].as_str(), Some(party));
+                assert!(p.get("serves").is_none());
+            }
+        }
+    }
+    // An expression with one member is that country: the same rows and scores, the member as host.
+    let one = answer(
+        &ws,
+        "opportunities",
+        r#"{"country": "C005+C005", "top": 3}"#,
+    );
+    let alone = answer(&ws, "opportunities", r#"{"country": "C005", "top": 3}"#);
+    assert_eq!(scored(&one), scored(&alone));
+    let doc: toml::Table = sovra_engine::trade::projects_toml(&one)
+        .expect("toml")
+        .parse()
+        .expect("TOML");
+    if let Some(toml::Value::Array(projects)) = doc.get("project") {
+        for p in projects {
+            assert_eq!(p["host"].as_str(), Some("C005"));
+            assert_eq!(p["serves"].as_str(), Some("C005"));
+        }
+    }
+    // Not an opportunities report: refused.
+    let other = answer(&ws, "trade_depend", r#"{"importer": "C001"}"#);
+    assert!(sovra_engine::trade::projects_toml(&other).is_err());
+}
+
+/// Parties: an unknown code names the nearest; a bloc with no member in the data says so.
+#[test]
+fn opportunities_parties() {
+    let (_h, ws) = workspace();
+    let e = run(
+        &ws,
+        &body("opportunities", r#"{"country": "C999"}"#),
+        &Quiet,
+    )
+    .expect_err("unknown");
+    assert!(e.message.contains("unknown country 'C999'"), "{e}");
+    assert_eq!(e.field.as_deref(), Some("country"));
+    let e = run(
+        &ws,
+        &body("opportunities", r#"{"country": "EU27"}"#),
+        &Quiet,
+    )
+    .expect_err("no member");
+    assert_eq!(e.kind, ErrorKind::Usage);
+    assert!(e.message.contains("no member"), "{e}");
+    let e = run(
+        &ws,
+        &body(
+            "opportunities",
+            r#"{"country": "C001+C002", "as_of": "2024-13-01"}"#,
+        ),
+        &Quiet,
+    )
+    .expect_err("bad date");
+    assert_eq!(e.field.as_deref(), Some("as_of"));
 }

@@ -29,7 +29,7 @@ fn summary(kind: &str) -> &'static str {
         "blocs_show" => "One bloc or expression, optionally checked against a dataset",
         "trade_depend" => "The product-level dependency screen of an importer (GeoDep criteria)",
         "trade_suppliers" => "Who could supply a product instead",
-        "opportunities" => "Dependent products a country could make itself",
+        "opportunities" => "Dependent products a country or bloc could make itself",
         "complexity" => "Economic complexity: RCA, ECI, PCI, COI, fitness",
         "shock" => {
             "What an embargo, export ban or import ban does to output (one scenario, a batch or a sweep)"

@@ -101,9 +101,65 @@ pub struct Complexity {
     pub cog: Vec<Option<f64>>,
 }
 
+/// An exporter placed in the product space of a year **without changing it**: a bloc as one exporter.
+///
+/// Its RCA is `RCA_gp = (X_gp / Σ_q X_gq) / (W'_p / Σ_q W'_q)` with `X_g` its exports to outside itself and
+/// `W'_p = Σ_c X_cp − I_p` the world's exports less its internal flows `I_p` (the world as it would be were
+/// its members one country); `M_gp = 1` where `RCA_gp ≥ t`. Density and COG follow the formulas of the
+/// module doc with its row of `M`, on the proximity and PCI of the countries' own year, which the guest does
+/// not move: every country's figures are those of [`compute`].
+#[derive(Debug, Clone)]
+pub struct Guest {
+    /// `X_gp`, its exports of each product to outside itself (indexed like [`Exports::products`]).
+    pub exports: Vec<f64>,
+    /// `I_p`, flows of each product among its members (part of the countries' exports).
+    pub internal: Vec<f64>,
+}
+
+/// A guest's figures, indexed by product; `None` where undefined (as in [`Complexity`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct Placed {
+    /// `RCA_gp`.
+    pub rca: Vec<Option<f64>>,
+    /// `M_gp`.
+    pub m: Vec<bool>,
+    /// `d_gp`.
+    pub density: Vec<Option<f64>>,
+    /// `COG_gp` (undefined for a guest without any `M = 1`, as for a country).
+    pub cog: Vec<Option<f64>>,
+}
+
 /// Computes every measure for one year.
 pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
+    compute_with_guests(x, o, &[]).map(|(c, _)| c)
+}
+
+/// [`compute`], and the figures of each [`Guest`] placed in the year's product space.
+pub fn compute_with_guests(
+    x: &Exports,
+    o: &Options,
+    guests: &[Guest],
+) -> Result<(Complexity, Vec<Placed>)> {
     let (nc, np) = (x.countries.len(), x.products.len());
+    for (k, g) in guests.iter().enumerate() {
+        if g.exports.len() != np || g.internal.len() != np {
+            return Err(Error::Invalid(format!(
+                "guest exporter {k}: {} exports and {} internal flows for {np} products",
+                g.exports.len(),
+                g.internal.len()
+            )));
+        }
+        if let Some(v) = g
+            .exports
+            .iter()
+            .chain(&g.internal)
+            .find(|v| !v.is_finite() || **v < 0.0)
+        {
+            return Err(Error::Invalid(format!(
+                "guest exporter {k}: a value is {v} (must be finite and non-negative)"
+            )));
+        }
+    }
     if x.values.len() != nc * np {
         return Err(Error::Invalid(format!(
             "{} values for {nc} countries × {np} products",
@@ -240,14 +296,34 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
             _ => 0.0,
         })
         .collect();
-    // Density's numerators (M φ)_cp and COG's sums (((1 − M) ∘ w) φ)_cq: one left operand [M; (1 − M) ∘ w].
-    let both = sweep.times(2 * nc, |r, q| match (r < nc, m[(r % nc) * np + q]) {
+    let guest_rcas: Vec<Vec<Option<f64>>> =
+        guests.iter().map(|g| guest_rca(g, &col, total)).collect();
+    let guest_m: Vec<Vec<bool>> = guest_rcas
+        .iter()
+        .map(|rca| {
+            rca.iter()
+                .map(|r| r.is_some_and(|v| v >= o.rca_threshold))
+                .collect()
+        })
+        .collect();
+    let ng = guests.len();
+    // Density's numerators (M φ)_cp and COG's sums (((1 − M) ∘ w) φ)_cq: one left operand [M; (1 − M) ∘ w],
+    // the guests' rows of M appended to the countries' (rows r ≥ nc of each half).
+    let rows = nc + ng;
+    let has = |r: usize, q: usize| {
+        if r < nc {
+            m[r * np + q]
+        } else {
+            guest_m[r - nc][q]
+        }
+    };
+    let both = sweep.times(2 * rows, |r, q| match (r < rows, has(r % rows, q)) {
         (true, has) => f64::from(u8::from(has)),
         (false, true) => 0.0,
         (false, false) => w[q],
     });
     let num = |c: usize, p: usize| both[c * np + p];
-    let gain = |c: usize, p: usize| both[(nc + c) * np + p];
+    let gain = |c: usize, p: usize| both[(rows + c) * np + p];
     let active_p: Vec<bool> = (0..np).map(|p| col[p] > 0.0).collect();
     let mut density = vec![None; nc * np];
     for c in (0..nc).filter(|&c| row[c] > 0.0) {
@@ -291,19 +367,77 @@ pub fn compute(x: &Exports, o: &Options) -> Result<Complexity> {
             });
         }
     }
-    Ok(Complexity {
-        rca,
-        m,
-        diversity,
-        ubiquity,
-        eci,
-        pci,
-        eigenvalue,
-        proximity,
-        density,
-        coi,
-        cog,
-    })
+    // The guests: the same formulas on their rows (index nc + k of `both`).
+    let placed = guests
+        .iter()
+        .zip(guest_rcas.into_iter().zip(guest_m))
+        .enumerate()
+        .map(|(k, (g, (rca, gm)))| {
+            let r = nc + k;
+            let exports: f64 = g.exports.iter().sum();
+            let any = gm.iter().any(|b| *b);
+            let density = (0..np)
+                .map(|p| {
+                    (exports > 0.0 && active_p[p]).then(|| {
+                        let n = num(r, p) - if gm[p] { diag[p] } else { 0.0 };
+                        if phi_sum[p] > 0.0 {
+                            n / phi_sum[p]
+                        } else {
+                            0.0
+                        }
+                    })
+                })
+                .collect();
+            let cog = (0..np)
+                .map(|q| {
+                    (any && active_p[q]).then(|| {
+                        if gm[q] {
+                            0.0
+                        } else {
+                            (gain(r, q) - w[q] * diag[q]) / sd
+                        }
+                    })
+                })
+                .collect();
+            Placed {
+                rca,
+                m: gm,
+                density,
+                cog,
+            }
+        })
+        .collect();
+    Ok((
+        Complexity {
+            rca,
+            m,
+            diversity,
+            ubiquity,
+            eci,
+            pci,
+            eigenvalue,
+            proximity,
+            density,
+            coi,
+            cog,
+        },
+        placed,
+    ))
+}
+
+/// A guest's RCA against the world less its internal flows (`None` where it or the product exports nothing).
+fn guest_rca(g: &Guest, col: &[f64], total: f64) -> Vec<Option<f64>> {
+    let exports: f64 = g.exports.iter().sum();
+    let world = total - g.internal.iter().sum::<f64>();
+    col.iter()
+        .zip(&g.exports)
+        .zip(&g.internal)
+        .map(|((c, x), i)| {
+            let world_p = c - i;
+            (exports > 0.0 && world_p > 0.0 && world > 0.0)
+                .then(|| (x / exports) / (world_p / world))
+        })
+        .collect()
 }
 
 #[cfg(target_arch = "x86_64")]

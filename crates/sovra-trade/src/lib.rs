@@ -5,7 +5,8 @@
 //!   PCI, eigenvector method), proximity, density, complexity outlook (COI) and outlook gain (COG).
 //! - [`bilateral`]: bilateral product-level trade from BACI or a long CSV.
 //! - [`intern`]: codes to dense indices (a fast hash, and a cache for sorted columns), shared by the readers.
-//! - [`opportunities`]: dependent products a country could make itself (density, PCI, COG).
+//! - [`opportunities`]: dependent products a country or bloc could make itself (density, PCI, COG), with an
+//!   absolute score against a fixed reference and the rank among the candidates.
 //! - [`synth`]: synthetic BACI-like years from a fixed seed, for tests and benchmarks.
 //! - [`screen`]: where an importer is dependent, product by product (GeoDep / EU SWD(2021) 352 criteria).
 
