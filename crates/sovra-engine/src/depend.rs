@@ -91,6 +91,9 @@ pub struct DependRequest {
     /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
+    /// Year of a dataset that holds several (a series); the latest when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// Bloc membership date, YYYY-MM-DD (default today).
     #[serde(default)]
     pub as_of: Option<String>,
@@ -132,6 +135,9 @@ pub struct KeysRequest {
     /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
+    /// Year of a dataset that holds several (a series); the latest when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// Bloc membership date, YYYY-MM-DD (default today).
     #[serde(default)]
     pub as_of: Option<String>,
@@ -161,6 +167,9 @@ pub struct TivaRequest {
     /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
+    /// Year of a dataset that holds several (a series); the latest when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// Only these countries.
     #[serde(default)]
     pub country: Option<String>,
@@ -331,12 +340,13 @@ pub fn setup(
     us: &str,
     them: &str,
     data: &str,
+    year: Option<i32>,
     as_of_s: &Option<String>,
     extra: Option<&Blocs>,
     progress: &dyn Progress,
 ) -> Result<Setup> {
     let reg = ws.registry(extra)?;
-    let loaded = ws.dataset(data, progress)?;
+    let loaded = ws.dataset_year(data, year, progress)?;
     let t = &*loaded.table;
     let mut notes = Vec::new();
     let date = dataset_date(as_of_s, t, &mut notes)?;
@@ -592,6 +602,7 @@ pub fn depend(ws: &Workspace, q: &DependRequest, progress: &dyn Progress) -> Res
         &q.us,
         &q.them,
         &q.data,
+        q.year,
         &q.as_of,
         q.blocs.as_ref(),
         progress,
@@ -973,6 +984,7 @@ pub fn keys(ws: &Workspace, q: &KeysRequest, progress: &dyn Progress) -> Result<
         &q.us,
         &q.them,
         &q.data,
+        q.year,
         &q.as_of,
         q.blocs.as_ref(),
         progress,
@@ -1099,7 +1111,7 @@ pub fn keys(ws: &Workspace, q: &KeysRequest, progress: &dyn Progress) -> Result<
 
 /// Runs `tiva`.
 pub fn tiva(ws: &Workspace, q: &TivaRequest, progress: &dyn Progress) -> Result<Report> {
-    let loaded = ws.dataset(&q.data, progress)?;
+    let loaded = ws.dataset_year(&q.data, q.year, progress)?;
     let t = &*loaded.table;
     let mut date_notes = Vec::new();
     let only = match &q.country {
