@@ -818,13 +818,11 @@ fn write_year(vdir: &Path, year: &SeriesYear, first: Option<&Meta>) -> Result<Ye
             )));
         }
         if let Some(diff) = labels_differ(&first.labels(), &t.labels) {
-            return Err(Error::Format {
-                file: p.source.clone(),
-                detail: format!(
-                    "year {y} has other labels than year {} of the series: {diff}; every year of a series                      must have the same regions, sectors and final-demand columns",
-                    first.series[0].year
-                ),
-            });
+            return Err(Error::Request(format!(
+                "series '{}': year {y} ({}) has other labels than year {}: {diff}; every year of a series must \
+                 have the same regions, sectors and final-demand columns",
+                p.name, p.source, first.series[0].year
+            )));
         }
     }
     let n = t.n();
@@ -839,7 +837,8 @@ fn write_year(vdir: &Path, year: &SeriesYear, first: Option<&Meta>) -> Result<Ye
             && !["Z", "Y", "x", "v", "F", "F_Y"].contains(&stem.as_str());
         if !valid || data.len() != n {
             return Err(Error::Unsupported(format!(
-                "series '{}', year {y}: extra array '{stem}' must be a plain name other than Z Y x v F F_Y and                  hold one value per node ({n}), not {}",
+                "series '{}', year {y}: extra array '{stem}' must be a plain name other than Z Y x v F F_Y \
+                 and hold one value per node ({n}), not {}",
                 p.name,
                 data.len()
             )));

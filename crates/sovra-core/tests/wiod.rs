@@ -2,7 +2,6 @@
 //! store's series of years, and — when `../shared/data/wiod2013` is present — the real release.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use proptest::prelude::*;
 use sovra_core::lock::Wait;
@@ -12,46 +11,6 @@ use sovra_core::{Error, Mrio, synth};
 
 #[path = "support/shared_data.rs"]
 mod shared_data;
-
-/// A table in the WIOD layout: regions of `t`, sectors `c1…`, the five categories (HFCE and GFCF carry the
-/// table's two final-demand columns per region, the others are 0), `GO = x + gap[i]`. `order` is the node
-/// order of rows and columns alike.
-fn wiod_csv(t: &Mrio, gap: &[f64], order: &[usize]) -> String {
-    let l = &t.labels;
-    let node = |i: usize| {
-        let (r, s) = l.node(i);
-        format!("{}_c{}", l.regions[r].code, s + 1)
-    };
-    let k_per_region = l.final_demand.len() / l.regions.len();
-    let mut s = String::from("row");
-    for &j in order {
-        write!(s, ",{}", node(j)).unwrap();
-    }
-    for r in &l.regions {
-        for c in wiod2013::FD_CATEGORIES {
-            write!(s, ",{}_{c}", r.code).unwrap();
-        }
-    }
-    s.push_str(",GO\n");
-    for &i in order {
-        s.push_str(&node(i));
-        for &j in order {
-            write!(s, ",{}", t.z.get(i, j)).unwrap();
-        }
-        for r in 0..l.regions.len() {
-            for c in 0..5 {
-                let v = match c {
-                    0 => t.y.get(i, r * k_per_region),
-                    3 if k_per_region > 1 => t.y.get(i, r * k_per_region + 1),
-                    _ => 0.0,
-                };
-                write!(s, ",{v}").unwrap();
-            }
-        }
-        writeln!(s, ",{}", t.x[i] + gap[i]).unwrap();
-    }
-    s
-}
 
 fn sample(seed: u64) -> Mrio {
     synth::table(
@@ -86,7 +45,11 @@ fn a_table_reads_back_with_output_from_row_sums_and_the_gap_to_go_reported() {
     let t = sample(1);
     let n = t.n();
     let gap: Vec<f64> = (0..n).map(|i| (i as f64) - 5.0).collect();
-    let w = read_text(&wiod_csv(&t, &gap, &(0..n).collect::<Vec<_>>()), Some(2000)).unwrap();
+    let w = read_text(
+        &synth::wiod2013_csv(&t, &gap, &(0..n).collect::<Vec<_>>()),
+        Some(2000),
+    )
+    .unwrap();
     let r = &w.table;
     assert_eq!(r.n(), n);
     assert_eq!(r.labels.sectors[3].code, "c4");
@@ -119,7 +82,7 @@ fn rows_and_columns_in_another_order_are_put_region_major() {
     let t = sample(2);
     let n = t.n();
     let order: Vec<usize> = (0..n).rev().collect();
-    let w = read_text(&wiod_csv(&t, &vec![0.0; n], &order), None).unwrap();
+    let w = read_text(&synth::wiod2013_csv(&t, &vec![0.0; n], &order), None).unwrap();
     // Regions come in the header's order (reversed here), sectors too: map back through the labels.
     let r = &w.table;
     let index = |i: usize| {
@@ -140,7 +103,7 @@ fn rows_and_columns_in_another_order_are_put_region_major() {
 fn a_node_with_negative_row_sum_is_made_inactive_and_reported() {
     let t = sample(3);
     let n = t.n();
-    let mut text = wiod_csv(&t, &vec![0.0; n], &(0..n).collect::<Vec<_>>());
+    let mut text = synth::wiod2013_csv(&t, &vec![0.0; n], &(0..n).collect::<Vec<_>>());
     // Node R02/c3 (node 1·4+2 = 6, on line 7): its household demand in R01 made hugely negative.
     let node = 4 + 2;
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
@@ -164,7 +127,11 @@ fn a_node_with_negative_row_sum_is_made_inactive_and_reported() {
 fn err_of(edit: impl Fn(String) -> String) -> String {
     let t = sample(4);
     let n = t.n();
-    let text = edit(wiod_csv(&t, &vec![0.0; n], &(0..n).collect::<Vec<_>>()));
+    let text = edit(synth::wiod2013_csv(
+        &t,
+        &vec![0.0; n],
+        &(0..n).collect::<Vec<_>>(),
+    ));
     read_text(&text, None).unwrap_err().to_string()
 }
 
@@ -256,7 +223,7 @@ fn years_of(seeds: &[(i32, u64)]) -> Vec<SeriesYear> {
         .map(|&(year, seed)| {
             let t = sample(seed);
             let n = t.n();
-            let text = wiod_csv(&t, &vec![1.0; n], &(0..n).collect::<Vec<_>>());
+            let text = synth::wiod2013_csv(&t, &vec![1.0; n], &(0..n).collect::<Vec<_>>());
             let name = format!("wiod2013_{year}.csv");
             let w = wiod2013::read_from(
                 text.as_bytes(),
@@ -339,7 +306,7 @@ fn a_series_whose_labels_differ_names_the_year_and_writes_nothing() {
         },
     )
     .unwrap();
-    let text = wiod_csv(
+    let text = synth::wiod2013_csv(
         &other,
         &vec![0.0; other.n()],
         &(0..other.n()).collect::<Vec<_>>(),
@@ -403,7 +370,7 @@ proptest! {
         let t = sample(seed);
         let n = t.n();
         let gap: Vec<f64> = (0..n).map(|i| gap_scale * ((i % 3) as f64 - 1.0)).collect();
-        let w = read_text(&wiod_csv(&t, &gap, &(0..n).collect::<Vec<_>>()), None).unwrap();
+        let w = read_text(&synth::wiod2013_csv(&t, &gap, &(0..n).collect::<Vec<_>>()), None).unwrap();
         let r = &w.table;
         let rows = r.z.row_sums();
         let fd = r.y.row_sums();
@@ -420,7 +387,7 @@ proptest! {
     fn damaged_text_never_panics(cut in 0usize..4000, byte in any::<u8>(), at in 0usize..4000) {
         let t = sample(7);
         let n = t.n();
-        let mut bytes = wiod_csv(&t, &vec![0.0; n], &(0..n).collect::<Vec<_>>()).into_bytes();
+        let mut bytes = synth::wiod2013_csv(&t, &vec![0.0; n], &(0..n).collect::<Vec<_>>()).into_bytes();
         if at < bytes.len() {
             bytes[at] = byte;
         }
@@ -463,4 +430,30 @@ fn the_real_wiod_2011_reads_with_the_documented_cleaning() {
     );
     assert!(d.go_gap_max_abs.0 <= 200.0, "{:?}", d.go_gap_max_abs);
     eprintln!("WIOD 2011: {}", t.provenance.notes);
+}
+
+#[test]
+fn a_gzipped_file_reads_with_its_year_from_the_name_and_sector_names_beside_it() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let t = sample(8);
+    let n = t.n();
+    let text = synth::wiod2013_csv(&t, &vec![0.0; n], &(0..n).collect::<Vec<_>>());
+    let path = dir.path().join("wiod2013_1997.csv.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&path).unwrap(),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(text.as_bytes()).unwrap();
+    gz.finish().unwrap();
+    std::fs::write(
+        dir.path().join(wiod2013::SECTORS_FILE),
+        "code,name\nc1,Farming\nc2,Mining\nc3,Food\nc4,Textiles\n",
+    )
+    .unwrap();
+    let w = wiod2013::read(&path, "w", None).unwrap();
+    assert_eq!(w.table.provenance.year, Some(1997));
+    assert_eq!(w.table.labels.sectors[2].name, "Food");
+    assert!(w.table.provenance.source_sha256.is_some());
+    assert!(w.table.provenance.source.contains("wiod2013_1997.csv.gz"));
 }
