@@ -1,6 +1,8 @@
 //! The WIOD 2013 reader on small tables written here in the release's layout (never the release itself), the
 //! store's series of years, and — when `../shared/data/wiod2013` is present — the real release.
 
+#![allow(clippy::needless_range_loop)] // index loops read like the formulas they check
+
 use std::collections::HashMap;
 
 use proptest::prelude::*;
@@ -456,4 +458,53 @@ fn a_gzipped_file_reads_with_its_year_from_the_name_and_sector_names_beside_it()
     assert_eq!(w.table.labels.sectors[2].name, "Food");
     assert!(w.table.provenance.source_sha256.is_some());
     assert!(w.table.provenance.source.contains("wiod2013_1997.csv.gz"));
+}
+
+/// The real release as a series: all 17 years agree on their labels and go into one dataset; every year's
+/// cleaning is reported. Skipped with a notice when `../shared/data/wiod2013` is absent.
+#[test]
+fn the_real_wiod_years_form_one_series() {
+    let Some(dir) = shared_data::or_notice("wiod2013", "the real WIOD 2013 series check") else {
+        return;
+    };
+    let started = std::time::Instant::now();
+    let names = wiod2013::read_sector_names(&dir.join(wiod2013::SECTORS_FILE)).unwrap();
+    let files = wiod2013::year_files(&dir).unwrap();
+    assert_eq!(files.len(), 17);
+    let home = tempfile::tempdir().unwrap();
+    let mut inactive: Vec<(i32, Vec<String>)> = Vec::new();
+    let years = files.iter().map(|(year, file)| {
+        wiod2013::read_with(file, "wiod2013", Some(*year), &names).map(|w| {
+            let l = &w.table.labels;
+            inactive.push((
+                *year,
+                w.diagnostics
+                    .inactive
+                    .iter()
+                    .map(|&i| l.node_label(i))
+                    .collect(),
+            ));
+            w.into_series_year()
+        })
+    });
+    let (_, written) = store::write_series(
+        home.path(),
+        &info("wiod2013"),
+        WriteMode::CreateNew,
+        Wait::Forever,
+        years,
+    )
+    .unwrap();
+    assert_eq!(written, (1995..=2011).collect::<Vec<_>>());
+    eprintln!(
+        "WIOD 1995–2011 read and stored in {:.1} s; nodes made inactive: {inactive:?}",
+        started.elapsed().as_secs_f64()
+    );
+    let t = store::open_year(home.path(), "wiod2013", Some(2004)).unwrap();
+    assert_eq!(t.provenance.year, Some(2004));
+    assert!(
+        t.provenance.notes.contains("LUX/c8"),
+        "{}",
+        t.provenance.notes
+    );
 }
