@@ -409,6 +409,8 @@ fn the_real_wiod_2011_reads_with_the_documented_cleaning() {
     assert_eq!((t.labels.regions.len(), t.labels.sectors.len()), (41, 35));
     assert_eq!(t.labels.final_demand.len(), 41 * 5);
     assert_eq!(t.provenance.year, Some(2011));
+    assert!(t.labels.region_index("ROU").is_some() && t.labels.region_index("ROM").is_none());
+    assert!(t.labels.final_demand.iter().any(|c| c.region == "ROU"));
     assert_eq!(
         t.labels.sectors[0].name,
         "Agriculture, Hunting, Forestry and Fishing"

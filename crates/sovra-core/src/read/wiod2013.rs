@@ -5,7 +5,9 @@
 //! (41 regions including `RoW` × 35 sectors `c1`…`c35`); final demand is `CCC_HFCE`, `CCC_NPISH`, `CCC_GGFC`,
 //! `CCC_GFCF`, `CCC_INVEN` for each destination region; `GO` is the published gross output. Values are USD
 //! million, rounded to integers. There are no value-added rows. Rows and columns may come in any order: they
-//! are put in sovra's region-major order (regions and sectors in the order of the header).
+//! are put in sovra's region-major order (regions and sectors in the order of the header). Region codes are
+//! ISO3 as published, except WIOD's `ROM`, which becomes `ROU` (Romania's ISO3 code, so that blocs such as
+//! EU27 find it); `RoW` (rest of the world) stays `RoW`.
 //! `wiod2013_sectors.csv` (`code,name`) beside the tables, when present, names the sectors.
 //!
 //! **Output, and what is done with the published `GO`.** The release's `GO` is not the row sum of its own
@@ -539,14 +541,25 @@ fn diagnose(t: &Mrio, go: &[f64], inactive: Vec<usize>, negative_cells: usize) -
     }
 }
 
+/// A WIOD region code as sovra names it: ISO3 (`ROM` → `ROU`), `RoW` kept.
+pub fn region_code(code: &str) -> String {
+    match code {
+        "ROM" => "ROU".to_string(),
+        other => other.to_string(),
+    }
+}
+
 fn labels_of(cols: &Columns, sector_names: &HashMap<String, String>) -> Labels {
     Labels {
         regions: cols
             .regions
             .iter()
-            .map(|r| Code {
-                code: r.clone(),
-                name: oecd_names::name_of(oecd_names::REGIONS, &r.to_ascii_uppercase()),
+            .map(|r| {
+                let code = region_code(r);
+                Code {
+                    name: oecd_names::name_of(oecd_names::REGIONS, &code.to_ascii_uppercase()),
+                    code,
+                }
             })
             .collect(),
         sectors: cols
@@ -561,7 +574,7 @@ fn labels_of(cols: &Columns, sector_names: &HashMap<String, String>) -> Labels {
             .fd
             .iter()
             .map(|&(r, k)| FdColumn {
-                region: cols.regions[r].clone(),
+                region: region_code(&cols.regions[r]),
                 category: FD_CATEGORIES[k].into(),
             })
             .collect(),
