@@ -278,3 +278,70 @@ fn the_real_wiod_release_imports_as_seventeen_years() {
         .unwrap_or_default();
     assert!(description.contains("LUX/c5, LUX/c8"), "{description}");
 }
+
+/// A tiny balanced table in the OECD ICIO CSV layout (2025 release labels), every value times `scale`.
+fn oecd_csv(scale: f64) -> String {
+    let rows: [(&str, [f64; 7]); 7] = [
+        ("AAA_X1", [10.0, 5.0, 2.0, 1.0, 60.0, 22.0, 100.0]),
+        ("AAA_Y2", [4.0, 8.0, 3.0, 2.0, 20.0, 23.0, 60.0]),
+        ("BBB_X1", [6.0, 2.0, 12.0, 4.0, 6.0, 50.0, 80.0]),
+        ("BBB_Y2", [1.0, 3.0, 2.0, 5.0, 4.0, 25.0, 40.0]),
+        ("TLS", [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0]),
+        ("VA", [78.0, 41.0, 60.0, 27.0, 0.0, 0.0, 0.0]),
+        ("OUT", [100.0, 60.0, 80.0, 40.0, 0.0, 0.0, 0.0]),
+    ];
+    let mut s = String::from("V1,AAA_X1,AAA_Y2,BBB_X1,BBB_Y2,AAA_HFCE,BBB_HFCE,OUT\n");
+    for (label, values) in rows {
+        s.push_str(label);
+        for v in values {
+            s.push_str(&format!(",{}", v * scale));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[test]
+fn a_folder_of_yearly_oecd_icio_csvs_imports_as_a_series() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(src.path().join("2019_SML.csv"), oecd_csv(1.0)).unwrap();
+    std::fs::write(src.path().join("2020_SML.csv"), oecd_csv(2.0)).unwrap();
+    std::fs::write(src.path().join("ReadMe.txt"), "not a table").unwrap();
+    let dir = src.path().to_str().unwrap();
+    let out = ok(
+        h,
+        &[
+            "data",
+            "import",
+            "--format",
+            "oecd-icio-csv",
+            dir,
+            "--name",
+            "icio",
+        ],
+    );
+    assert!(
+        out.contains("icio: 2 years (2019–2020 (2)), 2 regions × 2 sectors"),
+        "{out}"
+    );
+    let y2019 = json(&ok(
+        h,
+        &["info", "icio", "--year", "2019", "--format", "json"],
+    ));
+    let y2020 = json(&ok(h, &["info", "icio", "--format", "json"]));
+    assert_eq!(y2019["provenance"]["year"], 2019);
+    assert_eq!(y2020["provenance"]["year"], 2020);
+    let output = |r: &serde_json::Value| {
+        r["summary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == "world_gross_output")
+            .and_then(|f| f["value"].as_f64())
+            .unwrap()
+    };
+    assert_eq!(output(&y2019), 280.0);
+    assert_eq!(output(&y2020), 560.0);
+}
