@@ -39,6 +39,11 @@ csv = ("V1,AAA_X1,AAA_Y2,BBB_X1,BBB_Y2,AAA_HFCE,BBB_HFCE,OUT\n"
        "AAA_X1,10,5,2,1,60,22,100\nAAA_Y2,4,8,3,2,20,23,60\nBBB_X1,6,2,12,4,6,50,80\nBBB_Y2,1,3,2,5,4,25,40\n"
        "TLS,1,1,1,1,0,0,\nVA,78,41,60,27,0,0,\nOUT,100,60,80,40,0,0,\n")
 put("oecd_icio_csv", "tiny.csv", csv)
+wiod = ("row,AAA_c1,AAA_c2,BBB_c1,BBB_c2,AAA_HFCE,AAA_NPISH,AAA_GGFC,AAA_GFCF,AAA_INVEN,"
+        "BBB_HFCE,BBB_NPISH,BBB_GGFC,BBB_GFCF,BBB_INVEN,GO\n"
+        "AAA_c1,10,5,2,1,60,0,0,0,0,22,0,0,0,0,101\nAAA_c2,4,8,3,2,20,0,0,0,-1,23,0,0,0,0,59\n"
+        "BBB_c1,6,2,12,4,6,0,0,0,0,50,0,0,0,0,80\nBBB_c2,1,3,2,5,4,0,0,0,0,25,0,0,0,0,40\n")
+put("wiod2013", "tiny.csv", wiod)
 frame = ("region\t\tAAA\tAAA\tBBB\tBBB\nsector\t\tX1\tY2\tX1\tY2\nregion\tsector\t\t\t\t\n"
          "AAA\tX1\t10\t5\t2\t1\nAAA\tY2\t4\t8\t3\t2\nBBB\tX1\t6\t2\t12\t4\nBBB\tY2\t1\t3\t2\t5\n")
 put("pymrio", "z", bytes([1 | (1 << 2)]) + frame.encode())

@@ -47,6 +47,8 @@ pub enum ImportFormat {
     OecdIcioCsv,
     /// pymrio save_all directory.
     Pymrio,
+    /// WIOD 2013 release: a folder of wiod2013_YYYY.csv(.gz) (a series), or one such file.
+    Wiod,
 }
 
 /// Solver choice.
@@ -127,11 +129,13 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Opportunities(a) => crate::trade::opportunities_cmd(&a),
         Command::Serve(a) => crate::serve::serve_cmd(&a),
         Command::Projects(p) => crate::projects::projects_cmd(&p),
-        Command::Info { name, out } => {
-            answer(Request::Info(engine::InfoRequest { data: name }), &out)
-        }
+        Command::Info { name, year, out } => answer(
+            Request::Info(engine::InfoRequest { data: name, year }),
+            &out,
+        ),
         Command::Multipliers {
             name,
+            year,
             top,
             region,
             out,
@@ -139,6 +143,7 @@ pub fn run(cmd: Command) -> Result<()> {
         } => answer(
             Request::Multipliers(engine::MultipliersRequest {
                 data: name,
+                year,
                 top: table_top(top, &out, 20),
                 region,
                 solver: solver(&s),
@@ -147,6 +152,7 @@ pub fn run(cmd: Command) -> Result<()> {
         ),
         Command::Linkages {
             name,
+            year,
             top,
             region,
             key_only,
@@ -155,6 +161,7 @@ pub fn run(cmd: Command) -> Result<()> {
         } => answer(
             Request::Linkages(engine::LinkagesRequest {
                 data: name,
+                year,
                 top: table_top(top, &out, 20),
                 region,
                 key_only,
@@ -164,6 +171,7 @@ pub fn run(cmd: Command) -> Result<()> {
         ),
         Command::Footprint {
             name,
+            year,
             stressor,
             by,
             out,
@@ -171,6 +179,7 @@ pub fn run(cmd: Command) -> Result<()> {
         } => answer(
             Request::Footprint(engine::FootprintRequest {
                 data: name,
+                year,
                 stressor,
                 by: match by {
                     By::Region => engine::FootprintBy::Region,
@@ -180,7 +189,12 @@ pub fn run(cmd: Command) -> Result<()> {
             }),
             &out,
         ),
-        Command::Matrix { name, which, out } => matrix_cmd(&name, which, &out),
+        Command::Matrix {
+            name,
+            year,
+            which,
+            out,
+        } => matrix_cmd(&name, year, which, &out),
         Command::Depend {
             parties,
             sector,
@@ -196,6 +210,7 @@ pub fn run(cmd: Command) -> Result<()> {
                 us: parties.us.clone(),
                 them: parties.them.clone(),
                 data: parties.data.clone(),
+                year: parties.year,
                 as_of: parties.as_of.clone(),
                 blocs: depend::blocs(&parties)?,
                 sector,
@@ -219,6 +234,7 @@ pub fn run(cmd: Command) -> Result<()> {
                 us: parties.us.clone(),
                 them: parties.them.clone(),
                 data: parties.data.clone(),
+                year: parties.year,
                 as_of: parties.as_of.clone(),
                 blocs: depend::blocs(&parties)?,
                 top: table_top(top, &out, 20),
@@ -229,12 +245,14 @@ pub fn run(cmd: Command) -> Result<()> {
         ),
         Command::Tiva {
             data,
+            year,
             country,
             out,
             solver: s,
         } => answer(
             Request::Tiva(engine::TivaRequest {
                 data,
+                year,
                 country,
                 solver: solver(&s),
             }),
@@ -326,18 +344,26 @@ fn data(d: DataCommand) -> Result<()> {
             if !replace && store::dataset_dir(&home, &name).join("meta.json").exists() {
                 bail!(sovra_core::Error::AlreadyExists { name, home });
             }
-            let pb = progress::spinner(&format!("reading {}", path.display()));
-            let t = match format {
-                ImportFormat::OecdIcioCsv => read::oecd_icio_csv::read(&path, &name, year),
-                ImportFormat::Pymrio => read::pymrio::read(&path, &name, year),
-            };
-            pb.set_message("writing the store");
-            let t = t?;
             let mode = if replace {
                 store::WriteMode::Replace
             } else {
                 store::WriteMode::CreateNew
             };
+            let series = match format {
+                ImportFormat::Wiod | ImportFormat::OecdIcioCsv => path.is_dir(),
+                ImportFormat::Pymrio => false,
+            };
+            if series {
+                return import_series(&home, format, &path, &name, year, mode);
+            }
+            let pb = progress::spinner(&format!("reading {}", path.display()));
+            let t = match format {
+                ImportFormat::OecdIcioCsv => read::oecd_icio_csv::read(&path, &name, year),
+                ImportFormat::Pymrio => read::pymrio::read(&path, &name, year),
+                ImportFormat::Wiod => read::wiod2013::read(&path, &name, year).map(|w| w.table),
+            };
+            pb.set_message("writing the store");
+            let t = t?;
             let dir = store::write(&home, &t, mode)?;
             pb.finish_and_clear();
             println!(
@@ -357,7 +383,122 @@ fn data(d: DataCommand) -> Result<()> {
     }
 }
 
-fn matrix_cmd(name: &str, which: Which, out: &std::path::Path) -> Result<()> {
+/// `sovra data import` of a folder: every yearly table of it as one dataset (a series), read and written one
+/// year at a time, published at once when all are in.
+fn import_series(
+    home: &std::path::Path,
+    format: ImportFormat,
+    dir: &std::path::Path,
+    name: &str,
+    year: Option<i32>,
+    mode: store::WriteMode,
+) -> Result<()> {
+    if let Some(y) = year {
+        bail!(sovra_core::Error::Request(format!(
+            "--year {y}: {} is a folder, imported as a series of all its years (each file's year is in its \
+             name); to import one year, give its file",
+            dir.display()
+        )));
+    }
+    let started = std::time::Instant::now();
+    let (files, info, sector_names) = match format {
+        ImportFormat::Wiod => {
+            let sectors = dir.join(read::wiod2013::SECTORS_FILE);
+            let names = if sectors.is_file() {
+                read::wiod2013::read_sector_names(&sectors)?
+            } else {
+                Default::default()
+            };
+            let files = read::wiod2013::year_files(dir)?;
+            let info = store::SeriesInfo {
+                name: name.to_string(),
+                title: format!(
+                    "{}, {}",
+                    read::wiod2013::TITLE,
+                    store::year_list(&files.iter().map(|f| f.0).collect::<Vec<_>>())
+                ),
+                source: format!(
+                    "imported from {} (WIOD, Timmer et al. 2015)",
+                    dir.display()
+                ),
+                notes: "Every year read the same way: x = Z1 + Y1 (row sums), v = x − Zᵀ1, negative cells \
+                        kept, nodes with a negative row sum (or zero with inputs) made inactive; the published \
+                        GO is kept per year in go_published.npy and its gap to x summarised in each year's \
+                        notes (docs/data.md)."
+                    .into(),
+            };
+            (files, info, names)
+        }
+        _ => {
+            let files = read::oecd_icio_csv::year_files(dir)?;
+            let info = store::SeriesInfo {
+                name: name.to_string(),
+                title: format!(
+                    "OECD ICIO, {}",
+                    store::year_list(&files.iter().map(|f| f.0).collect::<Vec<_>>())
+                ),
+                source: format!("imported from {}", dir.display()),
+                notes: String::new(),
+            };
+            (files, info, Default::default())
+        }
+    };
+    let total = files.len();
+    let pb = progress::spinner(&format!("importing {total} years from {}", dir.display()));
+    let mut notes: Vec<String> = Vec::new();
+    let years = files.iter().enumerate().map(|(i, (y, file))| {
+        pb.set_message(format!(
+            "reading {} ({}/{total})",
+            file.file_name().unwrap_or_default().to_string_lossy(),
+            i + 1
+        ));
+        match format {
+            ImportFormat::Wiod => {
+                read::wiod2013::read_with(file, name, Some(*y), &sector_names).map(|w| {
+                    let d = &w.diagnostics;
+                    let l = &w.table.labels;
+                    notes.push(format!(
+                        "{y}: |GO − x| mean {:.1}, max {} ({}); made inactive: {}; negative value added: {}",
+                        d.go_gap_mean_abs,
+                        d.go_gap_max_abs.0,
+                        l.node_label(d.go_gap_max_abs.1),
+                        if d.inactive.is_empty() {
+                            "none".to_string()
+                        } else {
+                            l.node_list(&d.inactive, 6)
+                        },
+                        d.negative_value_added.len()
+                    ));
+                    w.into_series_year()
+                })
+            }
+            _ => read::oecd_icio_csv::read(file, name, Some(*y)).map(|table| store::SeriesYear {
+                table,
+                arrays: Vec::new(),
+            }),
+        }
+    });
+    let (path, written) =
+        store::write_series(home, &info, mode, sovra_core::lock::Wait::Forever, years)?;
+    pb.finish_and_clear();
+    let meta = store::meta(home, name)?;
+    println!(
+        "{name}: {} years ({}), {} regions × {} sectors, {} final-demand columns → {} ({:.1} s)",
+        written.len(),
+        store::year_list(&written),
+        meta.regions.len(),
+        meta.sectors.len(),
+        meta.final_demand.len(),
+        path.display(),
+        started.elapsed().as_secs_f64()
+    );
+    for n in notes {
+        println!("  {n}");
+    }
+    Ok(())
+}
+
+fn matrix_cmd(name: &str, year: Option<i32>, which: Which, out: &std::path::Path) -> Result<()> {
     let ext = out
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
@@ -374,6 +515,7 @@ fn matrix_cmd(name: &str, which: Which, out: &std::path::Path) -> Result<()> {
             &ws,
             &engine::MatrixRequest {
                 data: name.to_string(),
+                year,
                 which: which.into(),
             },
             &progress,

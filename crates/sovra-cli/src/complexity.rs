@@ -51,7 +51,8 @@ pub struct ComplexityArgs {
     /// Dataset whose sector exports are used when there is no --input.
     #[arg(long, default_value = "icio2022")]
     pub data: String,
-    /// Only this year of --input (default: every year).
+    /// Only this year of --input or --trade (default: every year); with a dataset that holds several years
+    /// (a series), the year of the dataset (default: the latest).
     #[arg(long)]
     pub year: Option<i32>,
     /// M = 1 where RCA ≥ this.

@@ -17,6 +17,9 @@ pub struct PartyArgs {
     /// Dataset (see `sovra data list`).
     #[arg(long, default_value = "icio2022")]
     pub data: String,
+    /// Year of a dataset that holds several (a series such as WIOD 1995–2011); the latest when omitted.
+    #[arg(long)]
+    pub year: Option<i32>,
     /// Bloc membership on this date, YYYY-MM-DD (default: 31 December of the dataset's year).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,

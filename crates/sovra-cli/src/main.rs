@@ -60,6 +60,9 @@ enum Command {
     Info {
         /// Dataset name (see `sovra data list`).
         name: String,
+        /// Year of a dataset that holds several (a series such as WIOD 1995–2011); the latest when omitted.
+        #[arg(long)]
+        year: Option<i32>,
         #[command(flatten)]
         out: OutputArgs,
     },
@@ -74,6 +77,9 @@ enum Command {
     Multipliers {
         /// Dataset name.
         name: String,
+        /// Year of a dataset that holds several (a series such as WIOD 1995–2011); the latest when omitted.
+        #[arg(long)]
+        year: Option<i32>,
         /// Show the N nodes with the largest output multiplier (all nodes when omitted in csv/json).
         #[arg(long)]
         top: Option<usize>,
@@ -95,6 +101,9 @@ enum Command {
     Linkages {
         /// Dataset name.
         name: String,
+        /// Year of a dataset that holds several (a series such as WIOD 1995–2011); the latest when omitted.
+        #[arg(long)]
+        year: Option<i32>,
         /// Show the N nodes with the largest backward linkage.
         #[arg(long)]
         top: Option<usize>,
@@ -120,6 +129,9 @@ enum Command {
     Footprint {
         /// Dataset name.
         name: String,
+        /// Year of a dataset that holds several (a series such as WIOD 1995–2011); the latest when omitted.
+        #[arg(long)]
+        year: Option<i32>,
         /// Stressor row (a name from `sovra info NAME`, or "value added").
         #[arg(long)]
         stressor: String,
@@ -207,6 +219,9 @@ enum Command {
         /// Dataset.
         #[arg(long, default_value = "icio2022")]
         data: String,
+        /// Year of a dataset that holds several (a series such as WIOD 1995–2011); the latest when omitted.
+        #[arg(long)]
+        year: Option<i32>,
         /// Only these countries (a country, bloc or expression).
         #[arg(long)]
         country: Option<String>,
@@ -294,6 +309,9 @@ enum Command {
     Matrix {
         /// Dataset name.
         name: String,
+        /// Year of a dataset that holds several (a series such as WIOD 1995–2011); the latest when omitted.
+        #[arg(long)]
+        year: Option<i32>,
         /// Which: x, v, A, B, L, G, or x-from-y (gross output recomputed as L·Y·1).
         #[arg(value_enum)]
         which: commands::Which,

@@ -55,6 +55,9 @@ pub struct CommonArgs {
     /// Dataset.
     #[arg(long, default_value = "icio2022")]
     pub data: String,
+    /// Year of a dataset that holds several (a series such as WIOD 1995–2011); the latest when omitted.
+    #[arg(long)]
+    pub year: Option<i32>,
     /// Bloc membership on this date, YYYY-MM-DD (default: 31 December of the dataset's year).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
@@ -158,6 +161,7 @@ pub fn projects_cmd(cmd: &ProjectsCommand) -> Result<()> {
             let req = Request::ProjectsEvaluate(Box::new(engine::ProjectsEvaluateRequest {
                 projects: text(&c.file)?,
                 data: c.data.clone(),
+                year: c.year,
                 us: c.us.clone(),
                 against: c.against.clone(),
                 as_of: c.as_of.clone(),
@@ -172,6 +176,7 @@ pub fn projects_cmd(cmd: &ProjectsCommand) -> Result<()> {
             let req = Request::ProjectsSelect(Box::new(engine::ProjectsSelectRequest {
                 projects: text(&c.file)?,
                 data: c.data.clone(),
+                year: c.year,
                 us: c.us.clone(),
                 against: c.against.clone(),
                 as_of: c.as_of.clone(),

@@ -85,6 +85,9 @@ pub struct ShockArgs {
     /// Dataset.
     #[arg(long, default_value = "icio2022")]
     pub data: String,
+    /// Year of a dataset that holds several (a series such as WIOD 1995–2011); the latest when omitted.
+    #[arg(long)]
+    pub year: Option<i32>,
     /// Bloc membership on this date, YYYY-MM-DD (default: the scenario file's as_of, else 31 December of
     /// the dataset's year).
     #[arg(long, value_name = "DATE")]
@@ -147,6 +150,7 @@ fn request(a: &ShockArgs) -> Result<ShockRequest> {
         rho: a.rho,
         rho_out: a.rho_out,
         data: a.data.clone(),
+        year: a.year,
         as_of: a.as_of.clone(),
         blocs: a
             .blocs

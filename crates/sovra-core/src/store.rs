@@ -12,6 +12,20 @@
 //!
 //! `HOME/datasets/NAME/Z.npy` still opens the dataset's arrays, through the link, as it did before versions.
 //!
+//! **Series.** A dataset may hold several years of one table ([`write_series`]): `meta.json` (layout
+//! version 2) lists them in `series`, each with its own provenance (title, source, sha256, notes), the labels
+//! are the same for every year, and each year's arrays are in `years/YYYY/` (`Z.npy`, `Y.npy`, `x.npy`,
+//! `v.npy`, and any per-node arrays the reader kept, such as WIOD's `go_published.npy`):
+//!
+//! ```text
+//! NAME@<unique>/meta.json             name, labels, year = the latest, series = [{year, title, source, …}]
+//! NAME@<unique>/years/1995/Z.npy …    one folder per year
+//! ```
+//!
+//! [`open_year`] reads one year (the latest when none is asked; a year the series lacks is an
+//! [`Error::Request`] naming it and the years there are). A single-year dataset is written with layout
+//! version 1, as before, and opens as before; asking it for another year than its own is the same error.
+//!
 //! **Writing** ([`write`]) takes the store's write lock ([`crate::lock`]; one writer at a time, a second
 //! one waits), writes the table into a new version directory, syncs it to disk, makes a link to it and
 //! renames the link over `datasets/NAME`: one `rename(2)`, so that a reader, or a `kill -9` at any point,
@@ -45,8 +59,12 @@ use crate::table::{BalanceTolerance, Dense, Mrio, Parts, Provenance};
 
 /// The identifier written in every `meta.json`.
 pub const FORMAT: &str = "sovra-store";
-/// Version of the store layout.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest store layout this sovra reads: 1 for one table, 2 for a series of years.
+pub const FORMAT_VERSION: u32 = 2;
+/// The layout version a single-year dataset is written with (older sovra versions read it).
+const FORMAT_VERSION_SINGLE: u32 = 1;
+/// The layout version a series is written with.
+const FORMAT_VERSION_SERIES: u32 = 2;
 
 /// Contents of `meta.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,9 +105,48 @@ pub struct Meta {
     /// Notes on how the table was built.
     #[serde(default)]
     pub notes: String,
+    /// The years of a series, oldest first (empty for a single-year dataset).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub series: Vec<YearMeta>,
+}
+
+/// One year of a series in `meta.json`: its provenance and the extra per-node arrays stored with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct YearMeta {
+    /// The year.
+    pub year: i32,
+    /// Human title of this year's table.
+    #[serde(default)]
+    pub title: String,
+    /// Where this year's table came from.
+    #[serde(default)]
+    pub source: String,
+    /// sha256 of this year's source file.
+    #[serde(default)]
+    pub source_sha256: Option<String>,
+    /// How this year's table was built, and what the reader found (discrepancies, cleaning).
+    #[serde(default)]
+    pub notes: String,
+    /// Extra per-node arrays in `years/YYYY/` (file names), e.g. `go_published.npy`.
+    #[serde(default)]
+    pub arrays: Vec<String>,
 }
 
 impl Meta {
+    /// The years this dataset holds: the series' years, else its one year (if recorded).
+    pub fn years(&self) -> Vec<i32> {
+        if self.series.is_empty() {
+            self.year.into_iter().collect()
+        } else {
+            self.series.iter().map(|y| y.year).collect()
+        }
+    }
+
+    /// Whether this dataset is a series of years.
+    pub fn is_series(&self) -> bool {
+        !self.series.is_empty()
+    }
+
     /// The labels this metadata describes.
     pub fn labels(&self) -> Labels {
         Labels {
@@ -229,7 +286,7 @@ pub fn meta_of(t: &Mrio) -> Meta {
     let p = &t.provenance;
     Meta {
         format: FORMAT.into(),
-        format_version: FORMAT_VERSION,
+        format_version: FORMAT_VERSION_SINGLE,
         name: p.name.clone(),
         title: p.title.clone(),
         source: p.source.clone(),
@@ -242,6 +299,7 @@ pub fn meta_of(t: &Mrio) -> Meta {
         source_sha256: p.source_sha256.clone(),
         written_by: format!("sovra {}", crate::VERSION),
         notes: p.notes.clone(),
+        series: Vec::new(),
     }
 }
 
@@ -438,9 +496,11 @@ impl DatasetDir {
         false
     }
 
-    /// The table: metadata first, then every array file is opened before any is read.
-    fn table(&self) -> Result<Mrio> {
+    /// The table of `year` (the latest of a series when `None`): metadata first, then every array file is
+    /// opened before any is read.
+    fn table(&self, year: Option<i32>) -> Result<Mrio> {
         let meta = self.meta()?;
+        let (prefix, provenance) = year_of(&meta, year)?;
         let labels = meta.labels();
         let n = labels.n_nodes();
         let k = labels.final_demand.len();
@@ -457,7 +517,7 @@ impl DatasetDir {
         }
         let files = wanted
             .iter()
-            .map(|(file, _)| self.file(file))
+            .map(|(file, _)| self.file(&format!("{prefix}{file}")))
             .collect::<Result<Vec<_>>>()?;
         let mut arrays = files
             .into_iter()
@@ -469,16 +529,6 @@ impl DatasetDir {
             (Some(next()?), Some(next()?))
         } else {
             (None, None)
-        };
-        let provenance = Provenance {
-            name: meta.name.clone(),
-            title: meta.title.clone(),
-            source: meta.source.clone(),
-            year: meta.year,
-            units: meta.units.clone(),
-            source_sha256: meta.source_sha256.clone(),
-            written_by: meta.written_by.clone(),
-            notes: meta.notes.clone(),
         };
         // The store was balanced when written; a looser tolerance absorbs rounding in float sums of large
         // tables.
@@ -500,6 +550,73 @@ impl DatasetDir {
             tol,
         )
     }
+}
+
+/// Where the arrays of `year` are (a prefix inside the dataset directory) and its provenance; a year the
+/// dataset does not hold is an [`Error::Request`] naming it and the years there are.
+fn year_of(meta: &Meta, year: Option<i32>) -> Result<(String, Provenance)> {
+    let mut provenance = Provenance {
+        name: meta.name.clone(),
+        title: meta.title.clone(),
+        source: meta.source.clone(),
+        year: meta.year,
+        units: meta.units.clone(),
+        source_sha256: meta.source_sha256.clone(),
+        written_by: meta.written_by.clone(),
+        notes: meta.notes.clone(),
+    };
+    if !meta.is_series() {
+        return match year {
+            Some(y) if meta.year != Some(y) => Err(Error::Request(format!(
+                "dataset '{}' has no year {y}: it holds one table, {}",
+                meta.name,
+                meta.year
+                    .map(|y| format!("of {y}"))
+                    .unwrap_or_else(|| "with no year recorded".into())
+            ))),
+            _ => Ok((String::new(), provenance)),
+        };
+    }
+    let entry = match year {
+        None => meta.series.iter().max_by_key(|y| y.year),
+        Some(y) => meta.series.iter().find(|e| e.year == y),
+    };
+    let Some(entry) = entry else {
+        return Err(Error::Request(format!(
+            "dataset '{}' has no year {}; its years: {}",
+            meta.name,
+            year.unwrap_or_default(),
+            year_list(&meta.years())
+        )));
+    };
+    provenance.title = entry.title.clone();
+    provenance.source = entry.source.clone();
+    provenance.year = Some(entry.year);
+    provenance.source_sha256 = entry.source_sha256.clone();
+    provenance.notes = entry.notes.clone();
+    Ok((format!("years/{}/", entry.year), provenance))
+}
+
+/// Years as ranges: `1995–2011 (17)`, or `1995, 1997–1999 (4)`.
+pub fn year_list(years: &[i32]) -> String {
+    let mut sorted = years.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let mut j = i;
+        while j + 1 < sorted.len() && sorted[j + 1] == sorted[j] + 1 {
+            j += 1;
+        }
+        parts.push(if j > i {
+            format!("{}–{}", sorted[i], sorted[j])
+        } else {
+            sorted[i].to_string()
+        });
+        i = j + 1;
+    }
+    format!("{} ({})", parts.join(", "), sorted.len())
 }
 
 fn read_array(f: File, p: &Path, shape: &[usize]) -> Result<Dense> {
@@ -554,6 +671,12 @@ fn no_dataset(home: &Path, name: &str) -> Error {
 /// Opens a dataset by name from the store at `home`. The name must be a dataset name (see
 /// [`valid_name`]): `../x`, absolute paths and names with `/` are refused, like at import.
 pub fn open(home: &Path, name: &str) -> Result<Mrio> {
+    open_year(home, name, None)
+}
+
+/// [`open`] for one year of a dataset: `None` is the latest year of a series (or the one table of a
+/// single-year dataset); a year the dataset does not hold is an [`Error::Request`] naming it.
+pub fn open_year(home: &Path, name: &str, year: Option<i32>) -> Result<Mrio> {
     check_name(home, name)?;
     let path = dataset_dir(home, name);
     let mut attempt = 0;
@@ -570,7 +693,7 @@ pub fn open(home: &Path, name: &str) -> Result<Mrio> {
             }
             Err(e) => return Err(e),
         };
-        match dir.table() {
+        match dir.table(year) {
             Ok(t) => return Ok(t),
             // A file missing from a version that is no longer the current one: it was replaced (and
             // removed) while being opened; read the new one.
@@ -583,7 +706,16 @@ pub fn open(home: &Path, name: &str) -> Result<Mrio> {
 /// Opens a dataset directory given by path (for datasets outside a store, or a store's `datasets/NAME`);
 /// its `meta.json` must name it as the folder does.
 pub fn open_dir(dir: &Path) -> Result<Mrio> {
-    DatasetDir::open(dir, &folder_name(dir))?.table()
+    DatasetDir::open(dir, &folder_name(dir))?.table(None)
+}
+
+/// The metadata of a dataset in the store (checked as [`open`] checks it), without reading its arrays.
+pub fn meta(home: &Path, name: &str) -> Result<Meta> {
+    check_name(home, name)?;
+    if locate(home, name)? == Entry::Absent {
+        return Err(no_dataset(home, name));
+    }
+    DatasetDir::open(&dataset_dir(home, name), name)?.meta()
 }
 
 /// Writes a table as dataset `t.provenance.name` into the store at `home`; with [`WriteMode::CreateNew`] a
@@ -598,7 +730,177 @@ pub fn write(home: &Path, t: &Mrio, mode: WriteMode) -> Result<PathBuf> {
 
 /// [`write`], waiting for the store's write lock as `wait` says ([`Error::Locked`] when it gives up).
 pub fn write_with(home: &Path, t: &Mrio, mode: WriteMode, wait: Wait) -> Result<PathBuf> {
-    let name = &t.provenance.name;
+    write_version(home, &t.provenance.name, mode, wait, |vdir| {
+        write_into(vdir, t)
+    })
+}
+
+/// One year of a series on its way into the store: the table and extra per-node arrays (file stem, values)
+/// kept beside it, such as WIOD's published gross output.
+#[derive(Debug, Clone)]
+pub struct SeriesYear {
+    /// The table; its provenance (year, title, source, sha256, notes) becomes the year's entry.
+    pub table: Mrio,
+    /// Extra arrays of one value per node, written as `years/YYYY/<stem>.npy`.
+    pub arrays: Vec<(String, Vec<f64>)>,
+}
+
+/// What a series is called as a whole (the years bring their own provenance).
+#[derive(Debug, Clone, Default)]
+pub struct SeriesInfo {
+    /// Dataset name.
+    pub name: String,
+    /// Human title, e.g. `WIOD 2013 release, 1995–2011`.
+    pub title: String,
+    /// Where the data came from.
+    pub source: String,
+    /// Notes on how the tables were built (common to all years).
+    pub notes: String,
+}
+
+/// Writes a series of years as dataset `info.name`, one year at a time (each is read, checked and written
+/// before the next is asked for, so that a long series never sits in memory), atomically as [`write`]: the
+/// dataset appears, or replaces the old one, only when every year is written. Every year must carry a year
+/// (`provenance.year`), no year may come twice, and every year's labels must equal the first year's (else an
+/// error naming the year and the first label that differs). Returns the dataset's path and its years.
+pub fn write_series(
+    home: &Path,
+    info: &SeriesInfo,
+    mode: WriteMode,
+    wait: Wait,
+    years: impl IntoIterator<Item = Result<SeriesYear>>,
+) -> Result<(PathBuf, Vec<i32>)> {
+    let mut written: Vec<i32> = Vec::new();
+    let dir = write_version(home, &info.name, mode, wait, |vdir| {
+        let mut meta: Option<Meta> = None;
+        for year in years {
+            let year = year?;
+            let entry = write_year(vdir, &year, meta.as_ref())?;
+            let m = meta.get_or_insert_with(|| {
+                let mut m = meta_of(&year.table);
+                m.format_version = FORMAT_VERSION_SERIES;
+                m.name = info.name.clone();
+                m.title = info.title.clone();
+                m.source = info.source.clone();
+                m.notes = info.notes.clone();
+                m.source_sha256 = None;
+                m
+            });
+            m.series.push(entry);
+            written.push(year.table.provenance.year.unwrap_or_default());
+        }
+        let mut meta = meta
+            .ok_or_else(|| Error::Request(format!("series '{}': no year to write", info.name)))?;
+        meta.series.sort_by_key(|y| y.year);
+        meta.year = meta.series.last().map(|y| y.year);
+        write_meta(vdir, &meta)?;
+        lock::sync_dir(vdir)
+    })?;
+    written.sort_unstable();
+    Ok((dir, written))
+}
+
+/// Writes one year of a series into `vdir/years/YYYY/`, after checking it against the years before.
+fn write_year(vdir: &Path, year: &SeriesYear, first: Option<&Meta>) -> Result<YearMeta> {
+    let t = &year.table;
+    let p = &t.provenance;
+    let y = p.year.ok_or_else(|| {
+        Error::Request(format!(
+            "series '{}': a table without a year ({}) cannot be part of a series",
+            p.name, p.source
+        ))
+    })?;
+    if let Some(first) = first {
+        if first.series.iter().any(|e| e.year == y) {
+            return Err(Error::Request(format!(
+                "series '{}': year {y} is there twice ({})",
+                p.name, p.source
+            )));
+        }
+        if let Some(diff) = labels_differ(&first.labels(), &t.labels) {
+            return Err(Error::Request(format!(
+                "series '{}': year {y} ({}) has other labels than year {}: {diff}; every year of a series must \
+                 have the same regions, sectors and final-demand columns",
+                p.name, p.source, first.series[0].year
+            )));
+        }
+    }
+    let n = t.n();
+    let dir = vdir.join("years").join(y.to_string());
+    write_into(&dir, t)?;
+    let mut arrays = Vec::new();
+    for (stem, data) in &year.arrays {
+        let valid = !stem.is_empty()
+            && stem
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            && !["Z", "Y", "x", "v", "F", "F_Y"].contains(&stem.as_str());
+        if !valid || data.len() != n {
+            return Err(Error::Unsupported(format!(
+                "series '{}', year {y}: extra array '{stem}' must be a plain name other than Z Y x v F F_Y \
+                 and hold one value per node ({n}), not {}",
+                p.name,
+                data.len()
+            )));
+        }
+        let file = format!("{stem}.npy");
+        write_npy(&dir.join(&file), &[n], data)?;
+        arrays.push(file);
+    }
+    lock::sync_dir(&dir)?;
+    Ok(YearMeta {
+        year: y,
+        title: p.title.clone(),
+        source: p.source.clone(),
+        source_sha256: p.source_sha256.clone(),
+        notes: p.notes.clone(),
+        arrays,
+    })
+}
+
+/// The first difference between two sets of labels, in words; `None` when they agree.
+pub fn labels_differ(a: &Labels, b: &Labels) -> Option<String> {
+    fn list<T: PartialEq>(
+        what: &str,
+        a: &[T],
+        b: &[T],
+        show: impl Fn(&T) -> String,
+    ) -> Option<String> {
+        if let Some(i) = (0..a.len().min(b.len())).find(|&i| a[i] != b[i]) {
+            return Some(format!(
+                "{what} {} is {} there but {} here",
+                i + 1,
+                show(&a[i]),
+                show(&b[i])
+            ));
+        }
+        (a.len() != b.len()).then(|| format!("{} {what}s there, {} here", a.len(), b.len()))
+    }
+    let code = |c: &Code| c.code.clone();
+    list("region", &a.regions, &b.regions, code)
+        .or_else(|| list("sector", &a.sectors, &b.sectors, code))
+        .or_else(|| {
+            list(
+                "final-demand column",
+                &a.final_demand,
+                &b.final_demand,
+                |c| format!("{}_{}", c.region, c.category),
+            )
+        })
+        .or_else(|| list("stressor", &a.stressors, &b.stressors, |s| s.name.clone()))
+}
+
+/// Takes the store's lock, writes a new version of dataset `name` with `fill` (given the version directory),
+/// and publishes it in one rename (see the module documentation); on any error nothing is published and the
+/// version is removed.
+fn write_version(
+    home: &Path,
+    name: &str,
+    mode: WriteMode,
+    wait: Wait,
+    fill: impl FnOnce(&Path) -> Result<()>,
+) -> Result<PathBuf> {
+    let name = &name.to_string();
     if !valid_name(name) {
         return Err(Error::Unsupported(format!(
             "'{name}' is not a valid dataset name (letters, digits, '-', '_', '.'; at most 64 characters)"
@@ -629,7 +931,7 @@ pub fn write_with(home: &Path, t: &Mrio, mode: WriteMode, wait: Wait) -> Result<
     let vdir = versions_dir(home).join(&version);
     let link = tmp_dir(home).join(format!("{name}@link-{unique}"));
     let dest = dataset_dir(home, name);
-    let published = write_into(&vdir, t)
+    let published = fill(&vdir)
         .and_then(|()| lock::sync_dir(&versions_dir(home)))
         .and_then(|()| {
             fault::point("dataset: written");
@@ -823,17 +1125,25 @@ fn write_into(dir: &Path, t: &Mrio) -> Result<()> {
         arrays.push(("F_Y.npy", vec![m, k], &t.f_y.data));
     }
     for (file, shape, data) in arrays {
-        let p = dir.join(file);
-        let f = File::create(&p).map_err(|e| Error::io(&p, e))?;
-        let mut w = BufWriter::with_capacity(1 << 20, f);
-        npy::write_f64(&mut w, &shape, data)
-            .and_then(|()| w.flush())
-            .map_err(|e| Error::io(&p, e))?;
-        w.get_ref().sync_all().map_err(|e| Error::io(&p, e))?;
+        write_npy(&dir.join(file), &shape, data)?;
         fault::point(&format!("dataset: wrote {file}"));
     }
+    write_meta(dir, &meta_of(t))?;
+    lock::sync_dir(dir)
+}
+
+fn write_npy(p: &Path, shape: &[usize], data: &[f64]) -> Result<()> {
+    let f = File::create(p).map_err(|e| Error::io(p, e))?;
+    let mut w = BufWriter::with_capacity(1 << 20, f);
+    npy::write_f64(&mut w, shape, data)
+        .and_then(|()| w.flush())
+        .map_err(|e| Error::io(p, e))?;
+    w.get_ref().sync_all().map_err(|e| Error::io(p, e))
+}
+
+fn write_meta(dir: &Path, meta: &Meta) -> Result<()> {
     let p = dir.join("meta.json");
-    let text = serde_json::to_string_pretty(&meta_of(t)).map_err(|e| Error::Format {
+    let text = serde_json::to_string_pretty(meta).map_err(|e| Error::Format {
         file: p.display().to_string(),
         detail: e.to_string(),
     })?;
@@ -843,6 +1153,5 @@ fn write_into(dir: &Path, t: &Mrio) -> Result<()> {
             f.write_all(b"\n")?;
             f.sync_all()
         })
-        .map_err(|e| Error::io(&p, e))?;
-    lock::sync_dir(dir)
+        .map_err(|e| Error::io(&p, e))
 }

@@ -165,3 +165,45 @@ pub fn table(name: &str, spec: Spec) -> Result<Mrio> {
         BalanceTolerance::default(),
     )
 }
+
+/// A table written in the WIOD 2013 layout (for the reader's tests and examples; never the release itself):
+/// header `row,REGION_cN…,REGION_{HFCE,NPISH,GGFC,GFCF,INVEN}…,GO`, sectors renamed `c1…`. The table's
+/// first final-demand column of each region goes to HFCE, its second (if any) to GFCF, the other categories
+/// are 0; `GO = x + go_gap[i]`. `order` is the node order of rows and columns alike.
+pub fn wiod2013_csv(t: &Mrio, go_gap: &[f64], order: &[usize]) -> String {
+    use std::fmt::Write as _;
+    let l = &t.labels;
+    let node = |i: usize| {
+        let (r, s) = l.node(i);
+        format!("{}_c{}", l.regions[r].code, s + 1)
+    };
+    let per_region = l.final_demand.len() / l.regions.len().max(1);
+    let mut s = String::from("row");
+    for &j in order {
+        let _ = write!(s, ",{}", node(j));
+    }
+    for r in &l.regions {
+        for c in crate::read::wiod2013::FD_CATEGORIES {
+            let _ = write!(s, ",{}_{c}", r.code);
+        }
+    }
+    s.push_str(",GO\n");
+    for &i in order {
+        s.push_str(&node(i));
+        for &j in order {
+            let _ = write!(s, ",{}", t.z.get(i, j));
+        }
+        for r in 0..l.regions.len() {
+            for c in 0..5 {
+                let v = match c {
+                    0 if per_region > 0 => t.y.get(i, r * per_region),
+                    3 if per_region > 1 => t.y.get(i, r * per_region + 1),
+                    _ => 0.0,
+                };
+                let _ = write!(s, ",{v}");
+            }
+        }
+        let _ = writeln!(s, ",{}", t.x[i] + go_gap[i]);
+    }
+    s
+}

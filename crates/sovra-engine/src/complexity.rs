@@ -207,7 +207,7 @@ fn from_file(
 }
 
 fn from_table(ws: &Workspace, q: &ComplexityRequest, progress: &dyn Progress) -> Result<Years> {
-    let loaded = ws.dataset(&q.data, progress)?;
+    let loaded = ws.dataset_year(&q.data, q.year, progress)?;
     let t = &*loaded.table;
     if let Some(y) = q.year.filter(|y| t.provenance.year != Some(*y)) {
         return Err(Error::usage(

@@ -91,6 +91,9 @@ pub struct DependRequest {
     /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
+    /// Year of a dataset that holds several (a series); the latest when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// Bloc membership date, YYYY-MM-DD (default today).
     #[serde(default)]
     pub as_of: Option<String>,
@@ -132,6 +135,9 @@ pub struct KeysRequest {
     /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
+    /// Year of a dataset that holds several (a series); the latest when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// Bloc membership date, YYYY-MM-DD (default today).
     #[serde(default)]
     pub as_of: Option<String>,
@@ -161,6 +167,9 @@ pub struct TivaRequest {
     /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
+    /// Year of a dataset that holds several (a series); the latest when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// Only these countries.
     #[serde(default)]
     pub country: Option<String>,
@@ -324,19 +333,36 @@ fn wrap(expr: &str) -> String {
     }
 }
 
+/// What [`setup`] resolves: the two sides, the dataset and its year, the membership date and extra blocs,
+/// as a request names them.
+pub struct Sides<'a> {
+    /// Us: a country, bloc or expression.
+    pub us: &'a str,
+    /// Them.
+    pub them: &'a str,
+    /// Dataset name.
+    pub data: &'a str,
+    /// Year of a series (the latest when `None`).
+    pub year: Option<i32>,
+    /// Membership date (the end of the dataset's year when `None`).
+    pub as_of: &'a Option<String>,
+    /// Extra blocs.
+    pub blocs: Option<&'a Blocs>,
+}
+
 /// Resolves us and them on a dataset: blocs on the date (the dataset's year by default), aliases and
 /// country names, and no overlap — with a suggestion that itself resolves when they do.
-pub fn setup(
-    ws: &Workspace,
-    us: &str,
-    them: &str,
-    data: &str,
-    as_of_s: &Option<String>,
-    extra: Option<&Blocs>,
-    progress: &dyn Progress,
-) -> Result<Setup> {
+pub fn setup(ws: &Workspace, sides: &Sides, progress: &dyn Progress) -> Result<Setup> {
+    let Sides {
+        us,
+        them,
+        data,
+        year,
+        as_of: as_of_s,
+        blocs: extra,
+    } = *sides;
     let reg = ws.registry(extra)?;
-    let loaded = ws.dataset(data, progress)?;
+    let loaded = ws.dataset_year(data, year, progress)?;
     let t = &*loaded.table;
     let mut notes = Vec::new();
     let date = dataset_date(as_of_s, t, &mut notes)?;
@@ -589,11 +615,14 @@ pub fn depend(ws: &Workspace, q: &DependRequest, progress: &dyn Progress) -> Res
     check_min_output(q.min_output)?;
     let s = setup(
         ws,
-        &q.us,
-        &q.them,
-        &q.data,
-        &q.as_of,
-        q.blocs.as_ref(),
+        &Sides {
+            us: &q.us,
+            them: &q.them,
+            data: &q.data,
+            year: q.year,
+            as_of: &q.as_of,
+            blocs: q.blocs.as_ref(),
+        },
         progress,
     )?;
     let t = s.table();
@@ -970,11 +999,14 @@ fn depend_each(
 pub fn keys(ws: &Workspace, q: &KeysRequest, progress: &dyn Progress) -> Result<Report> {
     let s = setup(
         ws,
-        &q.us,
-        &q.them,
-        &q.data,
-        &q.as_of,
-        q.blocs.as_ref(),
+        &Sides {
+            us: &q.us,
+            them: &q.them,
+            data: &q.data,
+            year: q.year,
+            as_of: &q.as_of,
+            blocs: q.blocs.as_ref(),
+        },
         progress,
     )?;
     let t = s.table();
@@ -1099,7 +1131,7 @@ pub fn keys(ws: &Workspace, q: &KeysRequest, progress: &dyn Progress) -> Result<
 
 /// Runs `tiva`.
 pub fn tiva(ws: &Workspace, q: &TivaRequest, progress: &dyn Progress) -> Result<Report> {
-    let loaded = ws.dataset(&q.data, progress)?;
+    let loaded = ws.dataset_year(&q.data, q.year, progress)?;
     let t = &*loaded.table;
     let mut date_notes = Vec::new();
     let only = match &q.country {

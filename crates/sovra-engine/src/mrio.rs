@@ -26,6 +26,9 @@ pub struct InfoRequest {
     /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
+    /// Year of a dataset that holds several (a series); the latest when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
 }
 
 /// `datasets`: the datasets in the store.
@@ -42,6 +45,9 @@ pub struct MultipliersRequest {
     /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
+    /// Year of a dataset that holds several (a series); the latest when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// Only the N nodes with the largest output multiplier.
     #[serde(default)]
     pub top: Option<usize>,
@@ -61,6 +67,9 @@ pub struct LinkagesRequest {
     /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
+    /// Year of a dataset that holds several (a series); the latest when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// Only the N nodes with the largest backward linkage.
     #[serde(default)]
     pub top: Option<usize>,
@@ -95,6 +104,9 @@ pub struct FootprintRequest {
     /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
+    /// Year of a dataset that holds several (a series); the latest when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// Stressor row, or "value added".
     pub stressor: String,
     /// Per region or per node.
@@ -136,6 +148,9 @@ pub struct MatrixRequest {
     /// Dataset name in the store.
     #[serde(default = "default_data")]
     pub data: String,
+    /// Year of a dataset that holds several (a series); the latest when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// Which.
     pub which: Which,
 }
@@ -200,7 +215,7 @@ fn top_param(r: &mut Report, top: Option<usize>) {
 
 /// Runs `info`.
 pub fn info(ws: &Workspace, q: &InfoRequest, progress: &dyn Progress) -> Result<Report> {
-    let loaded = ws.dataset(&q.data, progress)?;
+    let loaded = ws.dataset_year(&q.data, q.year, progress)?;
     let t = &*loaded.table;
     let sys = loaded.system(Solver::Auto)?;
     let totals = t.totals();
@@ -339,6 +354,19 @@ pub fn info(ws: &Workspace, q: &InfoRequest, progress: &dyn Progress) -> Result<
         2,
     );
     compose::solve(&mut r, "output_check", "x = L·Y·1 check", &rep);
+    if loaded.years.len() > 1 {
+        line(
+            &mut r,
+            "years",
+            format!(
+                "{}; this report: {} (choose with --year)",
+                store::year_list(&loaded.years),
+                t.provenance
+                    .year
+                    .map_or_else(|| "-".to_string(), |y| y.to_string())
+            ),
+        );
+    }
     for (label, codes) in [("regions", &l.regions), ("sectors", &l.sectors)] {
         let listed = preview(codes.iter().map(|c| c.code.as_str()));
         line(&mut r, label, format!("{} ({listed})", codes.len()));
@@ -507,7 +535,7 @@ pub fn multipliers(
     q: &MultipliersRequest,
     progress: &dyn Progress,
 ) -> Result<Report> {
-    let loaded = ws.dataset(&q.data, progress)?;
+    let loaded = ws.dataset_year(&q.data, q.year, progress)?;
     let t = &*loaded.table;
     let region = region_filter(t, &q.region)?;
     let sys = loaded.system(q.solver)?;
@@ -596,7 +624,7 @@ pub fn multipliers(
 
 /// Runs `linkages`.
 pub fn linkages(ws: &Workspace, q: &LinkagesRequest, progress: &dyn Progress) -> Result<Report> {
-    let loaded = ws.dataset(&q.data, progress)?;
+    let loaded = ws.dataset_year(&q.data, q.year, progress)?;
     let t = &*loaded.table;
     let region = region_filter(t, &q.region)?;
     let sys = loaded.system(q.solver)?;
@@ -699,7 +727,7 @@ pub fn linkages(ws: &Workspace, q: &LinkagesRequest, progress: &dyn Progress) ->
 
 /// Runs `footprint`.
 pub fn footprint(ws: &Workspace, q: &FootprintRequest, progress: &dyn Progress) -> Result<Report> {
-    let loaded = ws.dataset(&q.data, progress)?;
+    let loaded = ws.dataset_year(&q.data, q.year, progress)?;
     let t = &*loaded.table;
     let sys = loaded.system(q.solver)?;
     let st =
@@ -817,7 +845,7 @@ pub fn footprint(ws: &Workspace, q: &FootprintRequest, progress: &dyn Progress) 
 
 /// Computes a vector or matrix of the system (`sovra matrix`); the front end writes it.
 pub fn matrix(ws: &Workspace, q: &MatrixRequest, progress: &dyn Progress) -> Result<Matrix> {
-    let loaded = ws.dataset(&q.data, progress)?;
+    let loaded = ws.dataset_year(&q.data, q.year, progress)?;
     let t = &*loaded.table;
     let n = t.n();
     let (data, cols, solve) = match q.which {

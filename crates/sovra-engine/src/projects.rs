@@ -41,6 +41,9 @@ pub struct ProjectsEvaluateRequest {
     /// Dataset.
     #[serde(default = "default_data")]
     pub data: String,
+    /// Year of a dataset that holds several (a series); the latest when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// Us (a country, bloc or expression); default: every host and served region.
     #[serde(default)]
     pub us: Option<String>,
@@ -100,6 +103,9 @@ pub struct ProjectsSelectRequest {
     /// Dataset.
     #[serde(default = "default_data")]
     pub data: String,
+    /// Year of a dataset that holds several (a series); the latest when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// Us; default: every host and served region.
     #[serde(default)]
     pub us: Option<String>,
@@ -635,6 +641,7 @@ struct ShockEffects {
 struct Common<'a> {
     projects: &'a TomlText,
     data: &'a str,
+    year: Option<i32>,
     us: &'a Option<String>,
     against: &'a Option<String>,
     as_of: &'a Option<String>,
@@ -652,7 +659,7 @@ fn codes(t: &Mrio, rs: &[usize]) -> String {
 
 fn evaluate_common(ws: &Workspace, q: &Common, progress: &dyn Progress) -> Result<Evaluated> {
     let t0 = Instant::now();
-    let loaded = ws.dataset(q.data, progress)?;
+    let loaded = ws.dataset_year(q.data, q.year, progress)?;
     let t = &*loaded.table;
     let reg = ws.registry(q.blocs)?;
     let mut notes = Vec::new();
@@ -1051,6 +1058,7 @@ pub fn evaluate(
     let c = Common {
         projects: &q.projects,
         data: &q.data,
+        year: q.year,
         us: &q.us,
         against: &q.against,
         as_of: &q.as_of,
@@ -1182,6 +1190,7 @@ pub fn select(
     let c = Common {
         projects: &q.projects,
         data: &q.data,
+        year: q.year,
         us: &q.us,
         against: &q.against,
         as_of: &q.as_of,

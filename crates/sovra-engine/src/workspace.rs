@@ -49,6 +49,8 @@ impl Solver {
 pub struct Loaded {
     /// The table.
     pub table: Arc<Mrio>,
+    /// The years the dataset holds (several for a series; empty when not from the store or not recorded).
+    pub years: Vec<i32>,
     /// When `meta.json` was last modified (to notice a replacement).
     modified: Option<SystemTime>,
     /// Seconds the load took.
@@ -69,6 +71,7 @@ impl Loaded {
     /// Wraps a table that is not in a store (an uploaded or generated one).
     pub fn from_table(table: Mrio) -> Self {
         Loaded {
+            years: table.provenance.year.into_iter().collect(),
             table: Arc::new(table),
             modified: None,
             load_seconds: 0.0,
@@ -217,6 +220,18 @@ impl Workspace {
     /// [`Workspace::fetch_default`] is set. Names are confined to the store: `../x`, absolute paths and
     /// names with separators are refused.
     pub fn dataset(&self, name: &str, progress: &dyn Progress) -> Result<Arc<Loaded>> {
+        self.dataset_year(name, None, progress)
+    }
+
+    /// [`Workspace::dataset`] for one year of a dataset: `None` is the latest year of a series (or the one
+    /// table of a single-year dataset). A year the dataset does not hold is a usage error naming it and the
+    /// years there are. Each year is loaded once and kept.
+    pub fn dataset_year(
+        &self,
+        name: &str,
+        year: Option<i32>,
+        progress: &dyn Progress,
+    ) -> Result<Arc<Loaded>> {
         if !store::valid_name(name) {
             return Err(Error::usage(
                 "data",
@@ -227,12 +242,16 @@ impl Workspace {
         }
         let meta = store::dataset_dir(&self.home, name).join("meta.json");
         let modified = std::fs::metadata(&meta).and_then(|m| m.modified()).ok();
+        let key = match year {
+            None => name.to_string(),
+            Some(y) => format!("{name}@{y}"),
+        };
         {
             let cache = self
                 .datasets
                 .lock()
                 .map_err(|_| Error::new(ErrorKind::Compute, "dataset cache poisoned"))?;
-            if let Some(l) = cache.get(name)
+            if let Some(l) = cache.get(&key)
                 && modified.is_some()
                 && l.modified == modified
             {
@@ -247,11 +266,22 @@ impl Workspace {
             let mut stage = |s: &str| progress.stage(s);
             fetch::fetch_icio2022(&self.home, false, &mut stage)?;
         }
-        progress.stage(&format!("loading {name}"));
+        progress.stage(&match year {
+            None => format!("loading {name}"),
+            Some(y) => format!("loading {name}, year {y}"),
+        });
         let started = Instant::now();
-        let table = store::open(&self.home, name).map_err(|e| Error::from(e).at("data"))?;
+        let table = store::open_year(&self.home, name, year).map_err(|e| match e {
+            // The only request error of a read past the name check: a year the dataset does not hold.
+            sovra_core::Error::Request(m) => Error::new(ErrorKind::NotFound, m).at("year"),
+            e => Error::from(e).at("data"),
+        })?;
         let modified = std::fs::metadata(&meta).and_then(|m| m.modified()).ok();
+        let years = store::meta(&self.home, name)
+            .map(|m| m.years())
+            .unwrap_or_else(|_| table.provenance.year.into_iter().collect());
         let loaded = Arc::new(Loaded {
+            years,
             table: Arc::new(table),
             modified,
             load_seconds: started.elapsed().as_secs_f64(),
@@ -263,7 +293,7 @@ impl Workspace {
         self.datasets
             .lock()
             .map_err(|_| Error::new(ErrorKind::Compute, "dataset cache poisoned"))?
-            .insert(name.to_string(), loaded.clone());
+            .insert(key, loaded.clone());
         Ok(loaded)
     }
 

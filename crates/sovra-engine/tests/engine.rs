@@ -391,3 +391,66 @@ fn a_shock_without_a_date_takes_the_end_of_the_dataset_year() {
             .any(|n| n.contains("end of the dataset's year"))
     );
 }
+
+/// A dataset of several years: each request picks one with `year` (the latest without it), each year is
+/// loaded once, and a year the series lacks is a not-found error on the field `year` (exit code 2, HTTP 404).
+#[test]
+fn a_series_answers_each_year_and_names_a_missing_one() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let years = [(2019, 5u64), (2020, 6)].map(|(year, seed)| {
+        let mut t = synth::table(
+            "s",
+            synth::Spec {
+                regions: 3,
+                sectors: 2,
+                seed,
+                ..Default::default()
+            },
+        )
+        .expect("synthetic table");
+        t.provenance.year = Some(year);
+        Ok(store::SeriesYear {
+            table: t,
+            arrays: Vec::new(),
+        })
+    });
+    let info = store::SeriesInfo {
+        name: "s".into(),
+        title: "two years".into(),
+        ..Default::default()
+    };
+    store::write_series(
+        home.path(),
+        &info,
+        store::WriteMode::CreateNew,
+        sovra_core::lock::Wait::Forever,
+        years,
+    )
+    .expect("series");
+    let mut ws = Workspace::new(home.path());
+    ws.fetch_default = false;
+    let latest = run(&ws, &body("info", r#"{"data": "s"}"#), &Quiet).expect("info");
+    assert_eq!(latest.provenance.year, Some(2020));
+    let first = run(&ws, &body("info", r#"{"data": "s", "year": 2019}"#), &Quiet).expect("info");
+    assert_eq!(first.provenance.year, Some(2019));
+    assert_ne!(first.summary, latest.summary);
+    let depend = run(
+        &ws,
+        &body(
+            "depend",
+            r#"{"us": "R01", "them": "R02", "data": "s", "year": 2019}"#,
+        ),
+        &Quiet,
+    )
+    .expect("depend");
+    assert_eq!(depend.provenance.year, Some(2019));
+    let e = run(&ws, &body("info", r#"{"data": "s", "year": 1990}"#), &Quiet).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    assert_eq!(e.field.as_deref(), Some("year"));
+    assert!(
+        e.message.contains("no year 1990") && e.message.contains("2019–2020 (2)"),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.kind.exit_code(), 2);
+}

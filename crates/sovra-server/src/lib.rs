@@ -552,7 +552,10 @@ async fn dataset_info(
     let format = Format::negotiate(&headers, options.format.as_deref())?;
     run::answer(
         state,
-        Request::Info(InfoRequest { data: name }),
+        Request::Info(InfoRequest {
+            data: name,
+            year: None,
+        }),
         format,
         options.table,
     )

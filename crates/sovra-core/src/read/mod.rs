@@ -4,12 +4,17 @@
 //!   (`bench_cache.npz`), fetched with pip.
 //! - [`oecd_icio_csv`]: the raw OECD ICIO CSV layout (`CCC_SECTOR` rows and columns, `TLS`/`VA`/`OUT`).
 //! - [`pymrio`]: a directory written by pymrio's `save_all` (text format).
+//! - [`wiod2013`]: the WIOD 2013 release, one CSV per year (`wiod2013_YYYY.csv.gz`); a folder of them is a
+//!   series.
 //! - the native store lives in [`crate::store`].
 
 pub mod icio2022;
 pub mod oecd_icio_csv;
 pub mod oecd_names;
 pub mod pymrio;
+pub mod wiod2013;
+
+pub(crate) use oecd_icio_csv::{relabel, sha_of as sha256_of};
 
 use std::io::Read;
 

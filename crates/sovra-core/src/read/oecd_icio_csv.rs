@@ -412,7 +412,7 @@ pub fn read_from(
     Ok(t)
 }
 
-fn relabel(e: Error, file: &str) -> Error {
+pub(crate) fn relabel(e: Error, file: &str) -> Error {
     match e {
         Error::Invalid { detail, .. } => Error::Invalid {
             source_name: file.into(),
@@ -433,7 +433,7 @@ fn relabel(e: Error, file: &str) -> Error {
     }
 }
 
-fn sha_of(path: &Path) -> Result<String> {
+pub(crate) fn sha_of(path: &Path) -> Result<String> {
     use sha2::{Digest, Sha256};
     use std::io::Read;
     let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
@@ -457,4 +457,47 @@ fn index_of(list: &mut Vec<String>, s: &str) -> usize {
             list.len() - 1
         }
     }
+}
+
+/// The yearly tables of a folder of OECD ICIO CSVs, named as the OECD publishes them (`2020_SML.csv`,
+/// `2019.csv.gz`: the name starts with the year), sorted by year; a year present twice or no table at all is
+/// an error naming the folder.
+pub fn year_files(dir: &Path) -> Result<Vec<(i32, std::path::PathBuf)>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut years: Vec<(i32, std::path::PathBuf)> = Vec::new();
+    for e in entries {
+        let e = e.map_err(|err| Error::io(dir, err))?;
+        let file = e.file_name().to_string_lossy().into_owned();
+        if !(file.ends_with(".csv") || file.ends_with(".csv.gz")) {
+            continue;
+        }
+        let Some(year) = file
+            .get(..4)
+            .filter(|y| y.bytes().all(|b| b.is_ascii_digit()))
+            .filter(|_| matches!(file.as_bytes().get(4), Some(b'_' | b'.')))
+            .and_then(|y| y.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if let Some((_, other)) = years.iter().find(|(y, _)| *y == year) {
+            return Err(Error::Format {
+                file: dir.display().to_string(),
+                detail: format!(
+                    "year {year} is there twice ({} and {}): keep one",
+                    other.display(),
+                    e.path().display()
+                ),
+            });
+        }
+        years.push((year, e.path()));
+    }
+    if years.is_empty() {
+        return Err(Error::Format {
+            file: dir.display().to_string(),
+            detail: "no OECD ICIO table in this folder (expected files named YYYY_*.csv or YYYY_*.csv.gz)"
+                .into(),
+        });
+    }
+    years.sort_by_key(|(y, _)| *y);
+    Ok(years)
 }

@@ -103,6 +103,9 @@ pub struct ShockRequest {
     /// Dataset.
     #[serde(default = "default_data")]
     pub data: String,
+    /// Year of a dataset that holds several (a series); the latest when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// Bloc membership date, YYYY-MM-DD, over the scenario's (default: today).
     #[serde(default)]
     pub as_of: Option<String>,
@@ -140,6 +143,7 @@ impl ShockRequest {
             rho: None,
             rho_out: None,
             data: default_data(),
+            year: None,
             as_of: None,
             blocs: None,
             top: None,
@@ -295,7 +299,7 @@ struct Context {
 
 impl Context {
     fn new(ws: &Workspace, q: &ShockRequest, progress: &dyn Progress) -> Result<Context> {
-        let loaded = ws.dataset(&q.data, progress)?;
+        let loaded = ws.dataset_year(&q.data, q.year, progress)?;
         Ok(Context {
             registry: ws.registry(q.blocs.as_ref())?,
             date: depend::dataset_date(&q.as_of, &loaded.table, &mut Vec::new())?,
