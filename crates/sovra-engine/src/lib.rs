@@ -24,6 +24,7 @@
 
 #![deny(missing_docs)]
 
+pub mod alliances;
 pub mod complexity;
 mod compose;
 pub mod depend;
@@ -35,6 +36,7 @@ pub mod shock;
 pub mod trade;
 pub mod workspace;
 
+pub use alliances::AlliancesRequest;
 pub use complexity::{ComplexityBy, ComplexityRequest, Convention};
 pub use compose::format_num;
 pub use depend::{
@@ -92,6 +94,8 @@ pub enum Request {
     Complexity(ComplexityRequest),
     /// What an embargo, export ban or import ban does to output (one scenario, a batch or a sweep).
     Shock(Box<ShockRequest>),
+    /// Candidate partners for what us buys from them, and the embargo with and without the alliance.
+    Alliances(AlliancesRequest),
 }
 
 impl Request {
@@ -113,6 +117,7 @@ impl Request {
             Request::Opportunities(_) => "opportunities",
             Request::Complexity(_) => "complexity",
             Request::Shock(_) => "shock",
+            Request::Alliances(_) => "alliances",
         }
     }
 
@@ -127,6 +132,7 @@ impl Request {
             Request::Keys(q) => Some(&q.data),
             Request::Tiva(q) => Some(&q.data),
             Request::Shock(q) => Some(&q.data),
+            Request::Alliances(q) => Some(&q.data),
             Request::BlocsShow(q) => q.data.as_deref(),
             Request::Complexity(q) => {
                 (!(q.trade || q.input.is_some() || q.store.is_some())).then_some(q.data.as_str())
@@ -229,6 +235,7 @@ pub const KINDS: &[&str] = &[
     "opportunities",
     "complexity",
     "shock",
+    "alliances",
 ];
 
 /// Answers a request with its report.
@@ -252,6 +259,7 @@ pub fn run(ws: &Workspace, req: &Request, progress: &dyn Progress) -> Result<Rep
         Request::Opportunities(q) => trade::opportunities(ws, q, progress),
         Request::Complexity(q) => complexity::complexity(ws, q, progress),
         Request::Shock(q) => shock::run(ws, q, progress),
+        Request::Alliances(q) => alliances::alliances(ws, q, progress),
     }
 }
 
@@ -298,6 +306,7 @@ pub fn request_schema(
         "opportunities" => generator.subschema_for::<OpportunitiesRequest>(),
         "complexity" => generator.subschema_for::<ComplexityRequest>(),
         "shock" => generator.subschema_for::<ShockRequest>(),
+        "alliances" => generator.subschema_for::<AlliancesRequest>(),
         _ => return None,
     })
 }

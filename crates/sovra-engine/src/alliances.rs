@@ -1,0 +1,654 @@
+//! `alliances`: for what us buys from them, sector by sector, which candidate partners could supply it
+//! instead, the partner sets that could cover the most, and — the test that matters — what an embargo of
+//! them on us costs us when only the alliance (and we) may take over the severed supply, against the same
+//! embargo with no partner. Figures and formulas: `sovra_analysis::alliances` and `docs/alliances.md`.
+//!
+//! Candidates that are us or them (BRICS as candidates of RUS) are left out with a note, not refused; a
+//! candidate list with nothing left is an error naming `candidates`.
+
+use serde::{Deserialize, Serialize};
+use sovra_analysis::alliances::{self, BestSets, Coverage, SetMethod, Sides};
+use sovra_analysis::shock::{self as model, Leg, Model, Outcome, Params, Restriction};
+use sovra_core::blocs::Resolved;
+use sovra_report::{Diagnostic, Kind, Report, TableBuilder, Value};
+
+use crate::compose::{amount, code, figure, flag, format_num, line, num, param, rank, share, text};
+use crate::depend::{self, Setup};
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::workspace::{Blocs, DEFAULT_DATASET, Workspace};
+
+fn default_data() -> String {
+    DEFAULT_DATASET.to_string()
+}
+
+fn default_size() -> usize {
+    3
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The link to the definitions.
+const DOC: &str = "docs/alliances.md";
+
+/// `alliances`: candidate partners for what us buys from them. Field names follow the CLI
+/// (`{"us": "RUS", "against": "G7", "candidates": "BRICS", "size": 2}`).
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlliancesRequest {
+    /// Us: a country, bloc or expression.
+    pub us: String,
+    /// Them, whose supply is to be replaced (`them` is accepted too).
+    #[serde(alias = "them")]
+    pub against: String,
+    /// The candidate partners: a country, bloc or expression (members that are us or them are left out).
+    pub candidates: String,
+    /// Dataset name in the store.
+    #[serde(default = "default_data")]
+    pub data: String,
+    /// Bloc membership date, YYYY-MM-DD (default: the end of the dataset's year).
+    #[serde(default)]
+    pub as_of: Option<String>,
+    /// Extra blocs: TOML text in `toml` (`[bloc.NAME]` with `members = ["AAA", …]`).
+    #[serde(default)]
+    pub blocs: Option<Blocs>,
+    /// Rows of the tables `sets` and `sectors` (default 10; the `pairs` table has every candidate × sector).
+    #[serde(default)]
+    pub top: Option<usize>,
+    /// The most members of a partner set (default 3; at least 1).
+    #[serde(default = "default_size")]
+    pub size: usize,
+    /// Run the embargo with and without the alliance (default true; false gives the coverage alone).
+    #[serde(default = "yes")]
+    pub shock: bool,
+}
+
+impl AlliancesRequest {
+    /// A request with every optional field at its default.
+    pub fn new(us: &str, against: &str, candidates: &str) -> Self {
+        AlliancesRequest {
+            us: us.to_string(),
+            against: against.to_string(),
+            candidates: candidates.to_string(),
+            data: default_data(),
+            as_of: None,
+            blocs: None,
+            top: None,
+            size: default_size(),
+            shock: true,
+        }
+    }
+}
+
+/// The candidates resolved on the same date as us and them, with us and them left out (and said so).
+fn candidates(
+    ws: &Workspace,
+    q: &AlliancesRequest,
+    s: &Setup,
+    notes: &mut Vec<String>,
+) -> Result<(Resolved, Vec<usize>)> {
+    let reg = ws.registry(q.blocs.as_ref())?;
+    let t = s.table();
+    let resolved =
+        depend::resolve_side(&reg, &q.candidates, s.date, t, &q.data, "candidates", notes)?;
+    let (kept, dropped): (Vec<usize>, Vec<usize>) = resolved
+        .regions
+        .iter()
+        .partition(|r| !s.parties.us.contains(r) && !s.parties.them.contains(r));
+    if !dropped.is_empty() {
+        let names: Vec<&str> = dropped
+            .iter()
+            .map(|&r| t.labels.regions[r].code.as_str())
+            .collect();
+        notes.push(format!(
+            "candidates '{}': {} left out (us or them)",
+            q.candidates,
+            names.join(", ")
+        ));
+    }
+    if kept.is_empty() {
+        return Err(Error::usage(
+            "candidates",
+            format!(
+                "'{}' has no region outside us ('{}') and them ('{}') as of {}",
+                q.candidates, q.us, q.against, s.date
+            ),
+        ));
+    }
+    Ok((resolved, kept))
+}
+
+/// Runs `alliances`.
+pub fn alliances(ws: &Workspace, q: &AlliancesRequest, progress: &dyn Progress) -> Result<Report> {
+    if q.size == 0 {
+        return Err(Error::usage(
+            "size",
+            "--size 0: a partner set needs at least 1 member",
+        ));
+    }
+    let top = q.top.unwrap_or(10);
+    let s = depend::setup(
+        ws,
+        &q.us,
+        &q.against,
+        &q.data,
+        &q.as_of,
+        q.blocs.as_ref(),
+        progress,
+    )?;
+    let mut notes = Vec::new();
+    let (cand_resolved, kept) = candidates(ws, q, &s, &mut notes)?;
+    let t = s.table();
+    progress.stage("coverage");
+    let sides = Sides {
+        us: &s.parties.us,
+        them: &s.parties.them,
+        candidates: &kept,
+    };
+    let cov = alliances::coverage(t, &sides)?;
+    let sets = alliances::best_sets(&cov, q.size, top)?;
+    let mut r = depend::party_report(
+        "alliances",
+        &s,
+        &q.us,
+        &q.against,
+        &q.data,
+        format!(
+            "Alliances of {} against {} among {} — {}",
+            q.us, q.against, q.candidates, q.data
+        ),
+    );
+    param(&mut r, "candidates", "candidates", q.candidates.as_str());
+    param(&mut r, "size", "largest partner set", q.size);
+    param(&mut r, "top", "rows", top);
+    if let Some(n) = cand_resolved.absent_note(&q.data) {
+        r.notes.push(n);
+    }
+    r.notes.extend(notes);
+    let units = t.provenance.units.clone();
+    let members: Vec<String> = cov.candidates.iter().map(|c| c.region.clone()).collect();
+    line(&mut r, "candidates", members.join(" "));
+    figure(
+        &mut r,
+        "candidate_regions",
+        "candidate partners",
+        Value::List(members.iter().map(|c| c.as_str().into()).collect()),
+        Kind::Code,
+        None,
+        0,
+    );
+    figure(
+        &mut r,
+        "imports_from_them",
+        "our imports from them",
+        num(cov.total_imports),
+        Kind::Amount,
+        Some(&units),
+        0,
+    );
+    line(
+        &mut r,
+        "imports from them",
+        format!(
+            "{} {units} ({})",
+            format_num(cov.total_imports, 0),
+            if cov.final_demand_by_destination {
+                "intermediate and final"
+            } else {
+                "intermediate only: the table's final demand is not split by destination"
+            }
+        ),
+    );
+    if !cov.final_demand_by_destination {
+        r.notes.push(format!(
+            "{}'s final demand is not split by destination: imports, exports and purchases are intermediate \
+             flows only (Z), final products are not counted",
+            q.data
+        ));
+    }
+    set_figures(&mut r, &cov, &sets, q.size);
+    candidates_table(&mut r, &cov, &units)?;
+    sets_table(&mut r, &cov, &sets, &units)?;
+    sectors_tables(&mut r, t, &cov, top, &units)?;
+    if q.shock && cov.total_imports > 0.0 {
+        progress.stage("shock");
+        let best: Vec<usize> = sets
+            .sets
+            .iter()
+            .filter(|x| x.members.len() == sets.sets[0].members.len())
+            .map(|x| x.members.clone())
+            .next()
+            .unwrap_or_default();
+        shock_test(&mut r, &s, &cov, &best, progress)?;
+    } else if q.shock {
+        r.notes
+            .push("we import nothing from them in this table: no embargo to test".to_string());
+    }
+    r.notes.push(format!("Definitions and formulas: {DOC}"));
+    Ok(r)
+}
+
+fn set_names(cov: &Coverage, members: &[usize]) -> String {
+    members
+        .iter()
+        .map(|&p| cov.candidates[p].region.as_str())
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
+fn set_figures(r: &mut Report, cov: &Coverage, sets: &BestSets, size: usize) {
+    let Some(best) = sets.sets.first() else {
+        return;
+    };
+    figure(
+        r,
+        "best_set",
+        "best partner set",
+        Value::List(
+            best.members
+                .iter()
+                .map(|&p| cov.candidates[p].region.as_str().into())
+                .collect(),
+        ),
+        Kind::Code,
+        None,
+        0,
+    );
+    figure(
+        r,
+        "best_set_covered",
+        "imports from them its exports could cover",
+        num(best.covered),
+        Kind::Amount,
+        None,
+        0,
+    );
+    figure(
+        r,
+        "best_set_coverage",
+        "share of our imports from them it could cover",
+        num(best.coverage),
+        Kind::Share,
+        None,
+        2,
+    );
+    let how = match sets.method {
+        SetMethod::Exact => format!("exact: every set of at most {size} evaluated"),
+        SetMethod::Greedy => format!(
+            "greedy (within 1 − 1/e of the best; the best covers at most {})",
+            format_num(sets.upper_bound, 0)
+        ),
+    };
+    line(
+        r,
+        "best partner set",
+        format!(
+            "{} covers {:.2}% of our imports from them ({how})",
+            set_names(cov, &best.members),
+            best.coverage * 100.0
+        ),
+    );
+    r.diagnostics.push(Diagnostic {
+        key: "partner_sets".into(),
+        label: "search for the best partner sets".into(),
+        method: Some(
+            match sets.method {
+                SetMethod::Exact => "exact",
+                SetMethod::Greedy => "greedy",
+            }
+            .into(),
+        ),
+        right_hand_sides: None,
+        iterations: Some(sets.evaluated),
+        max_relative_residual: None,
+        seconds: None,
+        detail: Some(format!(
+            "{} sets evaluated; upper bound on the best cover {}",
+            sets.evaluated,
+            format_num(sets.upper_bound, 3)
+        )),
+    });
+}
+
+fn candidates_table(r: &mut Report, cov: &Coverage, units: &str) -> Result<()> {
+    let d = format!("{DOC}#candidates");
+    let mut tb = TableBuilder::new(
+        "candidates",
+        "candidate partners, each alone",
+        vec![
+            rank(),
+            code("candidate", "candidate"),
+            amount("covered", "imports covered", units, 0).doc(&d),
+            share("coverage", "coverage").doc(&d),
+            amount("exports", "its exports", units, 0).doc(&d),
+            amount("already_bought", "we buy from it", units, 0).doc(&d),
+            code("top_sector", "largest cover in").doc(&d),
+        ],
+    );
+    let mut order: Vec<usize> = (0..cov.candidates.len()).collect();
+    order.sort_by(|&a, &b| {
+        cov.candidates[b]
+            .covered
+            .total_cmp(&cov.candidates[a].covered)
+    });
+    for (k, &p) in order.iter().enumerate() {
+        let c = &cov.candidates[p];
+        let top_sector = (0..cov.imports.len())
+            .map(|s| (s, cov.imports[s].min(c.exports[s])))
+            .filter(|(_, v)| *v > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(s, _)| Value::from(cov.sectors[s].as_str()))
+            .unwrap_or(Value::Null);
+        tb.push_row(vec![
+            Value::Int(k as i64 + 1),
+            c.region.as_str().into(),
+            num(c.covered),
+            num(c.coverage),
+            num(c.exports.iter().sum()),
+            num(c.already_total),
+            top_sector,
+        ])?;
+    }
+    r.tables.push(tb.finish());
+    Ok(())
+}
+
+fn sets_table(r: &mut Report, cov: &Coverage, sets: &BestSets, units: &str) -> Result<()> {
+    let d = format!("{DOC}#partner-sets");
+    let mut tb = TableBuilder::new(
+        "sets",
+        match sets.method {
+            SetMethod::Exact => "best partner sets (exact)",
+            SetMethod::Greedy => "partner sets (greedy chain)",
+        },
+        vec![
+            rank(),
+            text("members", "partners").doc(&d),
+            crate::compose::count("size", "size").doc(&d),
+            amount("covered", "imports covered", units, 0).doc(&d),
+            share("coverage", "coverage").doc(&d),
+        ],
+    );
+    for (k, x) in sets.sets.iter().enumerate() {
+        tb.push_row(vec![
+            Value::Int(k as i64 + 1),
+            set_names(cov, &x.members).into(),
+            Value::Int(x.members.len() as i64),
+            num(x.covered),
+            num(x.coverage),
+        ])?;
+    }
+    r.tables.push(tb.finish());
+    Ok(())
+}
+
+/// `sectors` (one row per sector we import from them: the best single candidate and the pooled cover of all)
+/// and `pairs` (candidate × sector, every pair with imports; hidden from the terminal table by `top`).
+fn sectors_tables(
+    r: &mut Report,
+    t: &sovra_core::Mrio,
+    cov: &Coverage,
+    top: usize,
+    units: &str,
+) -> Result<()> {
+    let d = format!("{DOC}#sectors");
+    let mut order: Vec<usize> = (0..cov.imports.len())
+        .filter(|&s| cov.imports[s] > 0.0)
+        .collect();
+    order.sort_by(|&a, &b| cov.imports[b].total_cmp(&cov.imports[a]));
+    let all: Vec<usize> = (0..cov.candidates.len()).collect();
+    let mut tb = TableBuilder::new(
+        "sectors",
+        "what we import from them, sector by sector",
+        vec![
+            rank(),
+            code("sector", "sector"),
+            text("sector_name", "name").hidden(),
+            amount("imports", "imports from them", units, 0).doc(&d),
+            share("import_share", "of all").doc(&d),
+            code("best_candidate", "best partner").doc(&d),
+            share("best_coverage", "it covers").doc(&d),
+            share("all_coverage", "all candidates cover").doc(&d),
+        ],
+    );
+    for (k, &s) in order.iter().take(top).enumerate() {
+        let best = (0..cov.candidates.len())
+            .max_by(|&a, &b| cov.candidates[a].exports[s].total_cmp(&cov.candidates[b].exports[s]));
+        let pooled: f64 = all.iter().map(|&p| cov.candidates[p].exports[s]).sum();
+        tb.push_row(vec![
+            Value::Int(k as i64 + 1),
+            cov.sectors[s].as_str().into(),
+            t.labels.sectors[s].name.as_str().into(),
+            num(cov.imports[s]),
+            num(cov.imports[s] / cov.total_imports),
+            best.map(|p| Value::from(cov.candidates[p].region.as_str()))
+                .unwrap_or(Value::Null),
+            best.and_then(|p| cov.share(p, s))
+                .map(num)
+                .unwrap_or(Value::Null),
+            num((pooled / cov.imports[s]).min(1.0)),
+        ])?;
+    }
+    r.tables.push(tb.finish());
+    let d = format!("{DOC}#pairs");
+    let mut tb = TableBuilder::new(
+        "pairs",
+        "each candidate in each sector we import from them",
+        vec![
+            code("sector", "sector"),
+            code("candidate", "candidate"),
+            amount("imports", "imports from them", units, 0).doc(&d),
+            amount("exports", "its exports", units, 0).doc(&d),
+            share("coverage", "coverage").doc(&d),
+            amount("already_bought", "we buy from it", units, 0).doc(&d),
+        ],
+    );
+    for &s in order.iter().take(top) {
+        let mut by: Vec<usize> = (0..cov.candidates.len()).collect();
+        by.sort_by(|&a, &b| cov.candidates[b].exports[s].total_cmp(&cov.candidates[a].exports[s]));
+        for p in by {
+            let c = &cov.candidates[p];
+            tb.push_row(vec![
+                cov.sectors[s].as_str().into(),
+                c.region.as_str().into(),
+                num(cov.imports[s]),
+                num(c.exports[s]),
+                cov.share(p, s).map(num).unwrap_or(Value::Null),
+                num(c.already[s]),
+            ])?;
+        }
+    }
+    r.tables.push(tb.finish());
+    Ok(())
+}
+
+/// One restricted run of the embargo.
+struct Case {
+    name: String,
+    eligible: String,
+    outcome: Outcome,
+}
+
+/// The embargo of them on us (both directions, every sector) under the rerouting model, with the takeover of
+/// our lost supply restricted to us alone, to us and the best set, to us and every candidate, and not at all.
+fn shock_test(
+    r: &mut Report,
+    s: &Setup,
+    cov: &Coverage,
+    best: &[usize],
+    progress: &dyn Progress,
+) -> Result<()> {
+    let net = s.loaded.network()?;
+    let us = &s.parties.us;
+    let mut legs = Vec::new();
+    for &a in &s.parties.them {
+        for &b in us {
+            legs.push(Leg {
+                seller: a,
+                buyer: b,
+                sectors: None,
+            });
+            legs.push(Leg {
+                seller: b,
+                buyer: a,
+                sectors: None,
+            });
+        }
+    }
+    let p = Params::default();
+    let region = |k: usize| cov.candidates[k].index;
+    let with = |allies: &[usize]| {
+        let mut sellers: Vec<usize> = us.clone();
+        sellers.extend(allies.iter().map(|&k| region(k)));
+        sellers.sort_unstable();
+        Restriction {
+            buyers: us.clone(),
+            sellers,
+        }
+    };
+    let all: Vec<usize> = (0..cov.candidates.len()).collect();
+    let mut plan: Vec<(String, String, Option<Restriction>)> = vec![
+        ("no partner".into(), "us".into(), Some(with(&[]))),
+        (
+            "alliance".into(),
+            format!("us + {}", set_names(cov, best)),
+            Some(with(best)),
+        ),
+    ];
+    if best.len() < all.len() {
+        plan.push((
+            "all candidates".into(),
+            format!("us + {}", set_names(cov, &all)),
+            Some(with(&all)),
+        ));
+    }
+    plan.push(("unrestricted".into(), "every region".into(), None));
+    let mut cases = Vec::new();
+    for (name, eligible, restriction) in plan {
+        if progress.cancelled() {
+            return Err(Error::cancelled());
+        }
+        progress.stage(&format!("embargo, {name}"));
+        let outcome = model::run_with(&net, &legs, Model::Rerouting, &p, restriction.as_ref())?;
+        cases.push(Case {
+            name,
+            eligible,
+            outcome,
+        });
+    }
+    let our = |o: &Outcome| -> (f64, f64) {
+        let loss: f64 = us.iter().map(|&c| o.region_loss[c]).sum();
+        let out: f64 = us.iter().map(|&c| net.region_output[c]).sum();
+        (loss, if out > 0.0 { loss / out } else { 0.0 })
+    };
+    let units = s.table().provenance.units.clone();
+    let (base, _) = our(&cases[0].outcome);
+    let d = format!("{DOC}#the-embargo-test");
+    let mut tb = TableBuilder::new(
+        "shock",
+        "embargo of them on us: our output loss by who may replace their supply",
+        vec![
+            text("case", "case"),
+            text("eligible", "who may replace their supply").doc(&d),
+            amount("our_loss", "our output loss", &units, 0).doc(&d),
+            share("our_loss_share", "of our output").doc(&d),
+            amount("avoided", "avoided vs no partner", &units, 0).doc(&d),
+            amount("restricted_loss", "supply not replaced", &units, 0).doc(&d),
+            flag("trustworthy", "trustworthy").doc(&d),
+        ],
+    );
+    for c in &cases {
+        let (loss, sh) = our(&c.outcome);
+        let rr = c.outcome.diagnostics.reroute.as_ref();
+        let why = crate::shock::distrust(&c.outcome);
+        tb.push_row(vec![
+            c.name.as_str().into(),
+            c.eligible.as_str().into(),
+            num(loss),
+            num(sh),
+            num(base - loss),
+            rr.and_then(|x| x.restricted_loss)
+                .map(num)
+                .unwrap_or(Value::Null),
+            why.is_empty().into(),
+        ])?;
+        if !why.is_empty() {
+            r.notes.push(format!(
+                "embargo, {}: computed but not trustworthy: {}",
+                c.name,
+                why.join("; ")
+            ));
+        }
+        r.diagnostics.push(Diagnostic {
+            key: format!("shock_{}", c.name.replace(' ', "_")),
+            label: format!("embargo of them on us, {}: rerouting balance", c.name),
+            method: Some("ras".into()),
+            right_hand_sides: None,
+            iterations: rr.map(|x| x.iterations as u64),
+            max_relative_residual: rr.map(|x| x.residual),
+            seconds: Some(c.outcome.diagnostics.seconds.iter().map(|(_, v)| v).sum()),
+            detail: Some(format!(
+                "converged: {}; equilibrium residual {}",
+                c.outcome.diagnostics.converged,
+                c.outcome
+                    .diagnostics
+                    .equilibrium
+                    .as_ref()
+                    .map_or("—".to_string(), |e| format!("{:.1e}", e.residual_h))
+            )),
+        });
+    }
+    r.tables.push(tb.finish());
+    let (without, without_sh) = our(&cases[0].outcome);
+    let (with_a, with_sh) = our(&cases[1].outcome);
+    figure(
+        r,
+        "loss_without",
+        "our output loss with no partner",
+        num(without),
+        Kind::Amount,
+        Some(&units),
+        0,
+    );
+    figure(
+        r,
+        "loss_with",
+        "our output loss with the alliance",
+        num(with_a),
+        Kind::Amount,
+        Some(&units),
+        0,
+    );
+    figure(
+        r,
+        "loss_avoided",
+        "output loss the alliance avoids",
+        num(without - with_a),
+        Kind::Amount,
+        Some(&units),
+        0,
+    );
+    line(
+        r,
+        "embargo test",
+        format!(
+            "our output loss {} {units} ({:.2}%) with no partner, {} ({:.2}%) with {}: {} avoided",
+            format_num(without, 0),
+            without_sh * 100.0,
+            format_num(with_a, 0),
+            with_sh * 100.0,
+            set_names(cov, best),
+            format_num(without - with_a, 0)
+        ),
+    );
+    r.notes.push(
+        "embargo test: rerouting model (τ 0.30, δ 0.10, ρ −1, ϱ −1); a severed flow into one of our \
+         sectors is replaced only in the proportion that eligible sellers (us and the partners of the case) \
+         hold in its remaining purchases of that product; the rest is lost like the friction (see docs/alliances.md)"
+            .to_string(),
+    );
+    Ok(())
+}
