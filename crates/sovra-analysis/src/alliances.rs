@@ -268,6 +268,16 @@ pub fn set_count(n: usize, k: usize) -> u64 {
 /// The best sets of at most `k` candidates by covered imports, the `top` first (see the module
 /// documentation for the method). `k` must be at least 1.
 pub fn best_sets(cov: &Coverage, k: usize, top: usize) -> Result<BestSets> {
+    best_sets_within(cov, k, top, EXACT_LIMIT)
+}
+
+/// [`best_sets`], enumerating when there are at most `exact_limit` sets (0: always greedy).
+pub fn best_sets_within(
+    cov: &Coverage,
+    k: usize,
+    top: usize,
+    exact_limit: u64,
+) -> Result<BestSets> {
     if k == 0 {
         return Err(Error::Request("size: a partner set needs at least 1 member".into()).into());
     }
@@ -281,7 +291,7 @@ pub fn best_sets(cov: &Coverage, k: usize, top: usize) -> Result<BestSets> {
         coverage: if total > 0.0 { covered / total } else { 0.0 },
     };
     let count = set_count(n, k);
-    if count <= EXACT_LIMIT {
+    if count <= exact_limit {
         let mut found: Vec<PartnerSet> = Vec::new();
         // The pooled exports of the members so far, one level per member (no running subtraction: a set's
         // figure is the same sum, in the same order, as `Coverage::covered` gives).

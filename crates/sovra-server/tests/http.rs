@@ -34,6 +34,9 @@ fn body(kind: &str) -> &'static str {
         "opportunities" => r#"{"country": "C001", "top": 5}"#,
         "complexity" => r#"{"trade": true, "year": 2022, "top": 5}"#,
         "shock" => r#"{"sanctioning": "R01", "target": "R02", "data": "demo", "top": 3}"#,
+        "alliances" => {
+            r#"{"us": "R01", "against": "R02", "candidates": "R03+R04", "data": "demo", "size": 2}"#
+        }
         other => panic!("no test body for the kind {other}: add one"),
     }
 }

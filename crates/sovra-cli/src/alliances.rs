@@ -1,0 +1,67 @@
+//! `sovra alliances`: the flags become the engine's `AlliancesRequest` (candidate partners for what us buys
+//! from them, the best partner sets, and the embargo with and without the alliance); the report is rendered.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use sovra_engine::{self as engine, Request};
+
+use crate::OutputArgs;
+use crate::commands::answer_with;
+use crate::render::DASH;
+
+/// Everything `sovra alliances` takes.
+#[derive(clap::Args, Debug, Clone)]
+pub struct AlliancesArgs {
+    /// "Us": a country (ISO3), a bloc, or an expression such as EU27-DEU or RUS+BLR.
+    pub us: String,
+    /// "Them", whose supply is to be replaced: a country, bloc or expression (G7, EU27+G7, …).
+    #[arg(long, value_name = "THEM")]
+    pub against: String,
+    /// The candidate partners: a country, bloc or expression (BRICS+EAEU). Members that are us or them are
+    /// left out, with a note.
+    #[arg(long, value_name = "PARTNERS")]
+    pub candidates: String,
+    /// Rows of the partner sets and of the sectors (the largest imports from them first).
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// The most partners in a set: every set up to this size is evaluated while there are at most two million
+    /// of them, else the greedy chain is shown (within 1 − 1/e of the best).
+    #[arg(long, default_value_t = 3)]
+    pub size: usize,
+    /// Skip the embargo test (the coverage figures alone, no shock runs).
+    #[arg(long)]
+    pub no_shock: bool,
+    /// Dataset (see `sovra data list`).
+    #[arg(long, default_value = "icio2022")]
+    pub data: String,
+    /// Bloc membership on this date, YYYY-MM-DD (default: 31 December of the dataset's year).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Extra blocs from a TOML file ([bloc.NAME] members = ["AAA", …]); $SOVRA_HOME/blocs.toml is read too.
+    #[arg(long, value_name = "FILE")]
+    pub blocs: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// Runs `sovra alliances`.
+pub fn alliances_cmd(a: &AlliancesArgs) -> Result<()> {
+    let blocs = a
+        .blocs
+        .as_deref()
+        .map(engine::Blocs::from_file)
+        .transpose()?;
+    let req = engine::AlliancesRequest {
+        us: a.us.clone(),
+        against: a.against.clone(),
+        candidates: a.candidates.clone(),
+        data: a.data.clone(),
+        as_of: a.as_of.clone(),
+        blocs,
+        top: Some(a.top),
+        size: a.size,
+        shock: !a.no_shock,
+    };
+    answer_with(Request::Alliances(req), &a.out, DASH)
+}
