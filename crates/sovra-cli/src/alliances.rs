@@ -7,8 +7,8 @@ use anyhow::Result;
 use sovra_engine::{self as engine, Request};
 
 use crate::OutputArgs;
-use crate::commands::answer_with;
-use crate::render::DASH;
+use crate::commands::{answer_with, workspace};
+use crate::render::{DASH, Format, emit};
 
 /// Everything `sovra alliances` takes.
 #[derive(clap::Args, Debug, Clone)]
@@ -32,6 +32,9 @@ pub struct AlliancesArgs {
     /// Skip the embargo test (the coverage figures alone, no shock runs).
     #[arg(long)]
     pub no_shock: bool,
+    /// The table CSV writes (CSV holds one): candidates (default), sets, sectors, pairs or shock.
+    #[arg(long, value_name = "KEY", value_parser = ["candidates", "sets", "sectors", "pairs", "shock"])]
+    pub table: Option<String>,
     /// Dataset (see `sovra data list`).
     #[arg(long, default_value = "icio2022")]
     pub data: String,
@@ -63,5 +66,23 @@ pub fn alliances_cmd(a: &AlliancesArgs) -> Result<()> {
         size: a.size,
         shock: !a.no_shock,
     };
-    answer_with(Request::Alliances(req), &a.out, DASH)
+    match (&a.table, a.out.format) {
+        (Some(key), Format::Csv) => {
+            crate::render::check_extension(a.out.format, a.out.out.as_deref())?;
+            let report = {
+                let progress = crate::progress::Spinner::new();
+                engine::run(&workspace(), &Request::Alliances(req), &progress)?
+            };
+            emit(
+                &sovra_report::write::to_csv(&report, Some(key))?,
+                a.out.out.as_deref(),
+            )
+        }
+        (Some(_), _) => Err(engine::Error::usage(
+            "table",
+            "--table picks the table CSV writes: add --format csv",
+        )
+        .into()),
+        (None, _) => answer_with(Request::Alliances(req), &a.out, DASH),
+    }
 }

@@ -113,7 +113,7 @@ fn candidates(
         return Err(Error::usage(
             "candidates",
             format!(
-                "'{}' has no region outside us ('{}') and them ('{}') as of {}",
+                "candidates '{}' have no region outside us ('{}') and them ('{}') as of {}",
                 q.candidates, q.us, q.against, s.date
             ),
         ));
