@@ -236,19 +236,24 @@ enum Command {
     ///               --format json --out sweep.jsonl
     #[command(verbatim_doc_comment)]
     Shock(Box<shock::ShockArgs>),
-    /// Chains of cooperation: for what US buys from THEM, sector by sector, which candidate partners could
-    /// supply it instead, and what an embargo of THEM on US costs when only the alliance may replace them.
+    /// Chains of cooperation: for what US buys from THEM, sector by sector, which candidate partners
+    /// could supply it instead, and what an embargo of THEM on US costs when only the alliance may
+    /// replace them.
     ///
-    /// For each candidate p and sector s: our imports from them M_s, p's exports E_ps to every region but
-    /// itself, the coverage min(1, E_ps / M_s) and what we already buy from p; totals weighted by our imports.
-    /// Partner sets of at most --size members are ranked by the imports their pooled exports cover,
-    /// Σ_s min(M_s, Σ_p E_ps): every set when there are at most two million, else the greedy chain (within
-    /// 1 − 1/e of the best, the cover being submodular). Then the embargo of THEM on US runs under the
-    /// rerouting model four times, with the replacement of our lost supply open to us alone, to us and the
-    /// best set, to us and every candidate, and to everyone: our output loss in each, and the loss avoided.
-    /// Capacity figures, not forecasts: present exports bound what a partner could redirect at once. Icio2022
-    /// does not split final demand by destination, so there the figures are intermediate flows only.
-    /// Formulas: docs/alliances.md.
+    /// For each candidate p and sector s: our imports from them M_s, p's exports E_ps to every region
+    /// but itself, the coverage min(1, E_ps / M_s) and what we already buy from p; totals weighted by
+    /// our imports. Partner sets of at most --size members are ranked by the imports their pooled
+    /// exports cover, Σ_s min(M_s, Σ_p E_ps): every set while there are at most two million, else the
+    /// greedy chain (within 1 − 1/e of the best: the cover is submodular). Candidates that are US or
+    /// THEM are left out, with a note.
+    ///
+    /// Then the embargo of THEM on US runs under the rerouting model four times, with the replacement
+    /// of our lost supply open to us alone, to us and the best set, to us and every candidate, and to
+    /// everyone: our output loss in each, and the loss the alliance avoids.
+    ///
+    /// Capacity figures, not forecasts: present exports bound what a partner could redirect at once.
+    /// icio2022 does not split final demand by destination: there the figures are intermediate flows.
+    /// CSV holds one table (--table picks it). Formulas: docs/alliances.md.
     ///
     /// Examples: sovra alliances RUS --against G7 --candidates BRICS --size 2
     ///           sovra alliances RUS+BLR --against EU27+G7 --candidates BRICS+EAEU --top 15

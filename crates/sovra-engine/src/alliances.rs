@@ -209,7 +209,7 @@ pub fn alliances(ws: &Workspace, q: &AlliancesRequest, progress: &dyn Progress) 
             q.data
         ));
     }
-    set_figures(&mut r, &cov, &sets, q.size);
+    set_figures(&mut r, &cov, &sets, q.size, &units);
     candidates_table(&mut r, &cov, &units)?;
     sets_table(&mut r, &cov, &sets, &units)?;
     sectors_tables(&mut r, t, &cov, top, &units)?;
@@ -217,10 +217,8 @@ pub fn alliances(ws: &Workspace, q: &AlliancesRequest, progress: &dyn Progress) 
         progress.stage("shock");
         let best: Vec<usize> = sets
             .sets
-            .iter()
-            .filter(|x| x.members.len() == sets.sets[0].members.len())
+            .first()
             .map(|x| x.members.clone())
-            .next()
             .unwrap_or_default();
         shock_test(&mut r, &s, &cov, &best, progress)?;
     } else if q.shock {
@@ -239,7 +237,7 @@ fn set_names(cov: &Coverage, members: &[usize]) -> String {
         .join("+")
 }
 
-fn set_figures(r: &mut Report, cov: &Coverage, sets: &BestSets, size: usize) {
+fn set_figures(r: &mut Report, cov: &Coverage, sets: &BestSets, size: usize, units: &str) {
     let Some(best) = sets.sets.first() else {
         return;
     };
@@ -263,7 +261,7 @@ fn set_figures(r: &mut Report, cov: &Coverage, sets: &BestSets, size: usize) {
         "imports from them its exports could cover",
         num(best.covered),
         Kind::Amount,
-        None,
+        Some(units),
         0,
     );
     figure(
