@@ -7,8 +7,8 @@ use anyhow::Result;
 use sovra_engine::{self as engine, Request};
 
 use crate::OutputArgs;
-use crate::commands::{answer_with, workspace};
-use crate::render::{DASH, Format, emit};
+use crate::commands::workspace;
+use crate::render::{DASH, Format, emit, render_with};
 
 /// Everything `sovra alliances` takes.
 #[derive(clap::Args, Debug, Clone)]
@@ -32,6 +32,10 @@ pub struct AlliancesArgs {
     /// Skip the embargo test (the coverage figures alone, no shock runs).
     #[arg(long)]
     pub no_shock: bool,
+    /// Exit 0 even when an embargo run is computed but not trustworthy (not converged, stability check
+    /// failed, fulfilment collapsed). Without it such a report is still written, flagged, and exits with 3.
+    #[arg(long)]
+    pub allow_unstable: bool,
     /// The table CSV writes (CSV holds one): candidates (default), sets, sectors, pairs or shock.
     #[arg(long, value_name = "KEY", value_parser = ["candidates", "sets", "sectors", "pairs", "shock"])]
     pub table: Option<String>,
@@ -66,23 +70,22 @@ pub fn alliances_cmd(a: &AlliancesArgs) -> Result<()> {
         size: a.size,
         shock: !a.no_shock,
     };
-    match (&a.table, a.out.format) {
-        (Some(key), Format::Csv) => {
-            crate::render::check_extension(a.out.format, a.out.out.as_deref())?;
-            let report = {
-                let progress = crate::progress::Spinner::new();
-                engine::run(&workspace(), &Request::Alliances(req), &progress)?
-            };
-            emit(
-                &sovra_report::write::to_csv(&report, Some(key))?,
-                a.out.out.as_deref(),
-            )
-        }
-        (Some(_), _) => Err(engine::Error::usage(
+    if a.table.is_some() && a.out.format != Format::Csv {
+        return Err(engine::Error::usage(
             "table",
             "--table picks the table CSV writes: add --format csv",
         )
-        .into()),
-        (None, _) => answer_with(Request::Alliances(req), &a.out, DASH),
+        .into());
     }
+    crate::render::check_extension(a.out.format, a.out.out.as_deref())?;
+    let report = {
+        let progress = crate::progress::Spinner::new();
+        engine::run(&workspace(), &Request::Alliances(req), &progress)?
+    };
+    let text = match a.out.format {
+        Format::Csv => sovra_report::write::to_csv(&report, a.table.as_deref())?,
+        f => render_with(&report, f, DASH)?,
+    };
+    emit(&text, a.out.out.as_deref())?;
+    crate::shock::untrusted(&report, a.allow_unstable)
 }

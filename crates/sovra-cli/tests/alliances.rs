@@ -287,4 +287,26 @@ fn icio2022_rus_against_g7_among_brics() {
     let loss = |k: usize| shock[k]["our_loss"].as_f64().unwrap();
     assert!(loss(1) <= loss(0) && loss(2) <= loss(0) && loss(3) <= loss(0));
     assert!(figure(&json, "loss_avoided").as_f64().unwrap() > 0.0);
+    assert_eq!(figure(&json, "trustworthy"), true);
+
+    // RUS+BLR against EU27+G7: the embargo fails the model's stability check in every case (as `sovra
+    // shock EU27+G7 --on RUS+BLR` does): the report is written and flagged, exit 3 unless accepted.
+    let args = [
+        "alliances",
+        "RUS+BLR",
+        "--against",
+        "EU27+G7",
+        "--candidates",
+        "BRICS+EAEU",
+        "--top",
+        "3",
+    ];
+    let o = sovra(&home, &args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("--allow-unstable"), "{err}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("embargo test"));
+    let mut a = args.to_vec();
+    a.push("--allow-unstable");
+    ok(&home, &a);
 }

@@ -600,6 +600,18 @@ fn shock_test(
         });
     }
     r.tables.push(tb.finish());
+    let trustworthy = cases
+        .iter()
+        .all(|c| crate::shock::distrust(&c.outcome).is_empty());
+    figure(
+        r,
+        "trustworthy",
+        "every embargo run trustworthy (converged, stable, no collapse)",
+        trustworthy,
+        Kind::Flag,
+        None,
+        0,
+    );
     let (without, without_sh) = our(&cases[0].outcome);
     let (with_a, with_sh) = our(&cases[1].outcome);
     figure(
