@@ -55,7 +55,7 @@ pub struct AlliancesRequest {
     /// Extra blocs: TOML text in `toml` (`[bloc.NAME]` with `members = ["AAA", …]`).
     #[serde(default)]
     pub blocs: Option<Blocs>,
-    /// Rows of the tables `sets` and `sectors` (default 10; the `pairs` table has every candidate × sector).
+    /// Rows of `sets`, and the sectors (largest imports from them first) of `sectors` and `pairs` (default 10).
     #[serde(default)]
     pub top: Option<usize>,
     /// The most members of a partner set (default 3; at least 1).
@@ -384,7 +384,7 @@ fn sets_table(r: &mut Report, cov: &Coverage, sets: &BestSets, units: &str) -> R
 }
 
 /// `sectors` (one row per sector we import from them: the best single candidate and the pooled cover of all)
-/// and `pairs` (candidate × sector, every pair with imports; hidden from the terminal table by `top`).
+/// and `pairs` (each candidate in each of those sectors); both cut to the `top` sectors by imports from them.
 fn sectors_tables(
     r: &mut Report,
     t: &sovra_core::Mrio,
