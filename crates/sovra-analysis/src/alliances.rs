@@ -56,11 +56,11 @@ pub struct Candidate {
 /// What we buy from them, and what each candidate could cover of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Coverage {
-    /// Sector codes, in the table's order.
+    /// Sector codes, in the table's order (product codes from [`Coverage::from_flows`]).
     pub sectors: Vec<String>,
     /// `M_s`: our imports from them per sector (intermediate plus final where split).
     pub imports: Vec<f64>,
-    /// The intermediate part of `M_s`.
+    /// The intermediate part of `M_s` (empty from [`Coverage::from_flows`]).
     pub imports_intermediate: Vec<f64>,
     /// `Σ_s M_s`.
     pub total_imports: f64,
@@ -172,20 +172,16 @@ pub fn coverage(t: &Mrio, sides: &Sides) -> Result<Coverage> {
                     a + b
                 })
                 .collect();
-            let covered: f64 = imports.iter().zip(&exports).map(|(m, e)| m.min(*e)).sum();
-            Candidate {
-                region: t.labels.regions[p].code.clone(),
-                index: p,
-                covered,
-                coverage: if total_imports > 0.0 {
-                    covered / total_imports
-                } else {
-                    0.0
+            candidate(
+                CandidateFlows {
+                    region: t.labels.regions[p].code.clone(),
+                    index: p,
+                    exports,
+                    already,
                 },
-                already_total: already.iter().sum(),
-                exports,
-                already,
-            }
+                &imports,
+                total_imports,
+            )
         })
         .collect();
     Ok(Coverage {
@@ -198,7 +194,82 @@ pub fn coverage(t: &Mrio, sides: &Sides) -> Result<Coverage> {
     })
 }
 
+/// One candidate's flows, summed elsewhere, for [`Coverage::from_flows`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateFlows {
+    /// Its code.
+    pub region: String,
+    /// Its index in the data the flows come from.
+    pub index: usize,
+    /// `E_p·`: its exports of each item to everyone but itself.
+    pub exports: Vec<f64>,
+    /// `B_p·`: what we already buy of each item from it.
+    pub already: Vec<f64>,
+}
+
+/// A candidate's totals from its flows.
+fn candidate(f: CandidateFlows, imports: &[f64], total_imports: f64) -> Candidate {
+    let covered: f64 = imports.iter().zip(&f.exports).map(|(m, e)| m.min(*e)).sum();
+    Candidate {
+        region: f.region,
+        index: f.index,
+        covered,
+        coverage: if total_imports > 0.0 {
+            covered / total_imports
+        } else {
+            0.0
+        },
+        already_total: f.already.iter().sum(),
+        exports: f.exports,
+        already: f.already,
+    }
+}
+
 impl Coverage {
+    /// A coverage from flows summed elsewhere — product-level trade, where `sovra alliances` gives the same
+    /// figures at HS6 with products in place of sectors: `items` (the codes), `M` per item, and each
+    /// candidate's `E` and `B`. Totals, covers and [`best_sets`] are those of [`coverage`]. Trade has no
+    /// intermediate/final split: `imports_intermediate` is empty and `final_demand_by_destination` is true
+    /// (every flow is counted). Every vector must have one value per item, finite and non-negative.
+    pub fn from_flows(
+        items: Vec<String>,
+        imports: Vec<f64>,
+        candidates: Vec<CandidateFlows>,
+    ) -> Result<Coverage> {
+        let n = items.len();
+        let bad = |v: &[f64]| v.len() != n || v.iter().any(|x| !(x.is_finite() && *x >= 0.0));
+        if bad(&imports) {
+            return Err(Error::Request(format!(
+                "imports: {} values for {n} items, or a value negative or not finite",
+                imports.len()
+            ))
+            .into());
+        }
+        if let Some(c) = candidates
+            .iter()
+            .find(|c| bad(&c.exports) || bad(&c.already))
+        {
+            return Err(Error::Request(format!(
+                "candidates: {}: exports or purchases not one finite, non-negative value per item",
+                c.region
+            ))
+            .into());
+        }
+        let total_imports: f64 = imports.iter().sum();
+        let candidates = candidates
+            .into_iter()
+            .map(|c| candidate(c, &imports, total_imports))
+            .collect();
+        Ok(Coverage {
+            sectors: items,
+            imports,
+            imports_intermediate: Vec::new(),
+            total_imports,
+            final_demand_by_destination: true,
+            candidates,
+        })
+    }
+
     /// `min(1, E / M)`, or `None` where we import nothing of the sector from them.
     pub fn share(&self, candidate: usize, sector: usize) -> Option<f64> {
         let m = self.imports[sector];

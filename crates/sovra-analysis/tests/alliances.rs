@@ -162,6 +162,66 @@ fn coverage_is_capped_and_a_sector_we_do_not_import_has_no_share() {
 }
 
 #[test]
+fn coverage_from_flows_gives_the_same_figures_and_sets() {
+    let t = synth_table(7, 4, 11);
+    let kept = [2usize, 3, 4, 5, 6];
+    let cov = alliances::coverage(
+        &t,
+        &Sides {
+            us: &[0],
+            them: &[1],
+            candidates: &kept,
+        },
+    )
+    .unwrap();
+    let flows: Vec<alliances::CandidateFlows> = cov
+        .candidates
+        .iter()
+        .map(|c| alliances::CandidateFlows {
+            region: c.region.clone(),
+            index: c.index,
+            exports: c.exports.clone(),
+            already: c.already.clone(),
+        })
+        .collect();
+    let from =
+        alliances::Coverage::from_flows(cov.sectors.clone(), cov.imports.clone(), flows).unwrap();
+    assert_eq!(from.candidates, cov.candidates);
+    assert_eq!(from.total_imports, cov.total_imports);
+    assert!(from.imports_intermediate.is_empty());
+    assert_eq!(
+        alliances::best_sets(&from, 2, 5).unwrap(),
+        alliances::best_sets(&cov, 2, 5).unwrap()
+    );
+    // One value per item, finite and non-negative.
+    let one = |exports: Vec<f64>| alliances::CandidateFlows {
+        region: "X".into(),
+        index: 0,
+        exports,
+        already: vec![0.0, 0.0],
+    };
+    let items = vec!["a".to_string(), "b".to_string()];
+    assert!(alliances::Coverage::from_flows(items.clone(), vec![1.0], vec![]).is_err());
+    assert!(
+        alliances::Coverage::from_flows(items.clone(), vec![1.0, 2.0], vec![one(vec![1.0])])
+            .is_err()
+    );
+    assert!(
+        alliances::Coverage::from_flows(
+            items.clone(),
+            vec![1.0, 2.0],
+            vec![one(vec![f64::NAN, 1.0])]
+        )
+        .is_err()
+    );
+    let ok =
+        alliances::Coverage::from_flows(items, vec![1.0, 2.0], vec![one(vec![3.0, 1.0])]).unwrap();
+    assert_eq!(ok.candidates[0].covered, 2.0);
+    assert_eq!(ok.share(0, 0), Some(1.0));
+    assert_eq!(ok.share(0, 1), Some(0.5));
+}
+
+#[test]
 fn bad_sides_are_refused_naming_the_side() {
     let t = hand(true);
     let err = |us: &[usize], them: &[usize], candidates: &[usize]| {

@@ -36,8 +36,23 @@ pub struct AlliancesArgs {
     /// failed, fulfilment collapsed). Without it such a report is still written, flagged, and exits with 3.
     #[arg(long)]
     pub allow_unstable: bool,
-    /// The table CSV writes (CSV holds one): candidates (default), sets, sectors, pairs or shock.
-    #[arg(long, value_name = "KEY", value_parser = ["candidates", "sets", "sectors", "pairs", "shock"])]
+    /// HS6 coverage from the trade store ($SOVRA_HOME/trade) required: an error when it cannot be given.
+    /// By default it is given when the store holds trade, and a note says why when it is not.
+    #[arg(long, conflicts_with = "no_trade")]
+    pub trade: bool,
+    /// Leave the HS6 coverage out.
+    #[arg(long)]
+    pub no_trade: bool,
+    /// The year of trade for the HS6 coverage (default: the dataset's year when the store holds it, else
+    /// the latest held).
+    #[arg(long, value_name = "YEAR")]
+    pub trade_year: Option<i32>,
+    /// The table CSV writes (CSV holds one): candidates (default), sets, sectors, pairs, shock, or at HS6
+    /// hs6_candidates, hs6_sets, hs6_products, hs6_pairs.
+    #[arg(long, value_name = "KEY", value_parser = [
+        "candidates", "sets", "sectors", "pairs", "shock",
+        "hs6_candidates", "hs6_sets", "hs6_products", "hs6_pairs",
+    ])]
     pub table: Option<String>,
     /// Dataset (see `sovra data list`).
     #[arg(long, default_value = "icio2022")]
@@ -69,6 +84,14 @@ pub fn alliances_cmd(a: &AlliancesArgs) -> Result<()> {
         top: Some(a.top),
         size: a.size,
         shock: !a.no_shock,
+        trade: if a.trade {
+            Some(true)
+        } else if a.no_trade {
+            Some(false)
+        } else {
+            None
+        },
+        trade_year: a.trade_year,
     };
     if a.table.is_some() && a.out.format != Format::Csv {
         return Err(engine::Error::usage(

@@ -253,6 +253,8 @@ enum Command {
     ///
     /// Capacity figures, not forecasts: present exports bound what a partner could redirect at once.
     /// icio2022 does not split final demand by destination: there the figures are intermediate flows.
+    /// Where the trade store ($SOVRA_HOME/trade) holds trade, the same coverage by HS6 product
+    /// (tables hs6_*; --trade requires it, --no-trade leaves it out, --trade-year picks the year).
     /// CSV holds one table (--table picks it). Formulas: docs/alliances.md.
     ///
     /// Examples: sovra alliances RUS --against G7 --candidates BRICS --size 2

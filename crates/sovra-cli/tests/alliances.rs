@@ -137,6 +137,67 @@ fn alliances_on_a_generated_table() {
 }
 
 #[test]
+fn hs6_coverage_where_the_trade_store_holds_trade() {
+    let home = home_with_table();
+    let h = home.path();
+    let args = [
+        "alliances",
+        "R01",
+        "--against",
+        "R02",
+        "--candidates",
+        "R03+R04",
+        "--data",
+        "demo",
+        "--no-shock",
+    ];
+    // No trade store: a note, or with --trade an error naming the field.
+    assert!(ok(h, &args).contains("HS6 coverage left out: no trade store"));
+    let mut a = args.to_vec();
+    a.push("--trade");
+    fails_with(h, &a, 2, &["no trade store", "sovra trade import"]);
+    let f = h.join("flows.csv");
+    std::fs::write(
+        &f,
+        "year,exporter,importer,product,value\n2022,R02,R01,010101,100\n2022,R02,R01,020202,50\n\
+         2022,R03,R05,010101,60\n2022,R03,R01,010101,10\n2022,R04,R02,020202,80\n",
+    )
+    .unwrap();
+    ok(h, &["trade", "import", f.to_str().unwrap()]);
+    let text = ok(h, &a);
+    assert!(text.contains("HS6 coverage"), "{text}");
+    assert!(
+        text.contains("HS6: candidate partners, each alone"),
+        "{text}"
+    );
+    let mut j = a.clone();
+    j.extend(["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&ok(h, &j)).unwrap();
+    assert_eq!(figure(&json, "hs6_imports_from_them").as_f64(), Some(150.0));
+    assert_eq!(figure(&json, "hs6_year").as_i64(), Some(2022));
+    let c = table(&json, "hs6_candidates");
+    assert_eq!(c[0]["candidate"], "R03");
+    assert_eq!(c[0]["covered"].as_f64(), Some(70.0));
+    assert_eq!(table(&json, "hs6_sets")[0]["members"], "R03+R04");
+    let mut csv = a.clone();
+    csv.extend(["--format", "csv", "--table", "hs6_products"]);
+    assert!(ok(h, &csv).contains("010101"));
+    let mut off = args.to_vec();
+    off.extend(["--no-trade", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&ok(h, &off)).unwrap();
+    assert!(
+        json["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| !t["key"].as_str().unwrap().starts_with("hs6_"))
+    );
+    let mut y = args.to_vec();
+    y.extend(["--trade-year", "2019"]);
+    fails_with(h, &y, 2, &["--trade-year 2019"]);
+}
+
+#[test]
 fn candidates_that_are_us_or_them_are_left_out_and_bad_requests_name_their_field() {
     let home = home_with_table();
     let h = home.path();

@@ -5,17 +5,22 @@
 //!
 //! Candidates that are us or them (BRICS as candidates of RUS) are left out with a note, not refused; a
 //! candidate list with nothing left is an error naming `candidates`.
+//!
+//! Where the workspace's trade store holds trade, the same coverage at HS6 (tables `hs6_…`): the figures of
+//! `trade_suppliers` for every product we import from them (`sovra_trade::screen::cover`), with the partner
+//! sets searched the same way (`Coverage::from_flows`).
 
 use serde::{Deserialize, Serialize};
-use sovra_analysis::alliances::{self, BestSets, Coverage, SetMethod, Sides};
+use sovra_analysis::alliances::{self, BestSets, CandidateFlows, Coverage, SetMethod, Sides};
 use sovra_analysis::shock::{self as model, Leg, Model, Outcome, Params, Restriction};
 use sovra_core::blocs::Resolved;
 use sovra_report::{Diagnostic, Kind, Report, TableBuilder, Value};
 
 use crate::compose::{amount, code, figure, flag, format_num, line, num, param, rank, share, text};
 use crate::depend::{self, Setup};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::progress::Progress;
+use crate::trade::{self, Window};
 use crate::workspace::{Blocs, DEFAULT_DATASET, Workspace};
 
 fn default_data() -> String {
@@ -64,6 +69,15 @@ pub struct AlliancesRequest {
     /// Run the embargo with and without the alliance (default true; false gives the coverage alone).
     #[serde(default = "yes")]
     pub shock: bool,
+    /// The same coverage at HS6 from the workspace's trade store: by default when the store holds trade (a
+    /// note says why when it is left out), `true` to require it (an error naming `trade` otherwise),
+    /// `false` to leave it out.
+    #[serde(default)]
+    pub trade: Option<bool>,
+    /// The year of trade for the HS6 coverage (default: the dataset's year when the store holds it, else the
+    /// latest year held).
+    #[serde(default)]
+    pub trade_year: Option<i32>,
 }
 
 impl AlliancesRequest {
@@ -79,6 +93,8 @@ impl AlliancesRequest {
             top: None,
             size: default_size(),
             shock: true,
+            trade: None,
+            trade_year: None,
         }
     }
 }
@@ -210,9 +226,22 @@ pub fn alliances(ws: &Workspace, q: &AlliancesRequest, progress: &dyn Progress) 
         ));
     }
     set_figures(&mut r, &cov, &sets, q.size, &units);
-    candidates_table(&mut r, &cov, &units)?;
-    sets_table(&mut r, &cov, &sets, &units)?;
-    sectors_tables(&mut r, t, &cov, top, &units)?;
+    let items = Items {
+        prefix: "",
+        key: "sector",
+        label: "sector",
+        names: t
+            .labels
+            .sectors
+            .iter()
+            .map(|s| s.name.as_str().into())
+            .collect(),
+        units: units.clone(),
+    };
+    candidates_table(&mut r, &cov, &items)?;
+    sets_table(&mut r, &cov, &sets, &items)?;
+    sectors_tables(&mut r, &cov, top, &items)?;
+    hs6(&mut r, ws, q, &s, top, progress)?;
     if q.shock && cov.total_imports > 0.0 {
         progress.stage("shock");
         let best: Vec<usize> = sets
@@ -311,11 +340,48 @@ fn set_figures(r: &mut Report, cov: &Coverage, sets: &BestSets, size: usize, uni
     });
 }
 
-fn candidates_table(r: &mut Report, cov: &Coverage, units: &str) -> Result<()> {
-    let d = format!("{DOC}#candidates");
+/// What a coverage is of: the table's sectors, or the products of the trade store (HS6).
+struct Items {
+    /// Before every table key: `""`, or `"hs6_"`.
+    prefix: &'static str,
+    /// The column key of an item: `sector` or `product`.
+    key: &'static str,
+    /// How an item is called.
+    label: &'static str,
+    /// Names by item index (null where unknown).
+    names: Vec<Value>,
+    /// The unit of the flows.
+    units: String,
+}
+
+impl Items {
+    fn key(&self, table: &str) -> String {
+        format!("{}{table}", self.prefix)
+    }
+
+    fn title(&self, title: &str) -> String {
+        if self.prefix.is_empty() {
+            title.to_string()
+        } else {
+            format!("HS6: {title}")
+        }
+    }
+
+    fn doc(&self, anchor: &str) -> String {
+        if self.prefix.is_empty() {
+            format!("{DOC}#{anchor}")
+        } else {
+            format!("{DOC}#hs6-coverage-from-the-trade-store")
+        }
+    }
+}
+
+fn candidates_table(r: &mut Report, cov: &Coverage, items: &Items) -> Result<()> {
+    let d = items.doc("candidates");
+    let units = items.units.as_str();
     let mut tb = TableBuilder::new(
-        "candidates",
-        "candidate partners, each alone",
+        items.key("candidates"),
+        items.title("candidate partners, each alone"),
         vec![
             rank(),
             code("candidate", "candidate"),
@@ -323,7 +389,7 @@ fn candidates_table(r: &mut Report, cov: &Coverage, units: &str) -> Result<()> {
             share("coverage", "coverage").doc(&d),
             amount("exports", "its exports", units, 0).doc(&d),
             amount("already_bought", "we buy from it", units, 0).doc(&d),
-            code("top_sector", "largest cover in").doc(&d),
+            code(&format!("top_{}", items.key), "largest cover in").doc(&d),
         ],
     );
     let mut order: Vec<usize> = (0..cov.candidates.len()).collect();
@@ -354,14 +420,15 @@ fn candidates_table(r: &mut Report, cov: &Coverage, units: &str) -> Result<()> {
     Ok(())
 }
 
-fn sets_table(r: &mut Report, cov: &Coverage, sets: &BestSets, units: &str) -> Result<()> {
-    let d = format!("{DOC}#partner-sets");
+fn sets_table(r: &mut Report, cov: &Coverage, sets: &BestSets, items: &Items) -> Result<()> {
+    let d = items.doc("partner-sets");
+    let units = items.units.as_str();
     let mut tb = TableBuilder::new(
-        "sets",
-        match sets.method {
+        items.key("sets"),
+        items.title(match sets.method {
             SetMethod::Exact => "best partner sets (exact)",
             SetMethod::Greedy => "partner sets (greedy chain)",
-        },
+        }),
         vec![
             rank(),
             text("members", "partners").doc(&d),
@@ -385,26 +452,23 @@ fn sets_table(r: &mut Report, cov: &Coverage, sets: &BestSets, units: &str) -> R
 
 /// `sectors` (one row per sector we import from them: the best single candidate and the pooled cover of all)
 /// and `pairs` (each candidate in each of those sectors); both cut to the `top` sectors by imports from them.
-fn sectors_tables(
-    r: &mut Report,
-    t: &sovra_core::Mrio,
-    cov: &Coverage,
-    top: usize,
-    units: &str,
-) -> Result<()> {
-    let d = format!("{DOC}#sectors");
+/// At HS6, `hs6_products` and `hs6_pairs`, by product.
+fn sectors_tables(r: &mut Report, cov: &Coverage, top: usize, items: &Items) -> Result<()> {
+    let d = items.doc("sectors");
+    let units = items.units.as_str();
+    let (key, label) = (items.key, items.label);
     let mut order: Vec<usize> = (0..cov.imports.len())
         .filter(|&s| cov.imports[s] > 0.0)
         .collect();
     order.sort_by(|&a, &b| cov.imports[b].total_cmp(&cov.imports[a]));
     let all: Vec<usize> = (0..cov.candidates.len()).collect();
     let mut tb = TableBuilder::new(
-        "sectors",
-        "what we import from them, sector by sector",
+        items.key(&format!("{key}s")),
+        items.title(&format!("what we import from them, {label} by {label}")),
         vec![
             rank(),
-            code("sector", "sector"),
-            text("sector_name", "name").hidden(),
+            code(key, label),
+            text(&format!("{key}_name"), "name").hidden(),
             amount("imports", "imports from them", units, 0).doc(&d),
             share("import_share", "of all").doc(&d),
             code("best_candidate", "best partner").doc(&d),
@@ -419,7 +483,7 @@ fn sectors_tables(
         tb.push_row(vec![
             Value::Int(k as i64 + 1),
             cov.sectors[s].as_str().into(),
-            t.labels.sectors[s].name.as_str().into(),
+            items.names[s].clone(),
             num(cov.imports[s]),
             num(cov.imports[s] / cov.total_imports),
             best.map(|p| Value::from(cov.candidates[p].region.as_str()))
@@ -431,12 +495,14 @@ fn sectors_tables(
         ])?;
     }
     r.tables.push(tb.finish());
-    let d = format!("{DOC}#pairs");
+    let d = items.doc("pairs");
     let mut tb = TableBuilder::new(
-        "pairs",
-        "each candidate in each sector we import from them",
+        items.key("pairs"),
+        items.title(&format!(
+            "each candidate in each {label} we import from them"
+        )),
         vec![
-            code("sector", "sector"),
+            code(key, label),
             code("candidate", "candidate"),
             amount("imports", "imports from them", units, 0).doc(&d),
             amount("exports", "its exports", units, 0).doc(&d),
@@ -660,5 +726,239 @@ fn shock_test(
          hold in its remaining purchases of that product; the rest is lost like the friction (see docs/alliances.md)"
             .to_string(),
     );
+    Ok(())
+}
+
+/// Why the HS6 coverage is left out: an error when it was asked for (`trade: true`), else a note.
+fn hs6_skip(r: &mut Report, required: bool, e: Error) -> Result<()> {
+    if required {
+        return Err(e);
+    }
+    r.notes
+        .push(format!("HS6 coverage left out: {}", e.message));
+    Ok(())
+}
+
+/// The coverage at HS6 from the workspace's trade store (tables `hs6_candidates`, `hs6_sets`, `hs6_products`,
+/// `hs6_pairs`): `trade_suppliers`' world exports and sales to us of each candidate, for every product we
+/// import from them, in one pass over the year's rows.
+fn hs6(
+    r: &mut Report,
+    ws: &Workspace,
+    q: &AlliancesRequest,
+    s: &Setup,
+    top: usize,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let required = match q.trade {
+        Some(false) => return Ok(()),
+        Some(true) => true,
+        None => false,
+    };
+    let dir = ws.trade_store();
+    if !dir.exists() {
+        let e = Error::new(
+            ErrorKind::NotFound,
+            format!(
+                "no trade store at {}: import one with `sovra trade import FILE…`",
+                dir.display()
+            ),
+        )
+        .at("trade");
+        return hs6_skip(r, required, e);
+    }
+    let held = match trade::open_store(&dir, "trade") {
+        Ok(store) => store.years(),
+        Err(e) => return hs6_skip(r, required, e),
+    };
+    if held.is_empty() {
+        let e = Error::new(
+            ErrorKind::NotFound,
+            format!("the trade store {} holds no year", dir.display()),
+        )
+        .at("trade");
+        return hs6_skip(r, required, e);
+    }
+    let dataset_year = s.table().provenance.year;
+    let year = match q.trade_year {
+        Some(y) if held.contains(&y) => y,
+        Some(y) => {
+            return Err(Error::usage(
+                "trade_year",
+                format!(
+                    "--trade-year {y}: the trade store {} holds {held:?}",
+                    dir.display()
+                ),
+            ));
+        }
+        None => match dataset_year {
+            Some(y) if held.contains(&y) => y,
+            _ => *held.last().expect("a year held"),
+        },
+    };
+    if q.trade_year.is_none() && dataset_year != Some(year) {
+        r.notes.push(format!(
+            "HS6 coverage: trade of {year}, the latest year the store holds ({} is of {})",
+            q.data,
+            dataset_year.map_or("no stated year".to_string(), |y| y.to_string())
+        ));
+    }
+    progress.stage("HS6 coverage");
+    let t = trade::load(ws, &trade::Source::default(), Window::Year(year), progress)?;
+    let reg = ws.registry(q.blocs.as_ref())?;
+    let sides = (|| -> Result<(Vec<usize>, Vec<usize>, Vec<usize>)> {
+        let us = t.members(&reg, s.date, &q.us, "us")?;
+        let them = t.members(&reg, s.date, &q.against, "against")?;
+        if let Some(&c) = us.iter().find(|c| them.contains(c)) {
+            return Err(Error::usage(
+                "against",
+                format!(
+                    "{} is in us ('{}') and them ('{}') in {}",
+                    t.flows.countries[c], q.us, q.against, t.source
+                ),
+            ));
+        }
+        let kept: Vec<usize> = t
+            .members(&reg, s.date, &q.candidates, "candidates")?
+            .into_iter()
+            .filter(|c| !us.contains(c) && !them.contains(c))
+            .collect();
+        if kept.is_empty() {
+            return Err(Error::usage(
+                "candidates",
+                format!(
+                    "candidates '{}' have no country outside us and them in {}",
+                    q.candidates, t.source
+                ),
+            ));
+        }
+        Ok((us, them, kept))
+    })();
+    let (us, them, kept) = match sides {
+        Ok(x) => x,
+        Err(e) => return hs6_skip(r, required, e),
+    };
+    let cover = sovra_trade::screen::cover(&t.flows, &us, &them, &kept, year);
+    // Only the products we import from them: the others add nothing to any cover.
+    let bought: Vec<usize> = (0..cover.imports.len())
+        .filter(|&p| cover.imports[p] > 0.0)
+        .collect();
+    let pick = |v: &[f64]| bought.iter().map(|&p| v[p]).collect::<Vec<f64>>();
+    let flows: Vec<CandidateFlows> = cover
+        .candidates
+        .iter()
+        .map(|c| CandidateFlows {
+            region: t.flows.countries[c.exporter].clone(),
+            index: c.exporter,
+            exports: pick(&c.world_exports),
+            already: pick(&c.to_importer),
+        })
+        .collect();
+    let cov = Coverage::from_flows(
+        bought
+            .iter()
+            .map(|&p| t.flows.products[p].clone())
+            .collect(),
+        pick(&cover.imports),
+        flows,
+    )?;
+    let items = Items {
+        prefix: "hs6_",
+        key: "product",
+        label: "product",
+        names: bought
+            .iter()
+            .map(|&p| {
+                let [_, name] = t.product(p);
+                name
+            })
+            .collect(),
+        units: t.unit().to_string(),
+    };
+    let units = items.units.clone();
+    figure(
+        r,
+        "hs6_year",
+        "HS6 coverage: year",
+        year,
+        Kind::Year,
+        None,
+        0,
+    );
+    figure(
+        r,
+        "hs6_imports_from_them",
+        "HS6: our imports from them",
+        num(cov.total_imports),
+        Kind::Amount,
+        Some(&units),
+        0,
+    );
+    figure(
+        r,
+        "hs6_products",
+        "HS6: products we import from them",
+        bought.len(),
+        Kind::Count,
+        None,
+        0,
+    );
+    let sets = alliances::best_sets(&cov, q.size, top)?;
+    if let Some(best) = sets.sets.first() {
+        figure(
+            r,
+            "hs6_best_set",
+            "HS6: best partner set",
+            Value::List(
+                best.members
+                    .iter()
+                    .map(|&p| cov.candidates[p].region.as_str().into())
+                    .collect(),
+            ),
+            Kind::Code,
+            None,
+            0,
+        );
+        figure(
+            r,
+            "hs6_best_set_coverage",
+            "HS6: share of our imports from them it could cover",
+            num(best.coverage),
+            Kind::Share,
+            None,
+            2,
+        );
+        line(
+            r,
+            "HS6 coverage",
+            format!(
+                "{year}, {} products, {} {units} from them; {} covers {:.2}% ({})",
+                bought.len(),
+                format_num(cov.total_imports, 0),
+                set_names(&cov, &best.members),
+                best.coverage * 100.0,
+                match sets.method {
+                    SetMethod::Exact => "exact",
+                    SetMethod::Greedy => "greedy",
+                }
+            ),
+        );
+    } else {
+        line(
+            r,
+            "HS6 coverage",
+            format!("{year}: we import no product from them in the trade store"),
+        );
+    }
+    candidates_table(r, &cov, &items)?;
+    sets_table(r, &cov, &sets, &items)?;
+    sectors_tables(r, &cov, top, &items)?;
+    r.notes.push(format!(
+        "HS6 coverage: {} ({}); a candidate's exports are its world exports of the product \
+         (to every country but itself), what we buy from it its sales to us, as in `sovra trade suppliers`",
+        t.source,
+        t.codes(&kept).join(" ")
+    ));
+    t.notes(r);
     Ok(())
 }
