@@ -2,7 +2,7 @@
 # sovra against its peers (pymrio 0.7.0, numpy, sanction-simulator 0.1.4, py-ecomplexity 0.5.3) on the same
 # real (a, c, d, e) and generated (b, f) input, in one run; prints a markdown table with min/median wall time,
 # peak memory and the ratios sovra/peer.
-#   bash bench/run.sh [a|b|c|d|e|f|g|h|all]    BENCH_RUNS=3 by default
+#   bash bench/run.sh [a|b|c|d|e|f|g|h|p|all]    BENCH_RUNS=3 by default
 # a: icio2022 (OECD ICIO 2022, 4,000 nodes): load + x + A + output and value-added multipliers for every node
 #    (`sovra multipliers`) vs pymrio calc_system() + calc_extensions() (value added as the extension).
 # b: EXIOBASE-sized synthetic table (9,800 nodes, 9 % dense, fixed seed): value-added footprints D_cba, D_pba,
@@ -28,6 +28,13 @@
 #    multipliers and one USA–CHN shock, at 1, 8 and 64 concurrent clients (bounded: BENCH_H_REQUESTS requests,
 #    default 200, and 120 s each); throughput, p50/p99, errors, lost responses, RSS after warm-up and at the end;
 #    then depend alone and shock alone at 1 client (issue 11's targets: p50 ≤ 60 ms and ≤ 0.3 s). No peer.
+# p: icio2022, 1,000 random import-substitution projects (bench/projects_gen.py, seed 20261201; hosts outside
+#    EU27+G7, each replacing every other region's supply): `sovra projects evaluate --against EU27+G7` (the whole
+#    process, loading included) vs numpy re-solving per project (bench/projects_numpy.py: the changed table
+#    factorised afresh, loading excluded; BENCH_P_NUMPY projects timed, default 10, and the time per project
+#    × 1,000 reported — a full numpy run takes ~15 min). The dependence cuts must agree within 1e-6 relative.
+#    Then `sovra projects select` among the 1,000 (precedences and exclusions, budget 20,000): the solver's time,
+#    gap and whether the portfolio is proven optimal (issue 13's target: evaluation ≤ 0.02 × numpy).
 # sovra's time includes loading the table in a, b and c; pymrio's does not include reading the arrays into
 # DataFrames.
 set -euo pipefail
@@ -205,6 +212,34 @@ if [[ "$which" == g || "$which" == all ]]; then
       || echo "dependency screen of every importer, from the store (target < 30 s, < 4 GB)")
     echo "| g: BACI-size synthetic year, $g_rows rows: $what | sovra | $gn | $gmin | $gmed | $gmem | — | — |"
   done
+fi
+if [[ "$which" == p || "$which" == all ]]; then
+  p_in="$work/projects_1000.toml"
+  if ! "$venv/bin/python" -c 'import scipy, sys; sys.exit(scipy.__version__ != "1.17.1")' 2>/dev/null; then
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check scipy==1.17.1   # as conformance/projects
+  fi
+  [ -f "$p_in" ] || SOVRA_HOME="$home" "$venv/bin/python" bench/projects_gen.py "$p_in" 1000
+  time_runs sovra_p env SOVRA_HOME="$home" "$sovra" projects evaluate "$p_in" --against EU27+G7 --format csv --out "$work/sovra_p.csv"
+  /usr/bin/time -f "%M" -o "$work/numpy_p.mem" "$venv/bin/python" bench/projects_numpy.py "$home/datasets/icio2022" \
+    "$p_in" "$work/sovra_p.csv" "${BENCH_P_NUMPY:-10}" > "$work/numpy_p.json"
+  python3 - "$work/numpy_p.json" "$work/numpy_p.times" "$(tail -n1 "$work/numpy_p.mem")" <<'PY'   # same answer, or no timing
+import json, sys
+d = json.load(open(sys.argv[1]))
+if not d["max_rel_diff"] <= 1e-6:
+    sys.exit(f"bench p: dependence cuts disagree with numpy: {d['max_rel_diff']:.2e} > 1e-6")
+open(sys.argv[2], "w").write(f"{d['seconds_per_project'] * 1000} {sys.argv[3]}\n")   # per project × 1,000
+PY
+  row "p: icio2022, 1,000 projects evaluated (numpy: $(python3 -c "import json;d=json.load(open('$work/numpy_p.json'));print(f\"{d['seconds_per_project']:.2f} s per project, {d['timed']} timed, × 1,000\")"))" \
+    sovra_p numpy_p "numpy (LU per project)" 4
+  SOVRA_HOME="$home" "$sovra" projects select "$p_in" --against EU27+G7 --budget 20000 --format json --out "$work/sovra_p_select.json"
+  python3 - "$work/sovra_p_select.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+f = {x["key"]: x["value"] for x in r["summary"]}
+milp = next(d for d in r["diagnostics"] if d["key"] == "milp")
+print(f"| p: select among 1,000 (budget 20,000) | sovra (microlp) | 1 | {f['solver_seconds']:.3f} | {f['solver_seconds']:.3f} | | "
+      f"{f['chosen']} chosen, proven optimal: {f['proven_optimal']}, gap {f['gap']:.1e} | {milp['detail']} |")
+PY
 fi
 if [[ "$which" == h || "$which" == all ]]; then
   cargo build --release -q -p sovra-bench-load

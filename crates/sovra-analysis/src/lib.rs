@@ -12,6 +12,8 @@
 //!   CES capacity-rationing equilibrium (the sanction-simulator model).
 //! - [`alliances`]: which candidate partners could supply what we buy from them, sector by sector, and the
 //!   partner sets that cover the most (the restricted-rerouting test runs in [`shock::run_with`]).
+//! - [`projects`]: import-substitution projects through the supply chain (dependence cut, value added
+//!   gained), the portfolio that cuts dependence most under budgets (a MILP), and joint re-evaluation.
 //! - [`tiva`]: the OECD trade-in-value-added indicators per country (EXGR_DVA, EXGR_FVA, GVC participation, …).
 
 pub mod alliances;
@@ -20,6 +22,7 @@ pub mod footprint;
 pub mod keys;
 pub mod linkages;
 pub mod multipliers;
+pub mod projects;
 pub mod shock;
 pub mod system;
 pub mod tiva;

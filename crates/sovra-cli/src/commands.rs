@@ -77,7 +77,12 @@ pub(crate) fn finish(report: &sovra_report::Report, out: &OutputArgs) -> Result<
 }
 
 fn solver(s: &SolverArgs) -> engine::Solver {
-    match s.solver {
+    solver_of(s.solver)
+}
+
+/// The engine's solver for the `--solver` choice.
+pub(crate) fn solver_of(s: SolverChoice) -> engine::Solver {
+    match s {
         SolverChoice::Auto => engine::Solver::Auto,
         SolverChoice::Lu => engine::Solver::Lu,
         SolverChoice::Iterative => engine::Solver::Iterative,
@@ -86,6 +91,11 @@ fn solver(s: &SolverArgs) -> engine::Solver {
 
 /// Runs a request on the user's store and renders its report.
 fn answer(req: Request, out: &OutputArgs) -> Result<()> {
+    answer_with(req, out, DASH)
+}
+
+/// [`answer`], for the subcommands in their own modules.
+pub(crate) fn answer_request(req: Request, out: &OutputArgs) -> Result<()> {
     answer_with(req, out, DASH)
 }
 
@@ -117,6 +127,7 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Trade(crate::TradeCommand::Import(a)) => crate::trade::import_cmd(&a),
         Command::Opportunities(a) => crate::trade::opportunities_cmd(&a),
         Command::Serve(a) => crate::serve::serve_cmd(&a),
+        Command::Projects(p) => crate::projects::projects_cmd(&p),
         Command::Info { name, out } => {
             answer(Request::Info(engine::InfoRequest { data: name }), &out)
         }

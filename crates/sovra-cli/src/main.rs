@@ -7,6 +7,7 @@ mod commands;
 mod complexity;
 mod depend;
 mod progress;
+mod projects;
 mod render;
 mod serve;
 mod shock;
@@ -286,6 +287,12 @@ enum Command {
     /// Example: sovra opportunities ZAF --input flows.csv --top 15
     #[command(verbatim_doc_comment)]
     Opportunities(Box<trade::OpportunitiesArgs>),
+    /// Import-substitution projects: what each does through the supply chain (dependence cut, value added
+    /// gained, shock loss avoided) and the portfolio that cuts dependence most under budgets (a MILP),
+    /// re-evaluated jointly. See docs/projects.md.
+    #[command(subcommand)]
+    #[command(verbatim_doc_comment)]
+    Projects(projects::ProjectsCommand),
     /// Country groups: built-in blocs with sources and membership history, and custom ones from TOML.
     #[command(subcommand)]
     #[command(verbatim_doc_comment)]

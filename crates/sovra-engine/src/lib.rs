@@ -32,6 +32,7 @@ pub mod error;
 pub mod files;
 pub mod mrio;
 pub mod progress;
+pub mod projects;
 pub mod shock;
 pub mod trade;
 pub mod workspace;
@@ -49,6 +50,7 @@ pub use mrio::{
     MatrixRequest, MultipliersRequest, Which,
 };
 pub use progress::{Cancel, Progress, Quiet};
+pub use projects::{Objective, ProjectsEvaluateRequest, ProjectsSelectRequest};
 pub use shock::{ShockRequest, TomlText};
 pub use trade::{
     OpportunitiesRequest, SuppliersRequest, TradeDependRequest, TradeImportOptions,
@@ -96,6 +98,10 @@ pub enum Request {
     Shock(Box<ShockRequest>),
     /// Candidate partners for what us buys from them, and the embargo with and without the alliance.
     Alliances(AlliancesRequest),
+    /// Import-substitution projects, each on its own, through the supply chain.
+    ProjectsEvaluate(Box<ProjectsEvaluateRequest>),
+    /// The portfolio of projects that cuts dependence most under budgets (MILP), re-evaluated jointly.
+    ProjectsSelect(Box<ProjectsSelectRequest>),
 }
 
 impl Request {
@@ -118,6 +124,8 @@ impl Request {
             Request::Complexity(_) => "complexity",
             Request::Shock(_) => "shock",
             Request::Alliances(_) => "alliances",
+            Request::ProjectsEvaluate(_) => "projects_evaluate",
+            Request::ProjectsSelect(_) => "projects_select",
         }
     }
 
@@ -133,6 +141,8 @@ impl Request {
             Request::Tiva(q) => Some(&q.data),
             Request::Shock(q) => Some(&q.data),
             Request::Alliances(q) => Some(&q.data),
+            Request::ProjectsEvaluate(q) => Some(&q.data),
+            Request::ProjectsSelect(q) => Some(&q.data),
             Request::BlocsShow(q) => q.data.as_deref(),
             Request::Complexity(q) => {
                 (!(q.trade || q.input.is_some() || q.store.is_some())).then_some(q.data.as_str())
@@ -154,6 +164,8 @@ impl Request {
             Request::Depend(q) => q.solver,
             Request::Keys(q) => q.solver,
             Request::Tiva(q) => q.solver,
+            Request::ProjectsEvaluate(q) => q.solver,
+            Request::ProjectsSelect(q) => q.solver,
             _ => Solver::Auto,
         }
     }
@@ -236,6 +248,8 @@ pub const KINDS: &[&str] = &[
     "complexity",
     "shock",
     "alliances",
+    "projects_evaluate",
+    "projects_select",
 ];
 
 /// Answers a request with its report.
@@ -260,6 +274,8 @@ pub fn run(ws: &Workspace, req: &Request, progress: &dyn Progress) -> Result<Rep
         Request::Complexity(q) => complexity::complexity(ws, q, progress),
         Request::Shock(q) => shock::run(ws, q, progress),
         Request::Alliances(q) => alliances::alliances(ws, q, progress),
+        Request::ProjectsEvaluate(q) => projects::evaluate(ws, q, progress),
+        Request::ProjectsSelect(q) => projects::select(ws, q, progress),
     }
 }
 
@@ -307,6 +323,8 @@ pub fn request_schema(
         "complexity" => generator.subschema_for::<ComplexityRequest>(),
         "shock" => generator.subschema_for::<ShockRequest>(),
         "alliances" => generator.subschema_for::<AlliancesRequest>(),
+        "projects_evaluate" => generator.subschema_for::<ProjectsEvaluateRequest>(),
+        "projects_select" => generator.subschema_for::<ProjectsSelectRequest>(),
         _ => return None,
     })
 }

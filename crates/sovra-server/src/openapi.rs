@@ -37,9 +37,20 @@ fn summary(kind: &str) -> &'static str {
         "alliances" => {
             "Which partners could supply what us buys from them, and the embargo with and without them"
         }
+        "projects_evaluate" => {
+            "Import-substitution projects, each through the supply chain (dependence cut, value added gained)"
+        }
+        "projects_select" => {
+            "The portfolio of projects that cuts dependence most under budgets (MILP), re-evaluated jointly"
+        }
         _ => "An analysis",
     }
 }
+
+/// Two projects in the TOML of a project file, for the examples.
+const PROJECTS: &str = "[[project]]\nid = \"axles\"\nhost = \"BLR\"\nsector = \"C29\"\ncapacity = 400\ncost = 120\n\
+    serves = \"RUS+BLR\"\nreplaces = \"EU27+G7\"\n\n[[project]]\nid = \"pharma\"\nhost = \"RUS\"\nsector = \"C21\"\n\
+    capacity = 800\ncost = 200\nserves = \"RUS+BLR\"\nreplaces = \"EU27+G7\"\n";
 
 /// A request body that works on the default dataset (icio2022), shown as the example.
 pub(crate) fn example(kind: &str) -> Option<Value> {
@@ -60,6 +71,8 @@ pub(crate) fn example(kind: &str) -> Option<Value> {
         "complexity" => json!({"top": 15}),
         "shock" => json!({"sanctioning": "USA", "target": "CHN", "top": 8}),
         "alliances" => json!({"us": "RUS", "against": "G7", "candidates": "BRICS", "size": 2}),
+        "projects_evaluate" => json!({"projects": PROJECTS}),
+        "projects_select" => json!({"projects": PROJECTS, "budget": 200}),
         _ => return None,
     })
 }

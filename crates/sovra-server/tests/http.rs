@@ -37,6 +37,12 @@ fn body(kind: &str) -> &'static str {
         "alliances" => {
             r#"{"us": "R01", "against": "R02", "candidates": "R03+R04", "data": "demo", "size": 2}"#
         }
+        "projects_evaluate" => {
+            r#"{"data": "demo", "projects": "[[project]]\nid = \"a\"\nhost = \"R01\"\nsector = \"S01\"\ncapacity = 5\ncost = 2\n"}"#
+        }
+        "projects_select" => {
+            r#"{"data": "demo", "budget": 3, "projects": "[[project]]\nid = \"a\"\nhost = \"R01\"\nsector = \"S01\"\ncapacity = 5\ncost = 2\n\n[[project]]\nid = \"b\"\nhost = \"R02\"\nsector = \"S02\"\ncapacity = 5\ncost = 2\n"}"#
+        }
         other => panic!("no test body for the kind {other}: add one"),
     }
 }
