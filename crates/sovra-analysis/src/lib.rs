@@ -10,10 +10,13 @@
 //! - [`keys`]: the "technological keys": our sectors ranked by the output exposed to their inputs from them.
 //! - [`shock`]: embargoes, export and import bans: output losses by extraction or by RAS rerouting with a
 //!   CES capacity-rationing equilibrium (the sanction-simulator model).
+//! - [`alliances`]: which candidate partners could supply what we buy from them, sector by sector, and the
+//!   partner sets that cover the most (the restricted-rerouting test runs in [`shock::run_with`]).
 //! - [`projects`]: import-substitution projects through the supply chain (dependence cut, value added
 //!   gained), the portfolio that cuts dependence most under budgets (a MILP), and joint re-evaluation.
 //! - [`tiva`]: the OECD trade-in-value-added indicators per country (EXGR_DVA, EXGR_FVA, GVC participation, …).
 
+pub mod alliances;
 pub mod dependency;
 pub mod footprint;
 pub mod keys;

@@ -122,6 +122,7 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Data(d) => data(d),
         Command::Shock(a) => crate::shock::shock_cmd(&a),
         Command::Complexity(a) => crate::complexity::complexity_cmd(&a),
+        Command::Alliances(a) => crate::alliances::alliances_cmd(&a),
         Command::Trade(crate::TradeCommand::Depend(a)) => crate::trade::trade_depend_cmd(&a),
         Command::Trade(crate::TradeCommand::Suppliers(a)) => crate::trade::suppliers_cmd(&a),
         Command::Trade(crate::TradeCommand::Synth(a)) => crate::trade::synth_cmd(&a),

@@ -2,6 +2,7 @@
 //! This binary only parses arguments, loads data and renders results; every number comes from
 //! `sovra-core` and `sovra-analysis`.
 
+mod alliances;
 mod commands;
 mod complexity;
 mod depend;
@@ -251,6 +252,33 @@ enum Command {
     ///               --format json --out sweep.jsonl
     #[command(verbatim_doc_comment)]
     Shock(Box<shock::ShockArgs>),
+    /// Chains of cooperation: for what US buys from THEM, sector by sector, which candidate partners
+    /// could supply it instead, and what an embargo of THEM on US costs when only the alliance may
+    /// replace them.
+    ///
+    /// For each candidate p and sector s: our imports from them M_s, p's exports E_ps to every region
+    /// but itself, the coverage min(1, E_ps / M_s) and what we already buy from p; totals weighted by
+    /// our imports. Partner sets of at most --size members are ranked by the imports their pooled
+    /// exports cover, Σ_s min(M_s, Σ_p E_ps): every set while there are at most two million, else the
+    /// greedy chain (within 1 − 1/e of the best: the cover is submodular). Candidates that are US or
+    /// THEM are left out, with a note.
+    ///
+    /// Then the embargo of THEM on US runs under the rerouting model four times, with the replacement
+    /// of our lost supply open to us alone, to us and the best set, to us and every candidate, and to
+    /// everyone: our output loss in each, and the loss the alliance avoids.
+    ///
+    /// Capacity figures, not forecasts: present exports bound what a partner could redirect at once.
+    /// icio2022 does not split final demand by destination: there the figures are intermediate flows.
+    /// Where the trade store ($SOVRA_HOME/trade) holds trade, the same coverage by HS6 product
+    /// (tables hs6_*; --trade requires it, --no-trade leaves it out, --trade-year picks the year).
+    /// CSV holds one table (--table picks it). Formulas: docs/alliances.md.
+    ///
+    /// Examples: sovra alliances RUS --against G7 --candidates BRICS --size 2
+    ///           sovra alliances RUS+BLR --against EU27+G7 --candidates BRICS+EAEU --top 15
+    ///           sovra alliances IND --against CHN --candidates G7 --no-shock --format csv --out ind.csv
+    ///           sovra alliances EAEU --against G7 --candidates "BRICS-EAEU" --as-of 2025-06-30
+    #[command(verbatim_doc_comment)]
+    Alliances(Box<alliances::AlliancesArgs>),
     /// Economic complexity: RCA, diversity, ubiquity, ECI and PCI (eigenvector method), COI, fitness.
     ///
     /// Input: product-level exports as a long CSV (`year,exporter,product,value`, e.g. HS6 or HS4 from

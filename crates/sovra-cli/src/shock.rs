@@ -192,7 +192,7 @@ pub fn shock_cmd(a: &ShockArgs) -> Result<()> {
 }
 
 /// Exit code 3 for an output that was written but is flagged as not trustworthy, unless the user accepts it.
-fn untrusted(report: &Report, allow: bool) -> Result<()> {
+pub(crate) fn untrusted(report: &Report, allow: bool) -> Result<()> {
     if allow || !figure_is(report, "trustworthy", &Value::Bool(false)) {
         return Ok(());
     }

@@ -1652,6 +1652,7 @@ fn help_examples_stand_on_their_own_lines() {
         &["matrix"],
         &["depend"],
         &["shock"],
+        &["alliances"],
         &["complexity"],
         &["opportunities"],
         &["serve"],

@@ -279,7 +279,7 @@ fn alias(expr: &str, labels: &sovra_core::Labels) -> Option<String> {
 
 /// Resolves one side; a name that is not a bloc or region but an alias or a region's name is read as what
 /// it names, with a note saying so.
-fn resolve_side(
+pub(crate) fn resolve_side(
     reg: &sovra_core::blocs::Registry,
     expr: &str,
     date: Date,
@@ -425,7 +425,14 @@ fn members_line(r: &Resolved) -> String {
     }
 }
 
-fn party_report(kind: &str, s: &Setup, us: &str, them: &str, data: &str, title: String) -> Report {
+pub(crate) fn party_report(
+    kind: &str,
+    s: &Setup,
+    us: &str,
+    them: &str,
+    data: &str,
+    title: String,
+) -> Report {
     let mut r = compose::report(kind, title, Some(s.table()));
     param(&mut r, "us", "us", us);
     param(&mut r, "them", "them", them);

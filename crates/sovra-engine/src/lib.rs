@@ -24,6 +24,7 @@
 
 #![deny(missing_docs)]
 
+pub mod alliances;
 pub mod complexity;
 mod compose;
 pub mod depend;
@@ -36,6 +37,7 @@ pub mod shock;
 pub mod trade;
 pub mod workspace;
 
+pub use alliances::AlliancesRequest;
 pub use complexity::{ComplexityBy, ComplexityRequest, Convention};
 pub use compose::format_num;
 pub use depend::{
@@ -94,6 +96,8 @@ pub enum Request {
     Complexity(ComplexityRequest),
     /// What an embargo, export ban or import ban does to output (one scenario, a batch or a sweep).
     Shock(Box<ShockRequest>),
+    /// Candidate partners for what us buys from them, and the embargo with and without the alliance.
+    Alliances(AlliancesRequest),
     /// Import-substitution projects, each on its own, through the supply chain.
     ProjectsEvaluate(Box<ProjectsEvaluateRequest>),
     /// The portfolio of projects that cuts dependence most under budgets (MILP), re-evaluated jointly.
@@ -119,6 +123,7 @@ impl Request {
             Request::Opportunities(_) => "opportunities",
             Request::Complexity(_) => "complexity",
             Request::Shock(_) => "shock",
+            Request::Alliances(_) => "alliances",
             Request::ProjectsEvaluate(_) => "projects_evaluate",
             Request::ProjectsSelect(_) => "projects_select",
         }
@@ -135,6 +140,7 @@ impl Request {
             Request::Keys(q) => Some(&q.data),
             Request::Tiva(q) => Some(&q.data),
             Request::Shock(q) => Some(&q.data),
+            Request::Alliances(q) => Some(&q.data),
             Request::ProjectsEvaluate(q) => Some(&q.data),
             Request::ProjectsSelect(q) => Some(&q.data),
             Request::BlocsShow(q) => q.data.as_deref(),
@@ -241,6 +247,7 @@ pub const KINDS: &[&str] = &[
     "opportunities",
     "complexity",
     "shock",
+    "alliances",
     "projects_evaluate",
     "projects_select",
 ];
@@ -266,6 +273,7 @@ pub fn run(ws: &Workspace, req: &Request, progress: &dyn Progress) -> Result<Rep
         Request::Opportunities(q) => trade::opportunities(ws, q, progress),
         Request::Complexity(q) => complexity::complexity(ws, q, progress),
         Request::Shock(q) => shock::run(ws, q, progress),
+        Request::Alliances(q) => alliances::alliances(ws, q, progress),
         Request::ProjectsEvaluate(q) => projects::evaluate(ws, q, progress),
         Request::ProjectsSelect(q) => projects::select(ws, q, progress),
     }
@@ -314,6 +322,7 @@ pub fn request_schema(
         "opportunities" => generator.subschema_for::<OpportunitiesRequest>(),
         "complexity" => generator.subschema_for::<ComplexityRequest>(),
         "shock" => generator.subschema_for::<ShockRequest>(),
+        "alliances" => generator.subschema_for::<AlliancesRequest>(),
         "projects_evaluate" => generator.subschema_for::<ProjectsEvaluateRequest>(),
         "projects_select" => generator.subschema_for::<ProjectsSelectRequest>(),
         _ => return None,

@@ -199,12 +199,13 @@ macro_rules! names_files {
 
 names_files!(TradeDependRequest, SuppliersRequest, OpportunitiesRequest);
 
-/// Where a request's trade comes from.
-struct Source<'a> {
-    input: Option<&'a Path>,
-    country_codes: Option<&'a Path>,
-    store: Option<&'a Path>,
-    convert: Option<&'a str>,
+/// Where a request's trade comes from (all `None`: the workspace's trade store as it is).
+#[derive(Default)]
+pub(crate) struct Source<'a> {
+    pub(crate) input: Option<&'a Path>,
+    pub(crate) country_codes: Option<&'a Path>,
+    pub(crate) store: Option<&'a Path>,
+    pub(crate) convert: Option<&'a str>,
 }
 
 /// The years a request shows.
@@ -393,7 +394,7 @@ pub(crate) fn open_store(dir: &Path, field: &str) -> Result<Store> {
 }
 
 /// Reads a request's trade: a file whole, or from a store the years `window` needs.
-fn load(
+pub(crate) fn load(
     ws: &Workspace,
     src: &Source<'_>,
     window: Window,
@@ -569,7 +570,13 @@ fn unknown(field: &str, kind: &'static str, name: &str, all: &[String], source: 
 
 impl Trade {
     /// Country indices of a country, bloc or expression on `date`.
-    fn members(&self, reg: &Registry, date: Date, expr: &str, field: &str) -> Result<Vec<usize>> {
+    pub(crate) fn members(
+        &self,
+        reg: &Registry,
+        date: Date,
+        expr: &str,
+        field: &str,
+    ) -> Result<Vec<usize>> {
         let codes: Vec<&str> = self.flows.countries.iter().map(String::as_str).collect();
         let sel = reg
             .eval_with_codes(expr, date, &codes)
@@ -590,14 +597,14 @@ impl Trade {
     }
 
     /// Country codes of indices.
-    fn codes(&self, idx: &[usize]) -> Vec<&str> {
+    pub(crate) fn codes(&self, idx: &[usize]) -> Vec<&str> {
         idx.iter()
             .map(|&i| self.flows.countries[i].as_str())
             .collect()
     }
 
     /// The unit of trade values.
-    fn unit(&self) -> &'static str {
+    pub(crate) fn unit(&self) -> &'static str {
         if self.baci {
             "thousand USD"
         } else {
@@ -606,7 +613,7 @@ impl Trade {
     }
 
     /// A product's code and, when known, its name.
-    fn product(&self, p: usize) -> [Value; 2] {
+    pub(crate) fn product(&self, p: usize) -> [Value; 2] {
         let code = &self.flows.products[p];
         [
             code.as_str().into(),
@@ -682,7 +689,7 @@ impl Trade {
     }
 
     /// Notes on the input: where a store's years came from, product names, unknown BACI codes.
-    fn notes(&self, r: &mut Report) {
+    pub(crate) fn notes(&self, r: &mut Report) {
         r.notes.extend(self.origin.clone());
         match self.revision {
             None => r.notes.push(

@@ -34,6 +34,9 @@ fn summary(kind: &str) -> &'static str {
         "shock" => {
             "What an embargo, export ban or import ban does to output (one scenario, a batch or a sweep)"
         }
+        "alliances" => {
+            "Which partners could supply what us buys from them, and the embargo with and without them"
+        }
         "projects_evaluate" => {
             "Import-substitution projects, each through the supply chain (dependence cut, value added gained)"
         }
@@ -67,6 +70,7 @@ pub(crate) fn example(kind: &str) -> Option<Value> {
         "opportunities" => json!({"country": "ZAF", "top": 15}),
         "complexity" => json!({"top": 15}),
         "shock" => json!({"sanctioning": "USA", "target": "CHN", "top": 8}),
+        "alliances" => json!({"us": "RUS", "against": "G7", "candidates": "BRICS", "size": 2}),
         "projects_evaluate" => json!({"projects": PROJECTS}),
         "projects_select" => json!({"projects": PROJECTS, "budget": 200}),
         _ => return None,

@@ -323,7 +323,7 @@ fn work(
         } else {
             format!("{name} read from the store")
         };
-        timing.solve_note = if request.kind() == "shock" {
+        timing.solve_note = if matches!(request.kind(), "shock" | "alliances") {
             if loaded.has_network() {
                 "shock network reused".into()
             } else {

@@ -34,6 +34,9 @@ fn body(kind: &str) -> &'static str {
         "opportunities" => r#"{"country": "C001", "top": 5}"#,
         "complexity" => r#"{"trade": true, "year": 2022, "top": 5}"#,
         "shock" => r#"{"sanctioning": "R01", "target": "R02", "data": "demo", "top": 3}"#,
+        "alliances" => {
+            r#"{"us": "R01", "against": "R02", "candidates": "R03+R04", "data": "demo", "size": 2}"#
+        }
         "projects_evaluate" => {
             r#"{"data": "demo", "projects": "[[project]]\nid = \"a\"\nhost = \"R01\"\nsector = \"S01\"\ncapacity = 5\ncost = 2\n"}"#
         }

@@ -226,6 +226,79 @@ pub fn suppliers(
     out
 }
 
+/// What an importer buys of each product from a set of exporters ("them"), and what each candidate could
+/// supply instead: [`suppliers`]' figures for every product at once (the HS6 coverage of `sovra alliances`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Cover {
+    /// `M_p = Σ_{e∈them} Σ_{j∈importer, j≠e} v(e, j, p)`, per product index.
+    pub imports: Vec<f64>,
+    /// One per candidate, in the order given.
+    pub candidates: Vec<CandidateCover>,
+}
+
+/// One candidate supplier's figures in [`Cover`], per product index.
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateCover {
+    /// Exporter (country index).
+    pub exporter: usize,
+    /// [`Supplier::world_exports`]: `w_e = Σ_{j≠e} v(e, j, p)`.
+    pub world_exports: Vec<f64>,
+    /// [`Supplier::to_importer`]: `Σ_{j∈importer, j≠e} v(e, j, p)`.
+    pub to_importer: Vec<f64>,
+}
+
+/// [`Cover`] in year `t`, in one pass over the rows: the imports of `importer` from `them` per product and,
+/// for each candidate, the world exports and sales to the importer that [`suppliers`] reports for one product
+/// (the same sums). Candidates that are in the importer are the caller's to leave out.
+pub fn cover(
+    b: &Bilateral,
+    importer: &[usize],
+    them: &[usize],
+    candidates: &[usize],
+    year: i32,
+) -> Cover {
+    let (nc, np) = (b.countries.len(), b.products.len());
+    let mut is_i = vec![false; nc];
+    importer.iter().for_each(|&c| is_i[c] = true);
+    let mut is_t = vec![false; nc];
+    them.iter().for_each(|&c| is_t[c] = true);
+    // The candidate's slot, for each country.
+    let mut slot = vec![usize::MAX; nc];
+    candidates
+        .iter()
+        .enumerate()
+        .for_each(|(k, &c)| slot[c] = k);
+    let mut imports = vec![0.0; np];
+    let mut out: Vec<CandidateCover> = candidates
+        .iter()
+        .map(|&c| CandidateCover {
+            exporter: c,
+            world_exports: vec![0.0; np],
+            to_importer: vec![0.0; np],
+        })
+        .collect();
+    for &(t, e, j, p, v) in &b.rows {
+        if t != year || e == j {
+            continue;
+        }
+        let (e, j, p) = (e as usize, j as usize, p as usize);
+        if is_t[e] && is_i[j] {
+            imports[p] += v;
+        }
+        if slot[e] != usize::MAX {
+            let c = &mut out[slot[e]];
+            c.world_exports[p] += v;
+            if is_i[j] {
+                c.to_importer[p] += v;
+            }
+        }
+    }
+    Cover {
+        imports,
+        candidates: out,
+    }
+}
+
 /// Exports by exporter × product in one year (`Σ_{j≠e} v(e, j)`), the input of complexity on bilateral data.
 pub fn exports_of_year(b: &Bilateral, year: i32) -> crate::complexity::Exports {
     let (nc, np) = (b.countries.len(), b.products.len());

@@ -312,3 +312,40 @@ fn a_bloc_is_one_exporter() {
     }
     assert!(opportunities::rank(&b, &[], 2022, &th).is_err());
 }
+
+#[test]
+fn cover_gives_the_supplier_figures_of_every_product_at_once() {
+    let b = data();
+    let (importer, them, candidates) = ([0usize, 1], [2usize, 3, 4], [5usize, 6, 7, 8]);
+    let c = screen::cover(&b, &importer, &them, &candidates, 2022);
+    assert_eq!(c.imports.len(), b.products.len());
+    assert_eq!(c.candidates.len(), candidates.len());
+    let mut checked = 0;
+    for p in 0..b.products.len() {
+        // Imports from them: the importer's imports of p from each of them, as the suppliers table has them.
+        let all = screen::suppliers(&b, &importer, &[], 2022, p);
+        let from_them: f64 = all
+            .iter()
+            .filter(|s| them.contains(&s.exporter))
+            .map(|s| s.to_importer)
+            .sum();
+        assert!((c.imports[p] - from_them).abs() <= 1e-9 * from_them.max(1.0));
+        for s in screen::suppliers(&b, &importer, &candidates, 2022, p) {
+            let k = candidates.iter().position(|&x| x == s.exporter).unwrap();
+            let cc = &c.candidates[k];
+            assert_eq!(cc.exporter, s.exporter);
+            assert_eq!(cc.world_exports[p], s.world_exports);
+            assert_eq!(cc.to_importer[p], s.to_importer);
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} pairs checked");
+    // A candidate the suppliers table leaves out of a product (no exports of it) has none in the cover.
+    for cc in &c.candidates {
+        for p in 0..b.products.len() {
+            if screen::suppliers(&b, &importer, &[cc.exporter], 2022, p).is_empty() {
+                assert_eq!(cc.world_exports[p], 0.0);
+            }
+        }
+    }
+}

@@ -31,6 +31,7 @@ use sovra_core::Error;
 
 pub use cut::{Cut, Leg};
 pub use network::Network;
+pub use reroute::Restriction;
 pub use scenario::{Instrument, LegSpec, Model, Resolved, ScenarioSpec};
 
 use crate::Result;
@@ -160,7 +161,28 @@ pub struct Outcome {
 
 /// Runs one scenario on a prepared network.
 pub fn run(net: &Network, legs: &[Leg], model: Model, p: &Params) -> Result<Outcome> {
+    run_with(net, legs, model, p, None)
+}
+
+/// [`run`], with the rerouting of some buyers' severed supply restricted to some sellers (see
+/// [`reroute`]'s documentation; the extraction model reroutes nothing and ignores it).
+pub fn run_with(
+    net: &Network,
+    legs: &[Leg],
+    model: Model,
+    p: &Params,
+    restriction: Option<&Restriction>,
+) -> Result<Outcome> {
     p.validate()?;
+    if let Some(x) = restriction
+        && let Some(bad) = x.buyers.iter().chain(&x.sellers).find(|&&c| c >= net.nr)
+    {
+        return Err(Error::Request(format!(
+            "restriction names region index {bad}, out of range ({} regions)",
+            net.nr
+        ))
+        .into());
+    }
     if legs.is_empty() {
         return Err(Error::Request("the scenario severs nothing (no leg)".into()).into());
     }
@@ -190,7 +212,14 @@ pub fn run(net: &Network, legs: &[Leg], model: Model, p: &Params) -> Result<Outc
         }
         Model::Rerouting => {
             let t0 = Instant::now();
-            let rr = reroute::reroute(net, &cut, p.tau, p.balance_tol, p.balance_max_iter);
+            let rr = reroute::reroute_with(
+                net,
+                &cut,
+                p.tau,
+                p.balance_tol,
+                p.balance_max_iter,
+                restriction,
+            );
             seconds.push(("reroute", t0.elapsed().as_secs_f64()));
             let t0 = Instant::now();
             // The stability statistics' pass runs alongside the equilibrium's first f32 pass.

@@ -25,6 +25,18 @@
 //! `E = Z − Z32`, and records the two linear pieces `Eᵀu` and `E ṽ` it contributes; the remaining sweeps read
 //! the mirror plus that correction, which is exact to second order (`2⁻²⁴` times the drift of `log u` since
 //! the correction, kept under a tenth of the tolerance and reported as `correction_drift`).
+//!
+//! **Restricted rerouting** ([`Restriction`], the alliance test of `sovra alliances`). When only some sellers
+//! may take over the severed supply of some buyers (allies ∪ us for our buyers), a severed flow `F_ij` into
+//! a restricted buyer `j` is rerouted only in the proportion `e_rj` that eligible sellers hold in `j`'s
+//! remaining (not severed) purchases of sector `r`, `e_rj = Σ_{i∈r, eligible} Z_ij / Σ_{i∈r} Z_ij` over
+//! the entries not severed (1 when `j` has no remaining supplier: nothing to restrict). The rest is lost like
+//! the friction: the entry's loss share is `f_ij = τ(1 − δ) + (1 − τ)(1 − δ)(1 − e_rj)` instead of
+//! `f = τ(1 − δ)`, taken off both margins (buyer `j` and seller `i`), so the block still balances. The RAS
+//! then spreads what is rerouted as before. The restriction thus caps the *amount* of a buyer's lost supply
+//! that is replaced at what the eligible sellers would have delivered under proportional rerouting; it does
+//! not change *which* sellers deliver it (a fixed-cell RAS would; it is not implemented). With every region
+//! eligible `e = 1` and the run is the unrestricted one, bit for bit.
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -98,6 +110,38 @@ pub struct RerouteReport {
     pub severed_flow: f64,
     /// Of it, lost to rerouting friction: `f Σ F_ij`.
     pub friction_loss: f64,
+    /// Of it, lost because only eligible sellers could take it over: `Σ (f_ij − f) F_ij` (restricted
+    /// rerouting only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restricted_loss: Option<f64>,
+}
+
+/// A [`Restriction`] that restricts something, with the share of a severed flow that is neither leaked nor
+/// lost to friction, `(1 − τ)(1 − δ)`.
+struct Restricted {
+    buyers: Vec<usize>,
+    sellers: Vec<usize>,
+    unrouted: f64,
+}
+
+impl Restricted {
+    /// `e_rj`: the eligible sellers' share of buyer `j`'s remaining purchases from the block's `rows`
+    /// (1 when nothing remains).
+    fn eligible_share(&self, net: &Network, cut: &Cut, rows: &[usize], j: usize) -> f64 {
+        let k = j / net.ns;
+        let (mut eligible, mut total) = (0.0, 0.0);
+        for (c, &i) in rows.iter().enumerate() {
+            if cut.buyers[i].contains(&k) {
+                continue;
+            }
+            let z = net.row(i)[j];
+            total += z;
+            if self.sellers.contains(&c) {
+                eligible += z;
+            }
+        }
+        if total > 0.0 { eligible / total } else { 1.0 }
+    }
 }
 
 struct Block {
@@ -111,15 +155,50 @@ struct Block {
     /// Drift from the correction point at the last sweep (0: exact; NaN: `f32` only).
     drift: f64,
     severed: f64,
+    restricted_loss: f64,
+}
+
+/// Who may take over the severed supply of some buyers: only sellers in `sellers` (region indices) replace
+/// what buyers in `buyers` lost (see the module documentation for the model).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Restriction {
+    /// Buyer regions whose severed supply is restricted (us, in the alliance test).
+    pub buyers: Vec<usize>,
+    /// Seller regions eligible to take it over (allies ∪ us).
+    pub sellers: Vec<usize>,
+}
+
+impl Restriction {
+    /// Whether every seller region of a table with `nr` regions is eligible (then nothing is restricted).
+    pub fn is_void(&self, nr: usize) -> bool {
+        (0..nr).all(|c| self.sellers.contains(&c)) || self.buyers.is_empty()
+    }
 }
 
 /// Balances every sector block of the disrupted network.
 pub fn reroute(net: &Network, cut: &Cut, tau: f64, tol: f64, max_iter: usize) -> Rerouted {
+    reroute_with(net, cut, tau, tol, max_iter, None)
+}
+
+/// [`reroute`], with the takeover of some buyers' severed supply restricted to some sellers.
+pub fn reroute_with(
+    net: &Network,
+    cut: &Cut,
+    tau: f64,
+    tol: f64,
+    max_iter: usize,
+    restriction: Option<&Restriction>,
+) -> Rerouted {
     let (nr, ns, n) = (net.nr, net.ns, net.n());
     let f = tau * (1.0 - cut.delta);
+    let restricted = restriction.filter(|x| !x.is_void(nr)).map(|x| Restricted {
+        buyers: x.buyers.clone(),
+        sellers: x.sellers.clone(),
+        unrouted: (1.0 - tau) * (1.0 - cut.delta),
+    });
     let blocks: Vec<Block> = (0..ns)
         .into_par_iter()
-        .map(|r| balance_block(net, cut, r, f, tol, max_iter))
+        .map(|r| balance_block(net, cut, r, f, restricted.as_ref(), tol, max_iter))
         .collect();
     let mut u = vec![1.0; n];
     let mut sales = vec![0.0; n];
@@ -132,7 +211,9 @@ pub fn reroute(net: &Network, cut: &Cut, tau: f64, tol: f64, max_iter: usize) ->
         correction_drift: 0.0,
         severed_flow: 0.0,
         friction_loss: 0.0,
+        restricted_loss: None,
     };
+    let mut restricted_loss = 0.0;
     for (r, b) in blocks.into_iter().enumerate() {
         for c in 0..nr {
             u[c * ns + r] = b.u[c];
@@ -150,9 +231,13 @@ pub fn reroute(net: &Network, cut: &Cut, tau: f64, tol: f64, max_iter: usize) ->
             report.correction_drift.max(b.drift)
         };
         report.severed_flow += b.severed;
+        restricted_loss += b.restricted_loss;
     }
     report.converged &= report.residual <= tol;
     report.friction_loss = f * report.severed_flow;
+    if restricted.is_some() {
+        report.restricted_loss = Some(restricted_loss);
+    }
     Rerouted {
         u,
         vt,
@@ -426,22 +511,45 @@ fn laplacian(p: &[f64], rsum: &[f64], act: &[usize], nr: usize) -> Mat<f64> {
     lap
 }
 
-fn balance_block(net: &Network, cut: &Cut, r: usize, f: f64, tol: f64, max_iter: usize) -> Block {
+fn balance_block(
+    net: &Network,
+    cut: &Cut,
+    r: usize,
+    f: f64,
+    restricted: Option<&Restricted>,
+    tol: f64,
+    max_iter: usize,
+) -> Block {
     let (nr, ns, n) = (net.nr, net.ns, net.n());
     let rows: Vec<usize> = (0..nr).map(|c| c * ns + r).collect();
     // Targets.
     let mut ct: Vec<f64> = (0..n).map(|j| net.alpha[r * n + j] * net.w[j]).collect();
     let mut rt: Vec<f64> = rows.iter().map(|&i| net.dbar[i]).collect();
     let mut severed = 0.0;
+    let mut restricted_loss = 0.0;
+    // e_rj of the restricted buyers, computed on first use (NaN: not yet).
+    let mut eligible = vec![f64::NAN; if restricted.is_some() { n } else { 0 }];
     for (c, &i) in rows.iter().enumerate() {
         for &k in &cut.buyers[i] {
             let row = net.row(i);
+            let restrict = restricted.filter(|x| x.buyers.contains(&k));
             for j in cut.range(k) {
                 if net.m[j] > 0.0 {
                     let flow = row[j] * net.w[j] / net.m[j];
                     severed += flow;
-                    ct[j] -= f * flow;
-                    rt[c] -= f * flow;
+                    let mut lost = f;
+                    if let Some(x) = restrict {
+                        if eligible[j].is_nan() {
+                            eligible[j] = x.eligible_share(net, cut, &rows, j);
+                        }
+                        if eligible[j] < 1.0 {
+                            let more = x.unrouted * (1.0 - eligible[j]);
+                            lost = f + more;
+                            restricted_loss += more * flow;
+                        }
+                    }
+                    ct[j] -= lost * flow;
+                    rt[c] -= lost * flow;
                 }
             }
         }
@@ -582,5 +690,6 @@ fn balance_block(net: &Network, cut: &Cut, r: usize, f: f64, tol: f64, max_iter:
             drift
         },
         severed,
+        restricted_loss,
     }
 }

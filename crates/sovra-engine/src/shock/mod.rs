@@ -28,6 +28,7 @@ use sovra_core::Mrio;
 use sovra_core::blocs::{self, Date, Registry};
 use sovra_report::Report;
 
+pub(crate) use report::distrust;
 pub use scenarios::scenarios;
 pub use sovra_analysis::shock::{Instrument, Model, ScenarioSpec};
 

@@ -117,7 +117,7 @@ const COLLAPSED_FULFILMENT: f64 = 0.01;
 
 /// Why a computed outcome is not to be trusted (empty when it is): the solver missed its tolerance, the
 /// stability check fails (no interior equilibrium is guaranteed), or fulfilment collapses somewhere.
-pub(super) fn distrust(o: &Outcome) -> Vec<String> {
+pub(crate) fn distrust(o: &Outcome) -> Vec<String> {
     let d = &o.diagnostics;
     let mut why = Vec::new();
     if !d.converged {
