@@ -184,3 +184,74 @@ pub(crate) fn check_unique(labels: &[String], file: &str, what: &str) -> Result<
     }
     Ok(())
 }
+
+/// The position of `s` in `list`, appended when it is not there yet (labels in order of first appearance).
+pub(crate) fn index_of(list: &mut Vec<String>, s: &str) -> usize {
+    match list.iter().position(|x| x == s) {
+        Some(i) => i,
+        None => {
+            list.push(s.to_string());
+            list.len() - 1
+        }
+    }
+}
+
+/// A CSV reader without headers over `input` and its first record, the header; an empty file or a broken
+/// first line is an error naming `file`.
+pub(crate) fn csv_with_header<R: Read>(
+    input: R,
+    file: &str,
+) -> Result<(csv::StringRecordsIntoIter<R>, csv::StringRecord)> {
+    let mut records = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input)
+        .into_records();
+    match records.next() {
+        Some(Ok(h)) => Ok((records, h)),
+        Some(Err(e)) => Err(Error::Format {
+            file: file.into(),
+            detail: format!("line 1: {e}"),
+        }),
+        None => Err(Error::Format {
+            file: file.into(),
+            detail: "the file is empty".into(),
+        }),
+    }
+}
+
+/// The yearly tables of a folder: the files whose name `year_of` reads a year from, sorted by year. A year
+/// present twice, or no table at all (`expected` says what was looked for), is an error naming the folder.
+pub(crate) fn year_files(
+    dir: &std::path::Path,
+    year_of: impl Fn(&str) -> Option<i32>,
+    expected: &str,
+) -> Result<Vec<(i32, std::path::PathBuf)>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut years: Vec<(i32, std::path::PathBuf)> = Vec::new();
+    for e in entries {
+        let e = e.map_err(|err| Error::io(dir, err))?;
+        let Some(year) = year_of(&e.file_name().to_string_lossy()) else {
+            continue;
+        };
+        if let Some((_, other)) = years.iter().find(|(y, _)| *y == year) {
+            return Err(Error::Format {
+                file: dir.display().to_string(),
+                detail: format!(
+                    "year {year} is there twice ({} and {}): keep one",
+                    other.display(),
+                    e.path().display()
+                ),
+            });
+        }
+        years.push((year, e.path()));
+    }
+    if years.is_empty() {
+        return Err(Error::Format {
+            file: dir.display().to_string(),
+            detail: expected.into(),
+        });
+    }
+    years.sort_by_key(|(y, _)| *y);
+    Ok(years)
+}

@@ -19,7 +19,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::labels::{Code, FdColumn, Labels, Stressor};
-use crate::read::{check_unique, excerpt, oecd_names, open_input, parse_cell};
+use crate::read::{check_unique, excerpt, index_of, oecd_names, open_input, parse_cell};
 use crate::table::{BalanceTolerance, Dense, Mrio, Parts, Provenance};
 
 /// Final-demand category codes across releases.
@@ -119,26 +119,7 @@ pub fn read_from(
     year: Option<i32>,
 ) -> Result<Mrio> {
     let file = file.to_string();
-    let mut rd = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(input);
-    let mut records = rd.records();
-    let header = match records.next() {
-        Some(Ok(h)) => h,
-        Some(Err(e)) => {
-            return Err(Error::Format {
-                file,
-                detail: format!("line 1: {e}"),
-            });
-        }
-        None => {
-            return Err(Error::Format {
-                file,
-                detail: "the file is empty".into(),
-            });
-        }
-    };
+    let (records, header) = crate::read::csv_with_header(input, &file)?;
     let cols: Vec<String> = header
         .iter()
         .skip(1)
@@ -449,55 +430,22 @@ pub(crate) fn sha_of(path: &Path) -> Result<String> {
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-fn index_of(list: &mut Vec<String>, s: &str) -> usize {
-    match list.iter().position(|x| x == s) {
-        Some(i) => i,
-        None => {
-            list.push(s.to_string());
-            list.len() - 1
-        }
-    }
-}
-
 /// The yearly tables of a folder of OECD ICIO CSVs, named as the OECD publishes them (`2020_SML.csv`,
 /// `2019.csv.gz`: the name starts with the year), sorted by year; a year present twice or no table at all is
 /// an error naming the folder.
 pub fn year_files(dir: &Path) -> Result<Vec<(i32, std::path::PathBuf)>> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    let mut years: Vec<(i32, std::path::PathBuf)> = Vec::new();
-    for e in entries {
-        let e = e.map_err(|err| Error::io(dir, err))?;
-        let file = e.file_name().to_string_lossy().into_owned();
+    let year_of = |file: &str| {
         if !(file.ends_with(".csv") || file.ends_with(".csv.gz")) {
-            continue;
+            return None;
         }
-        let Some(year) = file
-            .get(..4)
+        file.get(..4)
             .filter(|y| y.bytes().all(|b| b.is_ascii_digit()))
             .filter(|_| matches!(file.as_bytes().get(4), Some(b'_' | b'.')))
             .and_then(|y| y.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        if let Some((_, other)) = years.iter().find(|(y, _)| *y == year) {
-            return Err(Error::Format {
-                file: dir.display().to_string(),
-                detail: format!(
-                    "year {year} is there twice ({} and {}): keep one",
-                    other.display(),
-                    e.path().display()
-                ),
-            });
-        }
-        years.push((year, e.path()));
-    }
-    if years.is_empty() {
-        return Err(Error::Format {
-            file: dir.display().to_string(),
-            detail: "no OECD ICIO table in this folder (expected files named YYYY_*.csv or YYYY_*.csv.gz)"
-                .into(),
-        });
-    }
-    years.sort_by_key(|(y, _)| *y);
-    Ok(years)
+    };
+    crate::read::year_files(
+        dir,
+        year_of,
+        "no OECD ICIO table in this folder (expected files named YYYY_*.csv or YYYY_*.csv.gz)",
+    )
 }

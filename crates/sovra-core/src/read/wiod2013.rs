@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::labels::{Code, FdColumn, Labels};
-use crate::read::{check_unique, excerpt, oecd_names, open_input, parse_cell, read_text};
+use crate::read::{check_unique, excerpt, index_of, oecd_names, open_input, parse_cell, read_text};
 use crate::table::{BalanceTolerance, Dense, Mrio, Parts, Provenance};
 
 /// The final-demand categories of the release, in its order.
@@ -116,35 +116,12 @@ pub fn year_of_file(file_name: &str) -> Option<i32> {
 /// The yearly tables of a folder (`wiod2013_YYYY.csv[.gz]`), sorted by year; a year present twice (`.csv` and
 /// `.csv.gz`) or no table at all is an error naming the folder.
 pub fn year_files(dir: &Path) -> Result<Vec<(i32, PathBuf)>> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    let mut years: Vec<(i32, PathBuf)> = Vec::new();
-    for e in entries {
-        let e = e.map_err(|err| Error::io(dir, err))?;
-        let Some(year) = year_of_file(&e.file_name().to_string_lossy()) else {
-            continue;
-        };
-        if let Some((_, other)) = years.iter().find(|(y, _)| *y == year) {
-            return Err(Error::Format {
-                file: dir.display().to_string(),
-                detail: format!(
-                    "year {year} is there twice ({} and {}): keep one",
-                    other.display(),
-                    e.path().display()
-                ),
-            });
-        }
-        years.push((year, e.path()));
-    }
-    if years.is_empty() {
-        return Err(Error::Format {
-            file: dir.display().to_string(),
-            detail: "no WIOD 2013 table in this folder (expected files named wiod2013_YYYY.csv or \
-                     wiod2013_YYYY.csv.gz)"
-                .into(),
-        });
-    }
-    years.sort_by_key(|(y, _)| *y);
-    Ok(years)
+    crate::read::year_files(
+        dir,
+        year_of_file,
+        "no WIOD 2013 table in this folder (expected files named wiod2013_YYYY.csv or \
+         wiod2013_YYYY.csv.gz)",
+    )
 }
 
 /// Reads `wiod2013_sectors.csv` (`code,name`): sector names by code. Errors name the file and line.
@@ -345,26 +322,7 @@ pub fn read_from(
     year: Option<i32>,
     sector_names: &HashMap<String, String>,
 ) -> Result<WiodYear> {
-    let mut rd = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(input);
-    let mut records = rd.records();
-    let header = match records.next() {
-        Some(Ok(h)) => h,
-        Some(Err(e)) => {
-            return Err(Error::Format {
-                file: file.into(),
-                detail: format!("line 1: {e}"),
-            });
-        }
-        None => {
-            return Err(Error::Format {
-                file: file.into(),
-                detail: "the file is empty".into(),
-            });
-        }
-    };
+    let (records, header) = crate::read::csv_with_header(input, file)?;
     let cols = columns(&header, file)?;
     let ns = cols.sectors.len();
     let n = cols.regions.len() * ns;
@@ -579,16 +537,6 @@ fn labels_of(cols: &Columns, sector_names: &HashMap<String, String>) -> Labels {
             })
             .collect(),
         stressors: Vec::new(),
-    }
-}
-
-fn index_of(list: &mut Vec<String>, s: &str) -> usize {
-    match list.iter().position(|x| x == s) {
-        Some(i) => i,
-        None => {
-            list.push(s.to_string());
-            list.len() - 1
-        }
     }
 }
 
