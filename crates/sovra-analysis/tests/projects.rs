@@ -18,7 +18,7 @@
 #![allow(clippy::needless_range_loop)] // index loops read like the formulas they check
 
 use proptest::prelude::*;
-use sovra_analysis::projects::select::{self, Candidate, Limits, SelectError};
+use sovra_analysis::projects::select::{self, Backend, Candidate, Limits, SelectError};
 use sovra_analysis::projects::{self, Project, Sides};
 use sovra_core::{
     BalanceTolerance, Code, Dense, FdColumn, Labels, LeontiefSystem, Mrio, Parts, Provenance, synth,
@@ -396,8 +396,12 @@ proptest! {
             never: vec![],
             pools: pools.clone(),
             time_limit: None,
+            backend: Backend::Microlp,
         };
-        let sel = select::select(&c, &limits).unwrap();
+        // Every backend of this build (HiGHS too with the `highs` feature) finds the same optimum.
+        let sels: Vec<_> = Backend::all_available().into_iter()
+            .map(|b| select::select(&c, &Limits { backend: b, ..limits.clone() }).unwrap())
+            .collect();
         // Brute force.
         let mut best = 0.0f64;
         for mask in 0u32..(1 << k) {
@@ -411,14 +415,22 @@ proptest! {
                 best = best.max((0..k).filter(|&i| on(i)).map(|i| c[i].value).sum());
             }
         }
-        prop_assert!(sel.proven_optimal);
-        prop_assert!(close(sel.objective, best, 1e-9), "milp {} vs brute force {}", sel.objective, best);
-        prop_assert!(sel.bound >= sel.objective - 1e-6);
+        for sel in &sels {
+            prop_assert!(sel.proven_optimal, "{}", sel.status);
+            prop_assert!(close(sel.objective, best, 1e-9), "{}: milp {} vs brute force {}", sel.status, sel.objective, best);
+            prop_assert!(sel.bound >= sel.objective - 1e-6);
+        }
     }
 }
 
 #[test]
 fn an_infeasible_selection_names_the_conflict() {
+    for backend in Backend::all_available() {
+        infeasible_names_the_conflict(backend);
+    }
+}
+
+fn infeasible_names_the_conflict(backend: Backend) {
     let c: Vec<Candidate> = (0..4)
         .map(|i| Candidate {
             id: format!("c{i}"),
@@ -433,18 +445,59 @@ fn an_infeasible_selection_names_the_conflict() {
         budget: Some(250.0),
         must: vec![0, 3],
         never: vec![1],
+        backend,
         ..Limits::default()
     };
     let err = select::select(&c, &limits).unwrap_err();
     let SelectError::Infeasible(what) = &err else {
-        panic!("{err}")
+        panic!("{backend:?}: {err}")
     };
     // c0 and c3 (which needs c2) cost 300 > 250: the budget, both musts and the requirement conflict; the
     // exclusion of c1 does not.
-    assert!(what.iter().any(|w| w.contains("total budget")), "{what:?}");
+    assert!(
+        what.iter().any(|w| w.contains("total budget")),
+        "{backend:?}: {what:?}"
+    );
     assert!(
         what.iter().any(|w| w.contains("'c3' requires 'c2'")),
-        "{what:?}"
+        "{backend:?}: {what:?}"
     );
-    assert!(!what.iter().any(|w| w.contains("'c1'")), "{what:?}");
+    assert!(
+        !what.iter().any(|w| w.contains("'c1'")),
+        "{backend:?}: {what:?}"
+    );
+}
+
+/// HiGHS asked for in a build without it: a clear error, not a panic or a silent fallback.
+#[test]
+fn highs_is_available_exactly_with_the_feature() {
+    assert_eq!(Backend::Highs.available(), cfg!(feature = "highs"));
+    let c = vec![Candidate {
+        id: "c0".into(),
+        value: 1.0,
+        cost: 1.0,
+        payers: vec![],
+        requires: vec![],
+        excludes: vec![],
+    }];
+    let r = select::select(
+        &c,
+        &Limits {
+            backend: Backend::Highs,
+            ..Limits::default()
+        },
+    );
+    if cfg!(feature = "highs") {
+        let sel = r.unwrap();
+        assert_eq!(sel.chosen, vec![0]);
+        assert!(
+            sel.status.starts_with("HiGHS: proven optimal"),
+            "{}",
+            sel.status
+        );
+    } else {
+        let err = r.unwrap_err();
+        assert_eq!(err, SelectError::Unavailable(Backend::Highs));
+        assert!(err.to_string().contains("feature `highs`"), "{err}");
+    }
 }

@@ -82,6 +82,15 @@ pub struct EvaluateArgs {
     pub out: OutputArgs,
 }
 
+/// The MILP solver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MilpArg {
+    /// good_lp's pure-Rust microlp (always built).
+    Microlp,
+    /// HiGHS (a build with the cargo feature `highs`).
+    Highs,
+}
+
 /// What to maximise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ObjectiveArg {
@@ -125,6 +134,9 @@ pub struct SelectArgs {
     /// the report says whether the portfolio is proven optimal and the gap to the LP bound).
     #[arg(long, value_parser = crate::finite)]
     pub time_limit: Option<f64>,
+    /// The MILP solver (highs: only in a build with the cargo feature `highs`).
+    #[arg(long, value_enum, default_value_t = MilpArg::Microlp)]
+    pub milp: MilpArg,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -206,6 +218,10 @@ pub fn projects_cmd(cmd: &ProjectsCommand) -> Result<()> {
                 never: a.never.clone(),
                 frontier: a.frontier.clone(),
                 time_limit: a.time_limit,
+                milp_solver: match a.milp {
+                    MilpArg::Microlp => engine::MilpSolver::Microlp,
+                    MilpArg::Highs => engine::MilpSolver::Highs,
+                },
             }));
             answer_request(req, &a.out)
         }

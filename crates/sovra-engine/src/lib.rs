@@ -50,7 +50,7 @@ pub use mrio::{
     MatrixRequest, MultipliersRequest, Which,
 };
 pub use progress::{Cancel, Progress, Quiet};
-pub use projects::{Objective, ProjectsEvaluateRequest, ProjectsSelectRequest};
+pub use projects::{MilpSolver, Objective, ProjectsEvaluateRequest, ProjectsSelectRequest};
 pub use shock::{ShockRequest, TomlText};
 pub use trade::{
     OpportunitiesRequest, SuppliersRequest, TradeDependRequest, TradeImportOptions,

@@ -65,6 +65,27 @@ pub struct ProjectsEvaluateRequest {
     pub solver: Solver,
 }
 
+/// The MILP solver of a selection.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MilpSolver {
+    /// good_lp's pure-Rust `microlp` (always built).
+    #[default]
+    Microlp,
+    /// HiGHS (only in a build with the cargo feature `highs`).
+    Highs,
+}
+
+impl MilpSolver {
+    fn backend(self) -> select::Backend {
+        match self {
+            MilpSolver::Microlp => select::Backend::Microlp,
+            MilpSolver::Highs => select::Backend::Highs,
+        }
+    }
+}
+
 /// What a selection maximises.
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -149,6 +170,9 @@ pub struct ProjectsSelectRequest {
     /// Seconds the MILP solver may search per selection before returning its best portfolio (default 60).
     #[serde(default)]
     pub time_limit: Option<f64>,
+    /// The MILP solver: `microlp` (default) or `highs` (a build with the `highs` feature).
+    #[serde(default)]
+    pub milp_solver: MilpSolver,
 }
 
 /// One project as written in the file.
@@ -1127,6 +1151,7 @@ fn select_error(e: SelectError) -> Error {
     match e {
         SelectError::Infeasible(_) => Error::usage("budget", e.to_string()),
         SelectError::Solver(_) => Error::new(ErrorKind::Compute, e.to_string()),
+        SelectError::Unavailable(_) => Error::usage("milp_solver", e.to_string()),
     }
 }
 
@@ -1177,6 +1202,11 @@ pub fn select(
             "weights",
             "weights apply to --objective weighted only",
         ));
+    }
+    if !q.milp_solver.backend().available() {
+        return Err(select_error(SelectError::Unavailable(
+            q.milp_solver.backend(),
+        )));
     }
     if let Some(s) = q.time_limit
         && !(s.is_finite() && s > 0.0)
@@ -1271,6 +1301,7 @@ pub fn select(
         never,
         pools: model::pools(t, &ps),
         time_limit: Some(q.time_limit.unwrap_or(60.0)),
+        backend: q.milp_solver.backend(),
     };
     progress.stage("selecting the portfolio (MILP)");
     let sel = select::select(&candidates, &limits).map_err(select_error)?;
@@ -1554,7 +1585,10 @@ pub fn select(
     }
     r.diagnostics.push(sovra_report::Diagnostic {
         key: "milp".into(),
-        label: "portfolio selection (good_lp, microlp backend)".into(),
+        label: format!(
+            "portfolio selection (good_lp, {} backend)",
+            limits.backend.name()
+        ),
         method: Some(sel.status.clone()),
         right_hand_sides: None,
         iterations: None,

@@ -2,7 +2,8 @@
 //! (`conformance/projects/dump.py`): every project's substitutable and substituted imports, dependence cut and
 //! value added gained against numpy with a dense inverse of each changed table (relative 1e-9, absolute floor
 //! 1e-9 × D), and the optimal objective of ten selections against scipy.optimize.milp (HiGHS), itself checked
-//! against brute force over all 2¹² subsets (relative 1e-9).
+//! against brute force over all 2¹² subsets (relative 1e-9); with the `highs` feature, the selections
+//! also with HiGHS as the MILP backend.
 //!
 //! The dump comes from `conformance/projects/run.sh` (run by `scripts/test`) in `$SOVRA_CONFORMANCE_DIR`.
 
@@ -113,29 +114,43 @@ fn effects_and_selections_match_numpy_and_scipy() {
 
     let sels = want["selections"].as_array().unwrap();
     assert_eq!(sels.len(), 10);
-    for s in sels {
-        let mut body = serde_json::json!({
-            "projects": projects_file().toml,
-            "budget": s["budget"],
-        });
-        if let Some(by) = s.get("budget_by") {
-            body["budget_by"] = by.clone();
+    // With the `highs` feature, HiGHS (through good_lp) must find the same optima as microlp.
+    let backends: &[&str] = if cfg!(feature = "highs") {
+        &["microlp", "highs"]
+    } else {
+        &["microlp"]
+    };
+    for milp in backends {
+        for s in sels {
+            let mut body = serde_json::json!({
+                "projects": projects_file().toml,
+                "budget": s["budget"],
+                "milp_solver": milp,
+            });
+            if let Some(by) = s.get("budget_by") {
+                body["budget_by"] = by.clone();
+            }
+            let q: ProjectsSelectRequest = serde_json::from_value(body).unwrap();
+            let rep = run(&ws, &Request::ProjectsSelect(Box::new(q)), &Quiet).unwrap();
+            let got = figure(&rep, "objective");
+            let w = s["objective"].as_f64().unwrap();
+            assert!(
+                close(got, w, 1e-9),
+                "{milp}, budget {}: sovra {got} scipy {w}",
+                s["budget"]
+            );
+            assert!(close(w, s["brute_force"].as_f64().unwrap(), 1e-9));
+            let proven = rep
+                .summary
+                .iter()
+                .find(|f| f.key == "proven_optimal")
+                .unwrap();
+            assert_eq!(
+                proven.value,
+                sovra_report::Value::Bool(true),
+                "{milp}, budget {}",
+                s["budget"]
+            );
         }
-        let q: ProjectsSelectRequest = serde_json::from_value(body).unwrap();
-        let rep = run(&ws, &Request::ProjectsSelect(Box::new(q)), &Quiet).unwrap();
-        let got = figure(&rep, "objective");
-        let w = s["objective"].as_f64().unwrap();
-        assert!(
-            close(got, w, 1e-9),
-            "budget {}: sovra {got} scipy {w}",
-            s["budget"]
-        );
-        assert!(close(w, s["brute_force"].as_f64().unwrap(), 1e-9));
-        let proven = rep
-            .summary
-            .iter()
-            .find(|f| f.key == "proven_optimal")
-            .unwrap();
-        assert_eq!(proven.value, sovra_report::Value::Bool(true));
     }
 }

@@ -1,7 +1,8 @@
 //! Which projects to fund: the portfolio that maximises the sum of the chosen projects' effects under a
 //! total budget and per-payer budgets, with precedences, exclusions, forced choices, and a limit on every
 //! flow of imports that several projects would replace — a mixed-integer linear programme solved by a
-//! maintained solver (`good_lp` with its pure-Rust `microlp` backend).
+//! maintained solver (`good_lp` with its pure-Rust `microlp` backend by default, or HiGHS when built with the
+//! `highs` feature and asked for).
 //!
 //! With a binary `z_k` per project (1 = funded) and its effect `e_k`:
 //! - maximise `Σ e_k z_k`;
@@ -21,8 +22,8 @@
 use std::time::Instant;
 
 use good_lp::{
-    Expression, ResolutionError, Solution, SolutionStatus, SolverModel, Variable, constraint,
-    microlp, variable, variables,
+    Expression, ResolutionError, Solution, SolutionStatus, SolverModel, Variable, WithTimeLimit,
+    constraint, microlp, variable, variables,
 };
 use serde::Serialize;
 
@@ -43,6 +44,42 @@ pub struct Candidate {
     pub excludes: Vec<usize>,
 }
 
+/// The MILP solver `good_lp` hands the model to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// Pure-Rust branch and bound (`microlp`); always built.
+    #[default]
+    Microlp,
+    /// HiGHS (C++, built from source by the `highs` crate); only with the `highs` feature.
+    Highs,
+}
+
+impl Backend {
+    /// Its name, as in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Microlp => "microlp",
+            Backend::Highs => "HiGHS",
+        }
+    }
+
+    /// Whether this build has it.
+    pub fn available(self) -> bool {
+        match self {
+            Backend::Microlp => true,
+            Backend::Highs => cfg!(feature = "highs"),
+        }
+    }
+
+    /// Every backend this build has.
+    pub fn all_available() -> Vec<Backend> {
+        [Backend::Microlp, Backend::Highs]
+            .into_iter()
+            .filter(|b| b.available())
+            .collect()
+    }
+}
+
 /// The constraints of a selection besides the candidates' own.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Limits {
@@ -58,6 +95,8 @@ pub struct Limits {
     pub pools: Vec<Vec<(usize, f64)>>,
     /// Seconds the solver may search before returning its best portfolio (none: until proven optimal).
     pub time_limit: Option<f64>,
+    /// The MILP solver.
+    pub backend: Backend,
 }
 
 /// The chosen portfolio.
@@ -90,6 +129,12 @@ pub enum SelectError {
     /// The solver failed.
     #[error("the MILP solver failed: {0}")]
     Solver(String),
+    /// The backend asked for is not in this build.
+    #[error(
+        "the MILP backend {} is not in this build (rebuild with the cargo feature `highs`)",
+        .0.name()
+    )]
+    Unavailable(Backend),
 }
 
 /// A constraint of the model, kept with its description so a conflict can be named.
@@ -184,6 +229,7 @@ fn solve(
     keep: &dyn Fn(usize) -> bool,
     relax: bool,
     time_limit: Option<f64>,
+    backend: Backend,
 ) -> Result<(Vec<f64>, SolutionStatus), ResolutionError> {
     let mut vars = variables!();
     let z: Vec<Variable> = (0..c.len())
@@ -196,9 +242,37 @@ fn solve(
         })
         .collect();
     let objective: Expression = c.iter().zip(&z).map(|(p, v)| p.value * *v).sum();
-    let mut model = vars.maximise(objective).using(microlp);
+    let problem = vars.maximise(objective);
+    match backend {
+        Backend::Microlp => constrain_and_solve(problem.using(microlp), &z, rows, keep, time_limit),
+        #[cfg(feature = "highs")]
+        Backend::Highs => {
+            // Proven optimal means no gap: HiGHS stops by default at a relative gap of 1e-4 (and 1e-6
+            // absolute), which good_lp would report as a gap limit.
+            let m = problem
+                .using(good_lp::solvers::highs::highs)
+                .set_mip_rel_gap(0.0)
+                .and_then(|m| m.set_mip_abs_gap(0.0))
+                .map_err(|e| ResolutionError::Str(e.to_string()))?
+                .set_threads(1);
+            constrain_and_solve(m, &z, rows, keep, time_limit)
+        }
+        #[cfg(not(feature = "highs"))]
+        Backend::Highs => Err(ResolutionError::Str(
+            SelectError::Unavailable(backend).to_string(),
+        )),
+    }
+}
+
+fn constrain_and_solve<M: SolverModel<Error = ResolutionError> + WithTimeLimit>(
+    mut model: M,
+    z: &[Variable],
+    rows: &[Row],
+    keep: &dyn Fn(usize) -> bool,
+    time_limit: Option<f64>,
+) -> Result<(Vec<f64>, SolutionStatus), ResolutionError> {
     if let Some(s) = time_limit {
-        model = good_lp::WithTimeLimit::with_time_limit(model, s);
+        model = model.with_time_limit(s);
     }
     for (i, r) in rows.iter().enumerate() {
         if !keep(i) {
@@ -218,20 +292,23 @@ fn solve(
 
 /// Picks the portfolio that maximises the chosen candidates' values under the limits.
 pub fn select(c: &[Candidate], l: &Limits) -> Result<Selection, SelectError> {
+    if !l.backend.available() {
+        return Err(SelectError::Unavailable(l.backend));
+    }
     let t0 = Instant::now();
     let rows = rows(c, l);
     let all = |_: usize| true;
-    let (z, status) = match solve(c, &rows, &all, false, l.time_limit) {
+    let (z, status) = match solve(c, &rows, &all, false, l.time_limit, l.backend) {
         Ok(s) => s,
         Err(ResolutionError::Infeasible) => {
-            return Err(SelectError::Infeasible(conflict(c, &rows)));
+            return Err(SelectError::Infeasible(conflict(c, &rows, l.backend)));
         }
         Err(e) => return Err(SelectError::Solver(e.to_string())),
     };
     let chosen: Vec<usize> = (0..c.len()).filter(|&k| z[k] > 0.5).collect();
     let objective: f64 = chosen.iter().map(|&k| c[k].value).sum();
     let proven_optimal = matches!(status, SolutionStatus::Optimal);
-    let bound = match solve(c, &rows, &all, true, l.time_limit) {
+    let bound = match solve(c, &rows, &all, true, l.time_limit, l.backend) {
         Ok((zr, _)) => c.iter().zip(&zr).map(|(p, v)| p.value * v).sum::<f64>(),
         Err(e) => return Err(SelectError::Solver(format!("linear relaxation: {e}"))),
     };
@@ -246,11 +323,15 @@ pub fn select(c: &[Candidate], l: &Limits) -> Result<Selection, SelectError> {
         bound,
         gap,
         proven_optimal,
-        status: match status {
-            SolutionStatus::Optimal => "microlp: proven optimal".into(),
-            SolutionStatus::GapLimit => "microlp: within the gap limit".into(),
-            SolutionStatus::TimeLimit => "microlp: time limit reached, best portfolio found".into(),
-        },
+        status: format!(
+            "{}: {}",
+            l.backend.name(),
+            match status {
+                SolutionStatus::Optimal => "proven optimal",
+                SolutionStatus::GapLimit => "within the gap limit",
+                SolutionStatus::TimeLimit => "time limit reached, best portfolio found",
+            }
+        ),
         seconds: t0.elapsed().as_secs_f64(),
         size: (c.len(), rows.len()),
     })
@@ -258,14 +339,14 @@ pub fn select(c: &[Candidate], l: &Limits) -> Result<Selection, SelectError> {
 
 /// A small set of constraints that cannot hold together (a deletion filter: drop each constraint in turn
 /// and keep it out when the rest stays infeasible; what remains is irreducible).
-fn conflict(c: &[Candidate], rows: &[Row]) -> Vec<String> {
+fn conflict(c: &[Candidate], rows: &[Row], backend: Backend) -> Vec<String> {
     let mut keep = vec![true; rows.len()];
     if rows.len() <= 400 {
         for i in 0..rows.len() {
             keep[i] = false;
             let k = keep.clone();
             let still = matches!(
-                solve(c, rows, &move |r| k[r], true, None),
+                solve(c, rows, &move |r| k[r], true, None, backend),
                 Err(ResolutionError::Infeasible)
             ) || matches!(
                 solve(
@@ -276,7 +357,8 @@ fn conflict(c: &[Candidate], rows: &[Row]) -> Vec<String> {
                         move |r| k[r]
                     },
                     false,
-                    None
+                    None,
+                    backend
                 ),
                 Err(ResolutionError::Infeasible)
             );
