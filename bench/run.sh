@@ -2,7 +2,7 @@
 # sovra against its peers (pymrio 0.7.0, numpy, sanction-simulator 0.1.4, py-ecomplexity 0.5.3) on the same
 # real (a, c, d, e) and generated (b, f) input, in one run; prints a markdown table with min/median wall time,
 # peak memory and the ratios sovra/peer.
-#   bash bench/run.sh [a|b|c|d|e|f|g|h|p|all]    BENCH_RUNS=3 by default
+#   bash bench/run.sh [a|b|c|d|e|f|g|h|m|p|all]    BENCH_RUNS=3 by default
 # a: icio2022 (OECD ICIO 2022, 4,000 nodes): load + x + A + output and value-added multipliers for every node
 #    (`sovra multipliers`) vs pymrio calc_system() + calc_extensions() (value added as the extension).
 # b: EXIOBASE-sized synthetic table (9,800 nodes, 9 % dense, fixed seed): value-added footprints D_cba, D_pba,
@@ -36,6 +36,13 @@
 #    Then `sovra projects select` among the 1,000 (precedences and exclusions, budget 20,000) with each MILP
 #    backend, microlp and HiGHS (a build with the `highs` feature): the solver's time, gap and whether the
 #    portfolio is proven optimal (issue 13's target: evaluation ≤ 0.02 × numpy).
+# m: the WIOD 2013 series (../shared/data/wiod2013, imported once into the bench store), each of the 40 regions
+#    other than CHN on its own against CHN, 1995–2011: every monitoring indicator for all products and each of the
+#    35 sectors (`sovra monitor ALL-CHN --on CHN --each --by sector`, the whole process, loading included) vs
+#    numpy with dense inverses (bench/monitoring_numpy.py: one L per year shared by all regions, a restricted
+#    inverse per region and year; reading the CSVs included); then the decomposition 1995→2011 of every one of
+#    them against CHN (`sovra decompose … --each`, whole process) vs numpy's decomposition phase (its loading not
+#    counted). Values must agree within 1e-9 relative or the run fails (issue 14's targets: ≤ 0.1× numpy both).
 # sovra's time includes loading the table in a, b and c; pymrio's does not include reading the arrays into
 # DataFrames.
 set -euo pipefail
@@ -250,6 +257,47 @@ print(f"| p: select among 1,000 (budget 20,000) | sovra ({name}) | 1 | {f['solve
 PY
   done
   cargo build --release --bin sovra -q   # back to the default build for the cases after this one
+fi
+if [[ "$which" == m || "$which" == all ]]; then
+  wiod="${SOVRA_SHARED_DATA:-${SOVRA_SHARED:-$PWD/../shared}/data}/wiod2013"
+  if ! ls "$wiod"/wiod2013_*.csv.gz > /dev/null 2>&1; then
+    echo "NOTICE: $wiod is absent: bench m (monitoring on WIOD 2013) is skipped" >&2
+  else
+    [ -d "$home/datasets/wiod2013" ] || SOVRA_HOME="$home" "$sovra" data import --format wiod "$wiod" --name wiod2013 > /dev/null
+    time_runs sovra_m env SOVRA_HOME="$home" "$sovra" monitor ALL-CHN --on CHN --data wiod2013 --years 1995:2011 \
+      --each --by sector --as-of 2011-12-31 --format json --out "$work/sovra_m.json"
+    time_runs sovra_md env SOVRA_HOME="$home" "$sovra" decompose ALL-CHN --on CHN --data wiod2013 --from 1995 \
+      --to 2011 --each --as-of 2011-12-31 --format json --out "$work/sovra_md.json"
+    /usr/bin/time -f "%M" -o "$work/numpy_m.mem" env OMP_NUM_THREADS=2 "$venv/bin/python" bench/monitoring_numpy.py \
+      "$wiod" "$work/numpy_m.json" > /dev/null
+    python3 - "$work" "$(tail -n1 "$work/numpy_m.mem")" <<'PY'   # the same answers, or no timing
+import json, sys
+work, mem = sys.argv[1], sys.argv[2]
+d = json.load(open(f"{work}/numpy_m.json"))
+mon = json.load(open(f"{work}/sovra_m.json"))
+dec = json.load(open(f"{work}/sovra_md.json"))
+kp = next(t for t in mon["tables"] if t["key"] == "kpis")["rows"]
+each = {r["region"]: r for r in next(t for t in dec["tables"] if t["key"] == "each")["rows"]}
+worst = 0.0
+for reg, c in d["check"].items():
+    row = next(r for r in kp if r["year"] == 2011 and r["scope"] == reg and r["sector"] == "all")
+    pairs = [(row["fva_final_demand"], c["fva_final_demand_2011"]), (row["import_penetration"], c["import_penetration_2011"])]
+    pairs += [(each[reg][k], v) for k, v in c["effects"].items()]
+    for a, b in pairs:
+        if a is None or b is None:
+            if a != b:
+                sys.exit(f"bench m: {reg}: sovra {a} vs numpy {b}")
+            continue
+        worst = max(worst, abs(a - b) / max(abs(a), abs(b), 1e-300))
+if worst > 1e-9:
+    sys.exit(f"bench m: sovra and numpy disagree: {worst:.2e} > 1e-9")
+open(f"{work}/numpy_m.times", "w").write(f"{d['seconds_load'] + d['seconds_kpis']} {mem}\n")
+open(f"{work}/numpy_md.times", "w").write(f"{d['seconds_decompose']} {mem}\n")
+print(f"bench m: {len(d['check'])} regions agree with numpy within {worst:.1e}", file=sys.stderr)
+PY
+    row "m: WIOD 1995–2011, every indicator × 36 products, 40 regions on CHN" sovra_m numpy_m "numpy (dense inverses, loading included)"
+    row "m: WIOD decomposition 1995→2011, 40 regions on CHN" sovra_md numpy_md "numpy (dense inverses, loading excluded)"
+  fi
 fi
 if [[ "$which" == h || "$which" == all ]]; then
   cargo build --release -q -p sovra-bench-load

@@ -14,13 +14,19 @@
 //!   partner sets that cover the most (the restricted-rerouting test runs in [`shock::run_with`]).
 //! - [`projects`]: import-substitution projects through the supply chain (dependence cut, value added
 //!   gained), the portfolio that cuts dependence most under budgets (a MILP), and joint re-evaluation.
+//! - [`monitoring`]: the indicators an import-substitution programme is judged by, per year of a series, and
+//!   their trends.
+//! - [`decompose`]: why their value added in our final demand changed between two years (structural
+//!   decomposition into six effects).
 //! - [`tiva`]: the OECD trade-in-value-added indicators per country (EXGR_DVA, EXGR_FVA, GVC participation, …).
 
 pub mod alliances;
+pub mod decompose;
 pub mod dependency;
 pub mod footprint;
 pub mod keys;
 pub mod linkages;
+pub mod monitoring;
 pub mod multipliers;
 pub mod projects;
 pub mod shock;

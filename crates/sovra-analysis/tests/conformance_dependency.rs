@@ -27,7 +27,10 @@ const ZERO: f64 = 1e-14;
 
 /// The largest relative difference allowed per dataset and indicator (the printed "max relative difference",
 /// over all cases of the dataset), at ~100× what was measured on 2026-12-01 (the measured figure follows each
-/// bound), besides the stated tolerance `RTOL` that every value must meet.
+/// bound), besides the stated tolerance `RTOL` that every value must meet. The wiod2011 bounds of the five
+/// solve-based indicators were measured again on 2026-12-02: the productivity check no longer factorises a table
+/// whose columns sum to ≥ 1 when a few Neumann sums prove it productive, so WIOD's solves are GMRES (relative
+/// residual 1e-12), as icio2022's always were, instead of the LU the check used to leave behind (1e-15).
 fn measured_bound(dataset: &str, what: &str) -> f64 {
     let table: &[(&str, f64, f64)] = match dataset {
         "icio2022" => &[
@@ -50,15 +53,15 @@ fn measured_bound(dataset: &str, what: &str) -> f64 {
         "wiod2011" => &[
             ("direct_input_share", ZERO, 0.0),
             ("direct_output_share", ZERO, 0.0),
-            ("value_added_from_them", 2e-13, 1.8e-15),
+            ("value_added_from_them", 1.2e-10, 1.2e-12),
             ("via_third_countries", 3.5e-11, 3.5e-13),
-            ("value_added_from_us", 2e-13, 2.0e-15),
+            ("value_added_from_us", 7e-11, 6.9e-13),
             ("foreign_supplier_hhi", ZERO, 0.0),
             ("top_foreign_supplier_share", ZERO, 0.0),
             ("sales_direct", ZERO, 0.0),
-            ("sales_total", 2.5e-13, 2.5e-15),
-            ("keys_forward_multiplier", 5e-13, 4.8e-15),
-            ("keys_exposed_output", 5e-13, 4.8e-15),
+            ("sales_total", 6.1e-11, 6.1e-13),
+            ("keys_forward_multiplier", 6.4e-11, 6.4e-13),
+            ("keys_exposed_output", 6.4e-11, 6.4e-13),
             ("EXGR", ZERO, 0.0),
             ("EXGR_DVA", 7e-14, 7.1e-16),
             ("EXGR_FVA", 2.3e-13, 2.3e-15),

@@ -6,6 +6,7 @@ mod alliances;
 mod commands;
 mod complexity;
 mod depend;
+mod monitor;
 mod progress;
 mod projects;
 mod render;
@@ -312,6 +313,36 @@ enum Command {
     #[command(subcommand)]
     #[command(verbatim_doc_comment)]
     Projects(projects::ProjectsCommand),
+    /// Is import substitution on track? For every year of a series (--years 1995:2011), the indicators of
+    /// US against THEM: import penetration M/(Q−X+M) and self-sufficiency Q/(Q−X+M) per product, the share
+    /// of imports from them, direct inputs from them, their value added in our output (total, via third
+    /// countries), foreign-supplier HHI, their value added in our final demand; for all of us, each region
+    /// (--by region) and each product (--by sector); with the change, CAGR and recent slope of each.
+    ///
+    /// A programme file (--programme, TOML [[target]] tables) sets targets: each gets its latest value, the
+    /// straight path from its baseline, the trend projected to its year, a status (achieved, on track,
+    /// behind, worsening) and the gap, the most off track first; --fail-on behind exits 1 for scheduled
+    /// runs. Current prices. Definitions and the status rule: docs/monitoring.md.
+    ///
+    /// Examples: sovra monitor RUS --on EU27 --data wiod2013 --years 1995:2011
+    ///           sovra monitor RUS --on EU27 --data wiod2013 --by sector --kpis import_penetration
+    ///           sovra monitor RUS --on EU27 --data wiod2013 --programme examples/rus-programme.toml \
+    ///               --fail-on behind
+    ///           sovra monitor EU27 --on CHN --data wiod2013 --each --format csv --out eu.csv
+    #[command(verbatim_doc_comment)]
+    Monitor(Box<monitor::MonitorArgs>),
+    /// Why did dependence change? Splits the change of their value added in our final demand,
+    /// D = Σ_{i∈THEM} ν_i [L f_US]_i, between two years into six effects that add up exactly: their
+    /// value-added coefficients, technology, import sourcing of intermediate inputs, and the level, product
+    /// mix and sourcing of our final demand (the average of the two polar decompositions, Dietzenbacher &
+    /// Los 1998). --by sector splits each effect by product; --chain goes year by year. Current prices.
+    /// Formulas: docs/monitoring.md.
+    ///
+    /// Examples: sovra decompose RUS --on CHN --data wiod2013 --from 1995 --to 2011
+    ///           sovra decompose DEU --on CHN --data wiod2013 --from 2000 --to 2008 --by sector
+    ///           sovra decompose USA --on CHN --data wiod2013 --from 1995 --to 2011 --chain
+    #[command(verbatim_doc_comment)]
+    Decompose(Box<monitor::DecomposeArgs>),
     /// Country groups: built-in blocs with sources and membership history, and custom ones from TOML.
     #[command(subcommand)]
     #[command(verbatim_doc_comment)]
@@ -429,6 +460,17 @@ enum TradeCommand {
     ///               --country-codes country_codes_V202301.csv
     #[command(verbatim_doc_comment)]
     Depend(Box<trade::TradeDependArgs>),
+    /// Import substitution product by product, year by year: for IMPORTER against THEM (--on), every HS6
+    /// product's imports, share from them, import HHI and the GeoDep flags in each year of --years; how many
+    /// products were dependent each year; the products that entered and left the dependent list between the
+    /// first and the last year, and for each that left, how — diversified suppliers (import HHI down), more
+    /// domestic exports or less imports (imports/exports down), world exports less concentrated — and
+    /// whether imports from them fell. See docs/monitoring.md.
+    ///
+    /// Examples: sovra trade monitor RUS --on EU27 --years 2015:2022
+    ///           sovra trade monitor EU27 --on CHN --years 2019:2022 --format csv --out eu.csv
+    #[command(verbatim_doc_comment)]
+    Monitor(Box<trade::TradeDependArgs>),
     /// Who could supply a product instead: exporters ranked by world export share, with RCA, what they
     /// already sell the importer and what they sell elsewhere (room to redirect).
     ///

@@ -98,8 +98,19 @@ pub struct TradeDependArgs {
 
 /// `sovra trade depend`.
 pub fn trade_depend_cmd(a: &TradeDependArgs) -> Result<()> {
+    answer_with(Request::TradeDepend(depend_request(a)), &a.out, BLANKS)
+}
+
+/// `sovra trade monitor`: the screen year by year against them (the same flags as `trade depend`).
+pub fn trade_monitor_cmd(a: &TradeDependArgs) -> Result<()> {
+    let mut req = depend_request(a);
+    req.top = a.top;
+    answer_with(Request::TradeMonitor(req), &a.out, BLANKS)
+}
+
+fn depend_request(a: &TradeDependArgs) -> engine::TradeDependRequest {
     let (input, store) = a.input.paths();
-    let req = engine::TradeDependRequest {
+    engine::TradeDependRequest {
         importer: a.importer.clone(),
         on: a.bloc.clone(),
         all: a.all,
@@ -115,8 +126,7 @@ pub fn trade_depend_cmd(a: &TradeDependArgs) -> Result<()> {
         input,
         country_codes: a.input.country_codes.clone(),
         store,
-    };
-    answer_with(Request::TradeDepend(req), &a.out, BLANKS)
+    }
 }
 
 /// `sovra trade suppliers`: who could supply a product instead.

@@ -345,3 +345,265 @@ fn a_folder_of_yearly_oecd_icio_csvs_imports_as_a_series() {
     assert_eq!(output(&y2019), 280.0);
     assert_eq!(output(&y2020), 560.0);
 }
+
+fn report_table<'a>(json: &'a serde_json::Value, key: &str) -> &'a Vec<serde_json::Value> {
+    json["tables"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["key"] == key))
+        .and_then(|t| t["rows"].as_array())
+        .unwrap_or_else(|| panic!("no table {key}"))
+}
+
+fn summary(json: &serde_json::Value, key: &str) -> f64 {
+    json["summary"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["key"] == key))
+        .and_then(|f| f["value"].as_f64())
+        .unwrap_or_else(|| panic!("no figure {key}"))
+}
+
+#[test]
+fn monitor_and_decompose_run_on_a_series_and_refuse_bad_input() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let src = folder(&[(2009, 1), (2010, 2), (2011, 3)]);
+    ok(
+        h,
+        &[
+            "data",
+            "import",
+            "--format",
+            "wiod",
+            src.path().to_str().unwrap(),
+            "--name",
+            "w",
+        ],
+    );
+    // Every year, all of us and each region, all products and each sector.
+    let m = json(&ok(
+        h,
+        &[
+            "monitor",
+            "R01+R02",
+            "--on",
+            "R03",
+            "--data",
+            "w",
+            "--by",
+            "region,sector",
+            "--format",
+            "json",
+        ],
+    ));
+    let rows = report_table(&m, "kpis");
+    assert_eq!(
+        rows.len(),
+        3 * 3 * 4,
+        "3 years × (us, R01, R02) × (all + 3 sectors)"
+    );
+    for r in rows {
+        if let (Some(ss), Some(ip)) = (
+            r["self_sufficiency"].as_f64(),
+            r["import_penetration"].as_f64(),
+        ) {
+            let (q, x, mm) = (
+                r["output"].as_f64().unwrap(),
+                r["exports"].as_f64().unwrap(),
+                r["imports"].as_f64().unwrap(),
+            );
+            assert!(((ss + ip) - (q + mm) / (q - x + mm)).abs() < 1e-12, "{r}");
+        }
+    }
+    assert!(!report_table(&m, "trends").is_empty());
+    // A year range the series does not cover, an unknown indicator.
+    fails_with(
+        h,
+        &[
+            "monitor",
+            "R01",
+            "--on",
+            "R03",
+            "--data",
+            "w",
+            "--years",
+            "2005:2010",
+        ],
+        2,
+        &["no year 2005, 2006, 2007, 2008", "2009–2011"],
+    );
+    fails_with(
+        h,
+        &[
+            "monitor",
+            "R01",
+            "--on",
+            "R03",
+            "--data",
+            "w",
+            "--kpis",
+            "import_share",
+        ],
+        2,
+        &["no indicator 'import_share'", "import_penetration"],
+    );
+    // Targets: one reached, one out of reach; --fail-on behind exits 1 after writing the report.
+    let prog = h.join("prog.toml");
+    std::fs::write(
+        &prog,
+        "[[target]]\nid = \"easy\"\nkpi = \"self_sufficiency\"\ndirection = \"at_least\"\nvalue = 0.01\nyear = 2012\n\n\
+         [[target]]\nid = \"hard\"\nkpi = \"import_penetration\"\ndirection = \"at_most\"\nvalue = 0.0\nyear = 2012\n",
+    )
+    .unwrap();
+    let p = prog.to_str().unwrap();
+    let out = sovra(
+        h,
+        &[
+            "monitor",
+            "R01",
+            "--on",
+            "R03",
+            "--data",
+            "w",
+            "--programme",
+            p,
+            "--fail-on",
+            "behind",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&String::from_utf8(out.stdout).unwrap());
+    let targets = report_table(&report, "targets");
+    assert_eq!(targets.len(), 2);
+    assert_eq!(targets[1]["id"], "easy", "the most off track first");
+    assert_eq!(targets[1]["status"], "achieved");
+    assert_ne!(targets[0]["status"], "achieved");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("off track"));
+    // Without --fail-on the same run succeeds.
+    ok(
+        h,
+        &[
+            "monitor",
+            "R01",
+            "--on",
+            "R03",
+            "--data",
+            "w",
+            "--programme",
+            p,
+        ],
+    );
+    // A programme with an unknown field, a target year before its baseline.
+    std::fs::write(
+        &prog,
+        "[[target]]\nid = \"a\"\nkpi = \"self_sufficiency\"\ndirection = \"at_least\"\nvalue = 1\nyear = 2012\ncolour = 1\n",
+    )
+    .unwrap();
+    fails_with(
+        h,
+        &[
+            "monitor",
+            "R01",
+            "--on",
+            "R03",
+            "--data",
+            "w",
+            "--programme",
+            p,
+        ],
+        2,
+        &["prog.toml", "unknown field `colour`"],
+    );
+    std::fs::write(
+        &prog,
+        "[[target]]\nid = \"early\"\nkpi = \"self_sufficiency\"\ndirection = \"at_least\"\nvalue = 1\nyear = 2009\nbaseline_year = 2010\n",
+    )
+    .unwrap();
+    fails_with(
+        h,
+        &[
+            "monitor",
+            "R01",
+            "--on",
+            "R03",
+            "--data",
+            "w",
+            "--programme",
+            p,
+        ],
+        2,
+        &["target 'early'", "before the baseline year 2010"],
+    );
+    // The decomposition adds up, chained year by year and per sector.
+    let d = json(&ok(
+        h,
+        &[
+            "decompose",
+            "R01+R02",
+            "--on",
+            "R03",
+            "--data",
+            "w",
+            "--from",
+            "2009",
+            "--to",
+            "2011",
+            "--chain",
+            "--by",
+            "sector",
+            "--each",
+            "--format",
+            "json",
+        ],
+    ));
+    assert!(summary(&d, "relative_residual") <= 1e-12);
+    let change = summary(&d, "change");
+    assert!((change - (summary(&d, "d1") - summary(&d, "d0"))).abs() <= 1e-9 * change.abs());
+    assert_eq!(report_table(&d, "chain").len(), 2);
+    assert_eq!(report_table(&d, "each").len(), 2);
+    let by: f64 = report_table(&d, "by_sector")
+        .iter()
+        .map(|r| r["change"].as_f64().unwrap())
+        .sum();
+    assert!((by - change).abs() <= 1e-9 * change.abs().max(1.0));
+    fails_with(
+        h,
+        &[
+            "decompose",
+            "R01",
+            "--on",
+            "R03",
+            "--data",
+            "w",
+            "--from",
+            "2011",
+            "--to",
+            "2009",
+        ],
+        2,
+        &["before --from"],
+    );
+    fails_with(
+        h,
+        &[
+            "decompose",
+            "R01",
+            "--on",
+            "R03",
+            "--data",
+            "w",
+            "--from",
+            "2008",
+            "--to",
+            "2011",
+        ],
+        2,
+        &["no year 2008"],
+    );
+}

@@ -418,6 +418,12 @@ impl LeontiefSystem {
         if !has_negative && self.max_column_sum < 1.0 {
             return Ok(());
         }
+        // A non-negative A is productive exactly when its Neumann series converges: q = 1 + A q from q = 1
+        // rises monotonically to (I − A)⁻¹·1 > 0. A few sparse products settle it for any table whose
+        // spectral radius is not close to 1; else (or with negative coefficients) the LU decides.
+        if !has_negative && self.neumann_converges() {
+            return Ok(());
+        }
         let heavy: Vec<usize> = (0..self.n).filter(|&j| colsum[j] >= 1.0).collect();
         let ones = Mat::<f64>::from_fn(self.n, 1, |_, _| 1.0);
         let q = self
@@ -442,6 +448,54 @@ impl LeontiefSystem {
             });
         }
         Ok(())
+    }
+
+    /// Whether the partial Neumann sums `q ← 1 + A q` from `q = 1` prove that a non-negative `A` is productive
+    /// within 400 products: as soon as `A q < q` entry by entry (`q ≥ 1 > 0`), the Collatz–Wielandt bound
+    /// `ρ(A) ≤ maxᵢ (A q)ᵢ / qᵢ < 1` holds — usually after a few products; or when the sums settle.
+    fn neumann_converges(&self) -> bool {
+        let n = self.n;
+        let mut q = vec![1.0; n];
+        let mut next = vec![0.0; n];
+        for _ in 0..400 {
+            match &self.coef {
+                Coefficients::Dense(a) => {
+                    next.par_iter_mut().enumerate().for_each(|(i, v)| {
+                        *v = 1.0 + a.row(i).iter().zip(&q).map(|(x, y)| x * y).sum::<f64>();
+                    });
+                }
+                Coefficients::Sparse { a, .. } => {
+                    next.par_iter_mut().enumerate().for_each(|(i, v)| {
+                        let mut acc = 1.0;
+                        for p in a.indptr[i]..a.indptr[i + 1] {
+                            acc += a.values[p] * q[a.indices[p] as usize];
+                        }
+                        *v = acc;
+                    });
+                }
+            }
+            if next.iter().any(|v| !v.is_finite()) {
+                return false;
+            }
+            // next − 1 = A q: the bound max (A q)ᵢ / qᵢ, with a margin for round-off.
+            if next
+                .iter()
+                .zip(&q)
+                .all(|(nx, qi)| (nx - 1.0) < (1.0 - 1e-9) * qi)
+            {
+                return true;
+            }
+            let scale = next.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let change = next
+                .iter()
+                .zip(&q)
+                .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+            std::mem::swap(&mut q, &mut next);
+            if change <= 1e-12 * scale {
+                return true;
+            }
+        }
+        false
     }
 
     /// Applies `(I − A)` or `(I − A)ᵀ` to the columns of `w`.

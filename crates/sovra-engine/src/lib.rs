@@ -30,6 +30,7 @@ mod compose;
 pub mod depend;
 pub mod error;
 pub mod files;
+pub mod monitor;
 pub mod mrio;
 pub mod progress;
 pub mod projects;
@@ -45,6 +46,7 @@ pub use depend::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use files::write_atomic;
+pub use monitor::{DecomposeRequest, MonitorBy, MonitorRequest};
 pub use mrio::{
     DatasetsRequest, FootprintBy, FootprintRequest, InfoRequest, LinkagesRequest, Matrix,
     MatrixRequest, MultipliersRequest, Which,
@@ -88,6 +90,8 @@ pub enum Request {
     BlocsShow(BlocsShowRequest),
     /// Product-level dependency screen.
     TradeDepend(TradeDependRequest),
+    /// The product-level screen year by year against them: what entered and left the dependent list, and how.
+    TradeMonitor(TradeDependRequest),
     /// Alternative suppliers of products.
     TradeSuppliers(SuppliersRequest),
     /// Import-substitution opportunities.
@@ -102,6 +106,10 @@ pub enum Request {
     ProjectsEvaluate(Box<ProjectsEvaluateRequest>),
     /// The portfolio of projects that cuts dependence most under budgets (MILP), re-evaluated jointly.
     ProjectsSelect(Box<ProjectsSelectRequest>),
+    /// The indicators of every year of a series, their trends, and a programme's targets with a status.
+    Monitor(Box<MonitorRequest>),
+    /// Why their value added in our final demand changed between two years (structural decomposition).
+    Decompose(DecomposeRequest),
 }
 
 impl Request {
@@ -119,6 +127,7 @@ impl Request {
             Request::BlocsList(_) => "blocs_list",
             Request::BlocsShow(_) => "blocs_show",
             Request::TradeDepend(_) => "trade_depend",
+            Request::TradeMonitor(_) => "trade_monitor",
             Request::TradeSuppliers(_) => "trade_suppliers",
             Request::Opportunities(_) => "opportunities",
             Request::Complexity(_) => "complexity",
@@ -126,6 +135,8 @@ impl Request {
             Request::Alliances(_) => "alliances",
             Request::ProjectsEvaluate(_) => "projects_evaluate",
             Request::ProjectsSelect(_) => "projects_select",
+            Request::Monitor(_) => "monitor",
+            Request::Decompose(_) => "decompose",
         }
     }
 
@@ -143,6 +154,8 @@ impl Request {
             Request::Alliances(q) => Some(&q.data),
             Request::ProjectsEvaluate(q) => Some(&q.data),
             Request::ProjectsSelect(q) => Some(&q.data),
+            Request::Monitor(q) => Some(&q.data),
+            Request::Decompose(q) => Some(&q.data),
             Request::BlocsShow(q) => q.data.as_deref(),
             Request::Complexity(q) => {
                 (!(q.trade || q.input.is_some() || q.store.is_some())).then_some(q.data.as_str())
@@ -150,6 +163,7 @@ impl Request {
             Request::Datasets(_)
             | Request::BlocsList(_)
             | Request::TradeDepend(_)
+            | Request::TradeMonitor(_)
             | Request::TradeSuppliers(_)
             | Request::Opportunities(_) => None,
         }
@@ -166,6 +180,8 @@ impl Request {
             Request::Tiva(q) => q.solver,
             Request::ProjectsEvaluate(q) => q.solver,
             Request::ProjectsSelect(q) => q.solver,
+            Request::Monitor(q) => q.solver,
+            Request::Decompose(q) => q.solver,
             _ => Solver::Auto,
         }
     }
@@ -174,7 +190,7 @@ impl Request {
     /// workspace's): the server refuses such requests, reading only its workspace.
     pub fn names_files(&self) -> bool {
         match self {
-            Request::TradeDepend(q) => q.names_files(),
+            Request::TradeDepend(q) | Request::TradeMonitor(q) => q.names_files(),
             Request::TradeSuppliers(q) => q.names_files(),
             Request::Opportunities(q) => q.names_files(),
             Request::Complexity(q) => q.names_files(),
@@ -243,6 +259,7 @@ pub const KINDS: &[&str] = &[
     "blocs_list",
     "blocs_show",
     "trade_depend",
+    "trade_monitor",
     "trade_suppliers",
     "opportunities",
     "complexity",
@@ -250,6 +267,8 @@ pub const KINDS: &[&str] = &[
     "alliances",
     "projects_evaluate",
     "projects_select",
+    "monitor",
+    "decompose",
 ];
 
 /// Answers a request with its report.
@@ -269,6 +288,7 @@ pub fn run(ws: &Workspace, req: &Request, progress: &dyn Progress) -> Result<Rep
         Request::BlocsList(q) => depend::blocs_list(ws, q),
         Request::BlocsShow(q) => depend::blocs_show(ws, q, progress),
         Request::TradeDepend(q) => trade::depend(ws, q, progress),
+        Request::TradeMonitor(q) => trade::monitor(ws, q, progress),
         Request::TradeSuppliers(q) => trade::suppliers(ws, q, progress),
         Request::Opportunities(q) => trade::opportunities(ws, q, progress),
         Request::Complexity(q) => complexity::complexity(ws, q, progress),
@@ -276,6 +296,8 @@ pub fn run(ws: &Workspace, req: &Request, progress: &dyn Progress) -> Result<Rep
         Request::Alliances(q) => alliances::alliances(ws, q, progress),
         Request::ProjectsEvaluate(q) => projects::evaluate(ws, q, progress),
         Request::ProjectsSelect(q) => projects::select(ws, q, progress),
+        Request::Monitor(q) => monitor::monitor(ws, q, progress),
+        Request::Decompose(q) => monitor::decompose(ws, q, progress),
     }
 }
 
@@ -317,7 +339,7 @@ pub fn request_schema(
         "tiva" => generator.subschema_for::<TivaRequest>(),
         "blocs_list" => generator.subschema_for::<BlocsListRequest>(),
         "blocs_show" => generator.subschema_for::<BlocsShowRequest>(),
-        "trade_depend" => generator.subschema_for::<TradeDependRequest>(),
+        "trade_depend" | "trade_monitor" => generator.subschema_for::<TradeDependRequest>(),
         "trade_suppliers" => generator.subschema_for::<SuppliersRequest>(),
         "opportunities" => generator.subschema_for::<OpportunitiesRequest>(),
         "complexity" => generator.subschema_for::<ComplexityRequest>(),
@@ -325,6 +347,8 @@ pub fn request_schema(
         "alliances" => generator.subschema_for::<AlliancesRequest>(),
         "projects_evaluate" => generator.subschema_for::<ProjectsEvaluateRequest>(),
         "projects_select" => generator.subschema_for::<ProjectsSelectRequest>(),
+        "monitor" => generator.subschema_for::<MonitorRequest>(),
+        "decompose" => generator.subschema_for::<DecomposeRequest>(),
         _ => return None,
     })
 }

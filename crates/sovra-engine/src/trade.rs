@@ -18,7 +18,7 @@
 //! export is null, flagged by `no_exports` (the screen's internal 9999 never reaches a machine); definitions in
 //! `docs/indicators.md`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -1927,6 +1927,278 @@ pub fn synth(o: &TradeSynthOptions) -> Result<Report> {
             0,
         );
     }
+    Ok(r)
+}
+
+/// Why a product left the dependent list between two years (the criteria that stopped holding).
+fn left_reasons(first: &Screened, last: Option<&Screened>, th: &Thresholds) -> (String, String) {
+    let Some(last) = last else {
+        return ("not_imported".into(), "no longer imported".into());
+    };
+    let mut keys = Vec::new();
+    let mut words = Vec::new();
+    if last.hhi_imports <= th.hhi_imports {
+        keys.push("diversification");
+        words.push(format!(
+            "diversified suppliers (import HHI {:.2} → {:.2})",
+            first.hhi_imports, last.hhi_imports
+        ));
+    }
+    if last.ratio <= th.ratio {
+        let grew = |a: f64, b: f64| if a > 0.0 { b / a } else { f64::INFINITY };
+        if grew(first.exports, last.exports) >= grew(first.imports, last.imports) {
+            keys.push("more_exports");
+            words.push(format!(
+                "more domestic exports (imports/exports {} → {:.2})",
+                if first.exports > 0.0 {
+                    format!("{:.2}", first.ratio)
+                } else {
+                    "no exports".into()
+                },
+                last.ratio
+            ));
+        } else {
+            keys.push("less_imports");
+            words.push(format!(
+                "less imports (imports/exports {:.2} → {:.2})",
+                first.ratio, last.ratio
+            ));
+        }
+    }
+    if last.hhi_world <= th.hhi_world {
+        keys.push("world_supply_diversified");
+        words.push(format!(
+            "world exports less concentrated (HHI {:.2} → {:.2})",
+            first.hhi_world, last.hhi_world
+        ));
+    }
+    (keys.join("+"), words.join("; "))
+}
+
+/// `trade_monitor`: the product-level screen year by year against them — per HS6 product and year the
+/// imports, the share from them, import HHI and the GeoDep flags; the products that entered and left the
+/// dependent list between the first and the last year, and for each that left, how (diversification, more
+/// domestic exports, less imports, world supply less concentrated) and whether imports from them fell.
+pub fn monitor(ws: &Workspace, q: &TradeDependRequest, progress: &dyn Progress) -> Result<Report> {
+    let th = thresholds(q)?;
+    let Some(on) = &q.on else {
+        return Err(Error::usage(
+            "on",
+            "trade monitor follows imports from them: give --on THEM (a country, bloc or expression)",
+        ));
+    };
+    if q.each {
+        return Err(Error::usage(
+            "each",
+            "--each does not go with trade monitor: monitor one importer (or bloc) at a time",
+        ));
+    }
+    if q.year.is_some() {
+        return Err(Error::usage(
+            "year",
+            "trade monitor compares years: give --years FROM:TO instead of --year",
+        ));
+    }
+    let window = Window::new(None, q.years.as_deref())?;
+    let date = as_of(&q.as_of)?;
+    let t = load(ws, &q.source(), window, progress)?;
+    let reg = ws.registry(None)?;
+    let importer = t.members(&reg, date, &q.importer, "importer")?;
+    let bloc = t.members(&reg, date, on, "on")?;
+    let shown = window.shown(&t.read.years, &t.source)?;
+    progress.stage("screening every year");
+    let screened = screen::screen(&t.flows, &importer, &bloc, &th);
+    let years: Vec<i32> = t
+        .read
+        .years
+        .iter()
+        .copied()
+        .filter(|y| shown.contains(*y))
+        .collect();
+    let (y0, y1) = (shown.first, shown.last);
+    let mut by_product: BTreeMap<usize, BTreeMap<i32, &Screened>> = BTreeMap::new();
+    for s in screened.iter().filter(|s| shown.contains(s.year)) {
+        by_product.entry(s.product).or_default().insert(s.year, s);
+    }
+    let mut r = compose::report(
+        "trade_monitor",
+        format!(
+            "product dependency of {} on {} year by year — {}",
+            q.importer, on, t.source
+        ),
+        None,
+    );
+    param(&mut r, "years", "years", shown.text());
+    threshold_params(&mut r, q);
+    let members = t.codes(&importer);
+    line(&mut r, "importer", members.join(" "));
+    party_figures(&mut r, "importer", "importer", &q.importer, &members);
+    party_figures(&mut r, "on", "them", on, &t.codes(&bloc));
+    window_figures(&mut r, shown);
+    t.describe_input(&mut r);
+    // Per year: how many products, how many dependent, their imports and the share of those from them.
+    let mut yt = TableBuilder::new(
+        "years",
+        "The dependent list year by year",
+        vec![
+            Column::int("year", "year", Kind::Year),
+            count("imported", "products imported"),
+            count("dependent", "dependent"),
+            count("persistent", "persistent"),
+            value_column(
+                &t,
+                "dependent_imports",
+                "imports of dependent products",
+                SCREEN_DOC,
+            ),
+            share("dependent_from_them", "of which from them").doc(SCREEN_DOC),
+            share("imports_from_them", "all imports from them").doc(SCREEN_DOC),
+        ],
+    );
+    for &y in &years {
+        let rows: Vec<&Screened> = screened.iter().filter(|s| s.year == y).collect();
+        let dep: Vec<&&Screened> = rows.iter().filter(|s| s.dependent).collect();
+        let dep_m: f64 = dep.iter().map(|s| s.imports).sum();
+        let dep_t: f64 = dep
+            .iter()
+            .map(|s| s.imports * s.share_from_bloc.unwrap_or(0.0))
+            .sum();
+        let all_m: f64 = rows.iter().map(|s| s.imports).sum();
+        let all_t: f64 = rows
+            .iter()
+            .map(|s| s.imports * s.share_from_bloc.unwrap_or(0.0))
+            .sum();
+        let sh = |a: f64, b: f64| if b > 0.0 { num(a / b) } else { Value::Null };
+        yt.push_row(vec![
+            Value::Int(y.into()),
+            Value::Int(rows.len() as i64),
+            Value::Int(dep.len() as i64),
+            Value::Int(dep.iter().filter(|s| s.persistent).count() as i64),
+            num(dep_m),
+            sh(dep_t, dep_m),
+            sh(all_t, all_m),
+        ])?;
+    }
+    // Entered and left between the first and the last year.
+    let d = SCREEN_DOC;
+    let mut cols = product_columns("product", "product", d).to_vec();
+    cols.extend([
+        code("change", "change"),
+        value_column(&t, "imports_first", &format!("imports {y0}"), d),
+        value_column(&t, "imports_last", &format!("imports {y1}"), d),
+        share("from_them_first", &format!("from them {y0}")).doc(d),
+        share("from_them_last", &format!("from them {y1}")).doc(d),
+        flag("less_from_them", "less imported from them").doc("imports from them (value) fell"),
+        code("reason", "how")
+            .doc("the criteria that stopped holding (left) or started to (entered)"),
+        text("detail", "detail"),
+    ]);
+    let mut ct = TableBuilder::new(
+        "changes",
+        format!("Entered and left the list, {y0} → {y1}"),
+        cols,
+    );
+    let (mut entered, mut left) = (0usize, 0usize);
+    let mut changes: Vec<(bool, f64, Vec<Value>)> = Vec::new();
+    for (&p, ys) in &by_product {
+        let (a, b) = (ys.get(&y0).copied(), ys.get(&y1).copied());
+        let dep0 = a.is_some_and(|s| s.dependent);
+        let dep1 = b.is_some_and(|s| s.dependent);
+        if dep0 == dep1 || y0 == y1 {
+            continue;
+        }
+        let from = |s: Option<&Screened>| s.and_then(|s| s.share_from_bloc);
+        let m_t =
+            |s: Option<&Screened>| s.map_or(0.0, |s| s.imports * s.share_from_bloc.unwrap_or(0.0));
+        let (key, detail) = if dep0 {
+            left += 1;
+            left_reasons(a.expect("dependent in the first year"), b, &th)
+        } else {
+            entered += 1;
+            let s = b.expect("dependent in the last year");
+            (
+                String::new(),
+                format!(
+                    "all three criteria hold now (import HHI {:.2}, world HHI {:.2}, imports/exports {})",
+                    s.hhi_imports,
+                    s.hhi_world,
+                    if s.exports > 0.0 {
+                        format!("{:.2}", s.ratio)
+                    } else {
+                        "no exports".into()
+                    }
+                ),
+            )
+        };
+        let mut row: Vec<Value> = t.product(p).to_vec();
+        row.extend([
+            (if dep0 { "left" } else { "entered" }).into(),
+            a.map_or(Value::Null, |s| num(s.imports)),
+            b.map_or(Value::Null, |s| num(s.imports)),
+            from(a).map_or(Value::Null, num),
+            from(b).map_or(Value::Null, num),
+            (m_t(b) < m_t(a)).into(),
+            compose::opt_text(&key),
+            detail.as_str().into(),
+        ]);
+        let size = a
+            .map_or(0.0, |s| s.imports)
+            .max(b.map_or(0.0, |s| s.imports));
+        changes.push((dep0, size, row));
+    }
+    changes.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.total_cmp(&x.1)));
+    for (_, _, row) in changes.into_iter().take(q.top.unwrap_or(usize::MAX)) {
+        ct.push_row(row)?;
+    }
+    line(
+        &mut r,
+        "dependent list",
+        format!("{y0} → {y1}: {entered} products entered, {left} left"),
+    );
+    figure(
+        &mut r,
+        "entered",
+        "products that entered the list",
+        entered,
+        Kind::Count,
+        None,
+        0,
+    );
+    figure(
+        &mut r,
+        "left",
+        "products that left the list",
+        left,
+        Kind::Count,
+        None,
+        0,
+    );
+    r.tables.push(yt.finish());
+    r.tables.push(ct.finish());
+    // Every product dependent in some year shown (or every product with `all`), year by year.
+    let keep: Vec<usize> = by_product
+        .iter()
+        .filter(|(_, ys)| q.all || ys.values().any(|s| s.dependent))
+        .map(|(p, _)| *p)
+        .collect();
+    let mut rows: Vec<&Screened> = screened
+        .iter()
+        .filter(|s| shown.contains(s.year) && keep.binary_search(&s.product).is_ok())
+        .collect();
+    let products = &t.flows.products;
+    rows.sort_by(|x, y| {
+        products[x.product]
+            .cmp(&products[y.product])
+            .then(x.year.cmp(&y.year))
+    });
+    r.tables.push(screen_table(&t, rows, None)?);
+    t.notes(&mut r);
+    r.notes.push(
+        "criteria of CEPII GeoDep / EU SWD(2021) 352 each year (import HHI, world-export HHI, imports/exports); \
+         a product that left the list is explained by the criteria that stopped holding; method in \
+         docs/monitoring.md and docs/indicators.md"
+            .into(),
+    );
     Ok(r)
 }
 

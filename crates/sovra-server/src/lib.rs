@@ -544,7 +544,7 @@ async fn list_datasets(
 async fn dataset_info(
     State(state): State<Arc<AppState>>,
     name: Result<UrlPath<String>, PathRejection>,
-    query: Result<Query<Options>, QueryRejection>,
+    query: Result<Query<DatasetQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let UrlPath(name) = name.map_err(|e| ApiError::usage("name", e.body_text()))?;
@@ -554,12 +554,25 @@ async fn dataset_info(
         state,
         Request::Info(InfoRequest {
             data: name,
-            year: None,
+            year: options.year,
         }),
         format,
         options.table,
     )
     .await
+}
+
+/// The query of `GET /v1/datasets/{name}`: the output options and, for a series, the year (the latest when
+/// left out).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatasetQuery {
+    #[serde(default)]
+    table: Option<String>,
+    #[serde(default)]
+    format: Option<String>,
+    #[serde(default)]
+    year: Option<i32>,
 }
 
 /// The query of `GET /v1/blocs`.

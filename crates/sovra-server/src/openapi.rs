@@ -29,6 +29,9 @@ fn summary(kind: &str) -> &'static str {
         "blocs_show" => "One bloc or expression, optionally checked against a dataset",
         "trade_depend" => "The product-level dependency screen of an importer (GeoDep criteria)",
         "trade_suppliers" => "Who could supply a product instead",
+        "trade_monitor" => {
+            "The product-level screen year by year: what entered and left the dependent list, and how"
+        }
         "opportunities" => "Dependent products a country or bloc could make itself",
         "complexity" => "Economic complexity: RCA, ECI, PCI, COI, fitness",
         "shock" => {
@@ -42,6 +45,12 @@ fn summary(kind: &str) -> &'static str {
         }
         "projects_select" => {
             "The portfolio of projects that cuts dependence most under budgets (MILP), re-evaluated jointly"
+        }
+        "monitor" => {
+            "Import substitution year by year: indicators per year of a series, trends, a programme's targets"
+        }
+        "decompose" => {
+            "Why their value added in our final demand changed between two years (six effects)"
         }
         _ => "An analysis",
     }
@@ -66,6 +75,7 @@ pub(crate) fn example(kind: &str) -> Option<Value> {
         "blocs_list" => json!({"as_of": "2024-06-30"}),
         "blocs_show" => json!({"name": "BRICS", "as_of": "2024-06-30"}),
         "trade_depend" => json!({"importer": "DEU", "on": "CHN", "top": 10}),
+        "trade_monitor" => json!({"importer": "RUS", "on": "EU27", "years": "2015:2022"}),
         "trade_suppliers" => json!({"importer": "DEU", "product": "850760", "partners": "EU27+G7"}),
         "opportunities" => json!({"country": "ZAF", "top": 15}),
         "complexity" => json!({"top": 15}),
@@ -73,6 +83,12 @@ pub(crate) fn example(kind: &str) -> Option<Value> {
         "alliances" => json!({"us": "RUS", "against": "G7", "candidates": "BRICS", "size": 2}),
         "projects_evaluate" => json!({"projects": PROJECTS}),
         "projects_select" => json!({"projects": PROJECTS, "budget": 200}),
+        "monitor" => {
+            json!({"us": "RUS", "them": "CHN", "kpis": ["import_penetration", "fva_final_demand_share"]})
+        }
+        "decompose" => {
+            json!({"us": "RUS", "them": "CHN", "data": "wiod2013", "from": 1995, "to": 2011})
+        }
         _ => return None,
     })
 }

@@ -30,6 +30,7 @@ fn body(kind: &str) -> &'static str {
         "blocs_list" => r#"{"as_of": "2024-06-30"}"#,
         "blocs_show" => r#"{"name": "BRICS", "as_of": "2024-06-30"}"#,
         "trade_depend" => r#"{"importer": "C001", "on": "C002", "top": 5}"#,
+        "trade_monitor" => r#"{"importer": "C001", "on": "C002", "years": "2021:2022"}"#,
         "trade_suppliers" => r#"{"importer": "C001", "all_dependent": true, "top": 3}"#,
         "opportunities" => r#"{"country": "C001", "top": 5}"#,
         "complexity" => r#"{"trade": true, "year": 2022, "top": 5}"#,
@@ -42,6 +43,12 @@ fn body(kind: &str) -> &'static str {
         }
         "projects_select" => {
             r#"{"data": "demo", "budget": 3, "projects": "[[project]]\nid = \"a\"\nhost = \"R01\"\nsector = \"S01\"\ncapacity = 5\ncost = 2\n\n[[project]]\nid = \"b\"\nhost = \"R02\"\nsector = \"S02\"\ncapacity = 5\ncost = 2\n"}"#
+        }
+        "monitor" => {
+            r#"{"us": "R01+R02", "them": "R03", "data": "demo_series", "by": ["region", "sector"]}"#
+        }
+        "decompose" => {
+            r#"{"us": "R01", "them": "R03", "data": "demo_series", "from": 2020, "to": 2022, "chain": true}"#
         }
         other => panic!("no test body for the kind {other}: add one"),
     }
@@ -73,6 +80,12 @@ fn get_endpoints() {
     let json = datasets.json();
     assert_eq!(json["kind"], "datasets");
     assert_eq!(json["tables"][0]["rows"][0]["name"], "demo");
+
+    let info = server.get("/v1/datasets/demo_series?year=2021");
+    assert_eq!(info.status, 200, "{}", info.text());
+    assert_eq!(info.json()["provenance"]["year"], 2021);
+    let missing = server.get("/v1/datasets/demo_series?year=1990");
+    assert_eq!(missing.status, 404, "{}", missing.text());
 
     let info = server.get("/v1/datasets/demo");
     assert_eq!(info.status, 200, "{}", info.text());
@@ -357,7 +370,7 @@ fn unknown_fields_and_names_are_named() {
         .error(404, "not_found");
     assert_eq!(e["field"], "data");
     assert_eq!(e["nearest"], "demo");
-    assert_eq!(e["choices"], serde_json::json!(["demo"]));
+    assert_eq!(e["choices"], serde_json::json!(["demo", "demo_series"]));
     let home = home.path().display().to_string();
     assert!(
         !e["message"].as_str().is_some_and(|m| m.contains(&home)),

@@ -21,8 +21,43 @@ use sovra_server::{AppState, Engine, Limits};
 pub fn store() -> tempfile::TempDir {
     let home = tempfile::tempdir().expect("tempdir");
     write_demo(home.path(), "demo");
+    write_demo_series(home.path());
     write_trade(home.path());
     home
+}
+
+/// A series `demo_series` of three years (2020–2022) of generated tables with the labels of `demo`, for the
+/// kinds that compare years (`monitor`, `decompose`).
+pub fn write_demo_series(home: &Path) {
+    let years = [(2020, 11), (2021, 12), (2022, 13)].map(|(year, seed)| {
+        let mut t = synth::table(
+            "demo_series",
+            synth::Spec {
+                regions: 4,
+                sectors: 3,
+                categories: 2,
+                seed,
+                ..Default::default()
+            },
+        )?;
+        t.provenance.year = Some(year);
+        Ok(store::SeriesYear {
+            table: t,
+            arrays: Vec::new(),
+        })
+    });
+    store::write_series(
+        home,
+        &store::SeriesInfo {
+            name: "demo_series".into(),
+            title: "generated series".into(),
+            ..Default::default()
+        },
+        store::WriteMode::CreateNew,
+        sovra_core::lock::Wait::default(),
+        years,
+    )
+    .expect("series");
 }
 
 /// The workspace's trade store (`HOME/trade`) with two synthetic years, for the trade kinds.
