@@ -493,7 +493,9 @@ pub fn datasets(ws: &Workspace, _q: &DatasetsRequest) -> Result<Report> {
         vec![
             code("name", "name"),
             text("title", "title"),
-            sovra_report::Column::int("year", "year", Kind::Year),
+            sovra_report::Column::int("year", "year", Kind::Year)
+                .doc("the year of a single table, or the latest of a series"),
+            text("years", "years").doc("every year a series holds (`--year` picks one)"),
             count("regions", "regions"),
             count("sectors", "sectors"),
             count("final_demand_columns", "final demand columns"),
@@ -505,6 +507,11 @@ pub fn datasets(ws: &Workspace, _q: &DatasetsRequest) -> Result<Report> {
             m.name.as_str().into(),
             m.title.as_str().into(),
             m.year.map(|y| Value::Int(y.into())).unwrap_or(Value::Null),
+            match m.years().as_slice() {
+                [] => Value::Null,
+                [y] => y.to_string().into(),
+                ys => store::year_list(ys).into(),
+            },
             m.regions.len().into(),
             m.sectors.len().into(),
             m.final_demand.len().into(),
