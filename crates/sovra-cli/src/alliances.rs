@@ -8,7 +8,7 @@ use sovra_engine::{self as engine, Request};
 
 use crate::OutputArgs;
 use crate::commands::workspace;
-use crate::render::{DASH, Format, emit, render_with};
+use crate::render::{check_table, emit_report};
 
 /// Everything `sovra alliances` takes.
 #[derive(clap::Args, Debug, Clone)]
@@ -97,22 +97,16 @@ pub fn alliances_cmd(a: &AlliancesArgs) -> Result<()> {
         },
         trade_year: a.trade_year,
     };
-    if a.table.is_some() && a.out.format != Format::Csv {
-        return Err(engine::Error::usage(
-            "table",
-            "--table picks the table CSV writes: add --format csv",
-        )
-        .into());
-    }
-    crate::render::check_extension(a.out.format, a.out.out.as_deref())?;
+    check_table(a.table.as_deref(), a.out.format, a.out.out.as_deref())?;
     let report = {
         let progress = crate::progress::Spinner::new();
         engine::run(&workspace(), &Request::Alliances(req), &progress)?
     };
-    let text = match a.out.format {
-        Format::Csv => sovra_report::write::to_csv(&report, a.table.as_deref())?,
-        f => render_with(&report, f, DASH)?,
-    };
-    emit(&text, a.out.out.as_deref())?;
+    emit_report(
+        &report,
+        a.out.format,
+        a.table.as_deref(),
+        a.out.out.as_deref(),
+    )?;
     crate::shock::untrusted(&report, a.allow_unstable)
 }

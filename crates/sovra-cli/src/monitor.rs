@@ -10,7 +10,7 @@ use sovra_report::{Report, Value};
 
 use crate::OutputArgs;
 use crate::commands::{SolverChoice, solver_of, workspace};
-use crate::render::{DASH, Format, emit, render_with};
+use crate::render::emit_report;
 
 /// Rows beyond all of us × all products.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,22 +140,11 @@ fn blocs(path: &Option<PathBuf>) -> Result<Option<engine::Blocs>> {
 }
 
 fn render(report: &Report, out: &OutputArgs, table: Option<&str>) -> Result<()> {
-    let text = match out.format {
-        Format::Csv => sovra_report::write::to_csv(report, table)?,
-        f => render_with(report, f, DASH)?,
-    };
-    emit(&text, out.out.as_deref())
+    emit_report(report, out.format, table, out.out.as_deref())
 }
 
 fn check_table(table: &Option<String>, out: &OutputArgs) -> Result<()> {
-    if table.is_some() && out.format != Format::Csv {
-        return Err(engine::Error::usage(
-            "table",
-            "--table picks the table CSV writes: add --format csv",
-        )
-        .into());
-    }
-    crate::render::check_extension(out.format, out.out.as_deref())
+    crate::render::check_table(table.as_deref(), out.format, out.out.as_deref())
 }
 
 fn count(report: &Report, key: &str) -> i64 {

@@ -309,3 +309,29 @@ pub fn emit(text: &str, out: Option<&Path>) -> Result<()> {
 pub fn write_atomic(p: &Path, bytes: &[u8]) -> Result<()> {
     Ok(sovra_engine::write_atomic(p, bytes)?)
 }
+
+/// Checks `--table` (which only CSV, holding one table, uses) and `--out`'s extension against the format.
+pub fn check_table(table: Option<&str>, format: Format, out: Option<&Path>) -> Result<()> {
+    if table.is_some() && format != Format::Csv {
+        return Err(sovra_engine::Error::usage(
+            "table",
+            "--table picks the table CSV writes: add --format csv",
+        )
+        .into());
+    }
+    check_extension(format, out)
+}
+
+/// Writes a report: CSV holds the table `--table` names (the first by default), the other formats all of it.
+pub fn emit_report(
+    r: &Report,
+    format: Format,
+    table: Option<&str>,
+    out: Option<&Path>,
+) -> Result<()> {
+    let text = match format {
+        Format::Csv => sovra_report::write::to_csv(r, table)?,
+        f => render_with(r, f, DASH)?,
+    };
+    emit(&text, out)
+}

@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use sovra_analysis::decompose::{self, Decomposition, EFFECT_KEYS, EFFECT_LABELS};
 use sovra_analysis::dependency::Parties;
 use sovra_analysis::monitoring::{self, KPI_KEYS, KpiRow, RATIO_KEYS, Scope};
-use sovra_core::Mrio;
 use sovra_report::{Column, Diagnostic, Kind, Report, TableBuilder, Value};
 
 use crate::compose::{self, amount, code, figure, line, num, param, ratio, share, text};
@@ -179,44 +178,15 @@ pub fn select_years(have: &[i32], spec: Option<&str>, field: &str) -> Result<Vec
     Ok((lo..=hi).collect())
 }
 
-/// The tables of the years asked, in order, each checked to have the labels of the last one.
-fn load_years(
-    ws: &Workspace,
-    s: &Setup,
-    data: &str,
-    years: &[i32],
-    progress: &dyn Progress,
-) -> Result<Vec<(i32, Arc<Loaded>)>> {
-    let reference = s.table();
-    // The years are read in parallel (each a few large arrays).
-    let loaded: Vec<Result<Arc<Loaded>>> = years
-        .par_iter()
-        .map(|&y| {
-            if s.loaded.years.len() <= 1 {
-                Ok(s.loaded.clone())
-            } else {
-                ws.dataset_year(data, Some(y), progress)
-            }
-        })
-        .collect();
-    let mut out = Vec::with_capacity(years.len());
-    for (&y, loaded) in years.iter().zip(loaded) {
-        let loaded = loaded?;
-        if let Some(diff) =
-            sovra_core::store::labels_differ(&reference.labels, &loaded.table.labels)
-        {
-            return Err(Error::new(
-                ErrorKind::Usage,
-                format!(
-                    "{data}: the labels of {y} differ from those of {}: {diff}",
-                    reference.provenance.year.unwrap_or_default()
-                ),
-            )
-            .at("years"));
-        }
-        out.push((y, loaded));
-    }
-    Ok(out)
+/// The years a dataset holds (its latest year is loaded, and kept, on the way: the default dataset is fetched
+/// on first use as everywhere).
+fn years_held(ws: &Workspace, data: &str, progress: &dyn Progress) -> Result<Vec<i32>> {
+    let latest = ws.dataset(data, progress)?;
+    Ok(if latest.years.is_empty() {
+        latest.table.provenance.year.into_iter().collect()
+    } else {
+        latest.years.clone()
+    })
 }
 
 /// One year of a dataset, checked to have the labels of `reference`: kept in the workspace when it serves
@@ -259,12 +229,7 @@ fn setup_years(
     field: &str,
     progress: &dyn Progress,
 ) -> Result<(Setup, Vec<i32>)> {
-    let first = ws.dataset(sides.data, progress)?;
-    let have = if first.years.is_empty() {
-        first.table.provenance.year.into_iter().collect()
-    } else {
-        first.years.clone()
-    };
+    let have = years_held(ws, sides.data, progress)?;
     let chosen = select_years(&have, years, field)?;
     let last = *chosen.last().unwrap_or(&0);
     let s = setup(
@@ -514,18 +479,6 @@ fn evaluate(t: &Target, series: &[(i32, Option<f64>)], window: usize) -> Option<
     })
 }
 
-/// The rows of one year for the parties of a run (all of us, or each region on its own).
-fn year_rows(
-    t: &Mrio,
-    loaded: &Loaded,
-    solver: Solver,
-    groups: &[(Parties, Vec<Scope>)],
-    by_sector: bool,
-) -> Result<monitoring::YearKpis> {
-    let sys = loaded.system(solver)?;
-    Ok(monitoring::year_kpis_each(t, &sys, groups, by_sector)?)
-}
-
 fn kpi_column(key: &str, units: &str) -> Column {
     let label = match key {
         "output" => "output Q",
@@ -652,7 +605,13 @@ pub fn monitor(ws: &Workspace, q: &MonitorRequest, progress: &dyn Progress) -> R
                 return Err(Error::cancelled());
             }
             let loaded = year_table(ws, &s, &q.data, y, progress)?;
-            year_rows(&loaded.table, &loaded, q.solver, &groups, by_sector)
+            let sys = loaded.system(q.solver)?;
+            Ok(monitoring::year_kpis_each(
+                &loaded.table,
+                &sys,
+                &groups,
+                by_sector,
+            )?)
         })
         .collect();
     for (y, k) in years.iter().zip(per_year) {
@@ -1075,12 +1034,7 @@ pub fn decompose(ws: &Workspace, q: &DecomposeRequest, progress: &dyn Progress) 
         ));
     }
     let spec = format!("{}:{}", q.from, q.to);
-    let first = ws.dataset(&q.data, progress)?;
-    let have = if first.years.is_empty() {
-        first.table.provenance.year.into_iter().collect()
-    } else {
-        first.years.clone()
-    };
+    let have = years_held(ws, &q.data, progress)?;
     // Both years must be there; a chain needs every year between.
     for (y, field) in [(q.from, "from"), (q.to, "to")] {
         if !have.contains(&y) {
@@ -1114,7 +1068,10 @@ pub fn decompose(ws: &Workspace, q: &DecomposeRequest, progress: &dyn Progress) 
         },
         progress,
     )?;
-    let tables = load_years(ws, &s, &q.data, &years, progress)?;
+    let tables: Vec<(i32, Arc<Loaded>)> = years
+        .par_iter()
+        .map(|&y| Ok((y, year_table(ws, &s, &q.data, y, progress)?)))
+        .collect::<Result<_>>()?;
     let t = s.table();
     // All of us first, then each region when asked: every solve is shared, each adds its final demand.
     let mut us_sets = vec![s.parties.us.clone()];
