@@ -251,6 +251,30 @@ pub fn value_added_origin(
     ))
 }
 
+/// Where the value added in our output comes from, region by region: `VA_c = Σ_{j∈U} x_j Σ_{i∈c} ν_i L_ij` for
+/// every region `c` of the table, with `U` our nodes — the sector indicator "value added from them" of
+/// [`SectorDependence`] (`Σ_{i∈T} ν_i L_ij`) weighted by output, for every origin at once. One solve:
+/// `(I − A) y = x_U` (our output, zero elsewhere), then `VA_c = Σ_{i∈c} ν_i y_i`. The regions' values add up
+/// to our output when `v` is all of value added (`νᵀL = 1ᵀ`).
+pub fn value_added_by_origin(
+    t: &Mrio,
+    sys: &LeontiefSystem,
+    us_nodes: &[usize],
+) -> Result<(Vec<f64>, SolveReport)> {
+    let nu = t.va_shares();
+    let ns = t.labels.sectors.len();
+    let mut rhs = sovra_core::faer::Mat::zeros(t.n(), 1);
+    for &j in us_nodes {
+        rhs[(j, 0)] = t.x[j];
+    }
+    let (y, rep) = sys.solve(rhs.as_ref(), Side::Forward)?;
+    let mut out = vec![0.0; t.labels.regions.len()];
+    for (i, &n) in nu.iter().enumerate() {
+        out[i / ns] += n * y[(i, 0)];
+    }
+    Ok((out, rep))
+}
+
 /// Output-weighted aggregate of the sector indicators over the nodes of `home` regions; supplier
 /// concentration over the origins outside `home`.
 fn aggregate(

@@ -276,6 +276,30 @@ fn value_added_origin_by_region_sums_to_one() {
 }
 
 #[test]
+fn value_added_by_origin_weights_the_sector_origins_by_output_and_adds_up_to_our_output() {
+    let t = table(true);
+    let sys = LeontiefSystem::from_table(&t).unwrap();
+    let ns = t.labels.sectors.len();
+    let us: Vec<usize> = (0..ns).collect(); // AAA
+    let (cols, _) = dependency::value_added_origin(&t, &sys, &us).unwrap();
+    let (va, _) = dependency::value_added_by_origin(&t, &sys, &us).unwrap();
+    for c in 0..va.len() {
+        let by_hand: f64 = us
+            .iter()
+            .enumerate()
+            .map(|(k, &j)| t.x[j] * cols[c][k])
+            .sum();
+        close(va[c], by_hand, "origin");
+    }
+    let output: f64 = us.iter().map(|&j| t.x[j]).sum();
+    close(va.iter().sum::<f64>(), output, "all origins");
+    // The foreign part of AAA's output per the dependence indicators (output-weighted).
+    let p = Parties::new(&t, vec![0], vec![1]).unwrap();
+    let d = dependency::compute(&t, &sys, &p).unwrap();
+    close(va[1] / output, d.total.value_added_from_them, "BBB's share");
+}
+
+#[test]
 fn tiva_matches_the_hand_computation() {
     let t = table(true);
     let sys = LeontiefSystem::from_table(&t).unwrap();

@@ -104,6 +104,15 @@ pub(crate) fn answer_request(req: Request, out: &OutputArgs) -> Result<()> {
 /// Runs a request on the user's store and renders its report, with `blanks` in the terminal table's cells
 /// without a value.
 pub(crate) fn answer_with(req: Request, out: &OutputArgs, blanks: Blanks) -> Result<()> {
+    answer_report(req, out, blanks).map(|_| ())
+}
+
+/// [`answer_with`], handing the report back (for what decides the exit code, e.g. `--fail-on`).
+pub(crate) fn answer_report(
+    req: Request,
+    out: &OutputArgs,
+    blanks: Blanks,
+) -> Result<sovra_report::Report> {
     crate::render::check_extension(out.format, out.out.as_deref())?;
     let ws = workspace();
     let report = {
@@ -113,7 +122,8 @@ pub(crate) fn answer_with(req: Request, out: &OutputArgs, blanks: Blanks) -> Res
     emit(
         &render_with(&report, out.format, blanks)?,
         out.out.as_deref(),
-    )
+    )?;
+    Ok(report)
 }
 
 /// Runs a subcommand.

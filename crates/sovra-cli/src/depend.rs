@@ -73,6 +73,9 @@ pub enum DependBy {
     Sector,
     /// One row per region of us (output-weighted).
     Region,
+    /// One row per region of the world: where the value added in our output comes from (us, them and
+    /// every third country; for a map).
+    Origin,
 }
 
 impl From<DependBy> for engine::DependBy {
@@ -80,6 +83,7 @@ impl From<DependBy> for engine::DependBy {
         match b {
             DependBy::Sector => engine::DependBy::Sector,
             DependBy::Region => engine::DependBy::Region,
+            DependBy::Origin => engine::DependBy::Origin,
         }
     }
 }

@@ -171,7 +171,8 @@ enum Command {
         /// Rank rows by this indicator.
         #[arg(long, value_enum, default_value_t = depend::SortBy::Va)]
         sort: depend::SortBy,
-        /// One row per sector of each of our regions, or per region.
+        /// One row per sector of each of our regions, per region of us, or per region of origin of the value
+        /// added in our output (`--by origin`: us, them and every third country).
         #[arg(long, value_enum, default_value_t = depend::DependBy::Sector)]
         by: depend::DependBy,
         /// Leave out sectors with less gross output than this, in the table's units (e.g. 1000 = USD 1 bn

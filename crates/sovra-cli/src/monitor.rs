@@ -196,23 +196,27 @@ pub fn monitor_cmd(a: &MonitorArgs) -> Result<()> {
         engine::run(&workspace(), &Request::Monitor(Box::new(req)), &progress)?
     };
     render(&report, &a.out, a.table.as_deref())?;
-    if let Some(f) = a.fail_on {
-        let worsening = count(&report, "targets_worsening");
-        let behind = count(&report, "targets_behind");
-        let off = match f {
-            FailOn::Behind => worsening + behind,
-            FailOn::Worsening => worsening,
-        };
-        if off > 0 {
-            anyhow::bail!(
-                "{off} target{} off track ({worsening} worsening, {behind} behind; --fail-on {})",
-                if off == 1 { "" } else { "s" },
-                match f {
-                    FailOn::Behind => "behind",
-                    FailOn::Worsening => "worsening",
-                }
-            );
-        }
+    fail_on(&report, a.fail_on)
+}
+
+/// `--fail-on`: an error (exit code 1) when the report's targets are off track as `f` says.
+pub fn fail_on(report: &Report, f: Option<FailOn>) -> Result<()> {
+    let Some(f) = f else { return Ok(()) };
+    let worsening = count(report, "targets_worsening");
+    let behind = count(report, "targets_behind");
+    let off = match f {
+        FailOn::Behind => worsening + behind,
+        FailOn::Worsening => worsening,
+    };
+    if off > 0 {
+        anyhow::bail!(
+            "{off} target{} off track ({worsening} worsening, {behind} behind; --fail-on {})",
+            if off == 1 { "" } else { "s" },
+            match f {
+                FailOn::Behind => "behind",
+                FailOn::Worsening => "worsening",
+            }
+        );
     }
     Ok(())
 }

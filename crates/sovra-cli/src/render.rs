@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use sovra_engine::format_num;
-use sovra_report::{Column, Kind, Report, Table, Value};
+use sovra_report::text::is_numeric;
+use sovra_report::{Column, Report, Table, Value};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -18,6 +18,9 @@ pub enum Format {
     Csv,
     /// The whole report as one JSON document (docs/report-schema.md).
     Json,
+    /// One self-contained HTML file: provenance, parameters, summary, tables and the report's charts (opens
+    /// offline; prints to PDF). Give `--out FILE.html`.
+    Html,
 }
 
 fn provenance_lines(r: &Report) -> Vec<String> {
@@ -39,17 +42,7 @@ fn provenance_lines(r: &Report) -> Vec<String> {
     out
 }
 
-/// A parameter's value for people.
-pub fn value_text(v: &Value) -> String {
-    match v {
-        Value::Null => "—".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::Number(x) => x.to_string(),
-        Value::Text(s) => s.clone(),
-        Value::List(items) => items.iter().map(value_text).collect::<Vec<_>>().join(" "),
-    }
-}
+pub use sovra_report::text::value_text;
 
 /// What a table for people shows in a cell without a value: `—` unless a command says otherwise (the trade
 /// commands and complexity leave such cells blank, as they always did).
@@ -78,23 +71,7 @@ impl Blanks<'_> {
 
 /// A cell for people, as its column's kind and decimals say.
 fn cell_text(c: &Column, v: &Value, blanks: Blanks) -> String {
-    let d = c.decimals as usize;
-    match (c.kind, v) {
-        (_, Value::Null) => blanks.of(&c.key).into(),
-        (Kind::Share, Value::Number(x)) => format!("{:.d$}%", x * 100.0),
-        (Kind::Year | Kind::Rank, Value::Int(i)) => i.to_string(),
-        (_, Value::Int(i)) => format_num(*i as f64, 0),
-        (_, Value::Number(x)) => format_num(*x, d),
-        (_, Value::Bool(b)) => if *b { "yes" } else { "" }.into(),
-        (_, other) => value_text(other),
-    }
-}
-
-fn is_numeric(c: &Column) -> bool {
-    matches!(
-        c.kind,
-        Kind::Share | Kind::Amount | Kind::Count | Kind::Ratio | Kind::Rank | Kind::Year
-    )
+    sovra_report::text::cell_text(c, v, blanks.of(&c.key))
 }
 
 /// One table as aligned text: the visible columns, joined columns appended to their target's cell.
@@ -246,6 +223,7 @@ pub fn render_with(r: &Report, f: Format, blanks: Blanks) -> Result<String> {
         Format::Table => terminal_with(r, blanks),
         Format::Csv => sovra_report::write::to_csv(r, None)?,
         Format::Json => sovra_report::write::to_json(r) + "\n",
+        Format::Html => sovra_report::write::to_html(r),
     })
 }
 
@@ -266,12 +244,13 @@ pub fn check_extension(format: Format, out: Option<&Path>) -> Result<()> {
         return Ok(());
     };
     let data = [
-        "csv", "tsv", "json", "jsonl", "ndjson", "npy", "parquet", "arrow", "html",
+        "csv", "tsv", "json", "jsonl", "ndjson", "npy", "parquet", "arrow", "html", "htm",
     ];
     let fits: &[&str] = match format {
-        Format::Table => &["txt", "html"],
+        Format::Table => &["txt"],
         Format::Csv => &["csv", "txt"],
         Format::Json => &["json", "jsonl", "ndjson"],
+        Format::Html => &["html", "htm"],
     };
     if data.contains(&ext.as_str()) && !fits.contains(&ext.as_str()) {
         anyhow::bail!(sovra_core::Error::Request(format!(
@@ -281,11 +260,13 @@ pub fn check_extension(format: Format, out: Option<&Path>) -> Result<()> {
                 Format::Table => "table",
                 Format::Csv => "csv",
                 Format::Json => "json",
+                Format::Html => "html",
             },
             match format {
                 Format::Table => "a text table",
                 Format::Csv => "CSV",
                 Format::Json => "JSON",
+                Format::Html => "an HTML report",
             }
         )));
     }

@@ -185,7 +185,7 @@ pub fn shock_cmd(a: &ShockArgs) -> Result<()> {
     let text = match a.out.format {
         Format::Table => render::terminal_with(&for_terminal(report)?, render::DASH),
         Format::Csv => sovra_report::write::to_csv(&report, Some("nodes"))?,
-        Format::Json => render::render(&report, Format::Json)?,
+        f => render::render(&report, f)?,
     };
     emit(&text, a.out.out.as_deref())?;
     verdict
@@ -413,7 +413,7 @@ fn partial_path(a: &ShockArgs) -> Option<PathBuf> {
         .out
         .out
         .as_ref()
-        .filter(|_| a.out.format != Format::Table)?;
+        .filter(|_| !matches!(a.out.format, Format::Table | Format::Html))?;
     let mut s = out.clone().into_os_string();
     s.push(".partial");
     Some(PathBuf::from(s))
@@ -450,13 +450,15 @@ struct Sink {
     parts: usize,
     /// The run's fingerprint, written into the output so that `--resume` can check it.
     run: String,
+    /// Every scenario's report, for the HTML format (one file, written at the end).
+    kept: Vec<Report>,
 }
 
 impl Sink {
     /// Standard output, or the partial file (locked by [`lock_partial`], already cut to what is kept).
     fn open(partial: Option<std::fs::File>, format: Format, run: String) -> Sink {
         let out: Option<Box<dyn Write>> = match (partial, format) {
-            (_, Format::Table) => None,
+            (_, Format::Table | Format::Html) => None,
             (Some(f), _) => Some(Box::new(f)),
             (None, _) => Some(Box::new(std::io::stdout())),
         };
@@ -467,12 +469,16 @@ impl Sink {
             closed: false,
             parts: 0,
             run,
+            kept: Vec::new(),
         }
     }
 
     /// Writes one scenario's report; an error stops the run.
     fn take(&mut self, report: &Report) -> engine::Result<()> {
         self.parts += 1;
+        if self.format == Format::Html {
+            self.kept.push(report.clone());
+        }
         let Some(w) = self.out.as_mut() else {
             return Ok(());
         };
@@ -561,6 +567,7 @@ fn stream(a: &ShockArgs, mut req: ShockRequest) -> Result<()> {
     );
     bar.0.finish_and_clear();
     let (parts, closed) = (sink.parts, sink.closed);
+    let scenarios = std::mem::take(&mut sink.kept);
     let summary = match result {
         Err(_) if closed => return Ok(()),
         Err(e) => {
@@ -590,6 +597,13 @@ fn stream(a: &ShockArgs, mut req: ShockRequest) -> Result<()> {
     if format == Format::Table {
         emit(
             &render::terminal_with(&summary, render::DASH),
+            a.out.out.as_deref(),
+        )?;
+    } else if format == Format::Html {
+        let title = summary.title.clone();
+        let all: Vec<Report> = std::iter::once(summary.clone()).chain(scenarios).collect();
+        emit(
+            &sovra_report::write::to_html_many(&title, &all),
             a.out.out.as_deref(),
         )?;
     }

@@ -10,7 +10,7 @@ use anyhow::Result;
 use sovra_engine::{self as engine, Request};
 
 use crate::OutputArgs;
-use crate::commands::{answer_with, table_top, workspace};
+use crate::commands::{answer_report, answer_with, table_top, workspace};
 use crate::progress::Spinner;
 use crate::render::{Blanks, emit, render_with};
 
@@ -92,25 +92,48 @@ pub struct TradeDependArgs {
     /// Bloc membership on this date, YYYY-MM-DD (default today).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// trade monitor: a programme of targets (TOML [[target]] tables, as for `sovra monitor`); its
+    /// product-group targets (`products = ["8541", "8542"]` or `section = "XVI"`, kpi = imports,
+    /// imports_from_them_share, import_hhi, imports_exports_ratio or dependent_products) get a status each.
+    #[arg(long, value_name = "FILE")]
+    pub programme: Option<std::path::PathBuf>,
+    /// trade monitor: exit with code 1 when a target is behind or worsening (behind), or worsening.
+    #[arg(long, value_enum, requires = "programme")]
+    pub fail_on: Option<crate::monitor::FailOn>,
     #[command(flatten)]
     pub out: OutputArgs,
 }
 
 /// `sovra trade depend`.
 pub fn trade_depend_cmd(a: &TradeDependArgs) -> Result<()> {
-    answer_with(Request::TradeDepend(depend_request(a)), &a.out, BLANKS)
+    if a.programme.is_some() {
+        return Err(engine::Error::usage(
+            "programme",
+            "--programme goes with trade monitor (years), not trade depend",
+        )
+        .into());
+    }
+    answer_with(Request::TradeDepend(depend_request(a)?), &a.out, BLANKS)
 }
 
 /// `sovra trade monitor`: the screen year by year against them (the same flags as `trade depend`).
 pub fn trade_monitor_cmd(a: &TradeDependArgs) -> Result<()> {
-    let mut req = depend_request(a);
+    let mut req = depend_request(a)?;
     req.top = a.top;
-    answer_with(Request::TradeMonitor(req), &a.out, BLANKS)
+    let report = answer_report(Request::TradeMonitor(req), &a.out, BLANKS)?;
+    crate::monitor::fail_on(&report, a.fail_on)
 }
 
-fn depend_request(a: &TradeDependArgs) -> engine::TradeDependRequest {
+fn depend_request(a: &TradeDependArgs) -> Result<engine::TradeDependRequest> {
     let (input, store) = a.input.paths();
-    engine::TradeDependRequest {
+    let programme = match &a.programme {
+        None => None,
+        Some(p) => Some(engine::TomlText::new(
+            sovra_core::read::read_text(p)?,
+            p.display().to_string(),
+        )),
+    };
+    Ok(engine::TradeDependRequest {
         importer: a.importer.clone(),
         on: a.bloc.clone(),
         all: a.all,
@@ -126,7 +149,8 @@ fn depend_request(a: &TradeDependArgs) -> engine::TradeDependRequest {
         input,
         country_codes: a.input.country_codes.clone(),
         store,
-    }
+        programme,
+    })
 }
 
 /// `sovra trade suppliers`: who could supply a product instead.

@@ -1178,3 +1178,116 @@ fn the_comparison_catches_changes() {
     );
     assert_eq!(m, "{\"seconds\": @SECONDS, \"x\": 1, \"seconds\":@SECONDS}");
 }
+
+/// The tables of a report as canonical text (for [`differ`]'s tolerant comparison).
+fn tables_text(report: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(&report["tables"]).expect("tables as JSON")
+}
+
+/// `--format html` for every golden case that writes JSON: one self-contained file (no external reference; a
+/// policy that forbids any request) whose embedded report has the same tables as the JSON output, and whose
+/// static tables hold the same rows. The numbers come from one report, whatever the format.
+#[test]
+fn html_reports_hold_the_json_report() {
+    let mut checked = 0;
+    for c in cases() {
+        let Some(at) = c.args.windows(2).position(|w| w == ["--format", "json"]) else {
+            continue;
+        };
+        if c.writes.is_some() || c.args.contains(&"--out") {
+            continue;
+        }
+        let Some(home) = home_for(c.home) else {
+            continue;
+        };
+        let work = tempfile::tempdir().expect("tempdir");
+        let (code, json, err) = sovra(&home, work.path(), c.args);
+        if code != 0 {
+            continue;
+        }
+        let mut args: Vec<&str> = c.args.to_vec();
+        args[at + 1] = "html";
+        args.extend(["--out", "report.html"]);
+        let (hcode, _, herr) = sovra(&home, work.path(), &args);
+        assert_eq!(
+            hcode, 0,
+            "{}: --format html failed: {herr} (json run: {err})",
+            c.name
+        );
+        let html = std::fs::read_to_string(work.path().join("report.html")).expect("the HTML file");
+        assert!(html.starts_with("<!doctype html>"), "{}", c.name);
+        assert!(
+            html.contains("content=\"default-src 'none';"),
+            "{}: no strict policy",
+            c.name
+        );
+        // The markup outside the scripts (the vendored bundles mention `src="` in their own code).
+        let markup: String = html
+            .split("<script")
+            .enumerate()
+            .map(|(i, part)| {
+                if i == 0 {
+                    part
+                } else {
+                    part.split_once("</script>").map_or("", |(_, rest)| rest)
+                }
+            })
+            .collect();
+        for external in [
+            "src=", "href=", "<link", "@import", "url(", "<iframe", "<img",
+        ] {
+            assert!(
+                !markup.contains(external),
+                "{}: the file refers outside itself ({external})",
+                c.name
+            );
+        }
+        let docs: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&json)
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .expect("JSON output");
+        if docs.len() != 1 {
+            // A stream (JSON lines, one report per scenario): the HTML file holds them all, after the summary.
+            assert!(
+                html.matches("<article class=\"report\"").count() >= docs.len(),
+                "{}",
+                c.name
+            );
+            checked += 1;
+            continue;
+        }
+        let expected = &docs[0];
+        let rows_in_html = html.matches("<tr>").count();
+        let rows_in_json: usize = expected["tables"]
+            .as_array()
+            .map(|ts| {
+                ts.iter()
+                    .map(|t| t["rows"].as_array().map_or(0, |r| r.len().min(2000)))
+                    .sum()
+            })
+            .unwrap_or(0);
+        assert!(
+            rows_in_html >= rows_in_json,
+            "{}: {rows_in_html} rows in the HTML, {rows_in_json} in the JSON tables",
+            c.name
+        );
+        if let Some(data) = html
+            .split("<script type=\"application/json\" id=\"sovra-reports\">")
+            .nth(1)
+        {
+            let data = &data[..data.find("</script>").expect("end of the data element")];
+            let embedded: serde_json::Value = serde_json::from_str(data).expect("embedded reports");
+            if let Some(d) = differ(&tables_text(expected), &tables_text(&embedded[0])) {
+                panic!(
+                    "{}: the HTML's report differs from the JSON output: {d}",
+                    c.name
+                );
+            }
+        }
+        checked += 1;
+    }
+    if std::env::var_os("SOVRA_REQUIRE_ICIO").is_some() {
+        assert!(checked >= 10, "only {checked} reports checked");
+    }
+    eprintln!("{checked} HTML reports checked against their JSON");
+}

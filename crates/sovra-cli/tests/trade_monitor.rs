@@ -193,3 +193,182 @@ fn the_changes_agree_with_the_products_table_on_a_synthetic_store() {
         assert_eq!(row["dependent"].as_u64(), Some(n as u64));
     }
 }
+
+/// A programme's product-group targets on a hand-made store: the group's indicators year by year (checked by
+/// hand), the status, the path, the note on a sector target left to `sovra monitor`, `--fail-on`, and the
+/// errors a bad target gets (exit code 2, naming the file and the target).
+#[test]
+fn product_group_targets_by_hand() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    // AAA imports chips (854231, 854239) from BBB (them) and CCC; coffee (090111) is outside the group.
+    // 2020: chips 80 from BBB + 20 from CCC; AAA exports 10 chips to DDD.
+    // 2021: 60 from BBB + 40 from CCC; exports 20.
+    // 2022: 30 from BBB + 70 from CCC; exports 50.
+    let csv = "year,exporter,importer,product,value\n\
+        2020,BBB,AAA,854231,50\n2020,BBB,AAA,854239,30\n2020,CCC,AAA,854231,20\n2020,AAA,DDD,854231,10\n\
+        2021,BBB,AAA,854231,60\n2021,CCC,AAA,854239,40\n2021,AAA,DDD,854239,20\n\
+        2022,BBB,AAA,854231,30\n2022,CCC,AAA,854231,70\n2022,AAA,DDD,854231,50\n\
+        2020,BBB,AAA,090111,999\n2021,BBB,AAA,090111,999\n2022,BBB,AAA,090111,999\n";
+    let f = h.join("flows.csv");
+    std::fs::write(&f, csv).unwrap();
+    let o = sovra(h, &["trade", "import", f.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let programme = h.join("programme.toml");
+    std::fs::write(
+        &programme,
+        r#"[programme]
+name = "chips"
+
+[[target]]
+id = "chips-from-them"
+kpi = "imports_from_them_share"
+products = ["8542"]
+direction = "at_most"
+value = 0.2
+year = 2024
+
+[[target]]
+id = "chips-cover"
+kpi = "imports_exports_ratio"
+section = "XVI"
+direction = "at_most"
+value = 1.0
+year = 2022
+baseline_year = 2020
+
+[[target]]
+id = "electronics-sector"
+kpi = "import_penetration"
+sector = "C26"
+direction = "at_most"
+value = 0.3
+year = 2030
+"#,
+    )
+    .unwrap();
+    let p = programme.to_str().unwrap();
+    let args = [
+        "trade",
+        "monitor",
+        "AAA",
+        "--on",
+        "BBB",
+        "--years",
+        "2020:2022",
+        "--programme",
+        p,
+    ];
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let r = ok_json(h, &json_args);
+    let targets = rows(&r, "targets");
+    assert_eq!(
+        targets.len(),
+        2,
+        "the sector target is left to sovra monitor"
+    );
+    let by_id = |id: &str| targets.iter().find(|t| t["id"] == id).unwrap();
+    // Share from them: 0.8, 0.6, 0.3 — falling by 0.25 a year; the straight path from 0.8 (2020) to 0.2 (2024)
+    // is 0.5 in 2022: below it, so on track (not yet achieved).
+    let a = by_id("chips-from-them");
+    assert_eq!(a["latest"], 0.3);
+    assert_eq!(a["baseline"], 0.8);
+    assert!((a["path"].as_f64().unwrap() - 0.5).abs() < 1e-12);
+    assert_eq!(a["status"], "on_track");
+    assert_eq!(a["sector"], "8542");
+    // Imports / exports: 100/10, 100/20, 100/50 = 10, 5, 2 — not at 1 by 2022: behind (falling, past the year).
+    let b = by_id("chips-cover");
+    assert_eq!(b["latest"], 2.0);
+    assert_eq!(b["sector"], "section XVI");
+    assert_eq!(b["status"], "behind");
+    // The most off track first.
+    assert_eq!(targets[0]["id"], "chips-cover");
+    let paths = rows(&r, "target_paths");
+    let path_of = |id: &str, y: i64| {
+        paths
+            .iter()
+            .find(|x| x["id"] == id && x["year"] == y)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(path_of("chips-from-them", 2021)["value"], 0.6);
+    assert!((path_of("chips-from-them", 2023)["path"].as_f64().unwrap() - 0.35).abs() < 1e-12);
+    assert!(path_of("chips-from-them", 2024)["value"].is_null());
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("electronics-sector") && notes.contains("sovra monitor"),
+        "{notes}"
+    );
+    // --fail-on behind: the report is written, then exit code 1.
+    let mut fail = args.to_vec();
+    fail.extend(["--fail-on", "behind"]);
+    let o = sovra(h, &fail);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("chips-cover"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1 target off track"));
+    // Bad targets: exit code 2, naming the file and the target.
+    for (bad, says) in [
+        ("products = [\"8541\"]", "nearest: 8542"),
+        ("section = \"XXV\"", "one of I, II"),
+        ("section = \"XX\"", "no product of the trade store is in it"),
+        ("products = [\"85x\"]", "HS digits"),
+    ] {
+        let f = h.join("bad.toml");
+        std::fs::write(
+            &f,
+            format!(
+                "[[target]]\nid = \"t\"\nkpi = \"import_hhi\"\n{bad}\ndirection = \"at_most\"\nvalue = 0.5\nyear = 2022\n"
+            ),
+        )
+        .unwrap();
+        let o = sovra(
+            h,
+            &[
+                "trade",
+                "monitor",
+                "AAA",
+                "--on",
+                "BBB",
+                "--years",
+                "2020:2022",
+                "--programme",
+                f.to_str().unwrap(),
+            ],
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {err}");
+        assert!(
+            err.contains("bad.toml, target 't'") && err.contains(says),
+            "{bad}: {err}"
+        );
+    }
+    let f = h.join("bad.toml");
+    std::fs::write(
+        &f,
+        "[[target]]\nid = \"t\"\nkpi = \"import_penetration\"\nproducts = [\"85\"]\ndirection = \"at_most\"\nvalue = 0.5\nyear = 2022\n",
+    )
+    .unwrap();
+    let o = sovra(
+        h,
+        &[
+            "trade",
+            "monitor",
+            "AAA",
+            "--on",
+            "BBB",
+            "--years",
+            "2020:2022",
+            "--programme",
+            f.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("no product-group indicator 'import_penetration'")
+    );
+    let o = sovra(h, &["trade", "depend", "AAA", "--programme", p]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("goes with trade monitor"));
+}

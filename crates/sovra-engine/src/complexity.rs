@@ -140,8 +140,8 @@ fn from_store(
     let report = compose::report(
         "complexity",
         format!(
-            "economic complexity — trade store {} (exports summed over importers)",
-            dir.display()
+            "economic complexity — {} (exports summed over importers)",
+            ws.trade_store_name(&dir)
         ),
         None,
     );

@@ -2,6 +2,7 @@
 //! their residuals, typed columns with the indicator's key, label, unit and definition, and rankings.
 
 use sovra_core::{Mrio, SolveReport};
+pub use sovra_report::text::format_num;
 use sovra_report::{Column, Diagnostic, Figure, Kind, Line, Parameter, Provenance, Report, Value};
 
 /// Provenance of a report on a table.
@@ -166,33 +167,6 @@ pub(crate) fn ranked(keys: &[f64], keep: impl Fn(usize) -> bool, top: Option<usi
         idx.truncate(n);
     }
     idx
-}
-
-/// A number with thousands separators and `d` decimals (for headline text).
-pub fn format_num(v: f64, d: usize) -> String {
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    let s = format!("{:.*}", d, v.abs());
-    let (int, frac) = s
-        .split_once('.')
-        .map(|(a, b)| (a.to_string(), format!(".{b}")))
-        .unwrap_or((s.clone(), String::new()));
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!(
-        "{}{grouped}{frac}",
-        if v < 0.0 && s.chars().any(|c| c != '0' && c != '.') {
-            "-"
-        } else {
-            ""
-        }
-    )
 }
 
 /// A finite number, or null.

@@ -77,6 +77,9 @@ pub enum DependBy {
     Sector,
     /// One row per region of us.
     Region,
+    /// One row per region of the table: where the value added in our output comes from (us, them, every
+    /// third country).
+    Origin,
 }
 
 /// `depend`: where us depends on them, sector by sector.
@@ -640,6 +643,12 @@ pub fn depend(ws: &Workspace, q: &DependRequest, progress: &dyn Progress) -> Res
     let sys = s.loaded.system(q.solver)?;
     progress.stage("solving");
     if q.each {
+        if q.by == DependBy::Origin {
+            return Err(Error::usage(
+                "by",
+                "--by origin does not go with --each: ask for the origins of one us at a time",
+            ));
+        }
         return depend_each(&s, q, sector.as_deref(), &sys);
     }
     // A long-lived workspace keeps what depends on them only; a one-shot command solves it all at once.
@@ -816,6 +825,85 @@ pub fn depend(ws: &Workspace, q: &DependRequest, progress: &dyn Progress) -> Res
         }
     }
     match q.by {
+        DependBy::Origin => {
+            let ns = t.labels.sectors.len();
+            let nodes: Vec<usize> = dependency::region_nodes(t, &s.parties.us)
+                .into_iter()
+                .filter(|&j| t.x[j] > 0.0 && t.x[j] >= q.min_output)
+                .filter(|&j| {
+                    sector
+                        .as_ref()
+                        .is_none_or(|c| &t.labels.sectors[j % ns].code == c)
+                })
+                .collect();
+            let (va, rep) = dependency::value_added_by_origin(t, &sys, &nodes)?;
+            line(
+                &mut r,
+                "solve: origins",
+                format!(
+                    "(I − A) y = x_us, VA_c = Σ_(i∈c) ν_i y_i: {}",
+                    solver_line(&rep)
+                ),
+            );
+            compose::solve(&mut r, "origins", "(I − A) y = x_us", &rep);
+            let output: f64 = nodes.iter().map(|&j| t.x[j]).sum();
+            let foreign: f64 = va
+                .iter()
+                .enumerate()
+                .filter(|(c, _)| !s.parties.us.contains(c))
+                .map(|(_, v)| v)
+                .sum();
+            let od = doc("where-the-value-added-in-our-output-comes-from---by-origin");
+            let mut tb = TableBuilder::new(
+                "origins",
+                "where the value added in our output comes from",
+                vec![
+                    rank(),
+                    code("region", "origin"),
+                    text("name", "name"),
+                    code("side", "side"),
+                    amount("value_added", "value added in our output", &units, 0).doc(&od),
+                    share("share_of_output", "of our output").doc(&od),
+                    share("share_of_foreign", "of the foreign part").doc(&od),
+                ],
+            );
+            let mut order: Vec<usize> = (0..va.len()).collect();
+            order.sort_by(|&a, &b| va[b].total_cmp(&va[a]));
+            order.truncate(q.top.unwrap_or(usize::MAX));
+            let frac = |a: f64, b: f64| if b > 0.0 { num(a / b) } else { Value::Null };
+            for (k, c) in order.into_iter().enumerate() {
+                let side = if s.parties.us.contains(&c) {
+                    "us"
+                } else if s.parties.them.contains(&c) {
+                    "them"
+                } else {
+                    "third"
+                };
+                tb.push_row(vec![
+                    (k + 1).into(),
+                    t.labels.regions[c].code.as_str().into(),
+                    t.labels.regions[c].name.as_str().into(),
+                    side.into(),
+                    num(va[c]),
+                    frac(va[c], output),
+                    if side == "us" {
+                        Value::Null
+                    } else {
+                        frac(va[c], foreign)
+                    },
+                ])?;
+            }
+            figure(
+                &mut r,
+                "foreign_value_added",
+                "foreign value added in our output (share)",
+                frac(foreign, output),
+                Kind::Share,
+                None,
+                2,
+            );
+            r.tables.push(tb.finish());
+        }
         DependBy::Region => {
             let mut cols = vec![code("region", "region")];
             cols.extend(indicator_columns(&units, false));
@@ -915,7 +1003,7 @@ fn depend_each(
     let units = t.provenance.units.clone();
     let kd = doc("key-sectors-technological-keys-sovra-keys");
     match q.by {
-        DependBy::Region => {
+        DependBy::Region | DependBy::Origin => {
             let mut cols = vec![code("region", "region")];
             cols.extend(indicator_columns(&units, false));
             cols.push(code("top_key_sector", "top key sector").doc(&kd));

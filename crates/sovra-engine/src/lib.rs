@@ -32,6 +32,7 @@ pub mod error;
 pub mod files;
 pub mod monitor;
 pub mod mrio;
+mod programme;
 pub mod progress;
 pub mod projects;
 pub mod shock;
@@ -40,7 +41,6 @@ pub mod workspace;
 
 pub use alliances::AlliancesRequest;
 pub use complexity::{ComplexityBy, ComplexityRequest, Convention};
-pub use compose::format_num;
 pub use depend::{
     BlocsListRequest, BlocsShowRequest, DependBy, DependRequest, KeysRequest, SortBy, TivaRequest,
 };
@@ -54,6 +54,7 @@ pub use mrio::{
 pub use progress::{Cancel, Progress, Quiet};
 pub use projects::{MilpSolver, Objective, ProjectsEvaluateRequest, ProjectsSelectRequest};
 pub use shock::{ShockRequest, TomlText};
+pub use sovra_report::text::format_num;
 pub use trade::{
     OpportunitiesRequest, SuppliersRequest, TradeDependRequest, TradeImportOptions,
     TradeSynthOptions,

@@ -3,7 +3,6 @@
 //! `decompose` (a structural decomposition of the change of their value added in our final demand).
 //! Definitions and the status rule: `docs/monitoring.md`.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -16,6 +15,7 @@ use sovra_report::{Column, Diagnostic, Kind, Report, TableBuilder, Value};
 use crate::compose::{self, amount, code, figure, line, num, param, ratio, share, text};
 use crate::depend::{Setup, Sides, party_report, setup};
 use crate::error::{Error, ErrorKind, Result};
+use crate::programme::{self, ProgrammeHead, Target, programme_error};
 use crate::progress::Progress;
 use crate::shock::TomlText;
 use crate::workspace::{Blocs, DEFAULT_DATASET, Loaded, Solver, Workspace};
@@ -244,60 +244,6 @@ fn setup_years(
     Ok((s, chosen))
 }
 
-/// A target of a programme file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TargetSpec {
-    id: String,
-    kpi: String,
-    #[serde(default)]
-    region: Option<String>,
-    #[serde(default)]
-    sector: Option<String>,
-    direction: String,
-    value: f64,
-    year: i32,
-    #[serde(default)]
-    baseline_year: Option<i32>,
-    #[serde(default)]
-    note: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ProgrammeHead {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProgrammeFile {
-    #[serde(default)]
-    programme: ProgrammeHead,
-    #[serde(default)]
-    target: Vec<TargetSpec>,
-}
-
-/// A target checked against the table: scope, sector index, sign.
-struct Target {
-    spec: TargetSpec,
-    scope: String,
-    sector: Option<usize>,
-    sign: f64,
-    baseline_year: i32,
-}
-
-fn programme_error(origin: &str, target: Option<&str>, msg: String) -> Error {
-    let at = match target {
-        Some(id) => format!("{origin}, target '{id}'"),
-        None => origin.to_string(),
-    };
-    Error::usage("programme", format!("{at}: {msg}"))
-}
-
 /// Parses and checks a programme against the parties, the table's sectors and the years.
 fn parse_programme(
     p: &TomlText,
@@ -305,43 +251,22 @@ fn parse_programme(
     us_expr: &str,
     data: &str,
     years: &[i32],
-) -> Result<(ProgrammeHead, Vec<Target>)> {
-    let file: ProgrammeFile = toml::from_str(&p.toml)
-        .map_err(|e| programme_error(&p.origin, None, e.to_string().trim().to_string()))?;
-    if file.target.is_empty() {
-        return Err(programme_error(
-            &p.origin,
-            None,
-            "no [[target]]: a programme lists targets (id, kpi, direction, value, year)".into(),
-        ));
-    }
+) -> Result<(ProgrammeHead, Vec<Target>, Vec<String>)> {
+    let (head, specs, others) = programme::read(p, false)?;
     let t = s.table();
-    let mut ids = BTreeSet::new();
     let mut out = Vec::new();
-    for spec in file.target {
+    for (spec, sign) in specs {
         let id = spec.id.clone();
         let err = |m: String| programme_error(&p.origin, Some(&id), m);
-        if !ids.insert(id.clone()) {
-            return Err(err("the id is used twice".into()));
-        }
         if !KPI_KEYS.contains(&spec.kpi.as_str()) {
             let mut e = err(format!(
-                "no indicator '{}' (kpi = one of {})",
+                "no indicator '{}' (kpi = one of {}; the product-group indicators go with products or a \
+                 section, for sovra trade monitor)",
                 spec.kpi,
                 KPI_KEYS.join(", ")
             ));
             e.choices = KPI_KEYS.iter().map(|k| k.to_string()).collect();
             return Err(e);
-        }
-        let sign = match spec.direction.as_str() {
-            "at_most" | "at-most" => -1.0,
-            "at_least" | "at-least" => 1.0,
-            d => {
-                return Err(err(format!("direction '{d}': write at_most or at_least")));
-            }
-        };
-        if !spec.value.is_finite() {
-            return Err(err("value must be a finite number".into()));
         }
         let scope = match spec.region.as_deref().map(str::trim) {
             None | Some("") => us_expr.to_string(),
@@ -369,114 +294,18 @@ fn parse_programme(
                     .map_err(|e| err(Error::from(e).message))?,
             ),
         };
-        let baseline_year = spec.baseline_year.unwrap_or(years[0]);
-        if !years.contains(&baseline_year) {
-            return Err(err(format!(
-                "baseline year {baseline_year} is not among the years monitored ({})",
-                sovra_core::store::year_list(years)
-            )));
-        }
-        if spec.year < baseline_year {
-            return Err(err(format!(
-                "target year {} is before the baseline year {baseline_year}",
-                spec.year
-            )));
-        }
+        let baseline_year = programme::baseline_year(p, &spec, years)?;
+        let label = sector.map_or_else(|| "all".to_string(), |i| t.labels.sectors[i].code.clone());
         out.push(Target {
             spec,
             scope,
             sector,
+            label,
             sign,
             baseline_year,
         });
     }
-    Ok((file.programme, out))
-}
-
-/// The status of a target (docs/monitoring.md), most off track first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Status {
-    Worsening,
-    Behind,
-    OnTrack,
-    Achieved,
-}
-
-impl Status {
-    fn name(self) -> &'static str {
-        match self {
-            Status::Worsening => "worsening",
-            Status::Behind => "behind",
-            Status::OnTrack => "on_track",
-            Status::Achieved => "achieved",
-        }
-    }
-}
-
-/// A target's evaluation.
-struct Evaluated {
-    status: Status,
-    baseline: f64,
-    latest: (i32, f64),
-    path_value: f64,
-    projected: Option<f64>,
-    slope: Option<f64>,
-    gap: f64,
-    gap_to_path: f64,
-}
-
-fn evaluate(t: &Target, series: &[(i32, Option<f64>)], window: usize) -> Option<Evaluated> {
-    let baseline = series
-        .iter()
-        .find(|(y, _)| *y == t.baseline_year)
-        .and_then(|(_, v)| *v)?;
-    let since: Vec<(i32, Option<f64>)> = series
-        .iter()
-        .filter(|(y, _)| *y >= t.baseline_year)
-        .copied()
-        .collect();
-    let tr = monitoring::trend(&since, window)?;
-    let latest = tr.last;
-    let goal = t.spec.value;
-    let sg = t.sign;
-    let span = (t.spec.year - t.baseline_year) as f64;
-    let path_value = if span > 0.0 {
-        baseline + (goal - baseline) * ((latest.0 - t.baseline_year) as f64 / span)
-    } else {
-        goal
-    };
-    let projected = tr
-        .fit
-        .zip(tr.slope)
-        .map(|((level, anchor), slope)| level + slope * (t.spec.year - anchor) as f64);
-    let status = if sg * (latest.1 - goal) >= 0.0 {
-        Status::Achieved
-    } else if match tr.slope {
-        Some(s) => sg * s < 0.0,
-        None => sg * (latest.1 - baseline) < 0.0,
-    } {
-        Status::Worsening
-    } else if projected.is_some_and(|p| sg * (p - goal) >= 0.0)
-        || sg * (latest.1 - path_value) >= 0.0
-    {
-        Status::OnTrack
-    } else {
-        Status::Behind
-    };
-    Some(Evaluated {
-        status,
-        baseline,
-        latest,
-        path_value,
-        projected,
-        slope: tr.slope,
-        gap: if status == Status::Achieved {
-            0.0
-        } else {
-            sg * (goal - latest.1)
-        },
-        gap_to_path: sg * (path_value - latest.1),
-    })
+    Ok((head, out, others))
 }
 
 fn kpi_column(key: &str, units: &str) -> Column {
@@ -809,149 +638,26 @@ pub fn monitor(ws: &Workspace, q: &MonitorRequest, progress: &dyn Progress) -> R
     r.tables.push(trend_shares.finish());
     r.tables.push(trend_amounts.finish());
     // Targets.
-    if let Some((head, targets)) = &programme {
-        let mut evals: Vec<(&Target, Option<Evaluated>)> = targets
-            .iter()
-            .map(|tg| {
-                let idx = all.first().and_then(|(_, rows)| {
-                    rows.iter()
-                        .position(|x| x.scope == tg.scope && x.sector == tg.sector)
-                });
-                let ev = idx.and_then(|i| {
-                    let series: Vec<(i32, Option<f64>)> = all
-                        .iter()
-                        .map(|(y, rows)| (*y, rows[i].kpis.get(&tg.spec.kpi)))
-                        .collect();
-                    evaluate(tg, &series, q.window)
-                });
-                (tg, ev)
+    if let Some((head, targets, others)) = &programme {
+        let target_series = |tg: &Target| -> Vec<(i32, Option<f64>)> {
+            let idx = all.first().and_then(|(_, rows)| {
+                rows.iter()
+                    .position(|x| x.scope == tg.scope && x.sector == tg.sector)
+            });
+            idx.map(|i| {
+                all.iter()
+                    .map(|(y, rows)| (*y, rows[i].kpis.get(&tg.spec.kpi)))
+                    .collect()
             })
-            .collect();
-        evals.sort_by(|a, b| match (&a.1, &b.1) {
-            (Some(x), Some(y)) => x.status.cmp(&y.status).then_with(|| {
-                let rel = |t: &Target, e: &Evaluated| {
-                    e.gap_to_path / (t.spec.value - e.baseline).abs().max(1e-12)
-                };
-                rel(b.0, y).total_cmp(&rel(a.0, x))
-            }),
-            (None, Some(_)) => std::cmp::Ordering::Less,
-            (Some(_), None) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        });
-        let mut tt = TableBuilder::new(
-            "targets",
-            "Targets",
-            vec![
-                code("id", "target"),
-                code("kpi", "indicator"),
-                code("scope", "scope"),
-                code("sector", "sector"),
-                code("direction", "direction"),
-                ratio("target", "target", 4),
-                Column::int("target_year", "by", Kind::Year),
-                Column::int("baseline_year", "baseline year", Kind::Year),
-                ratio("baseline", "baseline", 4),
-                Column::int("latest_year", "latest year", Kind::Year),
-                ratio("latest", "latest", 4),
-                ratio("path", "path value", 4)
-                    .doc("the straight line from the baseline to the target, in the latest year"),
-                ratio("projected", "projected", 4)
-                    .doc("the trend of the last --window years extrapolated to the target year"),
-                ratio("slope", "slope per year", 5),
-                code("status", "status"),
-                ratio("gap", "gap", 4)
-                    .doc("how far the latest value still has to go (0 when achieved)"),
-                ratio("gap_to_path", "gap to path", 4).doc("positive when behind the path"),
-                text("note", "note").hidden(),
-            ],
-        );
-        let mut counts = [0usize; 4];
-        for (tg, ev) in &evals {
-            let base = vec![
-                tg.spec.id.as_str().into(),
-                tg.spec.kpi.as_str().into(),
-                tg.scope.as_str().into(),
-                sector_code(tg.sector).into(),
-                (if tg.sign > 0.0 { "at_least" } else { "at_most" }).into(),
-                num(tg.spec.value),
-                Value::Int(tg.spec.year as i64),
-                Value::Int(tg.baseline_year as i64),
-            ];
-            let mut row = base;
-            match ev {
-                Some(e) => {
-                    counts[e.status as usize] += 1;
-                    row.extend([
-                        num(e.baseline),
-                        Value::Int(e.latest.0 as i64),
-                        num(e.latest.1),
-                        num(e.path_value),
-                        e.projected.map(num).unwrap_or(Value::Null),
-                        e.slope.map(num).unwrap_or(Value::Null),
-                        e.status.name().into(),
-                        num(e.gap),
-                        num(e.gap_to_path),
-                    ]);
-                }
-                None => {
-                    row.extend([
-                        Value::Null,
-                        Value::Null,
-                        Value::Null,
-                        Value::Null,
-                        Value::Null,
-                        Value::Null,
-                        "undefined".into(),
-                        Value::Null,
-                        Value::Null,
-                    ]);
-                    r.diagnostics.push(Diagnostic::warning(
-                        "target_undefined",
-                        format!("target '{}'", tg.spec.id),
-                        "the indicator is undefined in the baseline year or every year since (see the \
-                         undefined diagnostics)",
-                    ));
-                }
-            }
-            row.push(compose::opt_text(tg.spec.note.as_deref().unwrap_or("")));
-            tt.push_row(row)?;
+            .unwrap_or_default()
+        };
+        programme::push(&mut r, head, targets, &target_series, q.window)?;
+        if !others.is_empty() {
+            r.notes.push(format!(
+                "targets on products ({}) are checked by sovra trade monitor on the trade store",
+                others.join(", ")
+            ));
         }
-        if let Some(name) = &head.name {
-            param(&mut r, "programme", "programme", name.as_str());
-        }
-        if let Some(d) = &head.description {
-            r.notes.push(d.clone());
-        }
-        for (st, key) in [
-            (Status::Worsening, "targets_worsening"),
-            (Status::Behind, "targets_behind"),
-            (Status::OnTrack, "targets_on_track"),
-            (Status::Achieved, "targets_achieved"),
-        ] {
-            figure(
-                &mut r,
-                key,
-                &format!("targets {}", st.name().replace('_', " ")),
-                counts[st as usize],
-                Kind::Count,
-                None,
-                0,
-            );
-        }
-        line(
-            &mut r,
-            "targets",
-            format!(
-                "{} target{}: {} worsening, {} behind, {} on track, {} achieved",
-                evals.len(),
-                if evals.len() == 1 { "" } else { "s" },
-                counts[0],
-                counts[1],
-                counts[2],
-                counts[3]
-            ),
-        );
-        r.tables.insert(0, tt.finish());
     }
     r.notes.push(format!(
         "Current prices ({units}): a change over time mixes volumes, prices and exchange rates. The same members \

@@ -101,6 +101,11 @@ pub struct TradeDependRequest {
     /// Another trade store directory (names a directory: refused by the server).
     #[serde(default)]
     pub store: Option<PathBuf>,
+    /// `trade monitor` only: a programme of targets (TOML `[[target]]` tables); its product-group targets
+    /// (`products = [HS codes]` or `section = "XVI"`) are checked on the store (docs/monitoring.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schemars(with = "Option<String>"))]
+    pub programme: Option<crate::shock::TomlText>,
 }
 
 /// `trade_suppliers`: who could supply a product instead.
@@ -461,13 +466,7 @@ pub(crate) fn load(
                     .is_some_and(|e| e.format == "baci")
             });
             let origin = origin_note(&store.manifest, &read.years);
-            (
-                flows,
-                read,
-                format!("trade store {}", dir.display()),
-                origin,
-                baci,
-            )
+            (flows, read, ws.trade_store_name(&dir), origin, baci)
         }
     };
     if let Some(spec) = src.convert {
@@ -817,6 +816,12 @@ fn threshold_params(r: &mut Report, q: &TradeDependRequest) {
 
 /// Runs `trade_depend`.
 pub fn depend(ws: &Workspace, q: &TradeDependRequest, progress: &dyn Progress) -> Result<Report> {
+    if q.programme.is_some() {
+        return Err(Error::usage(
+            "programme",
+            "a programme of targets goes with trade monitor (years), not trade depend",
+        ));
+    }
     let th = thresholds(q)?;
     let window = Window::new(q.year, q.years.as_deref())?;
     if q.each && q.on.is_some() {
@@ -2192,6 +2197,18 @@ pub fn monitor(ws: &Workspace, q: &TradeDependRequest, progress: &dyn Progress) 
             .then(x.year.cmp(&y.year))
     });
     r.tables.push(screen_table(&t, rows, None)?);
+    if let Some(p) = &q.programme {
+        product_targets(
+            &mut r,
+            p,
+            &t,
+            &importer,
+            &bloc,
+            &screened,
+            &years,
+            &q.importer,
+        )?;
+    }
     t.notes(&mut r);
     r.notes.push(
         "criteria of CEPII GeoDep / EU SWD(2021) 352 each year (import HHI, world-export HHI, imports/exports); \
@@ -2200,6 +2217,113 @@ pub fn monitor(ws: &Workspace, q: &TradeDependRequest, progress: &dyn Progress) 
             .into(),
     );
     Ok(r)
+}
+
+/// The indicators a product-group target is judged on (docs/monitoring.md).
+pub const GROUP_KPI_KEYS: [&str; 5] = [
+    "imports",
+    "imports_from_them_share",
+    "import_hhi",
+    "imports_exports_ratio",
+    "dependent_products",
+];
+
+/// A programme's product-group targets, judged year by year on the trade store: each target's group (HS codes
+/// or a section), its indicator per year, status and path (the same rules as `sovra monitor`'s targets).
+#[allow(clippy::too_many_arguments)]
+fn product_targets(
+    r: &mut Report,
+    p: &crate::shock::TomlText,
+    t: &Trade,
+    importer: &[usize],
+    bloc: &[usize],
+    screened: &[Screened],
+    years: &[i32],
+    importer_expr: &str,
+) -> Result<()> {
+    use crate::programme::{self, Target, programme_error};
+    let (head, specs, others) = programme::read(p, true)?;
+    let mut targets = Vec::new();
+    let mut series: HashMap<String, Vec<(i32, Option<f64>)>> = HashMap::new();
+    for (spec, sign) in specs {
+        let err = |m: String| programme_error(&p.origin, Some(&spec.id), m);
+        if !GROUP_KPI_KEYS.contains(&spec.kpi.as_str()) {
+            let mut e = err(format!(
+                "no product-group indicator '{}' (kpi = one of {})",
+                spec.kpi,
+                GROUP_KPI_KEYS.join(", ")
+            ));
+            e.choices = GROUP_KPI_KEYS.iter().map(|k| k.to_string()).collect();
+            return Err(e);
+        }
+        if let Some(reg) = spec.region.as_deref().map(str::trim)
+            && !reg.is_empty()
+            && !reg.eq_ignore_ascii_case(importer_expr)
+        {
+            return Err(err(format!(
+                "region '{reg}': a product-group target is on the importer ({importer_expr})"
+            )));
+        }
+        let codes = spec.products.clone().unwrap_or_default();
+        let group =
+            sovra_trade::groups::members(&t.flows, &codes, spec.section.as_deref()).map_err(err)?;
+        let baseline_year = programme::baseline_year(p, &spec, years)?;
+        let dependent: BTreeMap<i32, usize> = years
+            .iter()
+            .map(|&y| {
+                (
+                    y,
+                    screened
+                        .iter()
+                        .filter(|s| s.year == y && s.dependent && group[s.product])
+                        .count(),
+                )
+            })
+            .collect();
+        let values: Vec<(i32, Option<f64>)> =
+            sovra_trade::groups::years(&t.flows, importer, bloc, &group, years)
+                .into_iter()
+                .map(|g| {
+                    let v = match spec.kpi.as_str() {
+                        "imports" => Some(g.imports),
+                        "imports_from_them_share" => {
+                            (g.imports > 0.0).then(|| g.from_bloc / g.imports)
+                        }
+                        "import_hhi" => g.hhi_imports,
+                        "imports_exports_ratio" => (g.exports > 0.0).then(|| g.imports / g.exports),
+                        _ => dependent.get(&g.year).map(|&n| n as f64),
+                    };
+                    (g.year, v)
+                })
+                .collect();
+        let label = match (&spec.section, codes.is_empty()) {
+            (Some(sec), true) => format!("section {}", sec.trim().to_ascii_uppercase()),
+            (Some(sec), false) => format!(
+                "section {} + {}",
+                sec.trim().to_ascii_uppercase(),
+                codes.join(" ")
+            ),
+            (None, _) => codes.join(" "),
+        };
+        series.insert(spec.id.clone(), values);
+        targets.push(Target {
+            spec,
+            scope: importer_expr.to_string(),
+            sector: None,
+            label,
+            sign,
+            baseline_year,
+        });
+    }
+    let lookup = |tg: &Target| series.get(&tg.spec.id).cloned().unwrap_or_default();
+    programme::push(r, &head, &targets, &lookup, 5)?;
+    if !others.is_empty() {
+        r.notes.push(format!(
+            "targets on sectors of a table ({}) are checked by sovra monitor",
+            others.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -311,6 +311,16 @@ impl Workspace {
         self.home.join("trade")
     }
 
+    /// How a report names a trade store: the store's own is "the store's trade data" (no path: a server's
+    /// reports do not show where its files live); another one by its path.
+    pub fn trade_store_name(&self, dir: &Path) -> String {
+        if dir == self.trade_store() {
+            "the store's trade data".into()
+        } else {
+            format!("trade store {}", dir.display())
+        }
+    }
+
     /// Where `sovra data fetch classifications` keeps HS product names and revision weights.
     pub fn classifications(&self) -> PathBuf {
         fetch::classifications_dir(&self.home)

@@ -90,6 +90,7 @@ mod report;
 #[cfg(feature = "openapi")]
 mod schema;
 mod table;
+pub mod text;
 mod value;
 pub mod write;
 

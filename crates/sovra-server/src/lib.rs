@@ -49,7 +49,7 @@ use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, Request as HttpRequest, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use sovra_engine::{
@@ -392,9 +392,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     }
     let data = data.route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     let public = Router::new()
-        .route("/", get(|| async { Redirect::to("/api") }))
+        .route("/", get(assets::dashboard_index))
+        .route("/dashboard/{file}", get(assets::dashboard))
         .route("/api", get(assets::api_page))
-        .route("/assets/swagger-ui/{file}", get(assets::swagger_ui))
+        .route("/assets/{dir}/{file}", get(assets::vendor))
         .route("/v1/openapi.json", get(openapi_json));
     let limits = state.limits.clone();
     public

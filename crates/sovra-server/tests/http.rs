@@ -104,9 +104,40 @@ fn get_endpoints() {
             .is_some_and(|c| c.starts_with("text/csv"))
     );
 
+    // The dashboard: its page at `/` under a strict policy, its files and the vendored ones by exact name only.
     let root = server.get("/");
-    assert_eq!(root.status, 303);
-    assert_eq!(root.header("location"), Some("/api"));
+    assert_eq!(root.status, 200);
+    assert!(
+        root.header("content-type")
+            .is_some_and(|c| c.starts_with("text/html"))
+    );
+    assert!(
+        root.header("content-security-policy").is_some_and(
+            |c| c.starts_with("default-src 'self'") && c.contains("connect-src 'self'")
+        )
+    );
+    assert_eq!(server.get("/dashboard/index.html").body, root.body);
+    for asset in [
+        "echarts/echarts.min.js",
+        "echarts/LICENSE",
+        "world-atlas/countries-110m.json",
+        "topojson-client/topojson-client.min.js",
+        "iso-countries/codes.json",
+    ] {
+        let a = server.get(&format!("/assets/{asset}"));
+        assert_eq!(a.status, 200, "{asset}");
+        assert!(!a.body.is_empty(), "{asset}");
+    }
+    for bad in [
+        "/dashboard/../Cargo.toml",
+        "/dashboard/%2e%2e%2fCargo.toml",
+        "/dashboard/nothing.js",
+        "/assets/echarts/../../Cargo.toml",
+        "/assets/nothing/LICENSE",
+        "/assets/echarts/echarts.js",
+    ] {
+        server.get(bad).error(404, "not_found");
+    }
 
     let page = server.get("/api");
     assert_eq!(page.status, 200);

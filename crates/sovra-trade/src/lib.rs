@@ -12,6 +12,7 @@
 
 pub mod bilateral;
 pub mod complexity;
+pub mod groups;
 pub mod intern;
 pub mod opportunities;
 pub mod screen;
