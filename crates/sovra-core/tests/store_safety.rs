@@ -340,7 +340,15 @@ fn a_bounded_wait_for_a_held_store_names_the_holder() {
         "{text}"
     );
     drop(held);
-    store::write_with(h, &table("demo2", 2, 2), WriteMode::CreateNew, Wait::No).unwrap();
+    // A bounded wait, not `Wait::No`: a child process another test thread forks while the lock was held keeps
+    // a copy of its descriptor until it execs, so the lock may look held a moment after the drop.
+    store::write_with(
+        h,
+        &table("demo2", 2, 2),
+        WriteMode::CreateNew,
+        Wait::For(std::time::Duration::from_secs(10)),
+    )
+    .unwrap();
 }
 
 // ---- kill -9 during a replacement -------------------------------------------------------------------------

@@ -19,6 +19,12 @@ use sovra_lake::store::{self, MANIFEST, Manifest, Store};
 
 const HEAD: &str = "year,exporter,importer,product,value\n";
 
+/// How long an import in these tests waits for the store's lock. Not `Wait::No`: this test binary spawns
+/// child processes from other threads, and a child holds a copy of every open descriptor — the lock's too —
+/// between its fork and its exec, so a lock just released can look held for a moment. Only the tests of a
+/// held lock use `Wait::No`.
+const SOON: Wait = Wait::For(Duration::from_secs(10));
+
 fn opts() -> ImportOptions {
     ImportOptions {
         batch_rows: 7,
@@ -169,7 +175,7 @@ fn a_second_import_waits_or_is_told_who_holds_the_store() {
     let store_dir = tmp.path().join("store");
     let a = flows(tmp.path(), "a.csv", 2020, 20, 1);
     let b = flows(tmp.path(), "b.csv", 2021, 20, 2);
-    import(std::slice::from_ref(&a), None, &store_dir, Wait::No).unwrap();
+    import(std::slice::from_ref(&a), None, &store_dir, SOON).unwrap();
     let before = std::fs::read(store_dir.join(MANIFEST)).unwrap();
     let held = store::lock(&store_dir, Wait::No).unwrap();
     let e = import(std::slice::from_ref(&b), None, &store_dir, Wait::No)
@@ -214,7 +220,7 @@ fn a_multi_file_import_failing_late_changes_nothing() {
         flows(tmp.path(), "old21.csv", 2021, 50, 1),
         flows(tmp.path(), "old22.csv", 2022, 50, 2),
     ];
-    import(&old, None, &store_dir, Wait::No).unwrap();
+    import(&old, None, &store_dir, SOON).unwrap();
     let before = content(&store_dir);
     let manifest = std::fs::read(store_dir.join(MANIFEST)).unwrap();
     // 2022 is placed first; 2023 cannot be (something that is not a directory is in the way): the import
@@ -224,7 +230,7 @@ fn a_multi_file_import_failing_late_changes_nothing() {
         flows(tmp.path(), "new22.csv", 2022, 60, 3),
         flows(tmp.path(), "new23.csv", 2023, 60, 4),
     ];
-    let e = import(&new, None, &store_dir, Wait::No)
+    let e = import(&new, None, &store_dir, SOON)
         .unwrap_err()
         .to_string();
     assert!(e.contains("year=2023"), "{e}");
@@ -237,7 +243,7 @@ fn a_multi_file_import_failing_late_changes_nothing() {
     );
     // Once the way is clear, the same import goes through, whole.
     std::fs::remove_file(store::year_dir(&store_dir, 2023)).unwrap();
-    let rep = import(&new, None, &store_dir, Wait::No).unwrap();
+    let rep = import(&new, None, &store_dir, SOON).unwrap();
     assert_eq!(rep.replaced, vec![2022]);
     let after = content(&store_dir);
     assert_eq!(after[&2021], before[&2021]);
@@ -255,7 +261,7 @@ fn implausible_years_are_refused_naming_file_line_and_column() {
     let tmp = tempfile::tempdir().unwrap();
     let store_dir = tmp.path().join("store");
     let good = flows(tmp.path(), "good.csv", 2022, 10, 1);
-    import(std::slice::from_ref(&good), None, &store_dir, Wait::No).unwrap();
+    import(std::slice::from_ref(&good), None, &store_dir, SOON).unwrap();
     let manifest = std::fs::read(store_dir.join(MANIFEST)).unwrap();
     for (year, line) in [("0", 3), ("-5", 3), ("12022", 3)] {
         let bad = tmp.path().join("years.csv");
@@ -264,7 +270,7 @@ fn implausible_years_are_refused_naming_file_line_and_column() {
             format!("{HEAD}2023,AAA,BBB,010101,5\n{year},AAA,CCC,010101,2\n"),
         )
         .unwrap();
-        let e = import(std::slice::from_ref(&bad), None, &store_dir, Wait::No)
+        let e = import(std::slice::from_ref(&bad), None, &store_dir, SOON)
             .unwrap_err()
             .to_string();
         assert!(
@@ -287,14 +293,9 @@ fn implausible_years_are_refused_naming_file_line_and_column() {
     let map = sovra_trade::bilateral::read_baci_codes(&codes).unwrap();
     let baci = tmp.path().join("baci.csv");
     std::fs::write(&baci, "t,i,j,k,v,q\n0,4,8,010101,1.0,\n").unwrap();
-    let e = import(
-        std::slice::from_ref(&baci),
-        Some(&map),
-        &store_dir,
-        Wait::No,
-    )
-    .unwrap_err()
-    .to_string();
+    let e = import(std::slice::from_ref(&baci), Some(&map), &store_dir, SOON)
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("baci.csv") && e.contains("row 2") && e.contains("column t"),
         "{e}"
@@ -306,7 +307,7 @@ fn empty_or_corrupt_parquet_files_are_errors_naming_the_file() {
     let tmp = tempfile::tempdir().unwrap();
     let store_dir = tmp.path().join("store");
     let f = flows(tmp.path(), "f.csv", 2022, 40, 1);
-    import(std::slice::from_ref(&f), None, &store_dir, Wait::No).unwrap();
+    import(std::slice::from_ref(&f), None, &store_dir, SOON).unwrap();
     let s = Store::open(&store_dir).unwrap();
     let file = s.year_files(2022).unwrap().remove(0);
     let good = std::fs::read(&file).unwrap();
@@ -335,7 +336,7 @@ fn empty_or_corrupt_parquet_files_are_errors_naming_the_file() {
         &[flows(tmp.path(), "g.csv", 2022, 10, 2)],
         None,
         &other,
-        Wait::No,
+        SOON,
     )
     .unwrap();
     let other_file = Store::open(&other).unwrap().year_files(2022).unwrap()[0].clone();
@@ -351,7 +352,7 @@ fn the_manifest_may_only_point_inside_the_store() {
     let tmp = tempfile::tempdir().unwrap();
     let store_dir = tmp.path().join("store");
     let f = flows(tmp.path(), "f.csv", 2022, 10, 1);
-    import(std::slice::from_ref(&f), None, &store_dir, Wait::No).unwrap();
+    import(std::slice::from_ref(&f), None, &store_dir, SOON).unwrap();
     let text = std::fs::read_to_string(store_dir.join(MANIFEST)).unwrap();
     let dir = Manifest::read(&store_dir).unwrap().years[&2022]
         .dir
@@ -391,7 +392,7 @@ fn stores_written_before_versions_are_read_and_migrated() {
         flows(tmp.path(), "a.csv", 2021, 30, 1),
         flows(tmp.path(), "b.csv", 2022, 30, 2),
     ];
-    import(&files, None, &store_dir, Wait::No).unwrap();
+    import(&files, None, &store_dir, SOON).unwrap();
     let before = content(&store_dir);
     to_legacy(&store_dir);
     assert_eq!(Manifest::read(&store_dir).unwrap().version, 1);
@@ -412,7 +413,7 @@ fn stores_written_before_versions_are_read_and_migrated() {
         &[flows(tmp.path(), "c.csv", 2022, 25, 3)],
         None,
         &store_dir,
-        Wait::No,
+        SOON,
     )
     .unwrap();
     assert_eq!(rep.replaced, vec![2022]);
@@ -458,7 +459,7 @@ fn kill_child_imports_two_files() {
     });
     eprintln!("ready");
     let inputs = child_inputs(spec.parent().unwrap());
-    import(&inputs, None, &spec, Wait::No).unwrap();
+    import(&inputs, None, &spec, SOON).unwrap();
     eprintln!("done");
 }
 
@@ -513,7 +514,7 @@ fn before_store(dir: &Path) -> PathBuf {
     flows(dir, "new22.csv", 2022, 90, 3);
     flows(dir, "new23.csv", 2023, 90, 4);
     let store_dir = dir.join("store");
-    import(&old, None, &store_dir, Wait::No).unwrap();
+    import(&old, None, &store_dir, SOON).unwrap();
     store_dir
 }
 
@@ -600,7 +601,7 @@ fn an_import_killed_anywhere_leaves_the_store_before_or_after() {
         }
         // The next import (of another year) cleans what the killed one left, and changes nothing else.
         let left = leftovers(&store_dir);
-        let rep = import(std::slice::from_ref(&extra), None, &store_dir, Wait::No).unwrap();
+        let rep = import(std::slice::from_ref(&extra), None, &store_dir, SOON).unwrap();
         assert!(
             leftovers(&store_dir).is_empty(),
             "run {run}, killed after '{last}': left {left:?}, then {:?}",

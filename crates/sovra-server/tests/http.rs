@@ -117,6 +117,15 @@ fn get_endpoints() {
         )
     );
     assert_eq!(server.get("/dashboard/index.html").body, root.body);
+    // The views' default inputs are the project's example files, compiled in.
+    let examples = server.get("/dashboard/examples.js").text();
+    let programme = include_str!("../../../examples/rus-programme.toml");
+    let first_target = programme
+        .lines()
+        .find_map(|l| l.strip_prefix("id = "))
+        .expect("a target id")
+        .trim_matches('"');
+    assert!(examples.contains("export const PROGRAMME_TOML") && examples.contains(first_target));
     for asset in [
         "echarts/echarts.min.js",
         "echarts/LICENSE",
