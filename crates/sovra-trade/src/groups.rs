@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::screen::Bilateral;
+use crate::screen::{Bilateral, mask};
 
 /// The 21 sections of the Harmonized System: roman numeral, first and last two-digit chapter, short name.
 pub const HS_SECTIONS: [(&str, u8, u8, &str); 21] = [
@@ -149,10 +149,7 @@ pub fn years(
     years: &[i32],
 ) -> Vec<GroupYear> {
     let nc = b.countries.len();
-    let mut is_i = vec![false; nc];
-    importer.iter().for_each(|&c| is_i[c] = true);
-    let mut is_b = vec![false; nc];
-    bloc.iter().for_each(|&c| is_b[c] = true);
+    let (is_i, is_b) = (mask(nc, importer), mask(nc, bloc));
     #[derive(Default)]
     struct Acc {
         from: BTreeMap<u32, f64>,

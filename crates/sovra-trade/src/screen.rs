@@ -85,14 +85,18 @@ pub struct Screened {
     pub persistent: bool,
 }
 
+/// Membership of `n` countries in a set of country indices.
+pub fn mask(n: usize, set: &[usize]) -> Vec<bool> {
+    let mut m = vec![false; n];
+    set.iter().for_each(|&c| m[c] = true);
+    m
+}
+
 /// Screens every product the importer imports. `importer` and `bloc` are sets of country indices (the bloc
 /// may be empty: no share reported).
 pub fn screen(b: &Bilateral, importer: &[usize], bloc: &[usize], th: &Thresholds) -> Vec<Screened> {
     let nc = b.countries.len();
-    let mut is_i = vec![false; nc];
-    importer.iter().for_each(|&c| is_i[c] = true);
-    let mut is_b = vec![false; nc];
-    bloc.iter().for_each(|&c| is_b[c] = true);
+    let (is_i, is_b) = (mask(nc, importer), mask(nc, bloc));
     #[derive(Default)]
     struct Acc {
         from: BTreeMap<u32, f64>,
@@ -191,8 +195,7 @@ pub fn suppliers(
     p: usize,
 ) -> Vec<Supplier> {
     let nc = b.countries.len();
-    let mut is_i = vec![false; nc];
-    importer.iter().for_each(|&c| is_i[c] = true);
+    let is_i = mask(nc, importer);
     let mut total_e = vec![0.0; nc]; // all products, for RCA
     let mut w = vec![0.0; nc]; // product p
     let mut to_i = vec![0.0; nc];
@@ -258,10 +261,7 @@ pub fn cover(
     year: i32,
 ) -> Cover {
     let (nc, np) = (b.countries.len(), b.products.len());
-    let mut is_i = vec![false; nc];
-    importer.iter().for_each(|&c| is_i[c] = true);
-    let mut is_t = vec![false; nc];
-    them.iter().for_each(|&c| is_t[c] = true);
+    let (is_i, is_t) = (mask(nc, importer), mask(nc, them));
     // The candidate's slot, for each country.
     let mut slot = vec![usize::MAX; nc];
     candidates
