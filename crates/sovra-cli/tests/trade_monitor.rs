@@ -352,6 +352,29 @@ year = 2030
             "{bad}: {err}"
         );
     }
+    // An empty list of suppliers says why: DDD (a partner present in the data) exports no chips.
+    let r = ok_json(
+        h,
+        &[
+            "trade",
+            "suppliers",
+            "AAA",
+            "--product",
+            "854231",
+            "--partners",
+            "DDD",
+            "--year",
+            "2022",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(rows(&r, "suppliers").is_empty());
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("no exporter among the partners DDD (DDD) exported 854231 in 2022"),
+        "{notes}"
+    );
     let o = sovra(h, &["trade", "depend", "AAA", "--programme", p]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("goes with trade monitor"));

@@ -1207,8 +1207,14 @@ pub fn suppliers(ws: &Workspace, q: &SuppliersRequest, progress: &dyn Progress) 
         value_column(&t, "world_exports", "world exports", d).hidden(),
     ]);
     let mut tb = TableBuilder::new("suppliers", "alternative suppliers by product", cols);
+    let none_dependent = products.is_empty();
+    let mut without: Vec<&str> = Vec::new();
     for p in products {
-        for (k, s) in screen::suppliers(&t.flows, &importer, &partners, year, p)
+        let found = screen::suppliers(&t.flows, &importer, &partners, year, p);
+        if found.is_empty() {
+            without.push(t.flows.products[p].as_str());
+        }
+        for (k, s) in found
             .into_iter()
             .take(q.top.unwrap_or(usize::MAX))
             .enumerate()
@@ -1227,6 +1233,30 @@ pub fn suppliers(ws: &Workspace, q: &SuppliersRequest, progress: &dyn Progress) 
         }
     }
     r.tables.push(tb.finish());
+    // An empty answer says why.
+    if none_dependent {
+        r.notes.push(format!(
+            "{} has no dependent product in {year} (the screen of trade depend with its default thresholds): no \
+             product to find suppliers for; name one with product",
+            q.importer
+        ));
+    }
+    if !without.is_empty() {
+        let among = match &q.partners {
+            Some(p) => format!("among the partners {p} ({})", t.codes(&partners).join(" ")),
+            None => format!("other than {}", q.importer),
+        };
+        let shown: Vec<&str> = without.iter().take(10).copied().collect();
+        r.notes.push(format!(
+            "no exporter {among} exported {} in {year}{}: no supplier to list",
+            shown.join(", "),
+            if without.len() > shown.len() {
+                format!(" (and {} more products)", without.len() - shown.len())
+            } else {
+                String::new()
+            }
+        ));
+    }
     r.notes.push(
         "ranked by share of world exports of the product; RCA on world exports (Balassa); 'elsewhere' = exports \
          to everyone but the importer: room to redirect"
