@@ -190,6 +190,17 @@ pub(crate) struct Evaluated {
     gap_to_path: f64,
 }
 
+/// The straight path from the baseline-year value to the target, in `year` (the goal itself when the target
+/// year is the baseline year).
+fn path_at(t: &Target, baseline: f64, year: i32) -> f64 {
+    let span = (t.spec.year - t.baseline_year) as f64;
+    if span > 0.0 {
+        baseline + (t.spec.value - baseline) * ((year - t.baseline_year) as f64 / span)
+    } else {
+        t.spec.value
+    }
+}
+
 pub(crate) fn evaluate(
     t: &Target,
     series: &[(i32, Option<f64>)],
@@ -208,12 +219,7 @@ pub(crate) fn evaluate(
     let latest = tr.last;
     let goal = t.spec.value;
     let sg = t.sign;
-    let span = (t.spec.year - t.baseline_year) as f64;
-    let path_value = if span > 0.0 {
-        baseline + (goal - baseline) * ((latest.0 - t.baseline_year) as f64 / span)
-    } else {
-        goal
-    };
+    let path_value = path_at(t, baseline, latest.0);
     let projected = tr
         .fit
         .zip(tr.slope)
@@ -258,9 +264,13 @@ pub(crate) fn push(
     series: &dyn Fn(&Target) -> Series,
     window: usize,
 ) -> Result<()> {
-    let mut evals: Vec<(&Target, Option<Evaluated>)> = targets
+    // Each target's series once: judged here, drawn year by year below.
+    let mut evals: Vec<(&Target, Option<Evaluated>, Series)> = targets
         .iter()
-        .map(|tg| (tg, evaluate(tg, &series(tg), window)))
+        .map(|tg| {
+            let s = series(tg);
+            (tg, evaluate(tg, &s, window), s)
+        })
         .collect();
     evals.sort_by(|a, b| match (&a.1, &b.1) {
         (Some(x), Some(y)) => x.status.cmp(&y.status).then_with(|| {
@@ -301,7 +311,7 @@ pub(crate) fn push(
         ],
     );
     let mut counts = [0usize; 4];
-    for (tg, ev) in &evals {
+    for (tg, ev, _) in &evals {
         let base = vec![
             tg.spec.id.as_str().into(),
             tg.spec.kpi.as_str().into(),
@@ -365,23 +375,17 @@ pub(crate) fn push(
                 .hidden(),
         ],
     );
-    for (tg, ev) in &evals {
-        let series = series(tg);
+    for (tg, ev, series) in &evals {
         let last = series.last().map_or(tg.spec.year, |(y, _)| *y);
-        let span = (tg.spec.year - tg.baseline_year) as f64;
         for year in tg.baseline_year.min(tg.spec.year)..=last.max(tg.spec.year) {
             let value = series
                 .iter()
                 .find(|(y, _)| *y == year)
                 .and_then(|(_, v)| *v);
-            let path = ev.as_ref().filter(|_| year <= tg.spec.year).map(|e| {
-                if span > 0.0 {
-                    e.baseline
-                        + (tg.spec.value - e.baseline) * ((year - tg.baseline_year) as f64 / span)
-                } else {
-                    tg.spec.value
-                }
-            });
+            let path = ev
+                .as_ref()
+                .filter(|_| year <= tg.spec.year)
+                .map(|e| path_at(tg, e.baseline, year));
             paths.push_row(vec![
                 tg.spec.id.as_str().into(),
                 Value::Int(year as i64),
