@@ -2,7 +2,7 @@
 # sovra against its peers (pymrio 0.7.0, numpy, sanction-simulator 0.1.4, py-ecomplexity 0.5.3) on the same
 # real (a, c, d, e) and generated (b, f) input, in one run; prints a markdown table with min/median wall time,
 # peak memory and the ratios sovra/peer.
-#   bash bench/run.sh [a|b|c|d|e|f|g|h|m|p|all]    BENCH_RUNS=3 by default
+#   bash bench/run.sh [a|b|c|d|e|f|g|h|m|p|y|all]    BENCH_RUNS=3 by default
 # a: icio2022 (OECD ICIO 2022, 4,000 nodes): load + x + A + output and value-added multipliers for every node
 #    (`sovra multipliers`) vs pymrio calc_system() + calc_extensions() (value added as the extension).
 # b: EXIOBASE-sized synthetic table (9,800 nodes, 9 % dense, fixed seed): value-added footprints D_cba, D_pba,
@@ -43,6 +43,11 @@
 #    inverse per region and year; reading the CSVs included); then the decomposition 1995→2011 of every one of
 #    them against CHN (`sovra decompose … --each`, whole process) vs numpy's decomposition phase (its loading not
 #    counted). Values must agree within 1e-9 relative or the run fails (issue 14's targets: ≤ 0.1× numpy both).
+# y: the README's main job (`sovra depend EU27 --on CHN --top 10 --min-output 1000`: load icio2022, answer) from
+#    Python (`sovra.load().depend(…)` in a fresh interpreter, bench/python_side.py: the job inside the interpreter,
+#    and the whole process with the interpreter's start and `import sovra`) vs the CLI's whole process; then the
+#    dependency report of EU27 on CHN (every sector) converted to pandas, median of 50 (issue 17's targets: within
+#    5 % of the CLI, under 10 ms). The package is installed into scripts/python-test's venv first.
 # sovra's time includes loading the table in a, b and c; pymrio's does not include reading the arrays into
 # DataFrames.
 set -euo pipefail
@@ -332,4 +337,27 @@ PY
   done
   kill "$spid" 2>/dev/null || true
   wait "$spid" 2>/dev/null || true
+fi
+if [[ "$which" == y || "$which" == all ]]; then
+  bash scripts/python-test --install-only > /dev/null
+  py="${SOVRA_PYTHON_VENV:-/tmp/sovra-python-venv}/bin/python"
+  : > "$work/cli_y.times"; : > "$work/py_y.times"; : > "$work/pyproc_y.times"
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f "%e %M" -o "$work/cli_y.one" env SOVRA_HOME="$home" "$sovra" depend EU27 --on CHN --top 10 \
+      --min-output 1000 > /dev/null
+    cat "$work/cli_y.one" >> "$work/cli_y.times"
+    /usr/bin/time -f "%e %M" -o "$work/py_y.one" env SOVRA_HOME="$home" "$py" bench/python_side.py job > "$work/py_y.out"
+    cat "$work/py_y.one" >> "$work/pyproc_y.times"
+    echo "$(python3 -c "import json; print(json.load(open('$work/py_y.out'))['seconds'])") $(cut -d' ' -f2 "$work/py_y.one")" \
+      >> "$work/py_y.times"
+  done
+  row "y: the README's main job, Python (load + depend inside the interpreter) vs CLI" py_y cli_y "sovra CLI"
+  row "y: the same, Python's whole process (interpreter start, import sovra) vs CLI" pyproc_y cli_y "sovra CLI"
+  SOVRA_HOME="$home" "$py" bench/python_side.py pandas 50 > "$work/pandas_y.out"
+  python3 - "$work/pandas_y.out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(f"| y: depend EU27 on CHN → pandas ({d['rows']} rows × {d['columns']} columns) | sovra | 50 | "
+      f"{d['min_ms'] / 1e3:.4f} | {d['median_ms'] / 1e3:.4f} | – | target < 0.010 s | |")
+PY
 fi

@@ -58,10 +58,14 @@ fn runnable(cmd: &str) -> bool {
 fn shown(lines: &[&str]) -> Vec<Shown> {
     let mut out = Vec::new();
     let mut first_command: Option<String> = None;
+    // Only the README's first `cargo run` is the main job whose output follows without a `$` line (a later
+    // `cargo run --release -- serve` is not followed by its output).
+    let mut first_seen = false;
     let mut i = 0;
     while i < lines.len() {
         let l = lines[i];
-        if first_command.is_none() && l.starts_with("cargo run --release -- ") {
+        if !first_seen && l.starts_with("cargo run --release -- ") {
+            first_seen = true;
             let cmd = l["cargo run --release -- ".len()..]
                 .split('#')
                 .next()

@@ -572,7 +572,9 @@ fn tokenize(expr: &str) -> Result<Vec<Tok>> {
     let mut cur = String::new();
     for c in expr.chars() {
         if c.is_ascii_alphanumeric() || c == '_' {
-            cur.push(c.to_ascii_uppercase());
+            // As written: bloc names and ISO3 codes match in any case, a dataset's own codes (pymrio's
+            // `reg1`) in theirs (see `Parser::atom`).
+            cur.push(c);
             continue;
         }
         if !cur.is_empty() {
@@ -654,7 +656,22 @@ impl Parser<'_> {
                 self.pos += 1;
                 Ok(set)
             }
-            Some(Tok::Name(name)) => {
+            Some(Tok::Name(written)) => {
+                let name = written.to_ascii_uppercase();
+                // A bloc name first (in any case); then a dataset's own code, as written or differing only in
+                // case (pymrio's `reg1`); then the name upper-cased as an ISO3 code.
+                let own = self
+                    .codes
+                    .iter()
+                    .find(|c| **c == written)
+                    .or_else(|| self.codes.iter().find(|c| c.eq_ignore_ascii_case(&written)))
+                    .filter(|c| self.reg.get(c).is_none());
+                if let Some(code) = own
+                    && !(name == "ALL" && self.reg.get("ALL").is_none())
+                {
+                    self.named.insert(code.to_string());
+                    return Ok(BTreeSet::from([code.to_string()]));
+                }
                 if name == "ALL" && !self.codes.is_empty() && self.reg.get("ALL").is_none() {
                     // Every region of the dataset.
                     Ok(self.codes.iter().map(|c| c.to_string()).collect())
@@ -997,6 +1014,38 @@ mod tests {
                 .to_string();
             assert!(e.starts_with("blocs.toml: "), "{e}");
         }
+    }
+
+    #[test]
+    fn a_datasets_own_codes_resolve_in_their_case() {
+        use crate::labels::Code;
+        // pymrio's test system: lower-case region codes.
+        let labels = Labels {
+            regions: ["reg1", "reg2", "reg3", "eu"].map(Code::bare).to_vec(),
+            sectors: vec![Code::bare("a")],
+            final_demand: vec![],
+            stressors: vec![],
+        };
+        let r = Registry::builtin();
+        let t = d("2026-01-01");
+        assert_eq!(resolve(&r, "reg1", t, &labels, "toy").unwrap().regions, [0]);
+        assert_eq!(
+            resolve(&r, "REG2+reg3", t, &labels, "toy").unwrap().regions,
+            [1, 2]
+        );
+        assert_eq!(
+            resolve(&r, "ALL-reg1", t, &labels, "toy").unwrap().regions,
+            [1, 2, 3]
+        );
+        // A bloc's name still means the bloc, whatever a dataset calls a region.
+        assert!(matches!(
+            resolve(&r, "eu", t, &labels, "toy"),
+            Err(Error::EmptyBloc { .. })
+        ));
+        assert!(matches!(
+            resolve(&r, "reg9", t, &labels, "toy"),
+            Err(Error::Unknown { .. })
+        ));
     }
 
     #[test]

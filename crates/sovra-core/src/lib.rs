@@ -22,7 +22,7 @@ pub use error::{Error, Result};
 pub use faer;
 pub use labels::{Code, FdColumn, Labels, Stressor};
 pub use solve::{LeontiefSystem, Method, Side, SolveReport};
-pub use table::{BalanceTolerance, Dense, Mrio, Parts, Provenance};
+pub use table::{BalanceTolerance, Dense, Mrio, Parts, Provenance, SharedValues, Values};
 
 /// The version of sovra that writes stores and outputs.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

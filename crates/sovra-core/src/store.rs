@@ -524,7 +524,12 @@ impl DatasetDir {
             .zip(&wanted)
             .map(|((f, p), (_, shape))| read_array(f, &p, shape));
         let mut next = || arrays.next().unwrap_or_else(|| Ok(Dense::zeros(0, 0)));
-        let (z, y, x, v) = (next()?, next()?, next()?.data, next()?.data);
+        let (z, y, x, v) = (
+            next()?,
+            next()?,
+            next()?.data.into_vec(),
+            next()?.data.into_vec(),
+        );
         let (f, f_y) = if m > 0 {
             (Some(next()?), Some(next()?))
         } else {

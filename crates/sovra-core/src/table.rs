@@ -16,7 +16,103 @@ pub struct Dense {
     /// Number of columns.
     pub cols: usize,
     /// Row-major data, `rows × cols` long.
-    pub data: Vec<f64>,
+    pub data: Values,
+}
+
+/// Memory another owner keeps alive and lends to a matrix (a numpy array passed in from Python): read in
+/// place, never written.
+pub trait SharedValues: Send + Sync {
+    /// The values, row-major; the same slice for as long as `self` lives.
+    fn values(&self) -> &[f64];
+}
+
+/// The values of a [`Dense`] matrix: owned, or shared with another owner without a copy
+/// ([`Values::shared`]). Reading is the same for both (it dereferences to `[f64]`); the first write to shared
+/// values copies them (copy on write), so the lender's memory is never changed.
+pub struct Values(Inner);
+
+enum Inner {
+    Owned(Vec<f64>),
+    Shared(std::sync::Arc<dyn SharedValues>),
+}
+
+impl Values {
+    /// Values lent by another owner, read in place.
+    pub fn shared(owner: std::sync::Arc<dyn SharedValues>) -> Self {
+        Values(Inner::Shared(owner))
+    }
+
+    /// Whether the values are lent by another owner (not yet copied).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.0, Inner::Shared(_))
+    }
+
+    /// The values as an owned vector (a copy only when they are shared).
+    pub fn into_vec(self) -> Vec<f64> {
+        match self.0 {
+            Inner::Owned(v) => v,
+            Inner::Shared(s) => s.values().to_vec(),
+        }
+    }
+}
+
+impl From<Vec<f64>> for Values {
+    fn from(v: Vec<f64>) -> Self {
+        Values(Inner::Owned(v))
+    }
+}
+
+impl std::ops::Deref for Values {
+    type Target = [f64];
+    #[inline]
+    fn deref(&self) -> &[f64] {
+        match &self.0 {
+            Inner::Owned(v) => v,
+            Inner::Shared(s) => s.values(),
+        }
+    }
+}
+
+impl std::ops::DerefMut for Values {
+    fn deref_mut(&mut self) -> &mut [f64] {
+        if let Inner::Shared(s) = &self.0 {
+            self.0 = Inner::Owned(s.values().to_vec());
+        }
+        match &mut self.0 {
+            Inner::Owned(v) => v,
+            Inner::Shared(_) => unreachable!("shared values were copied just above"),
+        }
+    }
+}
+
+impl Clone for Values {
+    /// Owned values are copied; shared ones share the same lender.
+    fn clone(&self) -> Self {
+        match &self.0 {
+            Inner::Owned(v) => Values(Inner::Owned(v.clone())),
+            Inner::Shared(s) => Values(Inner::Shared(s.clone())),
+        }
+    }
+}
+
+impl PartialEq for Values {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl std::fmt::Debug for Values {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl<'a> IntoIterator for &'a Values {
+    type Item = &'a f64;
+    type IntoIter = std::slice::Iter<'a, f64>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 impl Dense {
@@ -25,7 +121,7 @@ impl Dense {
         Dense {
             rows,
             cols,
-            data: vec![0.0; rows * cols],
+            data: vec![0.0; rows * cols].into(),
         }
     }
 
@@ -37,7 +133,30 @@ impl Dense {
                 data.len()
             )));
         }
-        Ok(Dense { rows, cols, data })
+        Ok(Dense {
+            rows,
+            cols,
+            data: data.into(),
+        })
+    }
+
+    /// A matrix over values another owner lends (a numpy array), read in place; the length must match.
+    pub fn from_shared(
+        rows: usize,
+        cols: usize,
+        owner: std::sync::Arc<dyn SharedValues>,
+    ) -> Result<Self> {
+        let len = owner.values().len();
+        if len != rows * cols {
+            return Err(Error::Unsupported(format!(
+                "matrix data of length {len} does not fit {rows}×{cols}"
+            )));
+        }
+        Ok(Dense {
+            rows,
+            cols,
+            data: Values::shared(owner),
+        })
     }
 
     /// Element `(i, j)`.

@@ -168,17 +168,20 @@ fn from_file(
     }
     progress.stage(&format!("reading {}", file.display()));
     let text = sovra_core::read::read_text(file).map_err(|e| Error::from(e).at("input"))?;
-    let mut years = complexity::read_long_csv(&text, &file.display().to_string())
-        .map_err(|e| Error::from(e).at("input"))?;
+    from_text(q, &text, &file.display().to_string(), "input")
+}
+
+/// The exports of a long CSV's text (`source` names it in errors and the title; `field` is the request field
+/// or argument it came from).
+fn from_text(q: &ComplexityRequest, text: &str, source: &str, field: &str) -> Result<Years> {
+    let mut years =
+        complexity::read_long_csv(text, source).map_err(|e| Error::from(e).at(field))?;
     if years.is_empty() {
         return Err(Error::new(
             ErrorKind::BadData,
-            format!(
-                "{}: no rows after the header: nothing to compute",
-                file.display()
-            ),
+            format!("{source}: no rows after the header: nothing to compute"),
         )
-        .at("input"));
+        .at(field));
     }
     if let Some(y) = q.year {
         let have: Vec<String> = years.iter().map(|(y, _)| y.clone()).collect();
@@ -187,8 +190,7 @@ fn from_file(
             return Err(Error::usage(
                 "year",
                 format!(
-                    "--year {y}: {} has no data for it (years: {})",
-                    file.display(),
+                    "--year {y}: {source} has no data for it (years: {})",
                     have.join(" ")
                 ),
             ));
@@ -196,7 +198,7 @@ fn from_file(
     }
     let report = compose::report(
         "complexity",
-        format!("economic complexity — {}", file.display()),
+        format!("economic complexity — {source}"),
         None,
     );
     Ok(Years {
@@ -251,6 +253,26 @@ fn year_value(name: &str) -> Value {
     name.trim().parse::<i64>().map_or(Value::Null, Value::Int)
 }
 
+/// Runs `complexity` on exports given as the text of a long CSV `year,exporter,product,value` rather than
+/// read from a file or a store (Python's `sovra.complexity(df)`); `source` names them in errors ("the
+/// DataFrame, row 12, column value: …") and in the title. The request's own source fields must be unset.
+pub fn complexity_of_text(
+    ws: &Workspace,
+    q: &ComplexityRequest,
+    text: &str,
+    source: &str,
+    progress: &dyn Progress,
+) -> Result<Report> {
+    if q.names_files() || q.trade {
+        return Err(Error::usage(
+            "input",
+            "exports given directly leave input, store and trade unset",
+        ));
+    }
+    let years = from_text(q, text, source, "exports")?;
+    compute(ws, q, years, progress)
+}
+
 /// Runs `complexity`.
 pub fn complexity(
     ws: &Workspace,
@@ -271,7 +293,7 @@ pub fn complexity(
         ));
     }
     let Years {
-        mut report,
+        report,
         years,
         note,
     } = match (&q.input, &q.store) {
@@ -280,6 +302,35 @@ pub fn complexity(
         (None, None) if q.trade => from_store(ws, q, ws.trade_store(), "trade", progress)?,
         (None, None) => from_table(ws, q, progress)?,
     };
+    compute(
+        ws,
+        q,
+        Years {
+            report,
+            years,
+            note,
+        },
+        progress,
+    )
+}
+
+/// The complexity measures of each year's exports, into the report.
+fn compute(
+    _ws: &Workspace,
+    q: &ComplexityRequest,
+    Years {
+        mut report,
+        years,
+        note,
+    }: Years,
+    progress: &dyn Progress,
+) -> Result<Report> {
+    if !(q.rca_threshold.is_finite() && q.rca_threshold > 0.0) {
+        return Err(Error::usage(
+            "rca_threshold",
+            format!("--rca-threshold {} must be positive", q.rca_threshold),
+        ));
+    }
     let opts = Options {
         rca_threshold: q.rca_threshold,
         convention: match q.convention {

@@ -858,14 +858,18 @@ pub fn matrix(ws: &Workspace, q: &MatrixRequest, progress: &dyn Progress) -> Res
     let (data, cols, solve) = match q.which {
         Which::X => (t.x.clone(), 1, None),
         Which::V => (t.v.clone(), 1, None),
-        Which::A => (system::technical_coefficients(t).data, n, None),
-        Which::B => (system::allocation_coefficients(t).data, n, None),
+        Which::A => (system::technical_coefficients(t).data.into_vec(), n, None),
+        Which::B => (system::allocation_coefficients(t).data.into_vec(), n, None),
         Which::L | Which::G | Which::XFromY => {
             let sys = loaded.system(Solver::Auto)?;
             progress.stage("solving");
             let (d, c, rep) = match q.which {
-                Which::L => system::leontief_inverse(&sys).map(|(d, r)| (d.data, n, r))?,
-                Which::G => system::ghosh_inverse(t, &sys).map(|(d, r)| (d.data, n, r))?,
+                Which::L => {
+                    system::leontief_inverse(&sys).map(|(d, r)| (d.data.into_vec(), n, r))?
+                }
+                Which::G => {
+                    system::ghosh_inverse(t, &sys).map(|(d, r)| (d.data.into_vec(), n, r))?
+                }
                 _ => system::output_from_demand(&sys, &t.y.row_sums()).map(|(x, r)| (x, 1, r))?,
             };
             (d, c, Some(solver_line(&rep)))

@@ -176,6 +176,9 @@ pub struct Workspace {
     /// with triangular sweeps.
     pub reuse: usize,
     datasets: Mutex<HashMap<String, Arc<Loaded>>>,
+    /// Tables given in memory rather than read from the store (Python's `Dataset.from_arrays` and
+    /// `from_pymrio`), by name; a name here hides the store's dataset of that name.
+    in_memory: Mutex<HashMap<String, Arc<Loaded>>>,
     registries: Mutex<HashMap<String, Arc<Registry>>>,
     trade: Mutex<Option<TradeYears>>,
 }
@@ -200,6 +203,7 @@ impl Workspace {
             fetch_default: true,
             reuse: 1,
             datasets: Mutex::new(HashMap::new()),
+            in_memory: Mutex::new(HashMap::new()),
             registries: Mutex::new(HashMap::new()),
             trade: Mutex::new(None),
         }
@@ -239,6 +243,19 @@ impl Workspace {
                     "'{name}' is not a dataset name (letters, digits, '-', '_', '.'; see `sovra data list`)"
                 ),
             ));
+        }
+        if let Some(l) = self.in_memory_table(name) {
+            return match year {
+                Some(y) if !l.years.is_empty() && !l.years.contains(&y) => Err(Error::new(
+                    ErrorKind::NotFound,
+                    format!(
+                        "the table {name} given in memory is of {}, not {y}",
+                        store::year_list(&l.years)
+                    ),
+                )
+                .at("year")),
+                _ => Ok(l),
+            };
         }
         let meta = store::dataset_dir(&self.home, name).join("meta.json");
         let modified = std::fs::metadata(&meta).and_then(|m| m.modified()).ok();
@@ -295,6 +312,47 @@ impl Workspace {
             .map_err(|_| Error::new(ErrorKind::Compute, "dataset cache poisoned"))?
             .insert(key, loaded.clone());
         Ok(loaded)
+    }
+
+    /// Puts a table given in memory under a name every request can then use as its `data` (it hides a store
+    /// dataset of the same name, and replaces an earlier table of that name). The name follows the store's
+    /// rules (letters, digits, `-`, `_`, `.`).
+    pub fn add_table(&self, name: &str, table: sovra_core::Mrio) -> Result<Arc<Loaded>> {
+        if !store::valid_name(name) {
+            return Err(Error::usage(
+                "name",
+                format!("'{name}' is not a dataset name (letters, digits, '-', '_', '.')"),
+            ));
+        }
+        let loaded = Arc::new(Loaded::from_table(table));
+        self.in_memory
+            .lock()
+            .map_err(|_| Error::new(ErrorKind::Compute, "dataset cache poisoned"))?
+            .insert(name.to_string(), loaded.clone());
+        Ok(loaded)
+    }
+
+    /// Forgets a table given in memory; whether there was one.
+    pub fn remove_table(&self, name: &str) -> bool {
+        self.in_memory
+            .lock()
+            .map(|mut m| m.remove(name).is_some())
+            .unwrap_or(false)
+    }
+
+    /// The names of the tables given in memory, sorted.
+    pub fn in_memory_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .in_memory
+            .lock()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    fn in_memory_table(&self, name: &str) -> Option<Arc<Loaded>> {
+        self.in_memory.lock().ok()?.get(name).cloned()
     }
 
     /// Whether a dataset is loaded already (for timings and tests).
