@@ -373,7 +373,8 @@ class Dataset:
                                year=year, engine=engine)
 
     def shares_memory(self) -> bool:
-        """Whether a table given in memory still reads the caller's Z array in place (no copy)."""
+        """Whether the Z of a table given in memory is read in place from a numpy array: the caller's own
+        when it was C-contiguous float64, else the one C-order copy ``from_arrays`` made (no further copy)."""
         return self.engine.shares_memory(self.name)
 
     # ---- requests ----------------------------------------------------------------------------------

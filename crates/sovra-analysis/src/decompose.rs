@@ -111,7 +111,7 @@ pub fn our_final_demand(t: &Mrio, us: &[usize]) -> Result<Vec<f64>> {
         .collect())
 }
 
-/// `Ā` by product: `abar[s][j] = Σ_{s(k)=s} A_kj`, and `A_ij` on the fly.
+/// `Ā` by product: `abar[s][j] = Σ_{s(k)=s} A_kj`, with `1/x` for `A_ij = Z_ij / x_j` on the fly.
 struct Coefficients<'a> {
     t: &'a Mrio,
     inv_x: Vec<f64>,
@@ -126,52 +126,71 @@ impl<'a> Coefficients<'a> {
             t.x.iter()
                 .map(|x| if *x != 0.0 { 1.0 / x } else { 0.0 })
                 .collect();
-        let mut abar = vec![vec![0.0; n]; ns];
-        for i in 0..n {
-            let acc = &mut abar[i % ns];
-            for ((a, z), s) in acc.iter_mut().zip(t.z.row(i)).zip(&inv_x) {
-                *a += z * s;
-            }
-        }
+        // One product per task; its rows summed in row order, as a serial loop would.
+        use rayon::prelude::*;
+        let abar: Vec<Vec<f64>> = (0..ns)
+            .into_par_iter()
+            .map(|s| {
+                let mut acc = vec![0.0; n];
+                for i in (s..n).step_by(ns.max(1)) {
+                    for ((a, z), w) in acc.iter_mut().zip(t.z.row(i)).zip(&inv_x) {
+                        *a += z * w;
+                    }
+                }
+                acc
+            })
+            .collect();
         Coefficients { t, inv_x, abar }
-    }
-
-    #[inline]
-    fn a(&self, i: usize, j: usize) -> f64 {
-        self.t.z.row(i)[j] * self.inv_x[j]
-    }
-
-    #[inline]
-    fn s(&self, i: usize, j: usize, ns: usize) -> f64 {
-        let b = self.abar[i % ns][j];
-        if b != 0.0 { self.a(i, j) / b } else { 0.0 }
     }
 }
 
 /// `(ΔA_techᵀ a, ΔA_srcᵀ a)` for each `a` of `vs`, with `ΔA_tech = ½(S₀+S₁)∘ΔĀ` and `ΔA_src = ΔA − ΔA_tech`.
+/// Column bands run in parallel; each column sums over the rows in row order, as a serial loop would.
 fn delta_a_t(c0: &Coefficients, c1: &Coefficients, vs: &[&[f64]], ns: usize) -> Vec<[Vec<f64>; 2]> {
+    use rayon::prelude::*;
     let n = c0.t.n();
-    let mut out: Vec<[Vec<f64>; 2]> = vs.iter().map(|_| [vec![0.0; n], vec![0.0; n]]).collect();
-    for i in 0..n {
-        let s = i % ns;
-        for j in 0..n {
-            let (a0, a1) = (c0.a(i, j), c1.a(i, j));
-            // Where the flow is zero in both years so are both shares, and with them both terms: nothing to add
-            // (most of a dense table: WIOD's Z is 80 % zeros).
-            if a0 == 0.0 && a1 == 0.0 {
-                continue;
+    let k = vs.len();
+    // Per column j: 2k sums (tech, src for each vector), laid out band by band.
+    const BAND: usize = 64;
+    let mut acc = vec![0.0; n * 2 * k];
+    acc.par_chunks_mut(BAND * 2 * k)
+        .enumerate()
+        .for_each(|(b, out)| {
+            let j0 = b * BAND;
+            let j1 = (j0 + BAND).min(n);
+            for i in 0..n {
+                let s = i % ns;
+                let (z0, z1) = (&c0.t.z.row(i)[j0..j1], &c1.t.z.row(i)[j0..j1]);
+                let (b0, b1) = (&c0.abar[s][j0..j1], &c1.abar[s][j0..j1]);
+                let (x0, x1) = (&c0.inv_x[j0..j1], &c1.inv_x[j0..j1]);
+                for d in 0..(j1 - j0) {
+                    let (a0, a1) = (z0[d] * x0[d], z1[d] * x1[d]);
+                    // Where the flow is zero in both years so are both shares, and with them both terms:
+                    // nothing to add (most of a dense table: WIOD's Z is 80 % zeros).
+                    if a0 == 0.0 && a1 == 0.0 {
+                        continue;
+                    }
+                    let db = b1[d] - b0[d];
+                    let s0 = if b0[d] != 0.0 { a0 / b0[d] } else { 0.0 };
+                    let s1 = if b1[d] != 0.0 { a1 / b1[d] } else { 0.0 };
+                    let tech = 0.5 * (s0 + s1) * db;
+                    let src = (a1 - a0) - tech;
+                    let o = &mut out[d * 2 * k..(d + 1) * 2 * k];
+                    for (q, v) in vs.iter().enumerate() {
+                        o[2 * q] += tech * v[i];
+                        o[2 * q + 1] += src * v[i];
+                    }
+                }
             }
-            let db = c1.abar[s][j] - c0.abar[s][j];
-            let (s0, s1) = (c0.s(i, j, ns), c1.s(i, j, ns));
-            let tech = 0.5 * (s0 + s1) * db;
-            let src = (a1 - a0) - tech;
-            for (o, v) in out.iter_mut().zip(vs) {
-                o[0][j] += tech * v[i];
-                o[1][j] += src * v[i];
-            }
-        }
-    }
-    out
+        });
+    (0..k)
+        .map(|q| {
+            [
+                (0..n).map(|j| acc[j * 2 * k + 2 * q]).collect(),
+                (0..n).map(|j| acc[j * 2 * k + 2 * q + 1]).collect(),
+            ]
+        })
+        .collect()
 }
 
 /// `F`, `m` (per node, its product's share) and `σ` of a final-demand vector.
@@ -264,7 +283,7 @@ pub fn decompose_each(
     };
     let (a0, a1) = (col(&m1, 0), col(&m1, 1));
     // Year 0: b₀ = L₀ᵀν₀, b₁ = L₀ᵀν₁ and L₀ᵀ ΔAᵀ a for both a.
-    let (c0, c1) = (Coefficients::new(t0), Coefficients::new(t1));
+    let (c0, c1) = rayon::join(|| Coefficients::new(t0), || Coefficients::new(t1));
     let da = delta_a_t(&c0, &c1, &[&a0, &a1], ns);
     let rhs: Vec<&[f64]> = vec![&nu0, &nu1, &da[0][0], &da[0][1], &da[1][0], &da[1][1]];
     let (m0, rep) = sys0.solve(columns(n, &rhs).as_ref(), Side::Transposed)?;

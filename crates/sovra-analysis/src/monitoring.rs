@@ -10,6 +10,7 @@
 //! `Q − X + M ≤ 0`. Value-added measures use `w = ν_Tᵀ L` (one transposed solve) and `w'` from the system
 //! restricted to us ∪ them (one more), as [`crate::dependency`] defines them; `fva_final_demand = wᵀ f_G`.
 
+use rayon::prelude::*;
 use serde::Serialize;
 use sovra_core::{LeontiefSystem, Mrio, Side, SolveReport};
 
@@ -222,23 +223,34 @@ pub fn year_kpis_each(
     let (wm, rep) = sys.solve(columns(n, &[&nu_t]).as_ref(), Side::Transposed)?;
     solves.push(("value-added origin, (I − A)ᵀ w = ν∘1_T".to_string(), rep));
     let w: Vec<f64> = (0..n).map(|i| wm[(i, 0)]).collect();
-    let inputs = t.z.col_sums();
+    let (zs, inputs) = t.z.row_col_sums();
+    // Each origin region's rows summed in row order (one task per region), and the rows of them likewise
+    // (one task per band of columns): the same additions in the same order as one serial pass.
+    let by_origin: Vec<Vec<f64>> = (0..nr)
+        .into_par_iter()
+        .map(|r| {
+            let mut acc = vec![0.0; n];
+            for i in r * ns..((r + 1) * ns).min(n) {
+                acc.iter_mut().zip(t.z.row(i)).for_each(|(a, z)| *a += z);
+            }
+            acc
+        })
+        .collect();
+    let them_rows: Vec<usize> = (0..n).filter(|&i| in_them(i)).collect();
     let mut inputs_from_them = vec![0.0; n];
-    let mut by_origin = vec![vec![0.0; n]; nr];
-    for i in 0..n {
-        let row = t.z.row(i);
-        let acc = &mut by_origin[i / ns];
-        acc.iter_mut().zip(row).for_each(|(a, z)| *a += z);
-        if in_them(i) {
-            inputs_from_them
-                .iter_mut()
-                .zip(row)
-                .for_each(|(a, z)| *a += z);
-        }
-    }
+    const BAND: usize = 256;
+    inputs_from_them
+        .par_chunks_mut(BAND)
+        .enumerate()
+        .for_each(|(b, out)| {
+            let j0 = b * BAND;
+            for &i in &them_rows {
+                let row = &t.z.row(i)[j0..j0 + out.len()];
+                out.iter_mut().zip(row).for_each(|(a, z)| *a += z);
+            }
+        });
     let dest = t.labels.fd_destinations();
     let by_destination = dest.is_some();
-    let zs = t.z.row_sums();
     let ys = t.y.row_sums();
     let sales: Vec<f64> = if by_destination {
         zs.iter().zip(&ys).map(|(a, b)| a + b).collect()

@@ -626,6 +626,12 @@ pub fn year_list(years: &[i32]) -> String {
 
 fn read_array(f: File, p: &Path, shape: &[usize]) -> Result<Dense> {
     let size = f.metadata().map_err(|e| Error::io(p, e))?.len();
+    #[cfg(unix)]
+    if size >= MAP_AT_LEAST
+        && let Some(d) = mapped::array(&f, p, shape, size)?
+    {
+        return Ok(d);
+    }
     let a = npy::read_f64_sized(
         &mut BufReader::with_capacity(1 << 16, f),
         &p.display().to_string(),
@@ -651,6 +657,127 @@ fn read_array(f: File, p: &Path, shape: &[usize]) -> Result<Dense> {
         _ => (0, 0),
     };
     Dense::from_vec(rows, cols, a.data)
+}
+
+/// Arrays at least this large (Z, Y of a real table) are mapped rather than read.
+const MAP_AT_LEAST: u64 = 1 << 20;
+
+/// Store arrays read in place: a little-endian float64 C-order `.npy` file is mapped (read-only, private,
+/// pre-faulted) and lent to the table without a copy ([`crate::Values::shared`]) — no zeroed buffer, no copy
+/// from the page cache, and tables loaded by several processes share their pages. The store never changes a
+/// file in place (a dataset is replaced by renaming a new directory over the old, and an unlinked file stays
+/// readable while mapped), so the mapping holds what was read. Any other file is read as before.
+#[cfg(unix)]
+mod mapped {
+    use std::fs::File;
+    use std::io::{Seek, SeekFrom};
+    use std::os::fd::AsRawFd;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use crate::error::{Error, Result};
+    use crate::npy;
+    use crate::table::{Dense, SharedValues};
+
+    struct Mapping {
+        ptr: *mut libc::c_void,
+        bytes: usize,
+        offset: usize,
+        len: usize,
+    }
+
+    // SAFETY: a private read-only mapping owned by this value (unmapped on drop) and never written; reading
+    // it from several threads is reading immutable memory.
+    unsafe impl Send for Mapping {}
+    unsafe impl Sync for Mapping {}
+
+    impl SharedValues for Mapping {
+        fn values(&self) -> &[f64] {
+            // SAFETY: `offset` is a multiple of 8 within the mapping (checked in `array`), the mapping is page
+            // aligned, and `offset + 8 len <= bytes`; the memory lives as long as `self`.
+            unsafe {
+                std::slice::from_raw_parts(
+                    (self.ptr as *const u8).add(self.offset) as *const f64,
+                    self.len,
+                )
+            }
+        }
+    }
+
+    impl Drop for Mapping {
+        fn drop(&mut self) {
+            // SAFETY: unmapping the region this value mapped, once.
+            unsafe {
+                libc::munmap(self.ptr, self.bytes);
+            }
+        }
+    }
+
+    /// The array mapped, or `None` when the file is not a plain little-endian float64 C-order array of the
+    /// expected shape (the caller reads it, and reports what is wrong with it).
+    pub(super) fn array(f: &File, p: &Path, shape: &[usize], size: u64) -> Result<Option<Dense>> {
+        if !cfg!(target_endian = "little") {
+            return Ok(None);
+        }
+        let mut r = f;
+        let source = p.display().to_string();
+        let header = npy::read_header(&mut r, &source);
+        let offset = r.stream_position().map_err(|e| Error::io(p, e));
+        // Back to the start for the reader, whatever happens here.
+        r.seek(SeekFrom::Start(0)).map_err(|e| Error::io(p, e))?;
+        let (Ok(h), Ok(offset)) = (header, offset) else {
+            return Ok(None);
+        };
+        let (rows, cols) = match shape {
+            [r] => (*r, 1),
+            [r, c] => (*r, *c),
+            _ => return Ok(None),
+        };
+        let fits = h.shape == shape || (h.shape.len() == 1 && shape.len() == 2 && shape[1] == 1);
+        let len = rows * cols;
+        let bytes = usize::try_from(size).unwrap_or(usize::MAX);
+        let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+        if h.descr != "<f8"
+            || h.fortran_order
+            || !fits
+            || offset % 8 != 0
+            || offset.checked_add(len.saturating_mul(8)) != Some(bytes)
+            || len == 0
+        {
+            return Ok(None);
+        }
+        // SAFETY: a read-only private mapping of a whole regular file we hold open; the result is checked.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                bytes,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE | populate(),
+                f.as_raw_fd(),
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Ok(None);
+        }
+        let m = Mapping {
+            ptr,
+            bytes,
+            offset,
+            len,
+        };
+        Dense::from_shared(rows, cols, Arc::new(m)).map(Some)
+    }
+
+    #[cfg(target_os = "linux")]
+    fn populate() -> libc::c_int {
+        libc::MAP_POPULATE
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn populate() -> libc::c_int {
+        0
+    }
 }
 
 /// The error for a name that is not in the store, listing the names that are.

@@ -206,6 +206,34 @@ impl Dense {
             )
     }
 
+    /// Row sums and column sums in one pass over the matrix: each exactly as [`Dense::row_sums`] and
+    /// [`Dense::col_sums`] compute it (the same bands, the same order of additions).
+    pub fn row_col_sums(&self) -> (Vec<f64>, Vec<f64>) {
+        if self.cols == 0 {
+            return (vec![0.0; self.rows], Vec::new());
+        }
+        let band = (self.rows / 16).max(64) * self.cols;
+        self.data
+            .par_chunks(band)
+            .map(|rows| {
+                let mut s = vec![0.0; self.cols];
+                let mut r_sums = Vec::with_capacity(rows.len() / self.cols);
+                for r in rows.chunks(self.cols) {
+                    r_sums.push(r.iter().sum::<f64>());
+                    s.iter_mut().zip(r).for_each(|(acc, v)| *acc += v);
+                }
+                (r_sums, s)
+            })
+            .reduce(
+                || (Vec::new(), vec![0.0; self.cols]),
+                |(mut ra, mut a), (rb, b)| {
+                    ra.extend(rb);
+                    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                    (ra, a)
+                },
+            )
+    }
+
     /// Fraction of cells that are not zero.
     pub fn density(&self) -> f64 {
         if self.data.is_empty() {
@@ -380,13 +408,15 @@ impl Mrio {
             f_y,
             provenance,
         };
-        t.check_finite()?;
-        let sales: Vec<f64> =
-            t.z.row_sums()
-                .iter()
-                .zip(t.y.row_sums())
-                .map(|(a, b)| a + b)
-                .collect();
+        // One pass over Z for its row and column sums; a non-finite cell makes its row's sum non-finite, and
+        // only then is Z searched for the cell to name (a finite Z whose sums overflow is caught below).
+        let (z_sales, inputs) = t.z.row_col_sums();
+        t.check_finite(z_sales.iter().any(|v| !v.is_finite()))?;
+        let sales: Vec<f64> = z_sales
+            .iter()
+            .zip(t.y.row_sums())
+            .map(|(a, b)| a + b)
+            .collect();
         let x = match x_given {
             Some(x) => {
                 if x.len() != n {
@@ -404,7 +434,6 @@ impl Mrio {
             }
             None => sales,
         };
-        let inputs = t.z.col_sums();
         let v: Vec<f64> = x.iter().zip(&inputs).map(|(x, c)| x - c).collect();
         if let Some(vg) = v_given {
             if vg.len() != n {
@@ -421,7 +450,7 @@ impl Mrio {
             )?;
         }
         let t = Mrio { x, v, ..t };
-        t.check_output()?;
+        t.check_output(&inputs)?;
         Ok(t)
     }
 
@@ -470,7 +499,8 @@ impl Mrio {
         }
     }
 
-    fn check_finite(&self) -> Result<()> {
+    /// Every value of Z (when `z` is set), Y, F and F_Y is finite; else the first cell that is not, named.
+    fn check_finite(&self, z: bool) -> Result<()> {
         let check = |d: &Dense,
                      what: &str,
                      row: &dyn Fn(usize) -> String,
@@ -501,7 +531,9 @@ impl Mrio {
                 .map(|s| s.name.clone())
                 .unwrap_or_default()
         };
-        check(&self.z, "Z", &node, &node)?;
+        if z {
+            check(&self.z, "Z", &node, &node)?;
+        }
         check(&self.y, "Y", &node, &fd)?;
         check(&self.f, "F", &st, &node)?;
         check(&self.f_y, "F_Y", &st, &fd)
@@ -520,7 +552,9 @@ impl Mrio {
     }
 
     /// Rejects negative output and nodes that buy inputs while producing nothing.
-    fn check_output(&self) -> Result<()> {
+    /// Output is non-negative, not all zero, finite in total, and no node buys inputs (`inputs`, the column
+    /// sums of Z) without output.
+    fn check_output(&self, inputs: &[f64]) -> Result<()> {
         let neg: Vec<usize> = (0..self.n()).filter(|&i| self.x[i] < 0.0).collect();
         if !neg.is_empty() {
             return Err(Error::Invalid {
@@ -551,7 +585,6 @@ impl Mrio {
                         .into(),
             });
         }
-        let inputs = self.z.col_sums();
         let idle: Vec<usize> = (0..self.n())
             .filter(|&j| self.x[j] == 0.0 && inputs[j] != 0.0)
             .collect();

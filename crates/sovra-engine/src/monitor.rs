@@ -792,7 +792,8 @@ pub fn decompose(ws: &Workspace, q: &DecomposeRequest, progress: &dyn Progress) 
         if progress.cancelled() {
             return Err(Error::cancelled());
         }
-        let (s0, s1) = (l0.system(q.solver)?, l1.system(q.solver)?);
+        let (s0, s1) = rayon::join(|| l0.system(q.solver), || l1.system(q.solver));
+        let (s0, s1) = (s0?, s1?);
         let d =
             decompose::decompose_each(&l0.table, &s0, &l1.table, &s1, &s.parties.them, &us_sets)?;
         steps.push((*y0, *y1, d));
