@@ -101,13 +101,7 @@ impl Csr {
         if !sorted {
             return self.transpose_serial();
         }
-        let mut indptr = vec![0usize; self.cols + 1];
-        for &j in &self.indices {
-            indptr[j as usize + 1] += 1;
-        }
-        for j in 0..self.cols {
-            indptr[j + 1] += indptr[j];
-        }
+        let indptr = self.column_starts();
         let nnz = self.values.len();
         let mut indices = vec![0u32; nnz];
         let mut values = vec![0.0; nnz];
@@ -156,17 +150,22 @@ impl Csr {
         }
     }
 
-    /// [`Csr::transpose`] in one serial pass, for rows whose column indices are not sorted.
-    fn transpose_serial(&self) -> Csr {
-        let mut count = vec![0usize; self.cols + 1];
+    /// Where each column starts in the transpose's arrays (its `indptr`): prefix sums of the column counts.
+    fn column_starts(&self) -> Vec<usize> {
+        let mut starts = vec![0usize; self.cols + 1];
         for &j in &self.indices {
-            count[j as usize + 1] += 1;
+            starts[j as usize + 1] += 1;
         }
         for j in 0..self.cols {
-            count[j + 1] += count[j];
+            starts[j + 1] += starts[j];
         }
-        let indptr = count.clone();
-        let mut next = count;
+        starts
+    }
+
+    /// [`Csr::transpose`] in one serial pass, for rows whose column indices are not sorted.
+    fn transpose_serial(&self) -> Csr {
+        let indptr = self.column_starts();
+        let mut next = indptr.clone();
         let mut indices = vec![0u32; self.values.len()];
         let mut values = vec![0.0; self.values.len()];
         for i in 0..self.rows {

@@ -269,8 +269,20 @@ pub fn complexity_of_text(
             "exports given directly leave input, store and trade unset",
         ));
     }
+    check_threshold(q)?;
     let years = from_text(q, text, source, "exports")?;
     compute(ws, q, years, progress)
+}
+
+/// The RCA threshold is a positive number (checked before any source is read).
+fn check_threshold(q: &ComplexityRequest) -> Result<()> {
+    if !(q.rca_threshold.is_finite() && q.rca_threshold > 0.0) {
+        return Err(Error::usage(
+            "rca_threshold",
+            format!("--rca-threshold {} must be positive", q.rca_threshold),
+        ));
+    }
+    Ok(())
 }
 
 /// Runs `complexity`.
@@ -279,12 +291,7 @@ pub fn complexity(
     q: &ComplexityRequest,
     progress: &dyn Progress,
 ) -> Result<Report> {
-    if !(q.rca_threshold.is_finite() && q.rca_threshold > 0.0) {
-        return Err(Error::usage(
-            "rca_threshold",
-            format!("--rca-threshold {} must be positive", q.rca_threshold),
-        ));
-    }
+    check_threshold(q)?;
     let named = [q.input.is_some(), q.store.is_some(), q.trade];
     if named.iter().filter(|n| **n).count() > 1 {
         return Err(Error::usage(
@@ -325,12 +332,6 @@ fn compute(
     }: Years,
     progress: &dyn Progress,
 ) -> Result<Report> {
-    if !(q.rca_threshold.is_finite() && q.rca_threshold > 0.0) {
-        return Err(Error::usage(
-            "rca_threshold",
-            format!("--rca-threshold {} must be positive", q.rca_threshold),
-        ));
-    }
     let opts = Options {
         rca_threshold: q.rca_threshold,
         convention: match q.convention {
