@@ -2,7 +2,7 @@
 # sovra against its peers (pymrio 0.7.0, numpy, sanction-simulator 0.1.4, py-ecomplexity 0.5.3) on the same
 # real (a, c, d, e) and generated (b, f) input, in one run; prints a markdown table with min/median wall time,
 # peak memory and the ratios sovra/peer.
-#   bash bench/run.sh [a|b|c|d|e|f|g|h|m|p|y|all]    BENCH_RUNS=3 by default
+#   bash bench/run.sh [a|b|c|d|e|f|g|h|m|p|u|y|all]    BENCH_RUNS=3 by default
 # a: icio2022 (OECD ICIO 2022, 4,000 nodes): load + x + A + output and value-added multipliers for every node
 #    (`sovra multipliers`) vs pymrio calc_system() + calc_extensions() (value added as the extension).
 # b: EXIOBASE-sized synthetic table (9,800 nodes, 9 % dense, fixed seed): value-added footprints D_cba, D_pba,
@@ -16,6 +16,9 @@
 #    balance and solve. Both world losses must agree within 1e-4 relative, or the run fails.
 # e: icio2022, USA-CHN embargo swept over tau = 0.01:1.0:0.01 (100 scenarios, `sovra shock --sweep`, parallel)
 #    vs the peer's per-scenario rate on `shock_peer.py --sweep 4` (~6 s a scenario); times are per scenario.
+# u: icio2022, the USA-CHN embargo under 200 Monte Carlo draws (τ ~ U(0.1, 0.6), δ ~ U(0.05, 0.2), ρ ~ U(−4, −0.5);
+#    `sovra shock --draws 200`, the draws' wall time after loading) vs the peer on the first 4 of the same draws
+#    (`shock_peer.py --draws-from`, world losses checked within 1e-4); times are per draw.
 # f: economic complexity of 230 countries x 5,000 products, one year (generated once by complexity_gen.py, seed
 #    20261124): `sovra complexity --input … --convention py-ecomplexity`, the whole process (reading the CSV
 #    included) vs py-ecomplexity 0.5.3's ecomplexity() call alone (bench/complexity_peer.py, CSV read not timed).
@@ -42,7 +45,9 @@
 #    numpy with dense inverses (bench/monitoring_numpy.py: one L per year shared by all regions, a restricted
 #    inverse per region and year; reading the CSVs included); then the decomposition 1995→2011 of every one of
 #    them against CHN (`sovra decompose … --each`, whole process) vs numpy's decomposition phase (its loading not
-#    counted). Values must agree within 1e-9 relative or the run fails (issue 14's targets: ≤ 0.1× numpy both).
+#    counted), and like for like: sovra's decomposition phase alone (its `solves` diagnostic: both systems built
+#    and solved, loading excluded) vs the same numpy phase. Values must agree within 1e-9 relative or the run
+#    fails (issue 14's targets: ≤ 0.1× numpy both).
 # y: the README's main job (`sovra depend EU27 --on CHN --top 10 --min-output 1000`: load icio2022, answer) from
 #    Python (`sovra.load().depend(…)` in a fresh interpreter, bench/python_side.py: the job inside the interpreter,
 #    and the whole process with the interpreter's start and `import sovra`) vs the CLI's whole process; then the
@@ -85,6 +90,12 @@ import json, re, sys
 label, out, err = sys.argv[1:]
 if label == "sovra_d":     # one scenario: the solve phases of diagnostics.seconds (loading the table excluded)
     print(sum(d["seconds"] or 0.0 for d in json.load(open(out))["diagnostics"] if d["key"] in ("reroute", "equilibrium", "stability")))
+elif label == "sovra_mdp": # decomposition: its own phase (systems built and solved), loading excluded
+    print(next(d["seconds"] for d in json.load(open(out))["diagnostics"] if d["key"] == "solves"))
+elif label == "sovra_u":   # draws: the draws' own wall time (after loading) per draw, from the report
+    r = json.load(open(out))
+    secs = next(d["seconds"] for d in r["diagnostics"] if d["key"] == "draws")
+    print(secs / next(f["value"] for f in r["summary"] if f["key"] == "draws"))
 elif label == "sovra_e":   # sweep: the batch's own wall time (after loading) per scenario, from its stderr summary
     text = open(err).read()
     m = re.search(r"(\d+) scenarios in ([\d.]+) s \(", text)
@@ -102,12 +113,19 @@ time_runs() {
   local label="$1"; shift
   : > "$work/$label.times"
   for _ in $(seq "$runs"); do
+    local t0 t1
+    t0=$(date +%s%N)
     if ! /usr/bin/time -f "%e %M" -o "$work/$label.one" "$@" > "$work/$label.out" 2> "$work/$label.err"; then
       cat "$work/$label.err" >&2
       echo "bench: $label failed: $*" >&2
       exit 1
     fi
-    if [[ "$label" == pymrio* || "$label" == numpy* || "$label" == peer* || "$label" == sovra_[de] ]]; then
+    t1=$(date +%s%N)
+    # wall time to the microsecond (/usr/bin/time's %e has 10 ms steps: too coarse for 50 ms runs); its peak RSS
+    local rss
+    rss=$(tail -n1 "$work/$label.one" | cut -d' ' -f2)
+    awk -v us="$(( (t1 - t0) / 1000 ))" -v kb="$rss" 'BEGIN {printf "%.6f %s\n", us / 1e6, kb}' > "$work/$label.one"
+    if [[ "$label" == pymrio* || "$label" == numpy* || "$label" == peer* || "$label" == sovra_[deu] || "$label" == sovra_mdp ]]; then
       # time of the calculation only (as the tool reports it), memory of the whole process
       secs=$(inner_seconds "$label")
       echo "$secs $(cut -d' ' -f2 "$work/$label.one")" >> "$work/$label.times"
@@ -151,7 +169,7 @@ if [[ "$which" == c || "$which" == all ]]; then
   time_runs numpy_c "$venv/bin/python" bench/dependency_numpy.py "$wheel" ARE,BRA,CHN,EGY,IDN,IND,RUS,ZAF
   row "c: icio2022 dependency, 72 countries vs BRICS" sovra_c numpy_c "numpy (full inverses)"
 fi
-if [[ "$which" == d || "$which" == e || "$which" == all ]]; then
+if [[ "$which" == d || "$which" == e || "$which" == u || "$which" == all ]]; then
   peer_wheel="$target/conformance/wheels/sanction_simulator-0.1.4-py3-none-any.whl"
   # fetches the wheel if missing (and writes the shock conformance dump, once)
   [ -f "$peer_wheel" ] || bash conformance/shock/run.sh "$target/conformance" > /dev/null
@@ -179,6 +197,19 @@ if [[ "$which" == e || "$which" == all ]]; then
   read -r _ p_med _ < <(stats "$work/peer_e.times")
   thr=$(python3 -c "print(f'{1/$s_med:.2f} vs {1/$p_med:.3f} scenarios/s, throughput ×{$p_med/$s_med:.1f}')")
   row "e: icio2022 USA–CHN embargo τ sweep, s per scenario (sovra 100, peer 4; $thr)" sovra_e peer_e \
+    "sanction-simulator 0.1.4"
+fi
+if [[ "$which" == u || "$which" == all ]]; then
+  time_runs sovra_u env SOVRA_HOME="$home" "$sovra" shock USA --on CHN --draws 200 --tau uniform:0.1:0.6 \
+    --delta uniform:0.05:0.2 --rho uniform:-4:-0.5 --format json
+  cp "$work/sovra_u.out" "$work/sovra_u.report.json"
+  # the peer on the first 4 of the same draws (its world losses checked against sovra's), per draw
+  time_runs peer_u "$venv/bin/python" bench/shock_peer.py "$peer_wheel" --draws-from "$work/sovra_u.report.json" \
+    --count 4
+  read -r _ s_med _ < <(stats "$work/sovra_u.times")
+  read -r _ p_med _ < <(stats "$work/peer_u.times")
+  whole=$(python3 -c "print(f'sovra 200 draws {200*$s_med:.1f} s after loading, the peer ≈ {200*$p_med/60:.0f} min')")
+  row "u: icio2022 USA–CHN embargo, Monte Carlo over τ, δ, ρ, s per draw ($whole)" sovra_u peer_u \
     "sanction-simulator 0.1.4"
 fi
 if [[ "$which" == f || "$which" == all ]]; then
@@ -302,6 +333,10 @@ print(f"bench m: {len(d['check'])} regions agree with numpy within {worst:.1e}",
 PY
     row "m: WIOD 1995–2011, every indicator × 36 products, 40 regions on CHN" sovra_m numpy_m "numpy (dense inverses, loading included)"
     row "m: WIOD decomposition 1995→2011, 40 regions on CHN" sovra_md numpy_md "numpy (dense inverses, loading excluded)"
+    time_runs sovra_mdp env SOVRA_HOME="$home" "$sovra" decompose ALL-CHN --on CHN --data wiod2013 --from 1995 \
+      --to 2011 --each --as-of 2011-12-31 --format json
+    row "m: the same, the decomposition phase on both sides (sovra's \`solves\` seconds, loading excluded)" \
+      sovra_mdp numpy_md "numpy (dense inverses, loading excluded)"
   fi
 fi
 if [[ "$which" == h || "$which" == all ]]; then

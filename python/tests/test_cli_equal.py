@@ -39,6 +39,9 @@ ICIO_CASES = [
     ("alliances", lambda d: d.alliances("EU27", "CHN", "USA+JPN+KOR+IND", size=2),
      ["alliances", "EU27", "--against", "CHN", "--candidates", "USA+JPN+KOR+IND", "--size", "2",
       "--allow-unstable"], None),
+    ("shock_draws", lambda d: d.shock("USA", "CHN", draws=8, tau="uniform:0.1:0.6", rho="triangular:-4:-1:-0.5", seed=3),
+     ["shock", "USA", "--on", "CHN", "--draws", "8", "--tau", "uniform:0.1:0.6", "--rho", "triangular:-4:-1:-0.5",
+      "--seed", "3"], None),
 ]
 
 

@@ -2,7 +2,7 @@
 //! for the shock engine; `bench/` compares with the peer):
 //! `cargo run --release --example shock_phases -- DATASET_DIR SELLER BUYER [RUNS]`, e.g.
 //! `… -- ~/.local/share/sovra/datasets/icio2022 USA CHN 9` for a USA–CHN embargo (both directions).
-use sovra_analysis::shock::{self, Leg, Model, Network, Params};
+use sovra_analysis::shock::{self, Instrument, Leg, Model, Network, Params};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -25,11 +25,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             seller: a,
             buyer: b,
             sectors: None,
+            instrument: Instrument::ExportBan,
         },
         Leg {
             seller: b,
             buyer: a,
             sectors: None,
+            instrument: Instrument::ImportBan,
         },
     ];
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); 4];

@@ -14,6 +14,7 @@
 //! `L₀ᵀ [ν₀ ν₁ ΔA_techᵀa₀ ΔA_srcᵀa₀ ΔA_techᵀa₁ ΔA_srcᵀa₁]` (year 0, six); no inverse is formed.
 
 use serde::Serialize;
+use sovra_core::sparse::Csr;
 use sovra_core::{LeontiefSystem, Mrio, Side, SolveReport};
 
 use crate::dependency::Parties;
@@ -193,6 +194,92 @@ fn delta_a_t(c0: &Coefficients, c1: &Coefficients, vs: &[&[f64]], ns: usize) -> 
         .collect()
 }
 
+/// [`delta_a_t`] from the two years' sparse `A` (whose stored values are exactly the `Z_ij · (1/x_j)` the dense
+/// loop forms): each row's two lists of non-zeros merged, so the zeros of both years cost nothing. Every
+/// column still receives its terms in row order, so the bits are those of [`delta_a_t`]. Bands of columns run
+/// in parallel.
+fn delta_a_t_sparse(
+    c0: &Coefficients,
+    c1: &Coefficients,
+    s0: &Csr,
+    s1: &Csr,
+    vs: &[&[f64]],
+    ns: usize,
+) -> Vec<[Vec<f64>; 2]> {
+    use rayon::prelude::*;
+    let n = c0.t.n();
+    let k = vs.len();
+    let bands = rayon::current_num_threads().clamp(1, 8);
+    let width = n.div_ceil(bands).max(1);
+    let parts: Vec<Vec<f64>> = (0..n.div_ceil(width))
+        .into_par_iter()
+        .map(|b| {
+            let (j0, j1) = (b * width, ((b + 1) * width).min(n));
+            let mut out = vec![0.0; (j1 - j0) * 2 * k];
+            let within = |s: &Csr, i: usize| -> (usize, usize) {
+                let (p, e) = (s.indptr[i], s.indptr[i + 1]);
+                let row = &s.indices[p..e];
+                let lo = row.partition_point(|&j| (j as usize) < j0);
+                let hi = row.partition_point(|&j| (j as usize) < j1);
+                (p + lo, p + hi)
+            };
+            for i in 0..n {
+                let s = i % ns;
+                let (b0, b1) = (&c0.abar[s], &c1.abar[s]);
+                let ((mut p, e0), (mut q, e1)) = (within(s0, i), within(s1, i));
+                while p < e0 || q < e1 {
+                    let jp = if p < e0 {
+                        s0.indices[p] as usize
+                    } else {
+                        usize::MAX
+                    };
+                    let jq = if q < e1 {
+                        s1.indices[q] as usize
+                    } else {
+                        usize::MAX
+                    };
+                    let j = jp.min(jq);
+                    let a0 = if jp == j {
+                        p += 1;
+                        s0.values[p - 1]
+                    } else {
+                        0.0
+                    };
+                    let a1 = if jq == j {
+                        q += 1;
+                        s1.values[q - 1]
+                    } else {
+                        0.0
+                    };
+                    if a0 == 0.0 && a1 == 0.0 {
+                        continue;
+                    }
+                    let db = b1[j] - b0[j];
+                    let r0 = if b0[j] != 0.0 { a0 / b0[j] } else { 0.0 };
+                    let r1 = if b1[j] != 0.0 { a1 / b1[j] } else { 0.0 };
+                    let tech = 0.5 * (r0 + r1) * db;
+                    let src = (a1 - a0) - tech;
+                    let o = &mut out[(j - j0) * 2 * k..(j - j0 + 1) * 2 * k];
+                    for (w, v) in vs.iter().enumerate() {
+                        o[2 * w] += tech * v[i];
+                        o[2 * w + 1] += src * v[i];
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let acc: Vec<f64> = parts.into_iter().flatten().collect();
+    (0..k)
+        .map(|q| {
+            [
+                (0..n).map(|j| acc[j * 2 * k + 2 * q]).collect(),
+                (0..n).map(|j| acc[j * 2 * k + 2 * q + 1]).collect(),
+            ]
+        })
+        .collect()
+}
+
 /// `F`, `m` (per node, its product's share) and `σ` of a final-demand vector.
 fn fd_factors(f: &[f64], ns: usize) -> (f64, Vec<f64>, Vec<f64>) {
     let total: f64 = f.iter().sum();
@@ -255,10 +342,13 @@ pub fn decompose_each(
             "the two years have different nodes: a decomposition needs the same regions and sectors".into(),
         ));
     }
-    let finals: Vec<(Vec<f64>, Vec<f64>)> = us_sets
-        .iter()
-        .map(|us| Ok((our_final_demand(t0, us)?, our_final_demand(t1, us)?)))
-        .collect::<Result<_>>()?;
+    let finals: Vec<(Vec<f64>, Vec<f64>)> = {
+        use rayon::prelude::*;
+        us_sets
+            .par_iter()
+            .map(|us| Ok((our_final_demand(t0, us)?, our_final_demand(t1, us)?)))
+            .collect::<Result<_>>()?
+    };
     let in_them = |i: usize| them.contains(&(i / ns));
     let nu_t = |t: &Mrio| -> Vec<f64> {
         t.va_shares()
@@ -269,8 +359,21 @@ pub fn decompose_each(
     };
     let (nu0, nu1) = (nu_t(t0), nu_t(t1));
     let mut solves = Vec::new();
-    // Year 1: a₀ = L₁ᵀν₀, a₁ = L₁ᵀν₁.
-    let (m1, rep) = sys1.solve(columns(n, &[&nu0, &nu1]).as_ref(), Side::Transposed)?;
+    // Year 1: a₀ = L₁ᵀν₀, a₁ = L₁ᵀν₁ — and meanwhile what does not depend on them: both years' Ā and what
+    // the year-0 solve will need (its Aᵀ, its preconditioner).
+    let (first, (c0, c1)) = rayon::join(
+        || sys1.solve(columns(n, &[&nu0, &nu1]).as_ref(), Side::Transposed),
+        || {
+            rayon::join(
+                || {
+                    sys0.prepare(6, Side::Transposed);
+                    Coefficients::new(t0)
+                },
+                || Coefficients::new(t1),
+            )
+        },
+    );
+    let (m1, rep) = first?;
     solves.push((
         format!(
             "{}: L₁ᵀ[ν₀ ν₁] (their value-added coefficients of both years)",
@@ -283,8 +386,10 @@ pub fn decompose_each(
     };
     let (a0, a1) = (col(&m1, 0), col(&m1, 1));
     // Year 0: b₀ = L₀ᵀν₀, b₁ = L₀ᵀν₁ and L₀ᵀ ΔAᵀ a for both a.
-    let (c0, c1) = rayon::join(|| Coefficients::new(t0), || Coefficients::new(t1));
-    let da = delta_a_t(&c0, &c1, &[&a0, &a1], ns);
+    let da = match (sys0.a_sparse(), sys1.a_sparse()) {
+        (Some(s0), Some(s1)) => delta_a_t_sparse(&c0, &c1, s0, s1, &[&a0, &a1], ns),
+        _ => delta_a_t(&c0, &c1, &[&a0, &a1], ns),
+    };
     let rhs: Vec<&[f64]> = vec![&nu0, &nu1, &da[0][0], &da[0][1], &da[1][0], &da[1][1]];
     let (m0, rep) = sys0.solve(columns(n, &rhs).as_ref(), Side::Transposed)?;
     solves.push((

@@ -17,7 +17,9 @@
 
 use proptest::prelude::*;
 use sovra_analysis::alliances::{self, SetMethod, Sides};
-use sovra_analysis::shock::{self, Cut, Leg, Model, Network, Params, Restriction, reroute};
+use sovra_analysis::shock::{
+    self, Cut, Instrument, Leg, Model, Network, Params, Restriction, reroute,
+};
 use sovra_core::{BalanceTolerance, Code, Dense, FdColumn, Labels, Mrio, Parts, Provenance, synth};
 
 fn hand(by_destination: bool) -> Mrio {
@@ -345,6 +347,7 @@ fn embargo(them: &[usize], us: &[usize]) -> Vec<Leg> {
                     seller,
                     buyer,
                     sectors: None,
+                    instrument: Instrument::Embargo,
                 });
             }
         }

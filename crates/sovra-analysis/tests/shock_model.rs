@@ -10,7 +10,7 @@ use sovra_analysis::shock::{
 use sovra_core::blocs::Registry;
 use sovra_core::faer::Mat;
 use sovra_core::faer::linalg::solvers::Solve;
-use sovra_core::{Mrio, synth};
+use sovra_core::{BalanceTolerance, Code, Dense, FdColumn, Labels, Mrio, Parts, Provenance, synth};
 
 fn table(regions: usize, sectors: usize, seed: u64) -> Mrio {
     synth::table(
@@ -58,6 +58,7 @@ fn leg(seller: usize, buyer: usize) -> Leg {
         seller,
         buyer,
         sectors: None,
+        instrument: Instrument::ExportBan,
     }
 }
 
@@ -74,6 +75,7 @@ fn rerouted_flows_meet_their_margins() {
             seller: 2,
             buyer: 3,
             sectors: Some(vec![1]),
+            instrument: Instrument::ExportBan,
         },
     ];
     let (tau, delta) = (0.4, 0.2);
@@ -192,13 +194,14 @@ fn extraction_is_a_leontief_solve_without_the_severed_coefficients() {
             seller: 1,
             buyer: 0,
             sectors: Some(vec![0, 3]),
+            instrument: Instrument::ExportBan,
         },
     ];
     let delta = 0.25;
     let out = shock::run(
         &net,
         &legs,
-        Model::Extraction,
+        Model::ExtractionDemand,
         &Params {
             delta,
             ..Params::default()
@@ -527,6 +530,180 @@ fn tables_beyond_the_f32_range_are_solved_on_z_itself() {
             (a / k - b).abs() <= 1e-8 * base.world_loss,
             "{} vs {b}",
             a / k
+        );
+    }
+}
+
+/// Two regions of one sector: `Z = [[10, 20], [30, 40]]`, `x = [100, 200]` (final use 70 and 130).
+fn two_by_one() -> Mrio {
+    let z = Dense::from_vec(2, 2, vec![10.0, 20.0, 30.0, 40.0]).unwrap();
+    let y = Dense::from_vec(2, 1, vec![70.0, 130.0]).unwrap();
+    Mrio::from_parts(
+        Parts {
+            labels: Labels {
+                regions: ["AAA", "BBB"].map(Code::bare).to_vec(),
+                sectors: ["1"].map(Code::bare).to_vec(),
+                final_demand: vec![FdColumn {
+                    region: "WLD".into(),
+                    category: "final use".into(),
+                }],
+                stressors: vec![],
+            },
+            z,
+            y,
+            x: Some(vec![100.0, 200.0]),
+            v: None,
+            f: None,
+            f_y: None,
+            provenance: Provenance::default(),
+        },
+        BalanceTolerance::default(),
+    )
+    .unwrap()
+}
+
+fn near(a: f64, b: f64, what: &str) {
+    assert!((a - b).abs() < 1e-9, "{what}: got {a}, expected {b}");
+}
+
+/// AAA stops selling to BBB (δ = 0), worked by hand on the 2 × 1 table.
+///
+/// Supply side (Ghosh): allocation coefficients `C = [[0.1, 0.2], [0.15, 0.2]]`, primary inputs
+/// `v = x − colsum(Z) = [60, 140]`; with `C_01 = 0`: `x'_1 = 140 / 0.8 = 175`,
+/// `x'_0 = (60 + 0.15 · 175) / 0.9 = 95.8333…`: BBB loses 25 (its input of 20, through its own loop
+/// `1 / (1 − 0.2)`), AAA 4.1667 (3.75 fewer inputs from BBB, through `1 / 0.9`). Final use falls with output:
+/// `70 · (1 − 95.8333/100)` and `130 · 25 / 200`.
+///
+/// Demand side (Leontief): technical coefficients `B = [[0.1, 0.1], [0.3, 0.2]]`, final use `[70, 130]`;
+/// with `B_01 = 0`: `x'_0 = 70 / 0.9 = 77.78`, `x'_1 = (130 + 0.3 · 77.78) / 0.8 = 191.67`: AAA loses 22.22 (the
+/// sale of 20 and its own loop), BBB 8.33 (AAA buys less from it).
+#[test]
+fn extraction_sides_match_the_hand_computation() {
+    let t = two_by_one();
+    let net = Network::from_ref(&t).unwrap();
+    let p = Params {
+        delta: 0.0,
+        ..Params::default()
+    };
+    let supply: [f64; 2] = [100.0 - 86.25 / 0.9, 25.0];
+    let demand: [f64; 2] = [100.0 - 70.0 / 0.9, 200.0 - (130.0 + 0.3 * 70.0 / 0.9) / 0.8];
+    let run = |model: Model, instrument: Instrument| {
+        let legs = [Leg {
+            seller: 0,
+            buyer: 1,
+            sectors: None,
+            instrument,
+        }];
+        let o = shock::run(&net, &legs, model, &p).unwrap();
+        assert!(o.diagnostics.converged);
+        o
+    };
+    // By instrument: an export ban (the seller AAA sanctions) on the supply side, an import ban (BBB stops
+    // buying from the target AAA) on the demand side.
+    for (model, instrument, want) in [
+        (Model::Extraction, Instrument::ExportBan, supply),
+        (Model::Extraction, Instrument::ImportBan, demand),
+        (Model::ExtractionSupply, Instrument::ImportBan, supply),
+        (Model::ExtractionDemand, Instrument::ExportBan, demand),
+        (
+            Model::ExtractionBoth,
+            Instrument::ExportBan,
+            [demand[0].max(supply[0]), demand[1].max(supply[1])],
+        ),
+    ] {
+        let o = run(model, instrument);
+        for (c, w) in want.iter().enumerate() {
+            near(
+                o.loss[c],
+                *w,
+                &format!("{model:?} {instrument:?} loss {c}"),
+            );
+        }
+    }
+    let o = run(Model::Extraction, Instrument::ExportBan);
+    let fd = o
+        .region_final_demand_loss
+        .as_ref()
+        .expect("supply side defines it");
+    near(fd[0], 70.0 * supply[0] / 100.0, "final-demand loss AAA");
+    near(fd[1], 130.0 * 25.0 / 200.0, "final-demand loss BBB");
+    assert_eq!(o.side_losses.len(), 1);
+    assert_eq!(o.side_losses[0].0, shock::Side::Supply);
+    let o = run(Model::Extraction, Instrument::ImportBan);
+    assert!(
+        o.region_final_demand_loss.is_none(),
+        "the demand side holds final use fixed: no final-demand loss to report"
+    );
+    let o = run(Model::ExtractionBoth, Instrument::ImportBan);
+    assert_eq!(o.side_losses.len(), 2);
+    assert_eq!(o.diagnostics.extraction.len(), 2);
+}
+
+/// The supply-side extraction on a random table equals a dense Ghosh solve `x'ᵀ = vᵀ (I − Ĉ)⁻¹`, `Ĉ` the
+/// allocation coefficients with the severed ones times δ.
+#[test]
+fn supply_extraction_is_a_ghosh_solve_without_the_severed_coefficients() {
+    let t = table(4, 3, 11);
+    let (n, ns) = (t.n(), 3);
+    let b = bench(&t);
+    let net = Network::from_ref(&t).unwrap();
+    let legs = [
+        leg(0, 2),
+        leg(3, 1),
+        Leg {
+            seller: 1,
+            buyer: 0,
+            sectors: Some(vec![0, 2]),
+            instrument: Instrument::ExportBan,
+        },
+    ];
+    let delta = 0.3;
+    let out = shock::run(
+        &net,
+        &legs,
+        Model::ExtractionSupply,
+        &Params {
+            delta,
+            ..Params::default()
+        },
+    )
+    .unwrap();
+    assert!(out.diagnostics.converged);
+    let severed = |i: usize, j: usize| {
+        let (l, r, k) = (i / ns, i % ns, j / ns);
+        legs.iter().any(|g| {
+            g.seller == l && g.buyer == k && g.sectors.as_ref().is_none_or(|s| s.contains(&r))
+        })
+    };
+    // (I − Ĉᵀ) x' = v, with v_j = x_j − m_j.
+    let m = Mat::<f64>::from_fn(n, n, |j, i| {
+        let cij = t.z.get(i, j) / t.x[i] * if severed(i, j) { delta } else { 1.0 };
+        if i == j { 1.0 - cij } else { -cij }
+    });
+    let mut rhs = Mat::<f64>::from_fn(n, 1, |j, _| t.x[j] - b.m[j]);
+    m.partial_piv_lu().solve_in_place(rhs.as_mut());
+    let scale: f64 = t.x.iter().sum();
+    for j in 0..n {
+        assert!(
+            (out.x[j] - rhs[(j, 0)]).abs() <= 1e-9 * t.x[j].max(1.0),
+            "x[{j}]: {} vs dense {}",
+            out.x[j],
+            rhs[(j, 0)]
+        );
+        assert!(
+            out.loss[j] >= -1e-9 * t.x[j],
+            "extraction never raises output"
+        );
+    }
+    assert!(out.world_loss > 1e-6 * scale, "the cut must cost something");
+    let fd = out.region_final_demand_loss.as_ref().unwrap();
+    for (c, got) in fd.iter().enumerate() {
+        let want: f64 = (c * ns..(c + 1) * ns)
+            .map(|i| b.fin[i] * (1.0 - rhs[(i, 0)] / t.x[i]))
+            .sum();
+        assert!(
+            (got - want).abs() <= 1e-9 * scale,
+            "final-demand loss {c}"
         );
     }
 }

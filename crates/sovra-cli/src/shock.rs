@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sovra_core::Error;
 use sovra_engine::shock::partial::{self, PartialFormat};
 use sovra_engine::shock::{self as engine_shock, Instrument, Model};
-use sovra_engine::{self as engine, ErrorKind, Request, ShockRequest, TomlText};
+use sovra_engine::{self as engine, ErrorKind, ParamArg, Request, ShockRequest, TomlText};
 use sovra_report::{Column, Kind, Report, Table, TableBuilder, Value};
 
 use crate::OutputArgs;
@@ -36,8 +36,16 @@ pub enum InstrumentArg {
 pub enum ModelArg {
     /// RAS rerouting of severed trade + CES capacity-rationing equilibrium (sanction-simulator's model).
     Rerouting,
-    /// Hypothetical extraction: severed flows removed, fixed final demand, one linear solve.
+    /// Hypothetical extraction, nobody substitutes: export bans' cuts on the supply side (Ghosh: the buyers
+    /// short of inputs produce less), import bans' on the demand side (Leontief: the sellers that lose sales
+    /// produce less); each node's output the smaller of the two.
     Extraction,
+    /// Hypothetical extraction with every cut on the demand side (final use fixed).
+    ExtractionDemand,
+    /// Hypothetical extraction with every cut on the supply side (primary inputs fixed; Ghosh).
+    ExtractionSupply,
+    /// Hypothetical extraction with every cut on both sides; each node's output the smaller of the two.
+    ExtractionBoth,
 }
 
 /// Everything `sovra shock` takes.
@@ -66,22 +74,35 @@ pub struct ShockArgs {
     /// inclusive; lists are comma-separated). Runs the cartesian product, streaming results.
     #[arg(long, value_name = "GRID")]
     pub sweep: Option<String>,
-    /// rerouting (severed flows partly find other routes, prices and output adjust to a CES equilibrium;
-    /// the default) or extraction (the severed flows removed, final demand fixed, one Leontief solve).
+    /// rerouting (severed flows partly find other routes, output adjusts to a CES capacity-rationing
+    /// equilibrium; the default) or a linear extraction without substitution: extraction (export bans on the
+    /// supply side, import bans on the demand side), extraction-demand, extraction-supply, extraction-both.
     #[arg(long, value_enum)]
     pub model: Option<ModelArg>,
-    /// Rerouting friction τ in [0, 1] (default 0.30).
-    #[arg(long, allow_hyphen_values = true, value_parser = crate::finite)]
-    pub tau: Option<f64>,
-    /// Leakage δ in [0, 1]: share of a severed flow that still gets through (default 0.10).
-    #[arg(long, allow_hyphen_values = true, value_parser = crate::finite)]
-    pub delta: Option<f64>,
-    /// Inner CES curvature ρ in [−100, 0) (default −1: elasticity 1/(1 − ρ) = 0.5 across sector bundles).
-    #[arg(long, allow_hyphen_values = true, value_parser = crate::finite)]
-    pub rho: Option<f64>,
-    /// Outer CES curvature ϱ in [−100, 0), intermediate composite against the rest (default −1).
-    #[arg(long, allow_hyphen_values = true, value_parser = crate::finite)]
-    pub rho_out: Option<f64>,
+    /// Rerouting friction τ in [0, 1] (default 0.30). With --draws, a distribution: uniform:LO:HI,
+    /// triangular:LO:MODE:HI or normal:MEAN:SD (truncated to the domain).
+    #[arg(long, allow_hyphen_values = true, value_name = "VALUE|DIST", value_parser = value_or_distribution)]
+    pub tau: Option<String>,
+    /// Leakage δ in [0, 1]: share of a severed flow that still gets through (default 0.10); or a
+    /// distribution, as --tau.
+    #[arg(long, allow_hyphen_values = true, value_name = "VALUE|DIST", value_parser = value_or_distribution)]
+    pub delta: Option<String>,
+    /// Inner CES curvature ρ in [−100, 0) (default −1: elasticity 1/(1 − ρ) = 0.5 across sector bundles);
+    /// or a distribution, as --tau.
+    #[arg(long, allow_hyphen_values = true, value_name = "VALUE|DIST", value_parser = value_or_distribution)]
+    pub rho: Option<String>,
+    /// Outer CES curvature ϱ in [−100, 0), intermediate composite against the rest (default −1); or a
+    /// distribution, as --tau.
+    #[arg(long, allow_hyphen_values = true, value_name = "VALUE|DIST", value_parser = value_or_distribution)]
+    pub rho_out: Option<String>,
+    /// Monte Carlo: run the scenario N times, the parameters given as distributions drawn afresh each
+    /// time (e.g. --draws 200 --tau uniform:0.1:0.6), and report per country the median and the 5th and
+    /// 95th percentiles of the loss and of γ, and the world loss distribution.
+    #[arg(long, value_name = "N")]
+    pub draws: Option<usize>,
+    /// The seed of --draws (the same seed gives the same draws, whatever the number of threads).
+    #[arg(long, default_value_t = engine_shock::DEFAULT_SEED)]
+    pub seed: u64,
     /// Dataset.
     #[arg(long, default_value = "icio2022")]
     pub data: String,
@@ -144,11 +165,16 @@ fn request(a: &ShockArgs) -> Result<ShockRequest> {
         model: a.model.map(|m| match m {
             ModelArg::Rerouting => Model::Rerouting,
             ModelArg::Extraction => Model::Extraction,
+            ModelArg::ExtractionDemand => Model::ExtractionDemand,
+            ModelArg::ExtractionSupply => Model::ExtractionSupply,
+            ModelArg::ExtractionBoth => Model::ExtractionBoth,
         }),
-        tau: a.tau,
-        delta: a.delta,
-        rho: a.rho,
-        rho_out: a.rho_out,
+        tau: a.tau.clone().map(param_arg),
+        delta: a.delta.clone().map(param_arg),
+        rho: a.rho.clone().map(param_arg),
+        rho_out: a.rho_out.clone().map(param_arg),
+        draws: a.draws,
+        seed: a.seed,
         data: a.data.clone(),
         year: a.year,
         as_of: a.as_of.clone(),
@@ -165,6 +191,26 @@ fn request(a: &ShockArgs) -> Result<ShockRequest> {
     })
 }
 
+/// A parameter flag as clap reads it: a finite number, or text shaped like a distribution (`KIND:…`, which the
+/// engine parses and checks).
+fn value_or_distribution(s: &str) -> Result<String, String> {
+    match s.trim().parse::<f64>() {
+        Ok(_) => crate::finite(s).map(|_| s.to_string()),
+        Err(_) if s.contains(':') => Ok(s.to_string()),
+        Err(_) => Err(format!(
+            "'{s}' is not a number or a distribution (uniform:LO:HI, triangular:LO:MODE:HI, normal:MEAN:SD)"
+        )),
+    }
+}
+
+/// A parameter flag: a number, or a distribution's text (the engine parses and checks it).
+fn param_arg(s: String) -> ParamArg {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => ParamArg::Value(v),
+        _ => ParamArg::Text(s),
+    }
+}
+
 /// `sovra shock`.
 pub fn shock_cmd(a: &ShockArgs) -> Result<()> {
     render::check_extension(a.out.format, a.out.out.as_deref())?;
@@ -176,6 +222,7 @@ pub fn shock_cmd(a: &ShockArgs) -> Result<()> {
         return stream(a, req);
     }
     let ws = workspace();
+    let req_draws = req.draws.is_some();
     let report = {
         let progress = progress::Spinner::new();
         engine::run(&ws, &Request::Shock(Box::new(req)), &progress)?
@@ -184,6 +231,7 @@ pub fn shock_cmd(a: &ShockArgs) -> Result<()> {
     let verdict = untrusted(&report, a.allow_unstable);
     let text = match a.out.format {
         Format::Table => render::terminal_with(&for_terminal(report)?, render::DASH),
+        Format::Csv if req_draws => sovra_report::write::to_csv(&report, Some("countries"))?,
         Format::Csv => sovra_report::write::to_csv(&report, Some("nodes"))?,
         f => render::render(&report, f)?,
     };
@@ -255,7 +303,7 @@ const SECTORS_SHOWN: usize = 10;
 /// exponent form.
 fn for_terminal(mut r: Report) -> Result<Report> {
     r.tables
-        .retain(|t| t.key == "countries" || t.key == "sectors");
+        .retain(|t| t.key == "countries" || t.key == "sectors" || t.key == "world");
     for t in &mut r.tables {
         if t.key == "sectors" {
             *t = sectors_for_terminal(t)?;

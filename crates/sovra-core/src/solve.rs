@@ -180,8 +180,9 @@ impl LeontiefSystem {
             t.x.iter()
                 .map(|x| if *x != 0.0 { 1.0 / x } else { 0.0 })
                 .collect();
-        let coef = if t.z.density() < SPARSE_BELOW {
-            let a = Csr::from_dense_scaled(&t.z, &inv);
+        let counts = t.z.row_nonzeros();
+        let coef = if t.z.density_of(&counts) < SPARSE_BELOW {
+            let a = Csr::from_dense_scaled_counted(&t.z, &inv, &counts);
             Coefficients::Sparse {
                 a,
                 at: OnceLock::new(),
@@ -384,6 +385,14 @@ impl LeontiefSystem {
         matches!(self.coef, Coefficients::Sparse { .. })
     }
 
+    /// `A` as it is held when sparse (its stored values are `Z_ij · (1/x_j)`, `1/0` read as 0), else `None`.
+    pub fn a_sparse(&self) -> Option<&Csr> {
+        match &self.coef {
+            Coefficients::Sparse { a, .. } => Some(a),
+            Coefficients::Dense(_) => None,
+        }
+    }
+
     /// `A` as a dense matrix (a copy when it is held sparse).
     pub fn a_dense(&self) -> std::borrow::Cow<'_, Dense> {
         match &self.coef {
@@ -526,12 +535,17 @@ impl LeontiefSystem {
                 faer::linalg::matmul::matmul(out.as_mut(), Accum::Add, lhs, w, -1.0, Par::rayon(0));
             }
             Coefficients::Sparse { a, at } => {
-                let m = if side == Side::Forward {
-                    a
-                } else {
-                    at.get_or_init(|| a.transpose())
+                let aw = match side {
+                    Side::Forward => a.mul_block(w),
+                    // Inside a parallel loop (monitoring's years) a serial scatter over A's rows beats
+                    // building Aᵀ; the bits are the same either way.
+                    Side::Transposed
+                        if at.get().is_none() && rayon::current_thread_index().is_some() =>
+                    {
+                        a.transpose_mul_block(w)
+                    }
+                    Side::Transposed => at.get_or_init(|| a.transpose()).mul_block(w),
                 };
-                let aw = m.mul_block(w);
                 out -= aw;
             }
         }
@@ -567,6 +581,20 @@ impl LeontiefSystem {
             .ceil()
             .clamp(8.0, 400.0) as usize
             + 2
+    }
+
+    /// Builds what a solve of `k` right-hand sides on `side` will need and does not have yet — `Aᵀ` and the
+    /// preconditioner for an iterative solve, the factorisation otherwise — so that it can be done alongside
+    /// other work. The solve's answer does not change.
+    pub fn prepare(&self, k: usize, side: Side) {
+        if self.choose(k) == Method::Iterative {
+            self.preconditioner.get_or_init(|| self.block_jacobi());
+            if let (Side::Transposed, Coefficients::Sparse { a, at }) = (side, &self.coef) {
+                at.get_or_init(|| a.transpose());
+            }
+        } else {
+            self.factor();
+        }
     }
 
     /// The method [`Method::Auto`] picks for `k` right-hand sides.

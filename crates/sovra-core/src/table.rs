@@ -236,10 +236,26 @@ impl Dense {
 
     /// Fraction of cells that are not zero.
     pub fn density(&self) -> f64 {
+        self.density_of(&self.row_nonzeros())
+    }
+
+    /// The non-zero cells of each row, counted in parallel.
+    pub fn row_nonzeros(&self) -> Vec<usize> {
+        if self.cols == 0 {
+            return vec![0; self.rows];
+        }
+        self.data
+            .par_chunks(self.cols)
+            .map(|row| row.iter().filter(|v| **v != 0.0).count())
+            .collect()
+    }
+
+    /// [`Dense::density`] from [`Dense::row_nonzeros`].
+    pub fn density_of(&self, row_nonzeros: &[usize]) -> f64 {
         if self.data.is_empty() {
             return 0.0;
         }
-        self.data.par_iter().filter(|v| **v != 0.0).count() as f64 / self.data.len() as f64
+        row_nonzeros.iter().sum::<usize>() as f64 / self.data.len() as f64
     }
 
     /// A faer view of the matrix (zero-copy).

@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 use sovra_analysis::alliances::{self, BestSets, CandidateFlows, Coverage, SetMethod, Sides};
-use sovra_analysis::shock::{self as model, Leg, Model, Outcome, Params, Restriction};
+use sovra_analysis::shock::{self as model, Instrument, Leg, Model, Outcome, Params, Restriction};
 use sovra_core::blocs::Resolved;
 use sovra_report::{Diagnostic, Kind, Report, TableBuilder, Value};
 
@@ -561,11 +561,13 @@ fn shock_test(
                 seller: a,
                 buyer: b,
                 sectors: None,
+                instrument: Instrument::ImportBan,
             });
             legs.push(Leg {
                 seller: b,
                 buyer: a,
                 sectors: None,
+                instrument: Instrument::ExportBan,
             });
         }
     }

@@ -53,7 +53,7 @@ pub use mrio::{
 };
 pub use progress::{Cancel, Progress, Quiet};
 pub use projects::{MilpSolver, Objective, ProjectsEvaluateRequest, ProjectsSelectRequest};
-pub use shock::{ShockRequest, TomlText};
+pub use shock::{ParamArg, ShockRequest, TomlText};
 pub use sovra_report::text::format_num;
 pub use trade::{
     OpportunitiesRequest, SuppliersRequest, TradeDependRequest, TradeImportOptions,

@@ -199,8 +199,32 @@ fn year_table(
     y: i32,
     progress: &dyn Progress,
 ) -> Result<Arc<Loaded>> {
+    year_table_from(ws, s, data, y, None, progress)
+}
+
+/// A year's table opened on its own (not through the workspace's cache, which a one-shot command does not
+/// keep): what [`year_table_from`] takes when it was opened ahead, alongside other work.
+fn open_ahead(ws: &Workspace, data: &str, y: i32) -> Option<Result<Arc<Loaded>>> {
+    (ws.reuse <= 1).then(|| {
+        sovra_core::store::open_year(ws.home(), data, Some(y))
+            .map(|t| Arc::new(Loaded::from_table(t)))
+            .map_err(|e| Error::from(e).at("years"))
+    })
+}
+
+/// [`year_table`], with the table of year `y` already opened when `ahead` has it.
+fn year_table_from(
+    ws: &Workspace,
+    s: &Setup,
+    data: &str,
+    y: i32,
+    ahead: Option<Result<Arc<Loaded>>>,
+    progress: &dyn Progress,
+) -> Result<Arc<Loaded>> {
     let loaded = if s.loaded.years.len() <= 1 || s.table().provenance.year == Some(y) {
         s.loaded.clone()
+    } else if let Some(opened) = ahead {
+        opened?
     } else if ws.reuse > 1 {
         ws.dataset_year(data, Some(y), progress)?
     } else {
@@ -762,21 +786,44 @@ pub fn decompose(ws: &Workspace, q: &DecomposeRequest, progress: &dyn Progress) 
     } else {
         vec![q.from, q.to]
     };
-    let s = setup(
-        ws,
-        &Sides {
-            us: &q.us,
-            them: &q.them,
-            data: &q.data,
-            year: (have.len() > 1 && Some(&q.to) != have.last()).then_some(q.to),
-            as_of: &q.as_of,
-            blocs: q.blocs.as_ref(),
+    // The other years' tables open while the setup opens the last one.
+    let (s, mut ahead) = rayon::join(
+        || {
+            setup(
+                ws,
+                &Sides {
+                    us: &q.us,
+                    them: &q.them,
+                    data: &q.data,
+                    year: (have.len() > 1 && Some(&q.to) != have.last()).then_some(q.to),
+                    as_of: &q.as_of,
+                    blocs: q.blocs.as_ref(),
+                },
+                progress,
+            )
         },
-        progress,
-    )?;
+        || {
+            years
+                .par_iter()
+                .filter(|&&y| y != q.to)
+                .map(|&y| (y, open_ahead(ws, &q.data, y)))
+                .collect::<Vec<_>>()
+        },
+    );
+    let s = s?;
+    let ahead: Vec<Option<Result<Arc<Loaded>>>> = years
+        .iter()
+        .map(|y| {
+            ahead
+                .iter()
+                .position(|(a, _)| a == y)
+                .and_then(|k| ahead[k].1.take())
+        })
+        .collect();
     let tables: Vec<(i32, Arc<Loaded>)> = years
         .par_iter()
-        .map(|&y| Ok((y, year_table(ws, &s, &q.data, y, progress)?)))
+        .zip(ahead)
+        .map(|(&y, a)| Ok((y, year_table_from(ws, &s, &q.data, y, a, progress)?)))
         .collect::<Result<_>>()?;
     let t = s.table();
     // All of us first, then each region when asked: every solve is shared, each adds its final demand.

@@ -198,12 +198,20 @@ fn the_extraction_model_and_top_and_detail() {
             .filter(|p| !regions[..2].contains(&(**p).into()))
             .count()
     );
-    // The extraction model defines no final-demand loss: null, not 0.
-    assert_eq!(figure(&r, "final_demand_loss"), Value::Null);
+    // An export ban goes to the supply side (Ghosh), which defines a final-demand loss and no demand-side one.
     assert!(
-        column(&r, "countries", "final_demand_loss")
+        figure(&r, "final_demand_loss")
+            .as_f64()
+            .is_some_and(|v| v > 0.0)
+    );
+    assert!(
+        column(&r, "countries", "demand_side_loss")
             .iter()
             .all(Value::is_null)
+    );
+    assert_eq!(
+        column(&r, "countries", "supply_side_loss"),
+        column(&r, "countries", "output_loss")
     );
     assert!(
         column(&r, "sectors", "region")
@@ -216,13 +224,54 @@ fn the_extraction_model_and_top_and_detail() {
             .iter()
             .all(Value::is_null)
     );
-    assert_eq!(
-        r.diagnostics
+    let keys =
+        |r: &Report| -> Vec<String> { r.diagnostics.iter().map(|d| d.key.clone()).collect() };
+    assert_eq!(keys(&r), ["extraction_supply"]);
+    // The demand side holds final use fixed: its final-demand loss is null, not 0.
+    let with_model = |m: &str| {
+        body(&format!(
+            r#"{{"sanctioning": "R01", "target": "R02", "data": "demo", "model": "{m}",
+                "instrument": "export-ban", "sectors": ["S01"], "top": 2, "detail": "r03"}}"#
+        ))
+    };
+    let d = run(&ws, &with_model("extraction-demand"), &Quiet).expect("shock");
+    assert_eq!(figure(&d, "final_demand_loss"), Value::Null);
+    assert!(
+        column(&d, "countries", "final_demand_loss")
             .iter()
-            .map(|d| d.key.as_str())
-            .collect::<Vec<_>>(),
-        ["extraction"]
+            .all(Value::is_null)
     );
+    assert_eq!(keys(&d), ["extraction_demand"]);
+    // Both sides: each node keeps the smaller output, so every country loses at least what either side says.
+    let b = run(&ws, &with_model("extraction-both"), &Quiet).expect("shock");
+    assert_eq!(keys(&b), ["extraction_demand", "extraction_supply"]);
+    let by_region = |r: &Report, col: &str| -> std::collections::HashMap<String, f64> {
+        let names = column(r, "countries", "region");
+        let v = column(r, "countries", col);
+        names
+            .iter()
+            .zip(&v)
+            .map(|(n, x)| {
+                (
+                    n.as_str().unwrap_or("").to_string(),
+                    x.as_f64().unwrap_or(f64::NAN),
+                )
+            })
+            .collect()
+    };
+    let (both, dem, sup) = (
+        by_region(&b, "output_loss"),
+        by_region(&b, "demand_side_loss"),
+        by_region(&b, "supply_side_loss"),
+    );
+    for (region, loss) in &both {
+        let m = dem[region].max(sup[region]);
+        assert!(
+            *loss >= m - 1e-9 * m.abs().max(1.0),
+            "{region}: {loss} < {m}"
+        );
+        assert!(*loss <= dem[region] + sup[region] + 1e-6, "{region}");
+    }
     let legs = r.table("legs").expect("legs");
     assert_eq!(legs.row(0)[3], "export-ban".into());
     assert_eq!(legs.row(0)[4], "S01".into());
@@ -627,4 +676,157 @@ fn value_added_losses_by_country_and_side() {
         figure(&r, "target_value_added_loss").as_f64().unwrap(),
         va_loss[1] + va_loss[2]
     ));
+}
+
+fn numbers(r: &Report, table: &str, key: &str) -> Vec<f64> {
+    column(r, table, key)
+        .iter()
+        .map(|v| v.as_f64().unwrap_or(f64::NAN))
+        .collect()
+}
+
+/// numpy's default quantile (linear between order statistics).
+fn quantile(v: &[f64], q: f64) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let h = (s.len() - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(s.len() - 1);
+    s[lo] + (h - lo as f64) * (s[hi] - s[lo])
+}
+
+#[test]
+fn draws_are_seeded_and_their_percentiles_are_those_of_the_draws() {
+    let (_h, ws) = workspace();
+    let mc = |seed: u64| {
+        body(&format!(
+            r#"{{"sanctioning": "R01", "target": "R02", "data": "demo", "draws": 24, "seed": {seed},
+                "tau": "uniform:0.1:0.6", "delta": "triangular:0.05:0.1:0.3", "rho": -2}}"#
+        ))
+    };
+    let r = run(&ws, &mc(7), &Quiet).expect("draws");
+    assert_eq!(figure(&r, "draws"), Value::from(24usize));
+    assert_eq!(figure(&r, "draws_converged"), Value::from(24usize));
+    assert_eq!(parameter(&r, "tau"), "uniform:0.1:0.6".into());
+    assert_eq!(parameter(&r, "rho"), Value::from(-2.0));
+    let tau = numbers(&r, "draws", "tau");
+    let delta = numbers(&r, "draws", "delta");
+    assert!(tau.iter().all(|t| (0.1..0.6).contains(t)), "{tau:?}");
+    assert!(delta.iter().all(|d| (0.05..=0.3).contains(d)), "{delta:?}");
+    assert!(numbers(&r, "draws", "rho").iter().all(|&p| p == -2.0));
+    // The same seed, the same draws and results; another seed, other draws.
+    let again = run(&ws, &mc(7), &Quiet).expect("draws");
+    assert_eq!(
+        numbers(&again, "draws", "world_output_loss"),
+        numbers(&r, "draws", "world_output_loss")
+    );
+    assert_eq!(numbers(&again, "draws", "tau"), tau);
+    let other = run(&ws, &mc(8), &Quiet).expect("draws");
+    assert_ne!(numbers(&other, "draws", "tau"), tau);
+    // Each draw is the single run of its parameters (warm starts change iterations, not answers).
+    let world = numbers(&r, "draws", "world_output_loss");
+    for k in [0, 5, 23] {
+        let one = body(&format!(
+            r#"{{"sanctioning": "R01", "target": "R02", "data": "demo", "tau": {}, "delta": {}, "rho": -2}}"#,
+            tau[k], delta[k]
+        ));
+        let single = run(&ws, &one, &Quiet).expect("single");
+        let w = figure(&single, "world_output_loss").as_f64().unwrap();
+        assert!(
+            (w - world[k]).abs() <= 1e-8 * w.abs().max(1.0),
+            "draw {k}: {} vs {w}",
+            world[k]
+        );
+    }
+    // The percentiles are those of the draws.
+    let stat = |s: &str| {
+        let names = column(&r, "world", "statistic");
+        let vals = numbers(&r, "world", "world_output_loss");
+        vals[names
+            .iter()
+            .position(|n| n.as_str() == Some(s))
+            .expect("statistic")]
+    };
+    for (s, q) in [("p05", 0.05), ("p50", 0.5), ("p95", 0.95), ("p25", 0.25)] {
+        let want = quantile(&world, q);
+        assert!((stat(s) - want).abs() <= 1e-9 * want.abs().max(1.0), "{s}");
+    }
+    let target = numbers(&r, "draws", "target_loss");
+    for (key, q) in [
+        ("target_loss_p05", 0.05),
+        ("target_loss_median", 0.5),
+        ("target_loss_p95", 0.95),
+    ] {
+        let got = figure(&r, key).as_f64().unwrap();
+        let want = quantile(&target, q);
+        assert!(
+            (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+            "{key}: {got} vs {want}"
+        );
+    }
+    // Per country: median between the 5th and 95th percentiles; the target (R02) is a single country.
+    let regions = column(&r, "countries", "region");
+    let i = regions
+        .iter()
+        .position(|v| v.as_str() == Some("R02"))
+        .expect("R02");
+    let (lo, mid, hi) = (
+        numbers(&r, "countries", "loss_p05")[i],
+        numbers(&r, "countries", "loss_median")[i],
+        numbers(&r, "countries", "loss_p95")[i],
+    );
+    assert!(lo <= mid && mid <= hi && lo < hi, "{lo} {mid} {hi}");
+    assert!((mid - quantile(&target, 0.5)).abs() <= 1e-9 * mid.abs().max(1.0));
+}
+
+#[test]
+fn bad_draws_are_refused_before_any_work() {
+    let (_h, ws) = workspace();
+    for (json, field, needle) in [
+        (
+            r#""draws": 0, "tau": "uniform:0.1:0.6""#,
+            "draws",
+            "at least 1",
+        ),
+        (
+            r#""draws": 1000000, "tau": "uniform:0.1:0.6""#,
+            "draws",
+            "more than the limit",
+        ),
+        (r#""draws": 10, "tau": 0.3"#, "draws", "nothing to draw"),
+        (r#""tau": "uniform:0.1:0.6""#, "tau", "--draws"),
+        (
+            r#""draws": 10, "tau": "uniform:0.6:0.1""#,
+            "tau",
+            "must be below",
+        ),
+        (
+            r#""draws": 10, "delta": "uniform:0.1:1.2""#,
+            "delta",
+            "outside [0, 1]",
+        ),
+        (
+            r#""draws": 10, "rho": "normal:-1:0""#,
+            "rho",
+            "must be positive",
+        ),
+        (
+            r#""draws": 10, "rho_out": "beta:1:2""#,
+            "rho_out",
+            "not a number or a distribution",
+        ),
+        (
+            r#""draws": 10, "tau": "uniform:0.1:0.6", "sweep": "delta=0.1,0.2""#,
+            "draws",
+            "not both",
+        ),
+    ] {
+        let q = body(&format!(
+            r#"{{"sanctioning": "R01", "target": "R02", "data": "demo", {json}}}"#
+        ));
+        let e = run(&ws, &q, &Quiet).expect_err(json);
+        assert_eq!(e.kind, ErrorKind::Usage, "{json}: {e:?}");
+        assert_eq!(e.field.as_deref(), Some(field), "{json}: {e:?}");
+        assert!(e.message.contains(needle), "{json}: {}", e.message);
+    }
 }

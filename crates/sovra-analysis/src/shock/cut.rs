@@ -5,7 +5,9 @@
 //! `k`. In region-major node order the buyers of `k` are one contiguous range of columns, so a severed row
 //! is the full row minus `(1 − δ)` times a few contiguous chunks.
 
+use super::extraction::Side;
 use super::kernels::{Elem, axpy, dot, dot2};
+use super::scenario::Instrument;
 
 /// A severed trade relation on region indices: sellers in `seller` may not sell to buyers in `buyer`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -16,6 +18,22 @@ pub struct Leg {
     pub buyer: usize,
     /// Selling sectors covered (`None`: all).
     pub sectors: Option<Vec<usize>>,
+    /// Which ban the relation comes from: [`Instrument::ExportBan`] when the seller is the sanctioning side
+    /// (the buyer, the target, is short of inputs), [`Instrument::ImportBan`] when the seller is the target
+    /// (it loses sales); an embargo gives one relation of each. The extraction model puts the first on the
+    /// supply side and the second on the demand side.
+    pub instrument: Instrument,
+}
+
+impl Leg {
+    /// The extraction side of the relation: supply for an export ban, demand for an import ban (an
+    /// [`Instrument::Embargo`] given directly counts as both directions' supply side).
+    pub fn side(&self) -> Side {
+        match self.instrument {
+            Instrument::ImportBan => Side::Demand,
+            Instrument::ExportBan | Instrument::Embargo => Side::Supply,
+        }
+    }
 }
 
 /// The severed entries of a scenario, per selling node.

@@ -249,7 +249,15 @@ pub(crate) struct Alongside {
 
 /// Solves the rationing equilibrium on a rerouted network.
 pub fn solve(net: &Network, cut: &Cut, rr: &Rerouted, p: &Params) -> Equilibrium {
-    solve_with(net, cut, rr, p, None).0
+    solve_with(net, cut, rr, p, None, None).0
+}
+
+/// A state the fixed point may start from instead of the benchmark (`x = s`, `h = 1`): `ξ = x / s` and `h`
+/// of another solution, per node.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Start<'a> {
+    pub(crate) xi: &'a [f64],
+    pub(crate) h: &'a [f64],
 }
 
 /// [`solve`], also returning what the stability statistics need from it; `alongside`, if given, is run
@@ -260,6 +268,7 @@ pub(crate) fn solve_with(
     rr: &Rerouted,
     p: &Params,
     mut alongside: Option<Job<'_>>,
+    start: Option<Start<'_>>,
 ) -> (Equilibrium, Alongside) {
     let n = net.n();
     let co = Coefficients {
@@ -270,11 +279,18 @@ pub(crate) fn solve_with(
     };
     let smax = net.s.iter().cloned().fold(0.0, f64::max).max(1.0);
     let active: Vec<bool> = net.s.iter().map(|&v| v > 0.0).collect();
-    let mut w: Vec<f64> = active
-        .iter()
-        .map(|&a| if a { 1.0 } else { 0.0 })
-        .chain(std::iter::repeat_n(1.0, n))
-        .collect();
+    let mut w: Vec<f64> = match start {
+        // A warm start, kept in the iteration's domain.
+        Some(s) => (0..n)
+            .map(|i| if active[i] { s.xi[i].max(0.0) } else { 0.0 })
+            .chain(s.h.iter().map(|h| h.clamp(1e-12, 1.0)))
+            .collect(),
+        None => active
+            .iter()
+            .map(|&a| if a { 1.0 } else { 0.0 })
+            .chain(std::iter::repeat_n(1.0, n))
+            .collect(),
+    };
     let mut pre = Preconditioner {
         x: co.precondition(&w[n..]),
         h: None,
@@ -316,7 +332,7 @@ pub(crate) fn solve_with(
             phase = Phase::Exact;
         }
         let this = phase;
-        if iterations == 0 {
+        if iterations == 0 && start.is_none() {
             // At the start (x = s, h = 1) the pass is known, exactly, from the rerouting's last sweep.
             cur = rr.at_benchmark(net);
         } else {
@@ -355,10 +371,17 @@ pub(crate) fn solve_with(
         let ev = evaluate(&co, rr, p, &w, &mut pre, &active, &cur);
         // The first pass is exact (from the rerouting); f32-only passes are never trusted for convergence
         // (without an exact mirror, "f32" passes read Z itself and are).
-        let trusted = iterations == 0 || this != Phase::Single || !net.mirror_exact;
+        let trusted =
+            (iterations == 0 && start.is_none()) || this != Phase::Single || !net.mirror_exact;
         if iterations == 0 {
-            dmax0 = ev.d_max;
-            acc_at_one = cur.acc.clone();
+            if start.is_none() {
+                dmax0 = ev.d_max;
+                acc_at_one = cur.acc.clone();
+            } else {
+                let at_one = rr.at_benchmark(net);
+                dmax0 = at_one.d.iter().cloned().fold(0.0, f64::max);
+                acc_at_one = at_one.acc;
+            }
         }
         iterations += 1;
         if (trusted && tol_met(&ev)) || iterations >= p.fp_max_iter {

@@ -3,8 +3,12 @@
 //!
 //! Two models:
 //!
-//! - [`Model::Extraction`] ([`extraction`]): the severed flows are removed (a share `δ` leaks through),
-//!   final demand is fixed, nobody substitutes; one linear solve. The fast linear baseline.
+//! - [`Model::Extraction`] ([`extraction`]): the severed flows are removed (a share `δ` leaks through) and
+//!   nobody substitutes; one linear solve per side. The fast linear baseline: the cuts of export bans on the
+//!   supply side (Ghosh: primary inputs fixed, the buyers short of inputs produce less), those of import bans
+//!   on the demand side (Leontief: final use fixed, the sellers that lose sales produce less), each node's
+//!   output the smaller of the two. [`Model::ExtractionDemand`] and [`Model::ExtractionSupply`] put every
+//!   cut on one side, [`Model::ExtractionBoth`] every cut on both.
 //! - [`Model::Rerouting`] (default): the model of Bhattathiripad & Veetil, "Political Power in International
 //!   Trade" (sanction-simulator 0.1.4): severed flows are rerouted to other partners by two-sided RAS, less a
 //!   friction `τ` ([`reroute`]), and output follows from a CES capacity-rationing equilibrium on the rerouted
@@ -30,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use sovra_core::Error;
 
 pub use cut::{Cut, Leg};
+pub use extraction::Side;
 pub use network::Network;
 pub use reroute::Restriction;
 pub use scenario::{Instrument, LegSpec, Model, Resolved, ScenarioSpec};
@@ -121,9 +126,9 @@ pub struct Diagnostics {
     /// Stability statistics (rerouting model).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stability: Option<stability::Stability>,
-    /// Linear solve (extraction model).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub extraction: Option<extraction::ExtractionReport>,
+    /// Linear solves (extraction model), one per side that ran.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extraction: Vec<extraction::ExtractionReport>,
     /// Whether every solve met its tolerance. A result with `false` is not an answer.
     pub converged: bool,
     /// Severed entries of `Z`.
@@ -149,8 +154,12 @@ pub struct Outcome {
     pub region_loss: Vec<f64>,
     /// Loss share `γ_c = loss_c / s_c` per region.
     pub region_gamma: Vec<f64>,
-    /// Final-demand loss per region, `Σ_{i∈c} (1 − λ_i) z_i` (0 in the extraction model).
-    pub region_final_demand_loss: Vec<f64>,
+    /// Final-demand loss per region where the model defines it: `Σ_{i∈c} (1 − λ_i) z_i` (rerouting),
+    /// `Σ_{i∈c} (1 − ξ_i) z_i` of the supply side (extraction; the demand side holds final use fixed, so
+    /// `None` when only it runs).
+    pub region_final_demand_loss: Option<Vec<f64>>,
+    /// Extraction: each side's output loss per node, `s − x'_side` (the sides that ran).
+    pub side_losses: Vec<(Side, Vec<f64>)>,
     /// World output loss.
     pub world_loss: f64,
     /// World benchmark output.
@@ -164,6 +173,30 @@ pub fn run(net: &Network, legs: &[Leg], model: Model, p: &Params) -> Result<Outc
     run_with(net, legs, model, p, None)
 }
 
+/// Where a rerouting run may start: the rerouting's row factors and the equilibrium's state of a run of the
+/// same scenario under nearby parameters (Monte Carlo draws). The answer is the same to the tolerances; only
+/// the iterations change.
+#[derive(Debug, Clone)]
+pub struct Warm {
+    u: Vec<f64>,
+    xi: Vec<f64>,
+    h: Vec<f64>,
+}
+
+/// [`run`], started from `warm` when given (rerouting model; the extraction models ignore it), also returning
+/// the state the next run may start from.
+pub fn run_warm(
+    net: &Network,
+    legs: &[Leg],
+    model: Model,
+    p: &Params,
+    warm: Option<&Warm>,
+) -> Result<(Outcome, Option<Warm>)> {
+    let mut next = None;
+    let o = run_inner(net, legs, model, p, None, warm, &mut next)?;
+    Ok((o, next))
+}
+
 /// [`run`], with the rerouting of some buyers' severed supply restricted to some sellers (see
 /// [`reroute`]'s documentation; the extraction model reroutes nothing and ignores it).
 pub fn run_with(
@@ -172,6 +205,18 @@ pub fn run_with(
     model: Model,
     p: &Params,
     restriction: Option<&Restriction>,
+) -> Result<Outcome> {
+    run_inner(net, legs, model, p, restriction, None, &mut None)
+}
+
+fn run_inner(
+    net: &Network,
+    legs: &[Leg],
+    model: Model,
+    p: &Params,
+    restriction: Option<&Restriction>,
+    warm: Option<&Warm>,
+    next: &mut Option<Warm>,
 ) -> Result<Outcome> {
     p.validate()?;
     if let Some(x) = restriction
@@ -189,12 +234,54 @@ pub fn run_with(
     let cut = Cut::new(legs, net.nr, net.ns, p.delta);
     let n = net.n();
     let mut seconds: Vec<(&'static str, f64)> = Vec::new();
+    let mut side_losses: Vec<(Side, Vec<f64>)> = Vec::new();
+    let node_final_demand_loss: Option<Vec<f64>>;
     let (x, fulfilment, pass_through, mut diagnostics) = match model {
-        Model::Extraction => {
+        Model::Extraction
+        | Model::ExtractionDemand
+        | Model::ExtractionSupply
+        | Model::ExtractionBoth => {
             let t0 = Instant::now();
-            let (x, rep) = extraction::solve(net, &cut, 1e-12, p.fp_max_iter);
+            let on = |side: Side, leg: &Leg| match model {
+                Model::ExtractionDemand => side == Side::Demand,
+                Model::ExtractionSupply => side == Side::Supply,
+                Model::ExtractionBoth => true,
+                _ => leg.side() == side,
+            };
+            let mut x = net.s.clone();
+            let mut reports = Vec::new();
+            let mut fd = None;
+            for side in [Side::Demand, Side::Supply] {
+                let part: Vec<Leg> = legs.iter().filter(|l| on(side, l)).cloned().collect();
+                if part.is_empty() {
+                    continue;
+                }
+                let cut = Cut::new(&part, net.nr, net.ns, p.delta);
+                let (xs, rep) = match side {
+                    Side::Demand => extraction::solve(net, &cut, 1e-12, p.fp_max_iter),
+                    Side::Supply => extraction::solve_supply(net, &cut, 1e-12, p.fp_max_iter),
+                };
+                if side == Side::Supply {
+                    // Fixed allocation: final use falls with output.
+                    fd = Some(
+                        (0..n)
+                            .map(|i| {
+                                if net.s[i] > 0.0 {
+                                    net.fin[i] * (1.0 - xs[i] / net.s[i])
+                                } else {
+                                    0.0
+                                }
+                            })
+                            .collect::<Vec<f64>>(),
+                    );
+                }
+                side_losses.push((side, net.s.iter().zip(&xs).map(|(a, b)| a - b).collect()));
+                x.iter_mut().zip(&xs).for_each(|(a, b)| *a = a.min(*b));
+                reports.push(rep);
+            }
             seconds.push(("extraction", t0.elapsed().as_secs_f64()));
-            let converged = rep.converged;
+            let converged = reports.iter().all(|r| r.converged);
+            node_final_demand_loss = fd;
             (
                 x,
                 None,
@@ -203,7 +290,7 @@ pub fn run_with(
                     reroute: None,
                     equilibrium: None,
                     stability: None,
-                    extraction: Some(rep),
+                    extraction: reports,
                     converged,
                     severed_entries: 0,
                     seconds: Vec::new(),
@@ -212,20 +299,22 @@ pub fn run_with(
         }
         Model::Rerouting => {
             let t0 = Instant::now();
-            let rr = reroute::reroute_with(
+            let rr = reroute::reroute_from(
                 net,
                 &cut,
                 p.tau,
                 p.balance_tol,
                 p.balance_max_iter,
                 restriction,
+                warm.map(|w| w.u.as_slice()),
             );
             seconds.push(("reroute", t0.elapsed().as_secs_f64()));
             let t0 = Instant::now();
             // The stability statistics' pass runs alongside the equilibrium's first f32 pass.
             let (g, inv_w) = stability::job_vectors(net, &rr);
             let job = stability::job(&rr, &g, &inv_w);
-            let (eq, along) = equilibrium::solve_with(net, &cut, &rr, p, Some(job));
+            let start = warm.map(|w| equilibrium::Start { xi: &w.xi, h: &w.h });
+            let (eq, along) = equilibrium::solve_with(net, &cut, &rr, p, Some(job), start);
             seconds.push(("equilibrium", t0.elapsed().as_secs_f64()));
             let t0 = Instant::now();
             let st = stability::check(net, &cut, &rr, &eq, along, &inv_w, &g, p);
@@ -235,11 +324,20 @@ pub fn run_with(
                 reroute: Some(rr.report.clone()),
                 equilibrium: Some(eq.report.clone()),
                 stability: Some(st),
-                extraction: None,
+                extraction: Vec::new(),
                 converged,
                 severed_entries: 0,
                 seconds: Vec::new(),
             };
+            node_final_demand_loss =
+                Some((0..n).map(|i| (1.0 - eq.lambda[i]) * net.fin[i]).collect());
+            if converged {
+                *next = Some(Warm {
+                    u: rr.u.clone(),
+                    xi: eq.x.iter().zip(&net.inv_s).map(|(x, is)| x * is).collect(),
+                    h: eq.h.clone(),
+                });
+            }
             (eq.x, Some(eq.h), Some(eq.lambda), d)
         }
     };
@@ -255,14 +353,11 @@ pub fn run_with(
         .zip(&net.region_output)
         .map(|(l, s)| if *s > 0.0 { l / s } else { 0.0 })
         .collect();
-    let region_final_demand_loss = (0..net.nr)
-        .map(|c| match &pass_through {
-            Some(lam) => (c * ns..(c + 1) * ns)
-                .map(|i| (1.0 - lam[i]) * net.fin[i])
-                .sum(),
-            None => 0.0,
-        })
-        .collect();
+    let region_final_demand_loss = node_final_demand_loss.as_ref().map(|f| {
+        (0..net.nr)
+            .map(|c| f[c * ns..(c + 1) * ns].iter().sum())
+            .collect()
+    });
     let world_loss = region_loss.iter().sum();
     debug_assert_eq!(x.len(), n);
     Ok(Outcome {
@@ -274,6 +369,7 @@ pub fn run_with(
         region_loss,
         region_gamma,
         region_final_demand_loss,
+        side_losses,
         world_loss,
         world_output: net.world_output(),
         diagnostics,

@@ -189,6 +189,20 @@ pub fn reroute_with(
     max_iter: usize,
     restriction: Option<&Restriction>,
 ) -> Rerouted {
+    reroute_from(net, cut, tau, tol, max_iter, restriction, None)
+}
+
+/// [`reroute_with`], the balancing started from the row factors `u` of another solution (per node; a warm
+/// start: the solution is the same, to the tolerance, only sooner when `u` is close).
+pub(crate) fn reroute_from(
+    net: &Network,
+    cut: &Cut,
+    tau: f64,
+    tol: f64,
+    max_iter: usize,
+    restriction: Option<&Restriction>,
+    start: Option<&[f64]>,
+) -> Rerouted {
     let (nr, ns, n) = (net.nr, net.ns, net.n());
     let f = tau * (1.0 - cut.delta);
     let restricted = restriction.filter(|x| !x.is_void(nr)).map(|x| Restricted {
@@ -198,7 +212,19 @@ pub fn reroute_with(
     });
     let blocks: Vec<Block> = (0..ns)
         .into_par_iter()
-        .map(|r| balance_block(net, cut, r, f, restricted.as_ref(), tol, max_iter))
+        .map(|r| {
+            let from: Option<Vec<f64>> = start.map(|u| (0..nr).map(|c| u[c * ns + r]).collect());
+            balance_block(
+                net,
+                cut,
+                r,
+                f,
+                restricted.as_ref(),
+                tol,
+                max_iter,
+                from.as_deref(),
+            )
+        })
         .collect();
     let mut u = vec![1.0; n];
     let mut sales = vec![0.0; n];
@@ -511,6 +537,7 @@ fn laplacian(p: &[f64], rsum: &[f64], act: &[usize], nr: usize) -> Mat<f64> {
     lap
 }
 
+#[allow(clippy::too_many_arguments)] // the block's inputs, each used once; a struct would only rename them
 fn balance_block(
     net: &Network,
     cut: &Cut,
@@ -519,6 +546,7 @@ fn balance_block(
     restricted: Option<&Restricted>,
     tol: f64,
     max_iter: usize,
+    start: Option<&[f64]>,
 ) -> Block {
     let (nr, ns, n) = (net.nr, net.ns, net.n());
     let rows: Vec<usize> = (0..nr).map(|c| c * ns + r).collect();
@@ -560,7 +588,13 @@ fn balance_block(
     let act: Vec<usize> = (0..nr).filter(|&c| active[c]).collect();
     let na = act.len();
     // η = log u on the active sellers; the others sell nothing in this block (u = 0).
-    let mut eta: Vec<f64> = vec![0.0; na];
+    let mut eta: Vec<f64> = match start {
+        Some(u0) => act
+            .iter()
+            .map(|&c| if u0[c] > 0.0 { u0[c].ln() } else { 0.0 })
+            .collect(),
+        None => vec![0.0; na],
+    };
     let mut u: Vec<f64> = vec![0.0; nr];
     let scale = rt
         .iter()

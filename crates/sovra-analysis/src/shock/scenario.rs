@@ -81,8 +81,15 @@ impl Instrument {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Model {
-    /// Demand-driven hypothetical extraction: one linear solve, no substitution.
+    /// Hypothetical extraction, no substitution: the cuts of export bans on the supply side (Ghosh), those of
+    /// import bans on the demand side (Leontief); each node's output the smaller of the two.
     Extraction,
+    /// Hypothetical extraction with every cut on the demand side (final use fixed).
+    ExtractionDemand,
+    /// Hypothetical extraction with every cut on the supply side (primary inputs fixed).
+    ExtractionSupply,
+    /// Hypothetical extraction with every cut on both sides; each node's output the smaller of the two.
+    ExtractionBoth,
     /// RAS rerouting of the severed flows plus the CES capacity-rationing equilibrium (the peer model).
     #[default]
     Rerouting,
@@ -93,6 +100,9 @@ impl Model {
     pub fn name(self) -> &'static str {
         match self {
             Model::Extraction => "extraction",
+            Model::ExtractionDemand => "extraction-demand",
+            Model::ExtractionSupply => "extraction-supply",
+            Model::ExtractionBoth => "extraction-both",
             Model::Rerouting => "rerouting",
         }
     }
@@ -259,11 +269,12 @@ pub fn resolve(
                 Some(v)
             }
         };
-        let mut push = |seller: usize, buyer: usize| {
+        let mut push = |seller: usize, buyer: usize, instrument: Instrument| {
             let leg = Leg {
                 seller,
                 buyer,
                 sectors: sectors.clone(),
+                instrument,
             };
             if !legs.contains(&leg) {
                 legs.push(leg);
@@ -272,10 +283,10 @@ pub fn resolve(
         for &x in &a.regions {
             for &y in &b.regions {
                 if matches!(l.instrument, Instrument::ExportBan | Instrument::Embargo) {
-                    push(x, y);
+                    push(x, y, Instrument::ExportBan);
                 }
                 if matches!(l.instrument, Instrument::ImportBan | Instrument::Embargo) {
-                    push(y, x);
+                    push(y, x, Instrument::ImportBan);
                 }
             }
         }

@@ -17,6 +17,7 @@ pub mod partial;
 mod report;
 mod scenarios;
 mod stream;
+mod uncertainty;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -39,6 +40,31 @@ use crate::workspace::{Blocs, DEFAULT_DATASET, Loaded, Workspace};
 
 fn default_data() -> String {
     DEFAULT_DATASET.to_string()
+}
+
+/// The seed of the draws when the request gives none.
+pub const DEFAULT_SEED: u64 = 20_221_231;
+
+fn default_seed() -> u64 {
+    DEFAULT_SEED
+}
+
+/// A model parameter in a request: a value, or (with `draws`) a distribution as text,
+/// `uniform:LO:HI`, `triangular:LO:MODE:HI` or `normal:MEAN:SD` (text that is a number is a value).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[serde(untagged)]
+pub enum ParamArg {
+    /// A value.
+    Value(f64),
+    /// A distribution (or a number) as text.
+    Text(String),
+}
+
+impl From<f64> for ParamArg {
+    fn from(v: f64) -> Self {
+        ParamArg::Value(v)
+    }
 }
 
 /// The default limit on the scenarios of one batch or sweep.
@@ -82,25 +108,34 @@ pub struct ShockRequest {
     /// comma-separated): the cartesian product runs over every scenario.
     #[serde(default)]
     pub sweep: Option<String>,
-    /// The model (`rerouting` or `extraction`), over the scenario's.
+    /// The model (`rerouting`, `extraction` — supply side for export bans, demand side for import bans —,
+    /// `extraction-demand`, `extraction-supply` or `extraction-both`), over the scenario's.
     #[serde(default)]
     #[cfg_attr(
         feature = "openapi",
-        schemars(with = "Option<String>", extend("enum" = ["rerouting", "extraction", null]))
+        schemars(with = "Option<String>", extend("enum" = ["rerouting", "extraction", "extraction-demand", "extraction-supply", "extraction-both", null]))
     )]
     pub model: Option<Model>,
-    /// Rerouting friction τ ∈ [0, 1], over the scenario's (default 0.30).
+    /// Rerouting friction τ ∈ [0, 1], over the scenario's (default 0.30); with `draws`, a distribution
+    /// (`"uniform:0.1:0.6"`, `"triangular:0.1:0.3:0.6"`, `"normal:0.3:0.1"`).
     #[serde(default)]
-    pub tau: Option<f64>,
-    /// Leakage δ ∈ [0, 1], over the scenario's (default 0.10).
+    pub tau: Option<ParamArg>,
+    /// Leakage δ ∈ [0, 1], over the scenario's (default 0.10); or a distribution, as `tau`.
     #[serde(default)]
-    pub delta: Option<f64>,
-    /// Inner CES curvature ρ < 0, over the scenario's (default −1).
+    pub delta: Option<ParamArg>,
+    /// Inner CES curvature ρ < 0, over the scenario's (default −1); or a distribution, as `tau`.
     #[serde(default)]
-    pub rho: Option<f64>,
-    /// Outer CES curvature ϱ < 0, over the scenario's (default −1).
+    pub rho: Option<ParamArg>,
+    /// Outer CES curvature ϱ < 0, over the scenario's (default −1); or a distribution, as `tau`.
     #[serde(default)]
-    pub rho_out: Option<f64>,
+    pub rho_out: Option<ParamArg>,
+    /// Monte Carlo: run the scenario this many times with the parameters given as distributions drawn
+    /// afresh each time, and report percentiles (see `docs/shock.md`, "Uncertainty").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draws: Option<usize>,
+    /// The seed of the draws (the same seed, the same draws).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
     /// Dataset.
     #[serde(default = "default_data")]
     pub data: String,
@@ -143,6 +178,8 @@ impl ShockRequest {
             delta: None,
             rho: None,
             rho_out: None,
+            draws: None,
+            seed: DEFAULT_SEED,
             data: default_data(),
             year: None,
             as_of: None,
@@ -390,9 +427,15 @@ pub fn run(ws: &Workspace, q: &ShockRequest, progress: &dyn Progress) -> Result<
     }
     let plan = Plan::new(ws, q, progress)?;
     let net = plan.network(progress)?;
+    if q.draws.is_some() {
+        return uncertainty::run(&plan, &net, q, progress);
+    }
     progress.stage(match plan.scenarios[0].spec.model {
         Model::Rerouting => "rerouting severed trade and solving the rationing equilibrium",
-        Model::Extraction => "solving the extraction model",
+        Model::Extraction
+        | Model::ExtractionDemand
+        | Model::ExtractionSupply
+        | Model::ExtractionBoth => "solving the extraction model",
     });
     Ok(plan.one(&net, 0)?.1)
 }

@@ -58,7 +58,7 @@ mod tests {
         skipped.skip = vec!["x".into()];
         assert_eq!(a, fingerprint(&skipped, PartialFormat::Csv));
         let mut other = q.clone();
-        other.tau = Some(0.5);
+        other.tau = Some(0.5.into());
         assert_ne!(a, fingerprint(&other, PartialFormat::Csv));
     }
 }

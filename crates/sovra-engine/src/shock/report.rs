@@ -3,7 +3,7 @@
 //! or the extraction's linear solve) with its iterations, residuals and seconds — and the summary of a batch
 //! or a sweep (the table `scenarios`).
 
-use sovra_analysis::shock::{Model, Network, Outcome, stability::Stability};
+use sovra_analysis::shock::{Model, Network, Outcome, Side, stability::Stability};
 use sovra_core::Mrio;
 use sovra_report::{Column, Diagnostic, Kind, Report, TableBuilder, Value};
 
@@ -15,6 +15,27 @@ use crate::error::Result;
 
 /// Where the columns are defined.
 const DOC: &str = "docs/shock.md#model-rerouting--sanction-simulators-model";
+const DOC_EXTRACTION: &str = "docs/shock.md#model-extraction--the-linear-baseline";
+
+/// Whether a model is one of the extraction models.
+fn is_extraction(model: Model) -> bool {
+    model != Model::Rerouting
+}
+
+/// A column that tables for people show only when `shown`.
+fn hidden_unless(c: Column, shown: bool) -> Column {
+    if shown { c } else { c.hidden() }
+}
+
+/// One side's output loss in region `c` (extraction), or null where that side did not run.
+fn side_loss_of(o: &Outcome, side: Side, c: usize, ns: usize) -> Value {
+    o.side_losses
+        .iter()
+        .find(|(s, _)| *s == side)
+        .map_or(Value::Null, |(_, l)| {
+            num(l[c * ns..(c + 1) * ns].iter().sum())
+        })
+}
 
 /// What a batch's summary keeps of a finished scenario.
 pub(super) struct Row {
@@ -28,7 +49,7 @@ pub(super) struct Row {
     trustworthy: bool,
 }
 
-fn region_name(t: &Mrio, r: usize) -> String {
+pub(super) fn region_name(t: &Mrio, r: usize) -> String {
     let c = &t.labels.regions[r];
     if c.name.is_empty() {
         c.code.clone()
@@ -72,10 +93,12 @@ fn convergence_line(o: &Outcome) -> String {
             e.iterations, e.residual_h, e.residual_x
         ));
     }
-    if let Some(e) = &d.extraction {
+    for e in &d.extraction {
         parts.push(format!(
-            "linear solve {} iterations, residual {:.1e}",
-            e.iterations, e.residual
+            "{}-side linear solve {} iterations, residual {:.1e}",
+            e.side.name(),
+            e.iterations,
+            e.residual
         ));
     }
     let secs: f64 = d.seconds.iter().map(|(_, s)| s).sum();
@@ -181,7 +204,7 @@ pub(super) fn scenario(
     order.sort_by(|&x, &y| o.region_loss[y].total_cmp(&o.region_loss[x]));
     r.tables
         .push(countries(t, net, o, &losses, spec.model, &order, top)?);
-    r.tables.push(sides(t, net, o, &losses, spec.model)?);
+    r.tables.push(sides(t, net, o, &losses)?);
     r.tables
         .push(sectors(t, net, o, detail.unwrap_or(order[0]))?);
     r.tables.push(nodes(t, net, o)?);
@@ -285,8 +308,7 @@ impl Losses {
             sanctioning: side_loss(t, net, o, &sc.resolved.sanctioning),
             target: side_loss(t, net, o, &sc.resolved.target),
             world_share: o.world_loss / o.world_output,
-            final_demand: (sc.spec.model == Model::Rerouting)
-                .then(|| o.region_final_demand_loss.iter().sum()),
+            final_demand: o.region_final_demand_loss.as_ref().map(|f| f.iter().sum()),
             value_added,
             value_added_loss,
             side,
@@ -309,7 +331,7 @@ impl Losses {
             out[1] += o.region_loss[r];
             out[2] += self.value_added[r];
             out[3] += self.value_added_loss[r];
-            out[4] += o.region_final_demand_loss[r];
+            out[4] += o.region_final_demand_loss.as_ref().map_or(0.0, |f| f[r]);
         }
         out
     }
@@ -378,19 +400,21 @@ fn headline(r: &mut Report, t: &Mrio, sc: &Scenario, o: &Outcome, x: &Losses) {
             format_num(x.va_side(2), 0)
         ),
     );
-    if sc.spec.model == Model::Rerouting {
+    if let Some(fd) = x.final_demand {
         line(
             r,
             "final-demand loss",
-            format!("{} {units}", format_num(x.final_demand.unwrap_or(0.0), 0)),
+            format!("{} {units}", format_num(fd, 0)),
         );
-        if let Some(p) = x.power_ratio() {
-            line(
-                r,
-                "power ratio (target γ / sanctioning γ)",
-                format!("{p:.2}"),
-            );
-        }
+    }
+    if sc.spec.model == Model::Rerouting
+        && let Some(p) = x.power_ratio()
+    {
+        line(
+            r,
+            "power ratio (target γ / sanctioning γ)",
+            format!("{p:.2}"),
+        );
     }
     line(r, "solver", convergence_line(o));
     if let Some(st) = &d.stability {
@@ -451,10 +475,12 @@ fn figure_rows(sc: &Scenario, o: &Outcome, x: &Losses) -> Vec<(&'static str, &'s
             ("equilibrium_residual_x", "equilibrium residual max |λz + hD − x| / max s", num(e.residual_x), Kind::Ratio, 12),
         ]);
     }
-    if let Some(e) = &d.extraction {
+    if !d.extraction.is_empty() {
+        let iterations = d.extraction.iter().map(|e| e.iterations).sum();
+        let residual = d.extraction.iter().map(|e| e.residual).fold(0.0, f64::max);
         rows.extend([
-            ("solve_iterations", "linear solve iterations", count(e.iterations), Kind::Count, 0),
-            ("solve_residual", "linear solve residual", num(e.residual), Kind::Ratio, 12),
+            ("solve_iterations", "linear solve iterations (all sides)", count(iterations), Kind::Count, 0),
+            ("solve_residual", "linear solve residual (worst side)", num(residual), Kind::Ratio, 12),
         ]);
     }
     rows
@@ -516,10 +542,17 @@ fn diagnostics(r: &mut Report, t: &Mrio, o: &Outcome) {
         ));
         r.diagnostics.push(with_seconds(g, "stability"));
     }
-    if let Some(e) = &d.extraction {
+    for e in &d.extraction {
         let g = Diagnostic::new(
-            "extraction",
-            "linear solve x' = (I − B̂)⁻¹ z with the severed coefficients times δ",
+            format!("extraction_{}", e.side.name()),
+            match e.side {
+                Side::Demand => {
+                    "demand side: x' = (I − B̂)⁻¹ z with the severed technical coefficients times δ"
+                }
+                Side::Supply => {
+                    "supply side (Ghosh): x'ᵀ = vᵀ (I − Ĉ)⁻¹ with the severed allocation coefficients times δ"
+                }
+            },
         )
         .method("iterative")
         .iterations(e.iterations as u64)
@@ -551,6 +584,8 @@ fn countries(
     top: Option<usize>,
 ) -> Result<sovra_report::Table> {
     let units = &t.provenance.units;
+    let extraction = is_extraction(model);
+    let ns = t.labels.sectors.len();
     let mut tb = TableBuilder::new(
         "countries",
         "countries by output loss",
@@ -565,6 +600,14 @@ fn countries(
             amount("value_added_loss", "VA loss", units, 0).doc(DOC),
             share("value_added_loss_share", "% of GDP").doc(DOC),
             amount("final_demand_loss", "final-demand loss", units, 0).doc(DOC),
+            hidden_unless(
+                amount("demand_side_loss", "demand-side loss", units, 0).doc(DOC_EXTRACTION),
+                extraction,
+            ),
+            hidden_unless(
+                amount("supply_side_loss", "supply-side loss", units, 0).doc(DOC_EXTRACTION),
+                extraction,
+            ),
         ],
     );
     // The --top most hit, and the parties of the scenario wherever they rank.
@@ -583,24 +626,18 @@ fn countries(
             num(o.region_gamma[c]),
             num(x.value_added_loss[c]),
             num(ratio_of(x.value_added_loss[c], x.value_added[c])),
-            if model == Model::Rerouting {
-                num(o.region_final_demand_loss[c])
-            } else {
-                Value::Null
-            },
+            o.region_final_demand_loss
+                .as_ref()
+                .map_or(Value::Null, |f| num(f[c])),
+            side_loss_of(o, Side::Demand, c, ns),
+            side_loss_of(o, Side::Supply, c, ns),
         ])?;
     }
     Ok(tb.finish())
 }
 
 /// Subtotals of the sanctioning side, the target side and the third countries.
-fn sides(
-    t: &Mrio,
-    net: &Network,
-    o: &Outcome,
-    x: &Losses,
-    model: Model,
-) -> Result<sovra_report::Table> {
+fn sides(t: &Mrio, net: &Network, o: &Outcome, x: &Losses) -> Result<sovra_report::Table> {
     let units = &t.provenance.units;
     let mut tb = TableBuilder::new(
         "sides",
@@ -628,7 +665,7 @@ fn sides(
             num(va),
             num(va_loss),
             num(ratio_of(va_loss, va)),
-            if model == Model::Rerouting {
+            if o.region_final_demand_loss.is_some() {
                 num(fd)
             } else {
                 Value::Null

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 use sovra_analysis::shock::{Instrument, LegSpec, Model, Params, ScenarioSpec};
 
+use super::uncertainty::{self, Given};
 use super::{ShockRequest, TomlText};
 use crate::depend;
 use crate::error::{Error, ErrorKind, Result};
@@ -22,6 +23,7 @@ pub fn scenarios(q: &ShockRequest) -> Result<Vec<ScenarioSpec>> {
             "max_scenarios must be at least 1",
         ));
     }
+    uncertainty::check(q)?;
     let base = base(q)?;
     let all = match &q.sweep {
         None => base,
@@ -163,13 +165,19 @@ fn finish(spec: &mut ScenarioSpec, q: &ShockRequest, as_of: &Option<String>) -> 
         spec.as_of = as_of.clone();
     }
     let p = &mut spec.params;
-    for (dst, src) in [
-        (&mut p.tau, q.tau),
-        (&mut p.delta, q.delta),
-        (&mut p.rho, q.rho),
-        (&mut p.rho_out, q.rho_out),
-    ] {
-        if let Some(v) = src {
+    for ((dst, src), name) in [
+        (&mut p.tau, &q.tau),
+        (&mut p.delta, &q.delta),
+        (&mut p.rho, &q.rho),
+        (&mut p.rho_out, &q.rho_out),
+    ]
+    .into_iter()
+    .zip(uncertainty::VARIED)
+    {
+        // A distribution is drawn per draw; the scenario keeps its own value meanwhile.
+        if let Some(a) = src
+            && let Given::Value(v) = uncertainty::parse(name, a)?
+        {
             *dst = v;
         }
     }
