@@ -120,7 +120,10 @@ struct Coefficients<'a> {
 }
 
 impl<'a> Coefficients<'a> {
-    fn new(t: &'a Mrio) -> Self {
+    /// `Ā` of a table, from the sparse `A` of its system when there is one (its stored values are the
+    /// `Z_ij · (1/x_j)` formed here otherwise, and the zeros it leaves out add nothing: the same sums, bit for
+    /// bit).
+    fn new(t: &'a Mrio, sparse: Option<&Csr>) -> Self {
         let n = t.n();
         let ns = t.labels.sectors.len();
         let inv_x: Vec<f64> =
@@ -134,8 +137,17 @@ impl<'a> Coefficients<'a> {
             .map(|s| {
                 let mut acc = vec![0.0; n];
                 for i in (s..n).step_by(ns.max(1)) {
-                    for ((a, z), w) in acc.iter_mut().zip(t.z.row(i)).zip(&inv_x) {
-                        *a += z * w;
+                    match sparse {
+                        Some(a) => {
+                            for p in a.indptr[i]..a.indptr[i + 1] {
+                                acc[a.indices[p] as usize] += a.values[p];
+                            }
+                        }
+                        None => {
+                            for ((a, z), w) in acc.iter_mut().zip(t.z.row(i)).zip(&inv_x) {
+                                *a += z * w;
+                            }
+                        }
                     }
                 }
                 acc
@@ -359,17 +371,20 @@ pub fn decompose_each(
     };
     let (nu0, nu1) = (nu_t(t0), nu_t(t1));
     let mut solves = Vec::new();
-    // Year 1: a₀ = L₁ᵀν₀, a₁ = L₁ᵀν₁ — and meanwhile what does not depend on them: both years' Ā and what
-    // the year-0 solve will need (its Aᵀ, its preconditioner).
+    // What both solves need (Aᵀ, the preconditioner), built side by side; then year 1, a₀ = L₁ᵀν₀ and
+    // a₁ = L₁ᵀν₁, and meanwhile what does not depend on them: both years' Ā.
+    // Year 1, a₀ = L₁ᵀν₀ and a₁ = L₁ᵀν₁; meanwhile what does not depend on them: what the year-0 solve
+    // will need (its Aᵀ, its preconditioner) and both years' Ā.
     let (first, (c0, c1)) = rayon::join(
-        || sys1.solve(columns(n, &[&nu0, &nu1]).as_ref(), Side::Transposed),
         || {
+            sys1.prepare(2, Side::Transposed);
+            sys1.solve(columns(n, &[&nu0, &nu1]).as_ref(), Side::Transposed)
+        },
+        || {
+            sys0.prepare(6, Side::Transposed);
             rayon::join(
-                || {
-                    sys0.prepare(6, Side::Transposed);
-                    Coefficients::new(t0)
-                },
-                || Coefficients::new(t1),
+                || Coefficients::new(t0, sys0.a_sparse()),
+                || Coefficients::new(t1, sys1.a_sparse()),
             )
         },
     );

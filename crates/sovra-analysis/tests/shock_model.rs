@@ -613,11 +613,7 @@ fn extraction_sides_match_the_hand_computation() {
     ] {
         let o = run(model, instrument);
         for (c, w) in want.iter().enumerate() {
-            near(
-                o.loss[c],
-                *w,
-                &format!("{model:?} {instrument:?} loss {c}"),
-            );
+            near(o.loss[c], *w, &format!("{model:?} {instrument:?} loss {c}"));
         }
     }
     let o = run(Model::Extraction, Instrument::ExportBan);
@@ -701,9 +697,6 @@ fn supply_extraction_is_a_ghosh_solve_without_the_severed_coefficients() {
         let want: f64 = (c * ns..(c + 1) * ns)
             .map(|i| b.fin[i] * (1.0 - rhs[(i, 0)] / t.x[i]))
             .sum();
-        assert!(
-            (got - want).abs() <= 1e-9 * scale,
-            "final-demand loss {c}"
-        );
+        assert!((got - want).abs() <= 1e-9 * scale, "final-demand loss {c}");
     }
 }
