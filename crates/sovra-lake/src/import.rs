@@ -518,7 +518,8 @@ fn write_and_check(
     let t1 = std::time::Instant::now();
     if !report.years.is_empty() {
         let session = Session::new(opts.memory_limit)?;
-        let found = session.duplicates(staging).map_err(|e| match e {
+        let files: Vec<String> = report.files.iter().map(|(s, _)| s.clone()).collect();
+        let found = session.duplicates(staging, &files).map_err(|e| match e {
             Error::Engine(m) if m.contains("Resources exhausted") => Error::Engine(format!(
                 "the duplicate check needs more than the memory limit of {} MiB even when spilling to disk; \
                  raise --memory-limit: {m}",

@@ -15,7 +15,8 @@ use arrow_array::types::{Float64Type, Int32Type, UInt64Type};
 use arrow_schema::DataType;
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::functions_aggregate::expr_fn::count;
+use datafusion::functions_aggregate::expr_fn::{count, min};
+use datafusion::logical_expr::{Expr, cast, when};
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext, col, lit};
 use futures::StreamExt;
 use serde::Serialize;
@@ -71,20 +72,42 @@ impl Session {
         self.rt.block_on(f)
     }
 
-    /// The first repeated (year, exporter, importer, product) in `dir`, with every place it occurs, and how
-    /// many keys are repeated; `None` when there is none.
-    pub fn duplicates(&self, dir: &Path) -> Result<Option<Duplicate>> {
+    /// The repeated (year, exporter, importer, product) of `dir` that occurs first in file order — the files
+    /// in the order of `files` (their `source` names; others after them), then by line — with every place it
+    /// occurs, and how many keys are repeated; `None` when there is none. One aggregation (which spills to
+    /// disk under the memory limit) gives each key its count and its first position (file rank × 2⁴⁰ + line).
+    pub fn duplicates(&self, dir: &Path, files: &[String]) -> Result<Option<Duplicate>> {
         let keys = vec![
             col("year"),
             col("exporter"),
             col("importer"),
             col("product"),
         ];
+        let rank: Expr = match files.split_first() {
+            None => lit(0i64),
+            Some((first, rest)) => {
+                let mut case = when(col("source").eq(lit(first.as_str())), lit(0i64));
+                for (k, f) in rest.iter().enumerate() {
+                    case = case.when(col("source").eq(lit(f.as_str())), lit(k as i64 + 1));
+                }
+                case.otherwise(lit(files.len() as i64))?
+            }
+        };
+        let position = rank * lit(1i64 << 40) + cast(col("line"), DataType::Int64);
         let repeated = self
             .flows(dir)?
-            .aggregate(keys, vec![count(lit(1)).alias("n")])?
+            .aggregate(
+                keys,
+                vec![count(lit(1)).alias("n"), min(position).alias("first_at")],
+            )?
             .filter(col("n").gt(lit(1i64)))?;
-        let first = self.block_on(repeated.clone().limit(0, Some(1))?.collect())?;
+        let first = self.block_on(
+            repeated
+                .clone()
+                .sort(vec![col("first_at").sort(true, false)])?
+                .limit(0, Some(1))?
+                .collect(),
+        )?;
         let Some(b) = first.iter().find(|b| b.num_rows() > 0) else {
             return Ok(None);
         };
@@ -110,7 +133,9 @@ impl Session {
             );
             places.extend((0..b.num_rows()).map(|i| (s.value(i).to_string(), l.value(i))));
         }
-        places.sort();
+        // In file order, as the key was chosen.
+        let rank = |s: &str| files.iter().position(|f| f == s).unwrap_or(files.len());
+        places.sort_by(|a, b| (rank(&a.0), a.1, &a.0).cmp(&(rank(&b.0), b.1, &b.0)));
         Ok(Some(Duplicate {
             year,
             exporter,

@@ -232,6 +232,43 @@ fn repeated_rows_across_files_are_an_error_naming_both_places() {
     assert!(Store::open(&store).is_err());
 }
 
+/// Many keys repeated: the report names the one that occurs first in file order — the files as given (here
+/// not their alphabetical order), then by line — with its places in that order.
+#[test]
+fn the_duplicate_named_is_the_first_in_file_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let head = "year,exporter,importer,product,value\n";
+    // Given first: its line 2 repeated at its last line.
+    let mut z = String::from(head);
+    z.push_str("2022,ZZZ,BBB,999999,1\n");
+    for k in 0..30 {
+        z.push_str(&format!("2022,ZZZ,CCC,{:06},1\n", 100_000 + k));
+    }
+    z.push_str("2022,ZZZ,BBB,999999,2\n");
+    // Given second, alphabetically first: twenty keys, each twice in a row.
+    let mut a = String::from(head);
+    for k in 0..20 {
+        for v in [1, 2] {
+            a.push_str(&format!("2022,AAA,BBB,{:06},{v}\n", 10_000 + k));
+        }
+    }
+    let z = write(tmp.path(), "z.csv", &z);
+    let a = write(tmp.path(), "a.csv", &a);
+    let store = tmp.path().join("store");
+    let e = import(&[z, a], None, &store, &small_opts(), &|_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("2022 ZZZ→BBB 999999 appears 2 times"), "{e}");
+    assert!(
+        e.contains("z.csv, line 2; ") && e.contains("z.csv, line 33)"),
+        "{e}"
+    );
+    assert!(
+        e.contains("21 (year, exporter, importer, product) repeated in all"),
+        "{e}"
+    );
+}
+
 #[test]
 fn reimporting_a_year_replaces_it_and_keeps_the_others() {
     let tmp = tempfile::tempdir().unwrap();
