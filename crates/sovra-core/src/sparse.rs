@@ -39,29 +39,27 @@ impl Csr {
         let mut indices = vec![0u32; nnz];
         let mut values = vec![0.0; nnz];
         const BAND: usize = 32;
-        let mut parts: Vec<(usize, &mut [u32], &mut [f64])> = Vec::new();
-        let (mut ri, mut rv) = (&mut indices[..], &mut values[..]);
-        for i0 in (0..d.rows).step_by(BAND) {
-            let len = indptr[(i0 + BAND).min(d.rows)] - indptr[i0];
-            let (a, b) = std::mem::take(&mut ri).split_at_mut(len);
-            let (c, e) = std::mem::take(&mut rv).split_at_mut(len);
-            parts.push((i0, a, c));
-            ri = b;
-            rv = e;
-        }
+        let starts: Vec<usize> = (0..d.rows).step_by(BAND).collect();
+        let lens = starts
+            .iter()
+            .map(|&i0| indptr[(i0 + BAND).min(d.rows)] - indptr[i0]);
+        let parts = stretches(&mut indices, &mut values, lens);
         let cols = d.cols;
-        parts.into_par_iter().for_each(|(i0, oi, ov)| {
-            let mut q = 0;
-            for i in i0..(i0 + BAND).min(d.rows) {
-                for (j, v) in d.data[i * cols..(i + 1) * cols].iter().enumerate() {
-                    if *v != 0.0 {
-                        oi[q] = j as u32;
-                        ov[q] = v * scale[j];
-                        q += 1;
+        starts
+            .into_par_iter()
+            .zip(parts)
+            .for_each(|(i0, (oi, ov))| {
+                let mut q = 0;
+                for i in i0..(i0 + BAND).min(d.rows) {
+                    for (j, v) in d.data[i * cols..(i + 1) * cols].iter().enumerate() {
+                        if *v != 0.0 {
+                            oi[q] = j as u32;
+                            ov[q] = v * scale[j];
+                            q += 1;
+                        }
                     }
                 }
-            }
-        });
+            });
         Csr {
             rows: d.rows,
             cols: d.cols,
@@ -124,16 +122,8 @@ impl Csr {
             .map(|j0| (j0, (j0 + BAND).min(self.cols)))
             .collect();
         // Each band's columns own one contiguous stretch of the output.
-        let mut parts: Vec<(&mut [u32], &mut [f64])> = Vec::with_capacity(bands.len());
-        let (mut ri, mut rv) = (&mut indices[..], &mut values[..]);
-        for &(j0, j1) in &bands {
-            let len = indptr[j1] - indptr[j0];
-            let (a, b) = std::mem::take(&mut ri).split_at_mut(len);
-            let (c, d) = std::mem::take(&mut rv).split_at_mut(len);
-            parts.push((a, c));
-            ri = b;
-            rv = d;
-        }
+        let lens = bands.iter().map(|&(j0, j1)| indptr[j1] - indptr[j0]);
+        let parts = stretches(&mut indices, &mut values, lens);
         bands
             .par_iter()
             .zip(parts)
@@ -319,6 +309,24 @@ impl Csr {
             });
         Mat::from_fn(self.rows, k, |i, c| out[i * k + c])
     }
+}
+
+/// `indices` and `values` cut into consecutive stretches of the given lengths, one per parallel task.
+fn stretches<'a>(
+    indices: &'a mut [u32],
+    values: &'a mut [f64],
+    lens: impl Iterator<Item = usize>,
+) -> Vec<(&'a mut [u32], &'a mut [f64])> {
+    let mut parts = Vec::new();
+    let (mut ri, mut rv) = (indices, values);
+    for len in lens {
+        let (a, b) = std::mem::take(&mut ri).split_at_mut(len);
+        let (c, d) = std::mem::take(&mut rv).split_at_mut(len);
+        parts.push((a, c));
+        ri = b;
+        rv = d;
+    }
+    parts
 }
 
 #[cfg(test)]

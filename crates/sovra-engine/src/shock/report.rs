@@ -270,12 +270,28 @@ struct Losses {
     third: (f64, f64),
 }
 
-fn ratio_of(a: f64, b: f64) -> f64 {
+/// The side of each region of the table ([`SIDES`]: 0 sanctioning, 1 target, 2 third country).
+pub(super) fn region_sides(t: &Mrio, sc: &Scenario) -> Vec<usize> {
+    let of = |codes: &[String], r: usize| codes.contains(&t.labels.regions[r].code);
+    (0..t.labels.regions.len())
+        .map(|r| {
+            if of(&sc.resolved.sanctioning, r) {
+                0
+            } else if of(&sc.resolved.target, r) {
+                1
+            } else {
+                2
+            }
+        })
+        .collect()
+}
+
+pub(super) fn ratio_of(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { 0.0 }
 }
 
 /// The sides of a scenario, in the order of [`Losses::side`].
-const SIDES: [&str; 3] = ["sanctioning", "target", "third"];
+pub(super) const SIDES: [&str; 3] = ["sanctioning", "target", "third"];
 
 impl Losses {
     fn new(t: &Mrio, net: &Network, sc: &Scenario, o: &Outcome) -> Self {
@@ -287,19 +303,7 @@ impl Losses {
             value_added[i / ns] += t.v[i];
             value_added_loss[i / ns] += nu[i] * o.loss[i];
         }
-        let of = |codes: &[String], r: usize| codes.contains(&t.labels.regions[r].code);
-        let side: Vec<usize> = (0..nr)
-            .map(|r| {
-                if of(&sc.resolved.sanctioning, r) {
-                    0
-                } else if of(&sc.resolved.target, r) {
-                    1
-                } else {
-                    2
-                }
-            })
-            .collect();
-        let side: Vec<usize> = side;
+        let side = region_sides(t, sc);
         let third_regions: Vec<usize> = (0..nr).filter(|&r| side[r] == 2).collect();
         let third_loss: f64 = third_regions.iter().map(|&r| o.region_loss[r]).sum();
         let third_out: f64 = third_regions.iter().map(|&r| net.region_output[r]).sum();

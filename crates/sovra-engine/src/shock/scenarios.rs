@@ -236,7 +236,7 @@ fn batch(text: &TomlText, q: &ShockRequest, as_of: &Option<String>) -> Result<Ve
 }
 
 /// The parameters a sweep can vary.
-const SWEPT: [&str; 4] = ["tau", "delta", "rho", "rho_out"];
+pub(super) const SWEPT: [&str; 4] = ["tau", "delta", "rho", "rho_out"];
 
 /// Parses `tau=0.1:0.8:0.1,delta=0.05,0.1` into (parameter, values) pairs. A range with more than `max`
 /// points is refused before its values are made.
@@ -347,7 +347,8 @@ fn sweep(base: &ScenarioSpec, grid: &[(String, Vec<f64>)]) -> Result<Vec<Scenari
     Ok(specs)
 }
 
-fn value(p: &Params, name: &str) -> f64 {
+/// A swept or drawn parameter's value by name.
+pub(super) fn value(p: &Params, name: &str) -> f64 {
     match name {
         "tau" => p.tau,
         "delta" => p.delta,
@@ -356,7 +357,8 @@ fn value(p: &Params, name: &str) -> f64 {
     }
 }
 
-fn param<'a>(p: &'a mut Params, name: &str) -> &'a mut f64 {
+/// A swept or drawn parameter by name.
+pub(super) fn param<'a>(p: &'a mut Params, name: &str) -> &'a mut f64 {
     match name {
         "tau" => &mut p.tau,
         "delta" => &mut p.delta,

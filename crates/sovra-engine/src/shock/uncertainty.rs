@@ -15,26 +15,24 @@
 //! interpolate linearly between order statistics (numpy's default, "type 7"), over the draws that
 //! converged.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use rayon::prelude::*;
 use sovra_analysis::shock::{self as model, Network, Params};
 use sovra_core::Mrio;
 use sovra_report::{Diagnostic, Kind, Report, TableBuilder, Value};
 
-use super::report::{distrust, region_name};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use rayon::prelude::*;
-
-use super::{ParamArg, Plan, Scenario, ShockRequest};
+use super::report::{SIDES, distrust, ratio_of, region_name, region_sides};
+use super::{ParamArg, Plan, Scenario, ShockRequest, scenarios};
 use crate::compose::{
     self, amount, code, count, figure, flag, format_num, line, num, param, rank, ratio, share, text,
 };
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 
-/// The parameters a distribution may be given for, in sampling order.
-pub(super) const VARIED: [&str; 4] = ["tau", "delta", "rho", "rho_out"];
+/// The parameters a distribution may be given for, in sampling order (those a sweep can vary).
+pub(super) const VARIED: [&str; 4] = scenarios::SWEPT;
 
 /// A parameter's distribution.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -328,7 +326,7 @@ pub(super) fn run(
                         ),
                     )
                 })?;
-                *param_mut(&mut p, name) = v;
+                *scenarios::param(&mut p, name) = v;
             }
             Ok(p)
         })
@@ -404,7 +402,7 @@ fn nearest_neighbour_tour(params: &[Params], dists: &[(&'static str, Distributio
         dists
             .iter()
             .zip(&scale)
-            .map(|((name, _), s)| param_of(p, name) / s)
+            .map(|((name, _), s)| scenarios::value(p, name) / s)
             .collect()
     };
     let points: Vec<Vec<f64>> = params.iter().map(point).collect();
@@ -437,24 +435,6 @@ fn nearest_neighbour_tour(params: &[Params], dists: &[(&'static str, Distributio
     tour
 }
 
-fn param_mut<'a>(p: &'a mut Params, name: &str) -> &'a mut f64 {
-    match name {
-        "tau" => &mut p.tau,
-        "delta" => &mut p.delta,
-        "rho" => &mut p.rho,
-        _ => &mut p.rho_out,
-    }
-}
-
-fn param_of(p: &Params, name: &str) -> f64 {
-    match name {
-        "tau" => p.tau,
-        "delta" => p.delta,
-        "rho" => p.rho,
-        _ => p.rho_out,
-    }
-}
-
 /// The `q`-quantile of sorted values, interpolating linearly between order statistics (numpy's default).
 pub(super) fn quantile(sorted: &[f64], q: f64) -> f64 {
     match sorted.len() {
@@ -475,11 +455,6 @@ fn band(mut v: Vec<f64>) -> [f64; 3] {
     [quantile(&v, 0.05), quantile(&v, 0.5), quantile(&v, 0.95)]
 }
 
-fn ratio_of(a: f64, b: f64) -> f64 {
-    if b > 0.0 { a / b } else { 0.0 }
-}
-
-const SIDES: [&str; 3] = ["sanctioning", "target", "third"];
 const DOC: &str = "docs/shock.md#uncertainty--draws";
 
 fn compose(
@@ -512,23 +487,11 @@ fn compose(
     for name in VARIED {
         let v: Value = match dists.iter().find(|(n, _)| *n == name) {
             Some((_, d)) => d.describe().into(),
-            None => param_of(&spec.params, name).into(),
+            None => scenarios::value(&spec.params, name).into(),
         };
         param(&mut r, name, name, v);
     }
-    // Sides of the regions.
-    let of = |codes: &[String], c: usize| codes.contains(&t.labels.regions[c].code);
-    let side: Vec<usize> = (0..nr)
-        .map(|c| {
-            if of(&sc.resolved.sanctioning, c) {
-                0
-            } else if of(&sc.resolved.target, c) {
-                1
-            } else {
-                2
-            }
-        })
-        .collect();
+    let side = region_sides(t, sc);
     let ok: Vec<&Draw> = draws.iter().filter(|d| d.converged).collect();
     let not_converged = draws.len() - ok.len();
     let untrustworthy = draws.iter().filter(|d| !d.trustworthy).count();
