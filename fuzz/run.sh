@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-600}"; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(npy icio_npz oecd_icio_csv wiod2013 pymrio store_meta blocs bilateral scenario_toml resume)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(npy icio_npz oecd_icio_csv wiod2013 pymrio store_meta blocs bilateral scenario_toml resume product_list)
 python3 seed.py
 for t in "${targets[@]}"; do
   echo "== fuzzing $t for ${secs}s"

@@ -53,6 +53,7 @@ __all__ = [
     "CancelledError",
     "BusyError",
     "blocs",
+    "bridge",
     "complexity",
     "datasets",
     "engine",
@@ -157,6 +158,13 @@ def blocs(as_of: Optional[str] = None, *, blocs: Optional[TomlSource] = None,
     """The blocs sovra knows (EU27, EAEU, BRICS, G7, …) and their members on a date (YYYY-MM-DD)."""
     return (engine or globals()["engine"]()).run(
         "blocs_list", _request(as_of=as_of, blocs=_blocs(blocs)), False)
+
+
+def bridge(codes: Union[str, Sequence[str]], *, engine: Optional[Engine] = None) -> Report:
+    """Where HS product codes (HS6, HS4, chapters, sections) land on the ICIO sectors, with the weights
+    product-level shock legs use (table ``landing``)."""
+    codes = [codes] if isinstance(codes, str) else [str(c) for c in codes]
+    return (engine or globals()["engine"]()).run("bridge_show", _request(codes=codes), False)
 
 
 def complexity(exports: Any, *, year: Optional[int] = None, rca_threshold: float = 1.0,
@@ -412,17 +420,19 @@ class Dataset:
                sort: Optional[str] = None, by: Optional[str] = None, min_output: Optional[float] = None,
                each: Optional[bool] = None, as_of: Optional[str] = None,
                blocs: Optional[TomlSource] = None, solver: Optional[str] = None,
-               progress: Progress = None) -> Report:
+               products: Optional[Sequence[str]] = None, progress: Progress = None) -> Report:
         """How much ``us`` (a country, bloc or expression such as ``"EU27-DEU"``) depends on ``them``:
         value added from them through all rounds and through third countries, direct inputs, supplier
         concentration, sales to them — per sector (``by="sector"``, the default) or by origin
-        (``by="origin"``). The CLI's ``sovra depend US --on THEM``.
+        (``by="origin"``). The CLI's ``sovra depend US --on THEM``. ``products=["8541", "8542"]`` counts
+        only their value added in those HS products (table ``product_shares``).
 
         >>> r = sovra.load().depend("EU27", "CHN", top=10, min_output=1000)   # doctest: +SKIP
         >>> r.summary["value_added_from_them"]                                              # doctest: +SKIP
         """
         return self._run("depend", progress, us=us, them=them, top=top, sector=sector, sort=sort, by=by,
-                         min_output=min_output, each=each, as_of=as_of, blocs=_blocs(blocs), solver=solver)
+                         min_output=min_output, each=each, as_of=as_of, blocs=_blocs(blocs), solver=solver,
+                         products=None if products is None else [str(p) for p in products])
 
     def keys(self, us: str, them: str, *, top: Optional[int] = None, inputs: Optional[int] = None,
              as_of: Optional[str] = None, blocs: Optional[TomlSource] = None,
@@ -444,6 +454,7 @@ class Dataset:
 
     def shock(self, sanctioning: Optional[str] = None, target: Optional[str] = None, *,
               instrument: Optional[str] = None, sectors: Optional[Sequence[str]] = None,
+              products: Optional[Sequence[str]] = None,
               scenario: Optional[TomlSource] = None, model: Optional[str] = None,
               tau: Union[float, str, None] = None, delta: Union[float, str, None] = None,
               rho: Union[float, str, None] = None, rho_out: Union[float, str, None] = None,
@@ -461,11 +472,16 @@ class Dataset:
         country the 5th, 50th and 95th percentiles of the loss and of γ (tables ``countries``, ``world``,
         ``draws``).
 
+        ``products=["8541", "8542"]`` (HS6/HS4/HS2 codes or sections) severs the named products' share of each
+        block instead of whole sectors (table ``blocks``; see :func:`bridge`).
+
         >>> sovra.load().shock("G7", "RUS", instrument="export-ban").summary   # doctest: +SKIP
         >>> sovra.load().shock("USA", "CHN", draws=200, tau="uniform:0.1:0.6").to_pandas("countries")  # doctest: +SKIP
         """
         return self._run("shock", progress, sanctioning=sanctioning, target=target, instrument=instrument,
-                         sectors=None if sectors is None else list(sectors), scenario=_toml("scenario", scenario),
+                         sectors=None if sectors is None else list(sectors),
+                         products=None if products is None else [str(p) for p in products],
+                         scenario=_toml("scenario", scenario),
                          model=model, tau=tau, delta=delta, rho=rho, rho_out=rho_out, draws=draws, seed=seed,
                          top=top, detail=detail, as_of=as_of, blocs=_blocs(blocs))
 

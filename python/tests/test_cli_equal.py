@@ -33,6 +33,8 @@ ICIO_CASES = [
      ["depend", "EU27", "--on", "CHN", "--top", "10", "--min-output", "1000"], None),
     ("depend_by_origin", lambda d: d.depend("EU27", "CHN", by="origin"),
      ["depend", "EU27", "--on", "CHN", "--by", "origin"], None),
+    ("depend_products", lambda d: d.depend("DEU", "CHN", products=["8541", "8542"], top=10),
+     ["depend", "DEU", "--on", "CHN", "--products", "8541,8542", "--top", "10"], None),
     ("keys", lambda d: d.keys("DEU", "CHN", top=5), ["keys", "DEU", "--on", "CHN", "--top", "5"], None),
     ("tiva", lambda d: d.tiva("DEU"), ["tiva", "--country", "DEU"], None),
     ("complexity", lambda d: d.complexity(top=15), ["complexity", "--top", "15"], None),
@@ -55,6 +57,17 @@ def test_shock_equals_cli_csv(icio, sovra_bin):
     # the CLI's CSV of one scenario is its node table
     same(sovra_bin, icio.shock("USA", "CHN", top=8), ["shock", "USA", "--on", "CHN", "--top", "8"], "nodes",
          cli_table=False)
+
+
+def test_product_legs_equal_cli_csv(icio, sovra_bin):
+    r = icio.shock("USA", "CHN", instrument="export-ban", products=["8541", "8542"], model="extraction")
+    assert len(r.to_pandas("blocks")) > 0
+    same(sovra_bin, r, ["shock", "USA", "--on", "CHN", "--instrument", "export-ban", "--products", "8541,8542",
+                        "--model", "extraction"], "nodes", cli_table=False)
+
+
+def test_bridge_equals_cli_csv(sovra_bin):
+    same(sovra_bin, sovra.bridge(["854231", "8486"]), ["bridge", "show", "854231", "8486"])
 
 
 def test_projects_equal_cli_csv(icio, sovra_bin):

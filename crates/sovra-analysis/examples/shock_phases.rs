@@ -26,12 +26,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             buyer: b,
             sectors: None,
             instrument: Instrument::ExportBan,
+            shares: None,
         },
         Leg {
             seller: b,
             buyer: a,
             sectors: None,
             instrument: Instrument::ImportBan,
+            shares: None,
         },
     ];
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); 4];

@@ -352,13 +352,18 @@ fn shared(
     sys: &LeontiefSystem,
     them: &[usize],
     us_groups: &[&[usize]],
+    products: Option<&[f64]>,
 ) -> Result<Shared> {
     let n = t.n();
     let nr = t.labels.regions.len();
     let ns = t.labels.sectors.len();
     let nu = t.va_shares();
     let is_them: Vec<bool> = (0..nr).map(|r| them.contains(&r)).collect();
-    let nu_t = va_of(&nu, ns, them);
+    let mut nu_t = va_of(&nu, ns, them);
+    if let Some(pi) = products {
+        // Their value added in the named products only: ν_i π_i.
+        nu_t.iter_mut().zip(pi).for_each(|(v, p)| *v *= p);
+    }
     let masks: Vec<Vec<f64>> = us_groups.iter().map(|g| va_of(&nu, ns, g)).collect();
     let mut cols: Vec<&[f64]> = vec![&nu_t];
     cols.extend(masks.iter().map(|m| m.as_slice()));
@@ -459,7 +464,7 @@ fn cut_chains(
 
 /// All indicators for us against them.
 pub fn compute(t: &Mrio, sys: &LeontiefSystem, p: &Parties) -> Result<Dependence> {
-    let sh = shared(t, sys, &p.them, &[&p.us])?;
+    let sh = shared(t, sys, &p.them, &[&p.us], None)?;
     let (cut, rep) = cut_chains(t, sys, p, &sh)?;
     let solves = sh.solves_with(rep);
     Ok(assemble(t, p, &sh, Some(&sh.w_us[0]), &cut, solves))
@@ -484,7 +489,7 @@ impl OnThem {
 pub fn on_them(t: &Mrio, sys: &LeontiefSystem, them: &[usize]) -> Result<OnThem> {
     Ok(OnThem {
         them: them.to_vec(),
-        shared: shared(t, sys, them, &[])?,
+        shared: shared(t, sys, them, &[], None)?,
     })
 }
 
@@ -518,11 +523,51 @@ pub fn compute_each(
     us: &[usize],
     them: &[usize],
 ) -> Result<Vec<Dependence>> {
+    compute_each_products(t, sys, us, them, None)
+}
+
+/// [`compute`] for the value added of them in some products only: `products[i]` (per node, in `[0, 1]`)
+/// is the share of the named products in node `i`'s output — their value added `ν_i` counts as `ν_i π_i`
+/// in `w` and in the part through third countries. Direct input shares, concentration and sales stay
+/// over all products.
+pub fn compute_products(
+    t: &Mrio,
+    sys: &LeontiefSystem,
+    p: &Parties,
+    products: &[f64],
+) -> Result<Dependence> {
+    check_products(t, products)?;
+    let sh = shared(t, sys, &p.them, &[&p.us], Some(products))?;
+    let (cut, rep) = cut_chains(t, sys, p, &sh)?;
+    let solves = sh.solves_with(rep);
+    Ok(assemble(t, p, &sh, Some(&sh.w_us[0]), &cut, solves))
+}
+
+fn check_products(t: &Mrio, products: &[f64]) -> Result<()> {
+    if products.len() != t.n() || products.iter().any(|p| !(0.0..=1.0).contains(p)) {
+        return Err(crate::Error::Unsupported(
+            "product shares: one per node, each in [0, 1]".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// [`compute_each`], with their value added in some products only (see [`compute_products`]).
+pub fn compute_each_products(
+    t: &Mrio,
+    sys: &LeontiefSystem,
+    us: &[usize],
+    them: &[usize],
+    products: Option<&[f64]>,
+) -> Result<Vec<Dependence>> {
+    if let Some(pi) = products {
+        check_products(t, pi)?;
+    }
     let parties: Vec<Parties> = us
         .iter()
         .map(|&r| Parties::new(t, vec![r], them.to_vec()))
         .collect::<Result<_>>()?;
-    let sh = shared(t, sys, them, &[])?;
+    let sh = shared(t, sys, them, &[], products)?;
     use rayon::prelude::*;
     parties
         .par_iter()

@@ -348,6 +348,7 @@ fn embargo(them: &[usize], us: &[usize]) -> Vec<Leg> {
                     buyer,
                     sectors: None,
                     instrument: Instrument::Embargo,
+                    shares: None,
                 });
             }
         }

@@ -232,6 +232,8 @@ fn rerouting_matches_sanction_simulator() {
                 target: strings(&c["side_b"]).join("+"),
                 instrument: Instrument::parse(c["instrument"].as_str().unwrap()).unwrap(),
                 sectors: c["sectors"].as_array().map(|_| strings(&c["sectors"])),
+                products: None,
+                products_file: None,
             }],
             params: Params {
                 tau: c["tau"].as_f64().unwrap(),

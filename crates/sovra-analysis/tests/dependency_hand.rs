@@ -358,3 +358,34 @@ fn tiva_matches_the_hand_computation() {
         "EXGR_INT_FVA CCC without destinations",
     );
 }
+
+#[test]
+fn product_level_dependency_counts_their_value_added_in_the_products_only() {
+    // Their products make up a quarter of B1's output and 60 % of B2's: ν_B1 = ν_B2 = 1, so by hand
+    // A1: 0.25·L_B1,A1 + 0.6·L_B2,A1 = 0.25·0.16 + 0.6·0.01 = 0.046, through CCC 0.25·0.3·0.2 = 0.015;
+    // A2: 0.6·L_B2,A2 = 0.06, nothing through CCC.
+    let t = table(true);
+    let sys = LeontiefSystem::from_table(&t).unwrap();
+    let p = Parties::new(&t, vec![0], vec![1]).unwrap();
+    let mut pi = vec![0.0; 6];
+    pi[B1] = 0.25;
+    pi[B2] = 0.6;
+    let d = dependency::compute_products(&t, &sys, &p, &pi).unwrap();
+    let (a1, a2) = (&d.sectors[0], &d.sectors[1]);
+    close(a1.value_added_from_them, 0.046, "A1 products from them");
+    close(a1.via_third_countries, 0.015, "A1 products via CCC");
+    close(a2.value_added_from_them, 0.06, "A2 products from them");
+    close(a2.via_third_countries, 0.0, "A2 products via CCC");
+    // Direct input shares are over all their products.
+    close(a1.direct_input_share, 10.0 / 40.0, "A1 inputs from them");
+    // All products: the plain computation; shares outside [0, 1] or of the wrong length are refused.
+    let all = dependency::compute_products(&t, &sys, &p, &[1.0; 6]).unwrap();
+    let plain = dependency::compute(&t, &sys, &p).unwrap();
+    close(
+        all.sectors[0].value_added_from_them,
+        plain.sectors[0].value_added_from_them,
+        "π = 1",
+    );
+    assert!(dependency::compute_products(&t, &sys, &p, &[1.5; 6]).is_err());
+    assert!(dependency::compute_products(&t, &sys, &p, &[1.0; 5]).is_err());
+}

@@ -59,6 +59,7 @@ fn leg(seller: usize, buyer: usize) -> Leg {
         buyer,
         sectors: None,
         instrument: Instrument::ExportBan,
+        shares: None,
     }
 }
 
@@ -76,6 +77,7 @@ fn rerouted_flows_meet_their_margins() {
             buyer: 3,
             sectors: Some(vec![1]),
             instrument: Instrument::ExportBan,
+            shares: None,
         },
     ];
     let (tau, delta) = (0.4, 0.2);
@@ -195,6 +197,7 @@ fn extraction_is_a_leontief_solve_without_the_severed_coefficients() {
             buyer: 0,
             sectors: Some(vec![0, 3]),
             instrument: Instrument::ExportBan,
+            shares: None,
         },
     ];
     let delta = 0.25;
@@ -358,6 +361,8 @@ fn spec(sanctioning: &str, target: &str, sectors: Option<Vec<&str>>) -> Scenario
             target: target.into(),
             instrument: Instrument::ExportBan,
             sectors: sectors.map(|v| v.into_iter().map(String::from).collect()),
+            products: None,
+            products_file: None,
         }],
         params: Params {
             tau: 0.45,
@@ -374,6 +379,8 @@ fn scenario_files_round_trip_and_bad_scenarios_are_refused() {
         target: "CHN".into(),
         instrument: Instrument::Embargo,
         sectors: None,
+        products: None,
+        products_file: None,
     });
     let text = s.to_toml();
     assert_eq!(
@@ -593,6 +600,7 @@ fn extraction_sides_match_the_hand_computation() {
             buyer: 1,
             sectors: None,
             instrument,
+            shares: None,
         }];
         let o = shock::run(&net, &legs, model, &p).unwrap();
         assert!(o.diagnostics.converged);
@@ -651,6 +659,7 @@ fn supply_extraction_is_a_ghosh_solve_without_the_severed_coefficients() {
             buyer: 0,
             sectors: Some(vec![0, 2]),
             instrument: Instrument::ExportBan,
+            shares: None,
         },
     ];
     let delta = 0.3;

@@ -6,7 +6,9 @@ use sovra_core::{fetch, read, store};
 use sovra_engine::{self as engine, Request, Workspace};
 
 use crate::render::{Blanks, DASH, Format, emit, render, render_with, write_atomic};
-use crate::{BlocsCommand, Command, DataCommand, OutputArgs, SolverArgs, depend, progress};
+use crate::{
+    BlocsCommand, BridgeCommand, Command, DataCommand, OutputArgs, SolverArgs, depend, progress,
+};
 
 /// `--by` for footprints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -217,6 +219,7 @@ pub fn run(cmd: Command) -> Result<()> {
             by,
             min_output,
             each,
+            products,
             out,
             solver: s,
         } => answer(
@@ -233,6 +236,7 @@ pub fn run(cmd: Command) -> Result<()> {
                 by: by.into(),
                 min_output,
                 each,
+                products,
                 solver: solver(&s),
             }),
             &out,
@@ -270,6 +274,10 @@ pub fn run(cmd: Command) -> Result<()> {
                 country,
                 solver: solver(&s),
             }),
+            &out,
+        ),
+        Command::Bridge(BridgeCommand::Show { codes, out }) => answer(
+            Request::BridgeShow(engine::BridgeShowRequest { codes }),
             &out,
         ),
         Command::Blocs(BlocsCommand::List { blocs, as_of, out }) => answer(

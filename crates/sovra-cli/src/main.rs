@@ -184,6 +184,11 @@ enum Command {
         /// depend only on THEM are shared.
         #[arg(long)]
         each: bool,
+        /// Count only their value added in these products (HS6, HS4 or HS2 codes or sections,
+        /// comma-separated, e.g. 8541,8542): the share of the products in each of their sectors' output,
+        /// from the trade store's exports for the table's year (docs/indicators.md, "Products").
+        #[arg(long, value_delimiter = ',', value_name = "HS")]
+        products: Option<Vec<String>>,
         #[command(flatten)]
         out: OutputArgs,
         #[command(flatten)]
@@ -348,6 +353,11 @@ enum Command {
     #[command(subcommand)]
     #[command(verbatim_doc_comment)]
     Blocs(BlocsCommand),
+    /// The product bridge: which ICIO sectors an HS product is made in, with what weight (what product-level
+    /// shock legs, `sovra shock … --products 8542`, sever).
+    #[command(subcommand)]
+    #[command(verbatim_doc_comment)]
+    Bridge(BridgeCommand),
     /// Serve every analysis over HTTP: `POST /v1/<kind>` with the request as JSON, answered with the report
     /// as JSON, CSV or Arrow; an OpenAPI document at /v1/openapi.json and a browsable page at /api.
     ///
@@ -485,6 +495,24 @@ enum TradeCommand {
     ///           sovra trade synth --baci --year 2021 --out BACI_synth_Y2021.csv
     #[command(verbatim_doc_comment)]
     Synth(Box<trade::SynthArgs>),
+}
+
+#[derive(Subcommand, Debug)]
+enum BridgeCommand {
+    /// Where HS codes land: each HS6 code, the ICIO sectors it is split over, the weights and the ISIC Rev.4
+    /// classes behind them. HS4 codes, chapters (85) and sections (XVI) expand to their HS6 codes.
+    ///
+    /// Examples: sovra bridge show 8542
+    ///           sovra bridge show 854231 848620
+    ///           sovra bridge show XVI --format csv --out section16.csv
+    #[command(verbatim_doc_comment)]
+    Show {
+        /// HS codes (HS6, HS4, HS2) or sections, separated by spaces or commas.
+        #[arg(required = true, value_delimiter = ',')]
+        codes: Vec<String>,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -64,6 +64,20 @@ pub struct ShockArgs {
     /// Only these selling sectors, comma-separated codes (e.g. C26,C27); all when omitted.
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub sectors: Option<Vec<String>>,
+    /// Only these products instead of sectors: HS6, HS4 or HS2 codes or HS sections, comma-separated (e.g.
+    /// 8541,8542,848620). Each seller sector → buyer block is severed in the share the products make up of
+    /// it, weighted by the trade store's trade for the table's year (docs/shock.md, "Product legs"); see
+    /// where a code lands with `sovra bridge show CODE`.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "HS",
+        conflicts_with = "sectors"
+    )]
+    pub products: Option<Vec<String>>,
+    /// Products listed in a file: one code per line, or the first column of a CSV.
+    #[arg(long, value_name = "FILE", conflicts_with = "sectors")]
+    pub products_file: Option<PathBuf>,
     /// Read the scenario from a TOML file (legs, model, parameters); flags below override its parameters.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["sanctioning", "target", "batch"])]
     pub scenario: Option<PathBuf>,
@@ -136,6 +150,11 @@ pub struct ShockArgs {
     /// Batch/sweep: refuse to run more scenarios than this (an absurd grid fails before any work).
     #[arg(long, default_value_t = engine_shock::MAX_SCENARIOS, value_name = "N")]
     pub max_scenarios: usize,
+    /// Batch/sweep with --format csv: which table of each scenario's report to write, keyed by scenario
+    /// (countries — every country's losses —, sides — the sanctioning side, the target and third
+    /// countries —, sectors, nodes, legs, blocks); JSON lines carry every table.
+    #[arg(long, value_name = "TABLE", default_value = "countries")]
+    pub table: String,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -159,6 +178,8 @@ fn request(a: &ShockArgs) -> Result<ShockRequest> {
             InstrumentArg::Embargo => Instrument::Embargo,
         }),
         sectors: a.sectors.clone(),
+        products: a.products.clone(),
+        products_file: a.products_file.as_ref().map(|p| p.display().to_string()),
         scenario: a.scenario.as_deref().map(toml_file).transpose()?,
         batch: a.batch.as_deref().map(toml_file).transpose()?,
         sweep: a.sweep.clone(),
@@ -378,9 +399,9 @@ fn value(report: &Report, key: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// A scenario's `countries` table with its key columns in front, for CSV rows.
-fn keyed_countries(report: &Report) -> Result<Table> {
-    let countries = report.select_table(Some("countries"))?;
+/// A scenario's table `key` (e.g. `countries`, `sides`) with its key columns in front, for CSV rows.
+fn keyed_table(report: &Report, table: &str) -> Result<Table> {
+    let countries = report.select_table(Some(table))?;
     let mut specs = vec![
         Column::text("scenario", "scenario"),
         Column::text("model", "model"),
@@ -391,7 +412,7 @@ fn keyed_countries(report: &Report) -> Result<Table> {
     specs.push(Column::flag("converged", "converged"));
     specs.extend(countries.columns.iter().cloned());
     let key: Vec<Value> = KEY_COLUMNS.iter().map(|k| value(report, k)).collect();
-    let mut tb = TableBuilder::new("countries", countries.title.as_str(), specs);
+    let mut tb = TableBuilder::new(table, countries.title.as_str(), specs);
     for i in 0..countries.len() {
         let mut row = key.clone();
         row.extend(countries.row(i));
@@ -401,9 +422,9 @@ fn keyed_countries(report: &Report) -> Result<Table> {
 }
 
 /// The first lines of a streamed CSV: provenance, then the header.
-fn csv_head(report: &Report, run: &str) -> Result<String> {
+fn csv_head(report: &Report, run: &str, table: &str) -> Result<String> {
     let p = &report.provenance;
-    let csv = sovra_report::write::table_csv(&keyed_countries(report)?);
+    let csv = sovra_report::write::table_csv(&keyed_table(report, table)?);
     let header = csv.split_inclusive('\n').next().unwrap_or_default();
     Ok(format!(
         "# {} shock batch; sovra {}\n# dataset: {} ({})\n# {}: {run} (--resume continues only this run)\n{header}",
@@ -416,8 +437,8 @@ fn csv_head(report: &Report, run: &str) -> Result<String> {
 }
 
 /// A scenario's CSV rows, without the header.
-fn csv_rows(report: &Report) -> Result<String> {
-    let csv = sovra_report::write::table_csv(&keyed_countries(report)?);
+fn csv_rows(report: &Report, table: &str) -> Result<String> {
+    let csv = sovra_report::write::table_csv(&keyed_table(report, table)?);
     Ok(csv
         .split_once('\n')
         .map(|(_, rows)| rows.to_string())
@@ -498,13 +519,15 @@ struct Sink {
     parts: usize,
     /// The run's fingerprint, written into the output so that `--resume` can check it.
     run: String,
+    /// The table streamed as CSV.
+    table: String,
     /// Every scenario's report, for the HTML format (one file, written at the end).
     kept: Vec<Report>,
 }
 
 impl Sink {
     /// Standard output, or the partial file (locked by [`lock_partial`], already cut to what is kept).
-    fn open(partial: Option<std::fs::File>, format: Format, run: String) -> Sink {
+    fn open(partial: Option<std::fs::File>, format: Format, run: String, table: String) -> Sink {
         let out: Option<Box<dyn Write>> = match (partial, format) {
             (_, Format::Table | Format::Html) => None,
             (Some(f), _) => Some(Box::new(f)),
@@ -517,6 +540,7 @@ impl Sink {
             closed: false,
             parts: 0,
             run,
+            table,
             kept: Vec::new(),
         }
     }
@@ -531,10 +555,9 @@ impl Sink {
             return Ok(());
         };
         let text = match self.format {
-            Format::Csv if self.head => {
-                csv_head(report, &self.run).and_then(|h| Ok(h + &csv_rows(report)?))
-            }
-            Format::Csv => csv_rows(report),
+            Format::Csv if self.head => csv_head(report, &self.run, &self.table)
+                .and_then(|h| Ok(h + &csv_rows(report, &self.table)?)),
+            Format::Csv => csv_rows(report, &self.table),
             _ => {
                 let mut r = report.clone();
                 r.parameters.push(sovra_report::Parameter::new(
@@ -570,7 +593,12 @@ fn stream(a: &ShockArgs, mut req: ShockRequest) -> Result<()> {
         Format::Csv => PartialFormat::Csv,
         _ => PartialFormat::JsonLines,
     };
-    let run = partial::fingerprint(&req, pformat);
+    // The fingerprint covers the table streamed: a resumed CSV never mixes two tables.
+    let run = if a.table == "countries" {
+        partial::fingerprint(&req, pformat)
+    } else {
+        format!("{}-{}", partial::fingerprint(&req, pformat), a.table)
+    };
     let mut kept = partial::Partial::default();
     if a.resume && partial.is_none() {
         bail!(Error::Request(
@@ -589,7 +617,7 @@ fn stream(a: &ShockArgs, mut req: ShockRequest) -> Result<()> {
         f.set_len(kept.keep as u64).map_err(|e| Error::io(p, e))?;
         req.skip = kept.done.clone();
     }
-    let mut sink = Sink::open(locked, format, run);
+    let mut sink = Sink::open(locked, format, run, a.table.clone());
     sink.head = format == Format::Csv && !kept.has_header;
     let bar = Bar::new();
     if !kept.done.is_empty() {

@@ -283,6 +283,10 @@ pub struct SynthArgs {
     /// Refuse sizes whose expected row count is above this many rows (they would not fit in memory).
     #[arg(long, default_value_t = sovra_engine::trade::SYNTH_MAX_ROWS, value_name = "ROWS")]
     pub max_rows: u64,
+    /// Real codes: the ISO3 codes of the OECD ICIO countries (at most 80) and HS6 codes of the product bridge
+    /// (at most 6,788), so that the year lines up with icio2022 and product-level shock legs.
+    #[arg(long)]
+    pub real_codes: bool,
 }
 
 /// `sovra trade synth`: what was written goes to stderr (stdout stays empty).
@@ -296,6 +300,7 @@ pub fn synth_cmd(a: &SynthArgs) -> Result<()> {
         out: a.out.clone(),
         baci: a.baci,
         max_rows: a.max_rows,
+        real_codes: a.real_codes,
     })?;
     eprintln!("{}", report.title);
     Ok(())

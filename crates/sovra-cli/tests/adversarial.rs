@@ -432,6 +432,33 @@ fn bad_inputs_and_faults_get_clear_errors_and_lose_nothing() {
         true,
     );
     let r = run(&[
+        "shock",
+        "R01",
+        "--on",
+        "R02",
+        "--data",
+        "demo",
+        "--products",
+        "8542",
+    ]);
+    t.error(
+        "a product leg on a table without ICIO sectors",
+        &r,
+        2,
+        &["ICIO", "no sector"],
+        true,
+    );
+    let r = run(&["bridge", "show", "854299"]);
+    t.error("an unknown HS code", &r, 2, &["854299", "854290"], true);
+    let r = run(&["bridge", "show", "chips"]);
+    t.error(
+        "a product that is not a code",
+        &r,
+        2,
+        &["not an HS code"],
+        true,
+    );
+    let r = run(&[
         "trade",
         "synth",
         "--countries",

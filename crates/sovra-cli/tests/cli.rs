@@ -756,6 +756,28 @@ fn shock_single_batch_sweep_and_bad_input() {
         "{csv}"
     );
     assert!(!dir.path().join("sweep.csv.partial").exists());
+    // --table sides: the sides table of each scenario, keyed the same way (3 sides per scenario).
+    let sides_out = dir.path().join("sides.csv");
+    let mut sides = v.clone();
+    *sides.last_mut().unwrap() = sides_out.to_str().unwrap().to_string();
+    sides.extend(["--table".to_string(), "sides".to_string()]);
+    ok(h, &sides.iter().map(String::as_str).collect::<Vec<_>>());
+    let sides_csv = std::fs::read_to_string(&sides_out).unwrap();
+    let sides_rows: Vec<&str> = sides_csv
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("scenario,"))
+        .collect();
+    assert_eq!(
+        sides_rows.len(),
+        6 * 3,
+        "6 scenarios × 3 sides: {sides_csv}"
+    );
+    assert!(
+        sides_csv
+            .lines()
+            .any(|l| l.starts_with("scenario,model,tau,delta,rho,rho_out,converged,side")),
+        "{sides_csv}"
+    );
     // A CSV cut short in the middle of a scenario: that scenario runs again, and the file ends as a whole run.
     let csv_lines: Vec<&str> = csv.lines().collect();
     let cut = format!(

@@ -6,6 +6,7 @@
 //! `S = F x̂⁻¹`, `M = S L`. Nodes are (region, sector) pairs in region-major order.
 
 pub mod blocs;
+pub mod bridge;
 pub mod error;
 pub mod fetch;
 pub mod labels;

@@ -562,12 +562,14 @@ fn shock_test(
                 buyer: b,
                 sectors: None,
                 instrument: Instrument::ImportBan,
+                shares: None,
             });
             legs.push(Leg {
                 seller: b,
                 buyer: a,
                 sectors: None,
                 instrument: Instrument::ExportBan,
+                shares: None,
             });
         }
     }

@@ -121,6 +121,11 @@ pub struct DependRequest {
     /// Each region of us on its own.
     #[serde(default)]
     pub each: bool,
+    /// Only their value added in these products (HS6, HS4 or HS2 codes, or HS sections): each of their
+    /// sectors' value added counts in the share the products make up of its output (its exports by product
+    /// in the trade store for the table's year, else the bridge's default weights).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub products: Option<Vec<String>>,
     /// Linear solver.
     #[serde(default)]
     pub solver: Solver,
@@ -649,11 +654,29 @@ pub fn depend(ws: &Workspace, q: &DependRequest, progress: &dyn Progress) -> Res
                 "--by origin does not go with --each: ask for the origins of one us at a time",
             ));
         }
+        if q.products.is_some() {
+            return Err(Error::usage(
+                "products",
+                "--products does not go with --each: ask for one us at a time",
+            ));
+        }
         return depend_each(&s, q, sector.as_deref(), &sys);
     }
+    let shares = match &q.products {
+        Some(codes) => Some(crate::shock::product_shares(
+            ws,
+            t,
+            &q.data,
+            &s.parties.them,
+            codes,
+        )?),
+        None => None,
+    };
     // A long-lived workspace keeps what depends on them only; a one-shot command solves it all at once.
     let mut reused = false;
-    let d: Dependence = if ws.reuse > 1 {
+    let d: Dependence = if let Some(ps) = &shares {
+        dependency::compute_products(t, &sys, &s.parties, &ps.pi)?
+    } else if ws.reuse > 1 {
         let (on, kept) = s.loaded.on_them(q.solver, &sys, &s.parties.them)?;
         reused = kept;
         dependency::compute_on(t, &sys, &s.parties, &on)?
@@ -666,8 +689,28 @@ pub fn depend(ws: &Workspace, q: &DependRequest, progress: &dyn Progress) -> Res
         &q.us,
         &q.them,
         &q.data,
-        format!("Dependence of {} on {} — {}", q.us, q.them, q.data),
+        match &q.products {
+            Some(p) => format!(
+                "Dependence of {} on {}'s HS {} — {}",
+                q.us,
+                q.them,
+                p.join(","),
+                q.data
+            ),
+            None => format!("Dependence of {} on {} — {}", q.us, q.them, q.data),
+        },
     );
+    if let Some(ps) = &shares {
+        param(&mut r, "products", "products", ps.codes.join(","));
+        r.notes.push(ps.note.clone());
+        r.notes.push(
+            "products: value added from them and via third countries count only their value added in the \
+             named products (ν_i π_i, π_i the products' share of their sector's output, taken as their share \
+             of its exports: docs/indicators.md, \"Products\"); inputs from them, HHI and sales are over all \
+             products"
+                .into(),
+        );
+    }
     param(&mut r, "sort", "sort", q.sort.name());
     if let Some(sc) = &sector {
         param(&mut r, "sector", "sector", sc.as_str());
@@ -960,6 +1003,9 @@ pub fn depend(ws: &Workspace, q: &DependRequest, progress: &dyn Progress) -> Res
             "{} of our nodes have no output and are left out",
             d.zero_output_nodes
         ));
+    }
+    if let Some(ps) = &shares {
+        r.tables.push(ps.table(t)?);
     }
     Ok(r)
 }

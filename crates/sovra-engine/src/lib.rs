@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod alliances;
+pub mod bridge;
 pub mod complexity;
 mod compose;
 pub mod depend;
@@ -40,6 +41,7 @@ pub mod trade;
 pub mod workspace;
 
 pub use alliances::AlliancesRequest;
+pub use bridge::BridgeShowRequest;
 pub use complexity::{ComplexityBy, ComplexityRequest, Convention};
 pub use depend::{
     BlocsListRequest, BlocsShowRequest, DependBy, DependRequest, KeysRequest, SortBy, TivaRequest,
@@ -89,6 +91,8 @@ pub enum Request {
     BlocsList(BlocsListRequest),
     /// One bloc or expression.
     BlocsShow(BlocsShowRequest),
+    /// Where HS product codes land on the ICIO sectors (the product bridge).
+    BridgeShow(BridgeShowRequest),
     /// Product-level dependency screen.
     TradeDepend(TradeDependRequest),
     /// The product-level screen year by year against them: what entered and left the dependent list, and how.
@@ -127,6 +131,7 @@ impl Request {
             Request::Tiva(_) => "tiva",
             Request::BlocsList(_) => "blocs_list",
             Request::BlocsShow(_) => "blocs_show",
+            Request::BridgeShow(_) => "bridge_show",
             Request::TradeDepend(_) => "trade_depend",
             Request::TradeMonitor(_) => "trade_monitor",
             Request::TradeSuppliers(_) => "trade_suppliers",
@@ -162,6 +167,7 @@ impl Request {
                 (!(q.trade || q.input.is_some() || q.store.is_some())).then_some(q.data.as_str())
             }
             Request::Datasets(_)
+            | Request::BridgeShow(_)
             | Request::BlocsList(_)
             | Request::TradeDepend(_)
             | Request::TradeMonitor(_)
@@ -195,6 +201,7 @@ impl Request {
             Request::TradeSuppliers(q) => q.names_files(),
             Request::Opportunities(q) => q.names_files(),
             Request::Complexity(q) => q.names_files(),
+            Request::Shock(q) => q.names_files(),
             _ => false,
         }
     }
@@ -259,6 +266,7 @@ pub const KINDS: &[&str] = &[
     "tiva",
     "blocs_list",
     "blocs_show",
+    "bridge_show",
     "trade_depend",
     "trade_monitor",
     "trade_suppliers",
@@ -288,6 +296,7 @@ pub fn run(ws: &Workspace, req: &Request, progress: &dyn Progress) -> Result<Rep
         Request::Tiva(q) => depend::tiva(ws, q, progress),
         Request::BlocsList(q) => depend::blocs_list(ws, q),
         Request::BlocsShow(q) => depend::blocs_show(ws, q, progress),
+        Request::BridgeShow(q) => bridge::show(q),
         Request::TradeDepend(q) => trade::depend(ws, q, progress),
         Request::TradeMonitor(q) => trade::monitor(ws, q, progress),
         Request::TradeSuppliers(q) => trade::suppliers(ws, q, progress),
@@ -340,6 +349,7 @@ pub fn request_schema(
         "tiva" => generator.subschema_for::<TivaRequest>(),
         "blocs_list" => generator.subschema_for::<BlocsListRequest>(),
         "blocs_show" => generator.subschema_for::<BlocsShowRequest>(),
+        "bridge_show" => generator.subschema_for::<BridgeShowRequest>(),
         "trade_depend" | "trade_monitor" => generator.subschema_for::<TradeDependRequest>(),
         "trade_suppliers" => generator.subschema_for::<SuppliersRequest>(),
         "opportunities" => generator.subschema_for::<OpportunitiesRequest>(),

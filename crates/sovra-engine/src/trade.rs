@@ -1859,6 +1859,10 @@ pub struct TradeSynthOptions {
     /// Refuse sizes whose expected row count is above this (they would not fit in memory).
     #[serde(default = "synth_max_rows")]
     pub max_rows: u64,
+    /// Real codes: the ISO3 codes of the OECD ICIO countries and HS6 codes of the product bridge (so that
+    /// the year lines up with icio2022 and product-level shock legs), instead of `C001`, … and made-up codes.
+    #[serde(default)]
+    pub real_codes: bool,
 }
 
 fn synth_max_rows() -> u64 {
@@ -1895,6 +1899,24 @@ pub fn synth(o: &TradeSynthOptions) -> Result<Report> {
             ),
         ));
     }
+    if o.real_codes {
+        let np = sovra_trade::synth::real_products().len();
+        if o.countries > sovra_trade::synth::REAL_COUNTRIES || o.products > np {
+            return Err(Error::usage(
+                if o.products > np {
+                    "products"
+                } else {
+                    "countries"
+                },
+                format!(
+                    "real codes offer {} countries and {np} products; asked for {} × {}",
+                    sovra_trade::synth::REAL_COUNTRIES,
+                    o.countries,
+                    o.products
+                ),
+            ));
+        }
+    }
     let expected = synth_expected_rows(o.countries, o.products, o.destinations);
     if expected > o.max_rows as f64 {
         return Err(Error::usage(
@@ -1917,6 +1939,7 @@ pub fn synth(o: &TradeSynthOptions) -> Result<Report> {
         destinations: o.destinations,
         year: o.year,
         seed: o.seed,
+        real_codes: o.real_codes,
     });
     let rows = flows.rows.len();
     let (title, codes_path) = if o.baci {

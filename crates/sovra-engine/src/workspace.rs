@@ -175,6 +175,8 @@ pub struct Workspace {
     /// right-hand sides); a server sets more, so that `auto` factors once and answers every later request
     /// with triangular sweeps.
     pub reuse: usize,
+    /// The trade store, when not `$home/trade` (tests; a deployment keeping trade apart).
+    pub trade_dir: Option<PathBuf>,
     datasets: Mutex<HashMap<String, Arc<Loaded>>>,
     /// Tables given in memory rather than read from the store (Python's `Dataset.from_arrays` and
     /// `from_pymrio`), by name; a name here hides the store's dataset of that name.
@@ -202,6 +204,7 @@ impl Workspace {
             home: home.into(),
             fetch_default: true,
             reuse: 1,
+            trade_dir: None,
             datasets: Mutex::new(HashMap::new()),
             in_memory: Mutex::new(HashMap::new()),
             registries: Mutex::new(HashMap::new()),
@@ -366,7 +369,9 @@ impl Workspace {
     /// The trade store of this workspace, `HOME/trade` (`$SOVRA_HOME/trade`): where `sovra trade import` writes
     /// by default and the one every trade request reads unless it names another (which only the CLI may).
     pub fn trade_store(&self) -> PathBuf {
-        self.home.join("trade")
+        self.trade_dir
+            .clone()
+            .unwrap_or_else(|| self.home.join("trade"))
     }
 
     /// How a report names a trade store: the store's own is "the store's trade data" (no path: a server's

@@ -22,6 +22,7 @@ fn workspace() -> (tempfile::TempDir, Workspace) {
             destinations: 6.0,
             year,
             seed,
+            real_codes: false,
         });
         let f = h.join(format!("synth{year}.csv"));
         std::fs::write(&f, sovra_trade::synth::to_long_csv(&flows)).expect("write");

@@ -15,7 +15,7 @@ use arrow_array::types::{Float64Type, Int32Type, UInt64Type};
 use arrow_schema::DataType;
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::functions_aggregate::expr_fn::{count, min};
+use datafusion::functions_aggregate::expr_fn::{count, min, sum};
 use datafusion::logical_expr::{Expr, cast, when};
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext, col, lit};
 use futures::StreamExt;
@@ -184,6 +184,94 @@ impl fmt::Display for Duplicate {
             self.keys_repeated
         )
     }
+}
+
+/// Trade by product between some countries in one year: each exporter's sales to each importer of the
+/// list, and its sales to everyone, summed over the year's files — what product-level shock legs weigh the
+/// named products by.
+#[derive(Debug, Clone, Default)]
+pub struct ProductTrade {
+    /// `(exporter, importer, product, value)`, exporter and importer both in the list.
+    pub pairs: Vec<(String, String, String, f64)>,
+    /// `(exporter, product, value)` to every importer.
+    pub exporters: Vec<(String, String, f64)>,
+    /// The year's files read.
+    pub files: usize,
+}
+
+/// [`ProductTrade`] of `countries` in `year` (empty when the store does not hold the year). Two DataFusion
+/// aggregations over the year's files, the exporter filter pushed into the Parquet scan.
+pub fn product_trade(
+    store: &Store,
+    year: i32,
+    countries: &[String],
+    memory_limit: usize,
+) -> Result<ProductTrade> {
+    let mut out = ProductTrade::default();
+    if !store.years().contains(&year) || countries.is_empty() {
+        return Ok(out);
+    }
+    let files: Vec<String> = store
+        .year_files(year)?
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
+    out.files = files.len();
+    let session = Session::new(memory_limit)?;
+    let schema = file_schema();
+    let list: Vec<Expr> = countries.iter().map(|c| lit(c.as_str())).collect();
+    let base = session.block_on(
+        session
+            .ctx
+            .read_parquet(files, ParquetReadOptions::default().schema(&schema)),
+    )?;
+    let sellers = base
+        .clone()
+        .filter(col("exporter").in_list(list.clone(), false))?;
+    let pairs = sellers
+        .clone()
+        .filter(col("importer").in_list(list, false))?
+        .aggregate(
+            vec![col("exporter"), col("importer"), col("product")],
+            vec![sum(col("value")).alias("value")],
+        )?;
+    for b in session.block_on(pairs.collect())? {
+        let (e, i, p) = (
+            b.column(0).as_string::<i32>(),
+            b.column(1).as_string::<i32>(),
+            b.column(2).as_string::<i32>(),
+        );
+        let v = b.column(3).as_primitive::<Float64Type>();
+        for k in 0..b.num_rows() {
+            out.pairs.push((
+                e.value(k).to_string(),
+                i.value(k).to_string(),
+                p.value(k).to_string(),
+                v.value(k),
+            ));
+        }
+    }
+    let totals = sellers.aggregate(
+        vec![col("exporter"), col("product")],
+        vec![sum(col("value")).alias("value")],
+    )?;
+    for b in session.block_on(totals.collect())? {
+        let (e, p) = (
+            b.column(0).as_string::<i32>(),
+            b.column(1).as_string::<i32>(),
+        );
+        let v = b.column(2).as_primitive::<Float64Type>();
+        for k in 0..b.num_rows() {
+            out.exporters
+                .push((e.value(k).to_string(), p.value(k).to_string(), v.value(k)));
+        }
+    }
+    // A stable order whatever the plan's partitioning.
+    out.pairs
+        .sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
+    out.exporters
+        .sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    Ok(out)
 }
 
 /// What loading read.

@@ -63,6 +63,7 @@ fn synth(year: i32, seed: u64) -> Bilateral {
         destinations: 6.0,
         year,
         seed,
+        real_codes: false,
     })
 }
 

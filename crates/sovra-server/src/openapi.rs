@@ -27,6 +27,7 @@ fn summary(kind: &str) -> &'static str {
         "tiva" => "OECD TiVA indicators per country",
         "blocs_list" => "The blocs and their members on a date",
         "blocs_show" => "One bloc or expression, optionally checked against a dataset",
+        "bridge_show" => "Where HS product codes land on the ICIO sectors (the product bridge)",
         "trade_depend" => "The product-level dependency screen of an importer (GeoDep criteria)",
         "trade_suppliers" => "Who could supply a product instead",
         "trade_monitor" => {
@@ -74,6 +75,7 @@ pub(crate) fn example(kind: &str) -> Option<Value> {
         "tiva" => json!({"data": "icio2022", "country": "DEU"}),
         "blocs_list" => json!({"as_of": "2024-06-30"}),
         "blocs_show" => json!({"name": "BRICS", "as_of": "2024-06-30"}),
+        "bridge_show" => json!({"codes": ["8542", "848620"]}),
         "trade_depend" => json!({"importer": "DEU", "on": "CHN", "top": 10}),
         "trade_monitor" => json!({"importer": "RUS", "on": "EU27", "years": "2015:2022"}),
         "trade_suppliers" => json!({"importer": "DEU", "product": "850760", "partners": "EU27+G7"}),

@@ -29,6 +29,7 @@ fn body(kind: &str) -> &'static str {
         "tiva" => r#"{"data": "demo"}"#,
         "blocs_list" => r#"{"as_of": "2024-06-30"}"#,
         "blocs_show" => r#"{"name": "BRICS", "as_of": "2024-06-30"}"#,
+        "bridge_show" => r#"{"codes": ["854231"]}"#,
         "trade_depend" => r#"{"importer": "C001", "on": "C002", "top": 5}"#,
         "trade_monitor" => r#"{"importer": "C001", "on": "C002", "years": "2021:2022"}"#,
         "trade_suppliers" => r#"{"importer": "C001", "all_dependent": true, "top": 3}"#,

@@ -20,6 +20,31 @@ pub struct Spec {
     pub year: i32,
     /// Seed.
     pub seed: u64,
+    /// Real codes: the ISO3 codes of the OECD ICIO countries (at most [`REAL_COUNTRIES`]) and HS6 codes of the
+    /// product bridge spread over every chapter (at most [`real_products`]`().len()`), so that the year
+    /// lines up with an ICIO table and product-level shock legs; otherwise `C001`, … and made-up codes.
+    pub real_codes: bool,
+}
+
+/// How many countries real codes offer: the ICIO 2025 release's 80 countries (its aggregates left out).
+pub const REAL_COUNTRIES: usize = 80;
+
+/// The ISO3 codes of the ICIO countries, in the release's order.
+pub fn real_countries() -> Vec<String> {
+    sovra_core::read::oecd_names::REGIONS
+        .iter()
+        .map(|(c, _)| c.to_string())
+        .filter(|c| !matches!(c.as_str(), "ROW" | "MX1" | "MX2" | "CN1" | "CN2"))
+        .collect()
+}
+
+/// The HS6 codes of the product bridge that land in some sector, sorted.
+pub fn real_products() -> Vec<String> {
+    let b = sovra_core::bridge::Bridge::shipped();
+    b.codes()
+        .filter(|c| b.classes(c).is_some_and(|v| !v.is_empty()))
+        .map(str::to_string)
+        .collect()
 }
 
 fn normal(r: &mut Rng) -> f64 {
@@ -71,11 +96,25 @@ pub fn year(s: Spec) -> Bilateral {
             }
         }
     }
+    let (countries, products) = if s.real_codes {
+        let all = real_products();
+        // Every k-th code, so that the products span the chapters.
+        let step = (all.len() / np.max(1)).max(1);
+        (
+            real_countries().into_iter().take(nc).collect(),
+            all.into_iter().step_by(step).take(np).collect(),
+        )
+    } else {
+        (
+            (1..=nc).map(|c| format!("C{c:03}")).collect(),
+            (0..np)
+                .map(|p| format!("{:06}", 10_000 + p * 97 % 890_000))
+                .collect(),
+        )
+    };
     Bilateral {
-        countries: (1..=nc).map(|c| format!("C{c:03}")).collect(),
-        products: (0..np)
-            .map(|p| format!("{:06}", 10_000 + p * 97 % 890_000))
-            .collect(),
+        countries,
+        products,
         rows,
     }
 }

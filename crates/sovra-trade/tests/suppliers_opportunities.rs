@@ -14,6 +14,7 @@ fn data() -> sovra_trade::screen::Bilateral {
         destinations: 6.0,
         year: 2022,
         seed: 7,
+        real_codes: false,
     })
 }
 

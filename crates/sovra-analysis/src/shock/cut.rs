@@ -2,15 +2,16 @@
 //! by the leakage `δ` — is read without ever copying the matrix.
 //!
 //! A leg `(l, k, sectors)` severs the sales of the selling sectors of region `l` to every buyer in region
-//! `k`. In region-major node order the buyers of `k` are one contiguous range of columns, so a severed row
-//! is the full row minus `(1 − δ)` times a few contiguous chunks.
+//! `k` — all of them, or a share `σ` of each (a product-level leg: the named products' share of the block,
+//! see [`super::products`]). In region-major node order the buyers of `k` are one contiguous range of
+//! columns, so a severed row is the full row minus `(1 − δ) σ` times a few contiguous chunks.
 
 use super::extraction::Side;
 use super::kernels::{Elem, axpy, dot, dot2};
 use super::scenario::Instrument;
 
 /// A severed trade relation on region indices: sellers in `seller` may not sell to buyers in `buyer`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Leg {
     /// Selling region index.
     pub seller: usize,
@@ -23,6 +24,9 @@ pub struct Leg {
     /// (it loses sales); an embargo gives one relation of each. The extraction model puts the first on the
     /// supply side and the second on the demand side.
     pub instrument: Instrument,
+    /// The severed share of each of `sectors`' sales to the buyer (product-level legs; `None`: all of it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shares: Option<Vec<f64>>,
 }
 
 impl Leg {
@@ -41,34 +45,69 @@ impl Leg {
 pub struct Cut {
     /// Leakage `δ`: the share of a severed flow that still gets through.
     pub delta: f64,
-    /// For each node `i`, the buyer regions `i` may not sell to (sorted, unique).
-    pub(crate) buyers: Vec<Vec<usize>>,
+    /// For each node `i`, the buyer regions `i` may not sell to, with the severed share `σ` of those sales
+    /// (sorted by region, unique; 1 for a whole block).
+    pub(crate) buyers: Vec<Vec<(usize, f64)>>,
     ns: usize,
 }
 
 impl Cut {
     /// The cut of some legs on a table with `nr` regions of `ns` sectors.
+    /// The cut of some legs on a table with `nr` regions of `ns` sectors. A block two legs sever takes the
+    /// larger share.
     pub fn new(legs: &[Leg], nr: usize, ns: usize, delta: f64) -> Cut {
-        let mut buyers = vec![Vec::new(); nr * ns];
+        let mut buyers: Vec<Vec<(usize, f64)>> = vec![Vec::new(); nr * ns];
         for leg in legs {
             let sectors: Vec<usize> = match &leg.sectors {
                 Some(s) => s.clone(),
                 None => (0..ns).collect(),
             };
-            for r in sectors {
-                buyers[leg.seller * ns + r].push(leg.buyer);
+            for (q, r) in sectors.into_iter().enumerate() {
+                let share = leg
+                    .shares
+                    .as_ref()
+                    .and_then(|v| v.get(q))
+                    .copied()
+                    .unwrap_or(1.0);
+                buyers[leg.seller * ns + r].push((leg.buyer, share));
             }
         }
         for b in &mut buyers {
-            b.sort_unstable();
-            b.dedup();
+            b.sort_unstable_by(|x, y| x.0.cmp(&y.0).then(y.1.total_cmp(&x.1)));
+            b.dedup_by_key(|x| x.0);
+            b.retain(|x| x.1 > 0.0);
         }
         Cut { delta, buyers, ns }
     }
 
-    /// The number of severed entries of `Z`.
+    /// The number of severed entries of `Z` (in part or whole).
     pub fn severed_entries(&self) -> usize {
         self.buyers.iter().map(|b| b.len() * self.ns).sum()
+    }
+
+    /// The severed share of node `i`'s sales to buyer region `k` (0: not severed).
+    #[inline]
+    pub(crate) fn share(&self, i: usize, k: usize) -> f64 {
+        self.buyers[i]
+            .iter()
+            .find(|x| x.0 == k)
+            .map_or(0.0, |x| x.1)
+    }
+
+    /// `(1 − δ) σ`: the part of a severed flow that does not get through.
+    #[inline]
+    pub(crate) fn stopped(&self, share: f64) -> f64 {
+        (1.0 - self.delta) * share
+    }
+
+    /// The factor a flow keeps: `δ` for a whole block (exactly), `1 − (1 − δ) σ` for a share, 1 otherwise.
+    #[inline]
+    pub(crate) fn kept(&self, share: f64) -> f64 {
+        if share == 1.0 {
+            self.delta
+        } else {
+            1.0 - self.stopped(share)
+        }
     }
 
     /// The column range of buyer region `k`.
@@ -81,9 +120,9 @@ impl Cut {
     #[inline]
     pub(crate) fn dot<T: Elem>(&self, row: &[T], i: usize, y: &[f64], c: &[f64]) -> f64 {
         let mut d = dot2(row, y, c);
-        for &k in &self.buyers[i] {
+        for &(k, sh) in &self.buyers[i] {
             let r = self.range(k);
-            d -= (1.0 - self.delta) * dot2(&row[r.clone()], &y[r.clone()], &c[r]);
+            d -= self.stopped(sh) * dot2(&row[r.clone()], &y[r.clone()], &c[r]);
         }
         d
     }
@@ -100,10 +139,11 @@ impl Cut {
         acc: &mut [f64],
     ) -> f64 {
         let mut d = 0.0;
-        for &k in &self.buyers[i] {
+        for &(k, sh) in &self.buyers[i] {
             let r = self.range(k);
-            d += (1.0 - self.delta) * dot(&row[r.clone()], &y[r.clone()]);
-            axpy(-(1.0 - self.delta) * g, &row[r.clone()], &mut acc[r]);
+            let f = self.stopped(sh);
+            d += f * dot(&row[r.clone()], &y[r.clone()]);
+            axpy(-f * g, &row[r.clone()], &mut acc[r]);
         }
         d
     }

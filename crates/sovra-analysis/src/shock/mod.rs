@@ -24,6 +24,7 @@ pub mod extraction;
 mod kernels;
 pub mod network;
 mod pass;
+pub mod products;
 pub mod reroute;
 pub mod scenario;
 pub mod stability;

@@ -85,10 +85,9 @@ impl Rerouted {
     pub fn flow(&self, net: &Network, cut: &Cut, i: usize, j: usize) -> f64 {
         let n = net.n();
         let r = i % net.ns;
-        let f = if cut.buyers[i].contains(&(j / net.ns)) {
-            cut.delta
-        } else {
-            1.0
+        let f = match cut.share(i, j / net.ns) {
+            0.0 => 1.0,
+            sh => cut.kept(sh),
         };
         self.u[i] * net.row(i)[j] * f * self.vt[r * n + j]
     }
@@ -131,10 +130,12 @@ impl Restricted {
         let k = j / net.ns;
         let (mut eligible, mut total) = (0.0, 0.0);
         for (c, &i) in rows.iter().enumerate() {
-            if cut.buyers[i].contains(&k) {
-                continue;
-            }
-            let z = net.row(i)[j];
+            // What remains of a partly severed block counts (a whole one not at all).
+            let z = match cut.share(i, k) {
+                0.0 => net.row(i)[j],
+                1.0 => continue,
+                sh => net.row(i)[j] * (1.0 - sh),
+            };
             total += z;
             if self.sellers.contains(&c) {
                 eligible += z;
@@ -326,9 +327,9 @@ fn quad(rows: &[usize], u: &[f64], c0: usize) -> ([usize; 4], [f64; 4], usize) {
 
 /// `colacc −= (1 − δ) g Z_ij` on row `i`'s severed columns (a whole-row kernel counted them in full).
 fn severed_columns<T: Elem>(cut: &Cut, i: usize, g: f64, row: &[T], colacc: &mut [f64]) {
-    for &b in &cut.buyers[i] {
+    for &(b, sh) in &cut.buyers[i] {
         let rg = cut.range(b);
-        axpy(-(1.0 - cut.delta) * g, &row[rg.clone()], &mut colacc[rg]);
+        axpy(-cut.stopped(sh) * g, &row[rg.clone()], &mut colacc[rg]);
     }
 }
 
@@ -337,8 +338,8 @@ fn seller_row(cut: &Cut, i: usize, o: &[f64], pc: &mut [f64]) {
     for (pk, ok) in pc.iter_mut().zip(o) {
         *pk += ok;
     }
-    for &b in &cut.buyers[i] {
-        pc[b] -= (1.0 - cut.delta) * o[b];
+    for &(b, sh) in &cut.buyers[i] {
+        pc[b] -= cut.stopped(sh) * o[b];
     }
 }
 
@@ -558,12 +559,14 @@ fn balance_block(
     // e_rj of the restricted buyers, computed on first use (NaN: not yet).
     let mut eligible = vec![f64::NAN; if restricted.is_some() { n } else { 0 }];
     for (c, &i) in rows.iter().enumerate() {
-        for &k in &cut.buyers[i] {
+        for &(k, sh) in &cut.buyers[i] {
             let row = net.row(i);
             let restrict = restricted.filter(|x| x.buyers.contains(&k));
             for j in cut.range(k) {
                 if net.m[j] > 0.0 {
-                    let flow = row[j] * net.w[j] / net.m[j];
+                    // The severed part of the benchmark flow (all of it for a whole block).
+                    let whole = row[j] * net.w[j] / net.m[j];
+                    let flow = if sh == 1.0 { whole } else { whole * sh };
                     severed += flow;
                     let mut lost = f;
                     if let Some(x) = restrict {

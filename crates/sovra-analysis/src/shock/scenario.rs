@@ -12,6 +12,12 @@
 //! instrument = "embargo"       # export-ban | import-ban | embargo
 //! sectors = ["C26", "C27"]     # selling sectors covered (optional: all)
 //!
+//! [[leg]]                      # a product-level leg: HS codes instead of sectors
+//! sanctioning = "USA"
+//! target = "CHN"
+//! instrument = "export-ban"
+//! products = ["8541", "8542", "848620"]   # HS6, HS4, chapters, sections (XVI); or products_file = "controls.csv"
+//!
 //! [params]                     # optional; defaults are the peer model's baseline
 //! tau = 0.30
 //! delta = 0.10
@@ -28,6 +34,7 @@ use sovra_core::{Error, Labels};
 
 use super::Params;
 use super::cut::Leg;
+use super::products::{BlockShare, Products};
 use crate::Result;
 
 /// The trade instrument of a leg.
@@ -121,6 +128,14 @@ pub struct LegSpec {
     /// Selling sectors covered (codes); all when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sectors: Option<Vec<String>>,
+    /// Products covered instead of sectors: HS6, HS4 or HS2 codes, or HS sections (`XVI`). The share of
+    /// each seller × sector → buyer block that they make up is severed ([`super::products`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub products: Option<Vec<String>>,
+    /// A file listing products (one code per line, or the first column of a CSV), read by the front end
+    /// into `products`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub products_file: Option<String>,
 }
 
 /// A scenario, as written.
@@ -170,9 +185,10 @@ impl ScenarioSpec {
                 } else {
                     "→"
                 };
-                let sec = match &l.sectors {
-                    Some(s) => format!(" [{}]", s.join(",")),
-                    None => String::new(),
+                let sec = match (&l.sectors, &l.products) {
+                    (Some(s), _) => format!(" [{}]", s.join(",")),
+                    (None, Some(p)) => format!(" [HS {}]", p.join(",")),
+                    (None, None) => String::new(),
                 };
                 format!(
                     "{} {} {} {}{sec}",
@@ -200,15 +216,30 @@ pub struct Resolved {
     pub notes: Vec<String>,
     /// Bloc membership date used.
     pub as_of: String,
+    /// The blocks product-level legs sever in part, with their shares (empty without product legs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocks: Vec<BlockShare>,
 }
 
 /// Maps a scenario onto a table: resolves blocs, checks each leg (non-empty sides, no region on both,
-/// known sectors) and expands instruments into seller → buyer relations.
+/// known sectors) and expands instruments into seller → buyer relations. A scenario with product legs
+/// needs [`resolve_with`].
 pub fn resolve(
     spec: &ScenarioSpec,
     reg: &Registry,
     labels: &Labels,
     dataset: &str,
+) -> Result<Resolved> {
+    resolve_with(spec, reg, labels, dataset, None)
+}
+
+/// [`resolve`], with the bridge (and trade) that product-level legs are resolved with.
+pub fn resolve_with(
+    spec: &ScenarioSpec,
+    reg: &Registry,
+    labels: &Labels,
+    dataset: &str,
+    products: Option<Products<'_>>,
 ) -> Result<Resolved> {
     if spec.legs.is_empty() {
         return Err(Error::Request(
@@ -222,6 +253,7 @@ pub fn resolve(
         None => Date::today(),
     };
     let mut legs: Vec<Leg> = Vec::new();
+    let mut blocks: Vec<BlockShare> = Vec::new();
     let mut notes = Vec::new();
     let (mut sanctioning, mut target) = (Vec::new(), Vec::new());
     for (k, l) in spec.legs.iter().enumerate() {
@@ -269,12 +301,83 @@ pub fn resolve(
                 Some(v)
             }
         };
+        if l.products_file.is_some() {
+            return Err(Error::Request(format!(
+                "leg {}: products_file names a file, which this front end does not read; list the codes in \
+                 'products'",
+                k + 1
+            ))
+            .into());
+        }
+        let named: Option<Vec<String>> = match &l.products {
+            None => None,
+            Some(_) if sectors.is_some() => {
+                return Err(Error::Request(format!(
+                    "leg {}: give sectors or products, not both (products already say which sectors)",
+                    k + 1
+                ))
+                .into());
+            }
+            Some(codes) => {
+                let field = format!("leg {}: products", k + 1);
+                Some(sovra_core::bridge::Bridge::shipped().expand(codes, &field)?)
+            }
+        };
+        let product_sectors = match (&named, &products) {
+            (Some(_), None) => {
+                return Err(Error::Request(format!(
+                    "leg {}: product-level legs need the product bridge, which this front end does not load",
+                    k + 1
+                ))
+                .into());
+            }
+            (Some(codes), Some(pr)) => Some(pr.map.sectors(codes)),
+            _ => None,
+        };
         let mut push = |seller: usize, buyer: usize, instrument: Instrument| {
-            let leg = Leg {
-                seller,
-                buyer,
-                sectors: sectors.clone(),
-                instrument,
+            let leg = match (&named, &product_sectors, &products) {
+                (Some(codes), Some(secs), Some(pr)) => {
+                    let (mut kept, mut shares) = (Vec::new(), Vec::new());
+                    for &s in secs {
+                        let (share, basis) = pr.share(
+                            s,
+                            codes,
+                            &labels.regions[seller].code,
+                            &labels.regions[buyer].code,
+                        );
+                        if share > 0.0 {
+                            kept.push(s);
+                            shares.push(share);
+                            let b = BlockShare {
+                                seller,
+                                buyer,
+                                sector: s,
+                                share,
+                                basis,
+                            };
+                            if !blocks.contains(&b) {
+                                blocks.push(b);
+                            }
+                        }
+                    }
+                    if kept.is_empty() {
+                        return;
+                    }
+                    Leg {
+                        seller,
+                        buyer,
+                        sectors: Some(kept),
+                        instrument,
+                        shares: Some(shares),
+                    }
+                }
+                _ => Leg {
+                    seller,
+                    buyer,
+                    sectors: sectors.clone(),
+                    instrument,
+                    shares: None,
+                },
             };
             if !legs.contains(&leg) {
                 legs.push(leg);
@@ -297,11 +400,18 @@ pub fn resolve(
         v.sort();
         v.dedup();
     }
+    if legs.is_empty() {
+        return Err(Error::Request(
+            "the scenario's products make up none of the trade between its sides: nothing is severed".into(),
+        )
+        .into());
+    }
     Ok(Resolved {
         legs,
         sanctioning,
         target,
         notes,
         as_of: as_of.to_string(),
+        blocks,
     })
 }

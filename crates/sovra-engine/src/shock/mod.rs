@@ -14,6 +14,7 @@
 //! [`run_stream`], in scenario order, and answers with a summary (the table `scenarios`).
 
 pub mod partial;
+mod products;
 mod report;
 mod scenarios;
 mod stream;
@@ -29,6 +30,7 @@ use sovra_core::Mrio;
 use sovra_core::blocs::{self, Date, Registry};
 use sovra_report::Report;
 
+pub use products::{ProductShares, product_shares};
 pub(crate) use report::distrust;
 pub use scenarios::scenarios;
 pub use sovra_analysis::shock::{Instrument, Model, ScenarioSpec};
@@ -96,6 +98,14 @@ pub struct ShockRequest {
     /// The selling sectors a one-leg scenario covers (codes); all when absent.
     #[serde(default)]
     pub sectors: Option<Vec<String>>,
+    /// The products a one-leg scenario covers instead of sectors: HS6, HS4 or HS2 codes or HS sections
+    /// (`["8541", "8542", "848620"]`); the named products' share of each block is severed (docs/shock.md,
+    /// "Product legs").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub products: Option<Vec<String>>,
+    /// A file listing the products of a one-leg scenario (names a file: refused by the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub products_file: Option<String>,
     /// A scenario file's TOML text (legs, model, parameters); never a path.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schemars(with = "Option<String>"))]
@@ -163,6 +173,16 @@ pub struct ShockRequest {
 }
 
 impl ShockRequest {
+    /// Whether the request names a file to read (`products_file`, here or in a scenario's legs): the server
+    /// refuses it.
+    pub fn names_files(&self) -> bool {
+        self.products_file.is_some()
+            || [&self.scenario, &self.batch]
+                .into_iter()
+                .flatten()
+                .any(|t| t.toml.contains("products_file"))
+    }
+
     /// A one-leg scenario with every other field at its default.
     pub fn new(sanctioning: &str, target: &str) -> Self {
         ShockRequest {
@@ -170,6 +190,8 @@ impl ShockRequest {
             target: Some(target.to_string()),
             instrument: None,
             sectors: None,
+            products: None,
+            products_file: None,
             scenario: None,
             batch: None,
             sweep: None,
@@ -266,7 +288,8 @@ struct Plan {
 
 impl Plan {
     fn new(ws: &Workspace, q: &ShockRequest, progress: &dyn Progress) -> Result<Plan> {
-        let specs = scenarios(q)?;
+        let mut specs = scenarios(q)?;
+        products::read_files(&mut specs, q)?;
         let total = specs.len();
         let skip: BTreeSet<&str> = q.skip.iter().map(String::as_str).collect();
         let todo: Vec<ScenarioSpec> = if streams(q) {
@@ -287,6 +310,12 @@ impl Plan {
         // A scenario without a membership date takes the end of the dataset's year, with a note.
         let mut date_notes = Vec::new();
         let default_date = depend::dataset_date(&None, t, &mut date_notes)?;
+        let pc = if products::any(&todo) {
+            progress.stage("reading the trade behind the product legs");
+            Some(products::prepare(ws, &todo, &ctx.registry, t, &q.data)?)
+        } else {
+            None
+        };
         // Every scenario resolved before any runs, so bad input fails fast.
         let mut resolved = Vec::with_capacity(todo.len());
         for mut spec in todo {
@@ -294,8 +323,16 @@ impl Plan {
             if defaulted {
                 spec.as_of = Some(default_date.to_string());
             }
-            let mut r = model::scenario::resolve(&spec, &ctx.registry, &t.labels, &q.data)
-                .map_err(|e| resolve_error(e, &spec, q, &ctx))?;
+            let with = pc.as_ref().map(|p| p.products());
+            let mut r =
+                model::scenario::resolve_with(&spec, &ctx.registry, &t.labels, &q.data, with)
+                    .map_err(|e| resolve_error(e, &spec, q, &ctx))?;
+            if let Some(p) = &pc
+                && spec.legs.iter().any(|l| l.products.is_some())
+            {
+                r.notes.push(p.note.clone());
+                r.notes.extend(products::basis_note(&r.blocks));
+            }
             if defaulted {
                 r.notes.extend(date_notes.iter().cloned());
             }
@@ -384,6 +421,8 @@ fn resolve_error(
         "scenario"
     } else if q.batch.is_some() {
         "batch"
+    } else if err.message.contains("products") || err.message.contains("HS ") {
+        "products"
     } else {
         leg_field(spec, q, ctx)
     };

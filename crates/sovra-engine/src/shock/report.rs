@@ -209,6 +209,9 @@ pub(super) fn scenario(
         .push(sectors(t, net, o, detail.unwrap_or(order[0]))?);
     r.tables.push(nodes(t, net, o)?);
     r.tables.push(legs(sc)?);
+    if !sc.resolved.blocks.is_empty() {
+        r.tables.push(blocks(t, sc)?);
+    }
     let most_hit = order[0];
     let row = Row {
         name: spec.name.clone(),
@@ -357,11 +360,21 @@ fn headline(r: &mut Report, t: &Mrio, sc: &Scenario, o: &Outcome, x: &Losses) {
     line(
         r,
         "severed",
-        format!(
-            "{} seller→buyer region pairs, {} entries of Z",
-            res.legs.len(),
-            d.severed_entries
-        ),
+        if res.blocks.is_empty() {
+            format!(
+                "{} seller→buyer region pairs, {} entries of Z",
+                res.legs.len(),
+                d.severed_entries
+            )
+        } else {
+            format!(
+                "{} seller→buyer region pairs, {} entries of Z in part: the products' share of {} seller \
+                 sector → buyer blocks (table blocks)",
+                res.legs.len(),
+                d.severed_entries,
+                res.blocks.len()
+            )
+        },
     );
     line(
         r,
@@ -766,21 +779,22 @@ fn nodes(t: &Mrio, net: &Network, o: &Outcome) -> Result<sovra_report::Table> {
     Ok(tb.finish())
 }
 
-/// The legs as given (before blocs are resolved).
+/// The legs as given (before blocs are resolved); a products column when a leg names products.
 fn legs(sc: &Scenario) -> Result<sovra_report::Table> {
-    let mut tb = TableBuilder::new(
-        "legs",
-        "legs of the scenario",
-        vec![
-            Column::int("leg", "leg", Kind::Rank),
-            code("sanctioning", "sanctioning"),
-            code("target", "target"),
-            text("instrument", "instrument"),
-            text("sectors", "selling sectors (all when empty)"),
-        ],
-    );
+    let with_products = sc.spec.legs.iter().any(|l| l.products.is_some());
+    let mut cols = vec![
+        Column::int("leg", "leg", Kind::Rank),
+        code("sanctioning", "sanctioning"),
+        code("target", "target"),
+        text("instrument", "instrument"),
+        text("sectors", "selling sectors (all when empty)"),
+    ];
+    if with_products {
+        cols.push(text("products", "products (HS codes)"));
+    }
+    let mut tb = TableBuilder::new("legs", "legs of the scenario", cols);
     for (k, leg) in sc.spec.legs.iter().enumerate() {
-        tb.push_row(vec![
+        let mut row: Vec<Value> = vec![
             (k + 1).into(),
             leg.sanctioning.as_str().into(),
             leg.target.as_str().into(),
@@ -788,6 +802,40 @@ fn legs(sc: &Scenario) -> Result<sovra_report::Table> {
             leg.sectors
                 .as_ref()
                 .map_or(Value::Null, |s| Value::Text(s.join(","))),
+        ];
+        if with_products {
+            row.push(
+                leg.products
+                    .as_ref()
+                    .map_or(Value::Null, |s| Value::Text(s.join(","))),
+            );
+        }
+        tb.push_row(row)?;
+    }
+    Ok(tb.finish())
+}
+
+/// The blocks product legs sever in part: seller region × sector → buyer region, the share, its basis.
+fn blocks(t: &Mrio, sc: &Scenario) -> Result<sovra_report::Table> {
+    let l = &t.labels;
+    let mut tb = TableBuilder::new(
+        "blocks",
+        "severed share of each block (product legs)",
+        vec![
+            code("seller", "seller"),
+            code("sector", "sector"),
+            code("buyer", "buyer"),
+            share("severed_share", "severed share").doc("docs/shock.md#product-legs"),
+            text("basis", "weighted by"),
+        ],
+    );
+    for b in &sc.resolved.blocks {
+        tb.push_row(vec![
+            l.regions[b.seller].code.as_str().into(),
+            l.sectors[b.sector].code.as_str().into(),
+            l.regions[b.buyer].code.as_str().into(),
+            num(b.share),
+            b.basis.name().into(),
         ])?;
     }
     Ok(tb.finish())

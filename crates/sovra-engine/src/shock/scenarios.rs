@@ -112,6 +112,8 @@ fn one_leg(q: &ShockRequest) -> Result<ScenarioSpec> {
                 target: t.clone(),
                 instrument: q.instrument.unwrap_or(Instrument::Embargo),
                 sectors: q.sectors.clone(),
+                products: q.products.clone(),
+                products_file: q.products_file.clone(),
             }],
             params: Params::default(),
         }),
@@ -133,6 +135,8 @@ fn one_leg_fields_absent(q: &ShockRequest, source: &str) -> Result<()> {
         ("target", q.target.is_some()),
         ("instrument", q.instrument.is_some()),
         ("sectors", q.sectors.is_some()),
+        ("products", q.products.is_some()),
+        ("products_file", q.products_file.is_some()),
     ] {
         if given {
             return Err(Error::usage(

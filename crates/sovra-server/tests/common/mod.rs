@@ -70,6 +70,7 @@ pub fn write_trade(home: &Path) {
             destinations: 6.0,
             year,
             seed,
+            real_codes: false,
         });
         let f = home.join(format!("synth{year}.csv"));
         std::fs::write(&f, sovra_trade::synth::to_long_csv(&flows)).expect("write");
