@@ -597,40 +597,43 @@ class TradeStore:
                top: Optional[int] = None, hhi_imports: Optional[float] = None,
                hhi_world: Optional[float] = None, ratio: Optional[float] = None,
                as_of: Optional[str] = None, convert: Optional[str] = None,
-               progress: Progress = None) -> Report:
+               blocs: Optional[TomlSource] = None, progress: Progress = None) -> Report:
         """The products ``importer`` depends on (the GeoDep screen: concentrated imports, concentrated world
-        supply, little own production), and how much of them comes from ``on``."""
+        supply, little own production), and how much of them comes from ``on`` (a country, bloc or
+        expression; extra blocs from ``blocs``, TOML)."""
         return self._run("trade_depend", progress, importer=importer, on=on, all=all, year=year, years=years,
                          each=each, top=top, hhi_imports=hhi_imports, hhi_world=hhi_world, ratio=ratio,
-                         as_of=as_of, convert=convert)
+                         as_of=as_of, convert=convert, blocs=_blocs(blocs))
 
     def monitor(self, importer: str, on: Optional[str] = None, *, years: Optional[str] = None,
                 programme: Optional[TomlSource] = None, top: Optional[int] = None,
-                as_of: Optional[str] = None, progress: Progress = None) -> Report:
+                as_of: Optional[str] = None, blocs: Optional[TomlSource] = None,
+                progress: Progress = None) -> Report:
         """The dependent-product screen year by year: what entered and left the list, and product-group
         targets of a programme."""
         return self._run("trade_monitor", progress, importer=importer, on=on, years=years,
-                         programme=_toml("programme", programme), top=top, as_of=as_of)
+                         programme=_toml("programme", programme), top=top, as_of=as_of, blocs=_blocs(blocs))
 
     def suppliers(self, importer: str, product: Optional[str] = None, *,
                   all_dependent: Optional[bool] = None, partners: Optional[str] = None,
                   top: Optional[int] = None, year: Optional[int] = None, as_of: Optional[str] = None,
-                  convert: Optional[str] = None, progress: Progress = None) -> Report:
+                  convert: Optional[str] = None, blocs: Optional[TomlSource] = None,
+                  progress: Progress = None) -> Report:
         """Who could supply ``product`` (HS6) to ``importer`` instead: exporters with their world share and
         what ``importer`` already buys from them."""
         return self._run("trade_suppliers", progress, importer=importer, product=product,
                          all_dependent=all_dependent, partners=partners, top=top, year=year, as_of=as_of,
-                         convert=convert)
+                         convert=convert, blocs=_blocs(blocs))
 
     def opportunities(self, country: str, *, top: Optional[int] = None,
                       products: Optional[Sequence[str]] = None, year: Optional[int] = None,
                       as_of: Optional[str] = None, convert: Optional[str] = None,
-                      progress: Progress = None) -> Report:
+                      blocs: Optional[TomlSource] = None, progress: Progress = None) -> Report:
         """Import-substitution opportunities: products ``country`` imports and could make (relatedness to
         what it exports competitively, complexity, import value)."""
         return self._run("opportunities", progress, country=country, top=top,
                          products=None if products is None else list(products), year=year, as_of=as_of,
-                         convert=convert)
+                         convert=convert, blocs=_blocs(blocs))
 
     def complexity(self, *, year: Optional[int] = None, rca_threshold: Optional[float] = None,
                    convention: Optional[str] = None, by: Optional[str] = None, top: Optional[int] = None,

@@ -92,6 +92,9 @@ pub struct TradeDependArgs {
     /// Bloc membership on this date, YYYY-MM-DD (default today).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// Extra blocs from a TOML file (`[bloc.NAME]` with `members = [...]`), usable wherever a bloc is.
+    #[arg(long, value_name = "FILE")]
+    pub blocs: Option<PathBuf>,
     /// trade monitor: a programme of targets (TOML [[target]] tables, as for `sovra monitor`); its
     /// product-group targets (`products = ["8541", "8542"]` or `section = "XVI"`, kpi = imports,
     /// imports_from_them_share, import_hhi, imports_exports_ratio or dependent_products) get a status each.
@@ -145,6 +148,11 @@ fn depend_request(a: &TradeDependArgs) -> Result<engine::TradeDependRequest> {
         ratio: a.ratio,
         top: table_top(a.top, &a.out, 30),
         as_of: a.as_of.clone(),
+        blocs: a
+            .blocs
+            .as_deref()
+            .map(engine::Blocs::from_file)
+            .transpose()?,
         convert: a.input.convert.clone(),
         input,
         country_codes: a.input.country_codes.clone(),
@@ -175,6 +183,9 @@ pub struct SuppliersArgs {
     /// Bloc membership on this date, YYYY-MM-DD (default today).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// Extra blocs from a TOML file (`[bloc.NAME]` with `members = [...]`), usable wherever a bloc is.
+    #[arg(long, value_name = "FILE")]
+    pub blocs: Option<PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -190,6 +201,11 @@ pub fn suppliers_cmd(a: &SuppliersArgs) -> Result<()> {
         top: table_top(a.top, &a.out, 10),
         year: a.input.year,
         as_of: a.as_of.clone(),
+        blocs: a
+            .blocs
+            .as_deref()
+            .map(engine::Blocs::from_file)
+            .transpose()?,
         convert: a.input.convert.clone(),
         input,
         country_codes: a.input.country_codes.clone(),
@@ -216,6 +232,9 @@ pub struct OpportunitiesArgs {
     /// Bloc membership date, YYYY-MM-DD (default today).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// Extra blocs from a TOML file (`[bloc.NAME]` with `members = [...]`), usable wherever a bloc is.
+    #[arg(long, value_name = "FILE")]
+    pub blocs: Option<PathBuf>,
     /// Also write a project file (TOML, for `sovra projects`) with one project per row listed; sector,
     /// capacity and cost are left for you to fill (see the file's header).
     #[arg(long, value_name = "FILE")]
@@ -233,6 +252,11 @@ pub fn opportunities_cmd(a: &OpportunitiesArgs) -> Result<()> {
         products: a.product.clone(),
         year: a.input.year,
         as_of: a.as_of.clone(),
+        blocs: a
+            .blocs
+            .as_deref()
+            .map(engine::Blocs::from_file)
+            .transpose()?,
         convert: a.input.convert.clone(),
         input,
         country_codes: a.input.country_codes.clone(),

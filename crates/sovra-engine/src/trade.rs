@@ -106,6 +106,10 @@ pub struct TradeDependRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schemars(with = "Option<String>"))]
     pub programme: Option<crate::shock::TomlText>,
+    /// Extra blocs: TOML text in `toml` (`[bloc.NAME]` with `members = ["AAA", …]`), usable in every country
+    /// field of the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocs: Option<crate::workspace::Blocs>,
 }
 
 /// `trade_suppliers`: who could supply a product instead.
@@ -145,6 +149,10 @@ pub struct SuppliersRequest {
     /// Another trade store directory (names a directory: refused by the server).
     #[serde(default)]
     pub store: Option<PathBuf>,
+    /// Extra blocs: TOML text in `toml` (`[bloc.NAME]` with `members = ["AAA", …]`), usable in every country
+    /// field of the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocs: Option<crate::workspace::Blocs>,
 }
 
 /// `opportunities`: dependent products a country or bloc could make itself.
@@ -179,6 +187,10 @@ pub struct OpportunitiesRequest {
     /// Another trade store directory (names a directory: refused by the server).
     #[serde(default)]
     pub store: Option<PathBuf>,
+    /// Extra blocs: TOML text in `toml` (`[bloc.NAME]` with `members = ["AAA", …]`), usable in every country
+    /// field of the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocs: Option<crate::workspace::Blocs>,
 }
 
 macro_rules! names_files {
@@ -839,7 +851,7 @@ pub fn depend(ws: &Workspace, q: &TradeDependRequest, progress: &dyn Progress) -
     }
     let date = as_of(&q.as_of)?;
     let t = load(ws, &q.source(), window, progress)?;
-    let reg = ws.registry(None)?;
+    let reg = ws.registry(q.blocs.as_ref())?;
     let importer = t.members(&reg, date, &q.importer, "importer")?;
     let shown = window.shown(&t.read.years, &t.source)?;
     if q.each {
@@ -1139,7 +1151,7 @@ pub fn suppliers(ws: &Workspace, q: &SuppliersRequest, progress: &dyn Progress) 
     let date = as_of(&q.as_of)?;
     let t = load(ws, &q.source(), window, progress)?;
     let year = window.shown(&t.read.years, &t.source)?.year;
-    let reg = ws.registry(None)?;
+    let reg = ws.registry(q.blocs.as_ref())?;
     let importer = t.members(&reg, date, &q.importer, "importer")?;
     let partners = match &q.partners {
         Some(e) => t.members(&reg, date, e, "partners")?,
@@ -1278,7 +1290,7 @@ fn opportunities_party(
     if let Some(c) = t.flows.countries.iter().position(|x| x == name) {
         return Ok(vec![c]);
     }
-    let reg = ws.registry(None)?;
+    let reg = ws.registry(q.blocs.as_ref())?;
     let plain = !name.contains(['+', '-', '&', '(', ')']);
     if plain && reg.get(name).is_none() {
         return Err(unknown(
@@ -2060,7 +2072,7 @@ pub fn monitor(ws: &Workspace, q: &TradeDependRequest, progress: &dyn Progress) 
     let window = Window::new(None, q.years.as_deref())?;
     let date = as_of(&q.as_of)?;
     let t = load(ws, &q.source(), window, progress)?;
-    let reg = ws.registry(None)?;
+    let reg = ws.registry(q.blocs.as_ref())?;
     let importer = t.members(&reg, date, &q.importer, "importer")?;
     let bloc = t.members(&reg, date, on, "on")?;
     let shown = window.shown(&t.read.years, &t.source)?;

@@ -746,3 +746,54 @@ fn opportunities_parties() {
     .expect_err("bad date");
     assert_eq!(e.field.as_deref(), Some("as_of"));
 }
+
+#[test]
+fn extra_blocs_name_groups_in_every_trade_request() {
+    let (_h, ws) = workspace();
+    let blocs =
+        r#"{"toml": "[bloc.NEAR]\nmembers = [\"C002\", \"C003\"]\n", "origin": "near.toml"}"#;
+    // The bloc gives the same answers as the expression of its members.
+    let by_bloc = answer(
+        &ws,
+        "trade_depend",
+        &format!(r#"{{"importer": "C001", "on": "NEAR", "blocs": {blocs}}}"#),
+    );
+    let by_expr = answer(
+        &ws,
+        "trade_depend",
+        r#"{"importer": "C001", "on": "C002+C003"}"#,
+    );
+    assert_eq!(by_bloc.tables[0], by_expr.tables[0]);
+    let sup = |partners: &str, extra: &str| {
+        answer(
+            &ws,
+            "trade_suppliers",
+            &format!(
+                r#"{{"importer": "C001", "all_dependent": true, "partners": "{partners}"{extra}}}"#
+            ),
+        )
+    };
+    assert_eq!(
+        sup("NEAR", &format!(r#", "blocs": {blocs}"#)).tables[0],
+        sup("C002+C003", "").tables[0]
+    );
+    let opp = |country: &str, extra: &str| {
+        answer(
+            &ws,
+            "opportunities",
+            &format!(r#"{{"country": "{country}", "top": 5{extra}}}"#),
+        )
+    };
+    assert_eq!(
+        opp("NEAR", &format!(r#", "blocs": {blocs}"#)).tables[0],
+        opp("C002+C003", "").tables[0]
+    );
+    // Without the file, the name is unknown.
+    let e = run(
+        &ws,
+        &body("trade_depend", r#"{"importer": "C001", "on": "NEAR"}"#),
+        &Quiet,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Usage, "{e}");
+}
