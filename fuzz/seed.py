@@ -59,4 +59,6 @@ put("bilateral", "long", "year,exporter,importer,product,value,quantity\n2022,DE
 put("scenario_toml", "embargo", 'name = "embargo USA x CHN"\nmodel = "rerouting"\n\n[[leg]]\nsanctioning = "R01"\ntarget = "R02"\ninstrument = "embargo"\n\n[params]\ntau = 0.3\ndelta = 0.1\nrho = -1.0\nrho_out = -1.0\n')
 put("resume", "csv", "\x00# x shock batch\n# run: 00000000000000aa\nscenario,region,loss\na,R0,1\na,R1,2\nb,R0,1\nb,R1,2\n")
 put("resume", "jsonl", '\x01{"kind":"shock","schema_version":1,"title":"t","parameters":[{"key":"scenario","label":"s","value":"a"},{"key":"run","label":"r","value":"00000000000000aa"}]}\n')
+put("product_list", "csv", "hs6,name\n854231,processors # chips\n8486\nXVI\n\n85\n")
+put("product_list", "lines", "section XVI\n848620;lithography\n050210\n")
 print("seeds written to", root, file=sys.stderr)
