@@ -21,29 +21,39 @@ use crate::{Error, Labels, Result};
 const HS6_ISIC4: &str = include_str!("../data/hs_isic4/hs6_isic4.csv");
 const ISIC4_CLASSES: &str = include_str!("../data/hs_isic4/isic4_classes.csv");
 
-/// The 21 sections of the Harmonized System: roman numeral, first and last chapter.
-const SECTIONS: [(&str, u8, u8); 21] = [
-    ("I", 1, 5),
-    ("II", 6, 14),
-    ("III", 15, 15),
-    ("IV", 16, 24),
-    ("V", 25, 27),
-    ("VI", 28, 38),
-    ("VII", 39, 40),
-    ("VIII", 41, 43),
-    ("IX", 44, 46),
-    ("X", 47, 49),
-    ("XI", 50, 63),
-    ("XII", 64, 67),
-    ("XIII", 68, 70),
-    ("XIV", 71, 71),
-    ("XV", 72, 83),
-    ("XVI", 84, 85),
-    ("XVII", 86, 89),
-    ("XVIII", 90, 92),
-    ("XIX", 93, 93),
-    ("XX", 94, 96),
-    ("XXI", 97, 97),
+/// The 21 sections of the Harmonized System: roman numeral, first and last two-digit chapter, short name.
+pub const HS_SECTIONS: [(&str, u8, u8, &str); 21] = [
+    ("I", 1, 5, "Live animals; animal products"),
+    ("II", 6, 14, "Vegetable products"),
+    ("III", 15, 15, "Animal or vegetable fats and oils"),
+    ("IV", 16, 24, "Prepared foodstuffs; beverages; tobacco"),
+    ("V", 25, 27, "Mineral products"),
+    (
+        "VI",
+        28,
+        38,
+        "Products of the chemical or allied industries",
+    ),
+    ("VII", 39, 40, "Plastics and rubber"),
+    ("VIII", 41, 43, "Raw hides, skins and leather"),
+    ("IX", 44, 46, "Wood and articles of wood"),
+    ("X", 47, 49, "Pulp of wood, paper and paperboard"),
+    ("XI", 50, 63, "Textiles and textile articles"),
+    ("XII", 64, 67, "Footwear, headgear"),
+    ("XIII", 68, 70, "Articles of stone, ceramic products, glass"),
+    ("XIV", 71, 71, "Pearls, precious stones and metals"),
+    ("XV", 72, 83, "Base metals"),
+    ("XVI", 84, 85, "Machinery and electrical equipment"),
+    ("XVII", 86, 89, "Vehicles, aircraft, vessels"),
+    (
+        "XVIII",
+        90,
+        92,
+        "Optical, medical and precision instruments; clocks; musical instruments",
+    ),
+    ("XIX", 93, 93, "Arms and ammunition"),
+    ("XX", 94, 96, "Miscellaneous manufactured articles"),
+    ("XXI", 97, 97, "Works of art, antiques"),
 ];
 
 /// The HS → ISIC Rev.4 correspondence.
@@ -188,17 +198,32 @@ impl Bridge {
         if made.is_empty() { all } else { made }
     }
 
-    /// Where an HS6 code lands on a table whose sectors are the OECD ICIO ones: sectors (in table order) with
-    /// weights summing to 1. Empty for a code outside the bridge; an error when a class's sector is not one
-    /// of the table's.
-    pub fn landing(&self, hs6: &str, labels: &Labels, dataset: &str) -> Result<Vec<Landing>> {
-        let mut out: Vec<Landing> = Vec::new();
+    /// Where an HS6 code lands on the OECD ICIO sectors: `(sector code, weight, classes)` in order of first
+    /// appearance, weights summing to 1; empty for a code outside the bridge.
+    pub fn split(&self, hs6: &str) -> Result<Vec<(&'static str, f64, Vec<&str>)>> {
         let classes = self.split_classes(hs6);
         let part = 1.0 / classes.len().max(1) as f64;
-        for c in &classes {
+        let mut out: Vec<(&'static str, f64, Vec<&str>)> = Vec::new();
+        for c in classes {
             let code = icio_sector(c).ok_or_else(|| {
                 Error::Unsupported(format!("ISIC class {c} of HS {hs6} has no ICIO sector"))
             })?;
+            match out.iter_mut().find(|x| x.0 == code) {
+                Some(x) => {
+                    x.1 += part;
+                    x.2.push(c);
+                }
+                None => out.push((code, part, vec![c])),
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Bridge::split`] on a table whose sectors are the OECD ICIO ones: sector indices (in table order);
+    /// an error when a sector is not one of the table's.
+    pub fn landing(&self, hs6: &str, labels: &Labels, dataset: &str) -> Result<Vec<Landing>> {
+        let mut out = Vec::new();
+        for (code, weight, classes) in self.split(hs6)? {
             let sector = labels
                 .sectors
                 .iter()
@@ -217,17 +242,11 @@ impl Bridge {
                             + " …"
                     ))
                 })?;
-            match out.iter_mut().find(|l| l.sector == sector) {
-                Some(l) => {
-                    l.weight += part;
-                    l.classes.push(c.to_string());
-                }
-                None => out.push(Landing {
-                    sector,
-                    weight: part,
-                    classes: vec![c.to_string()],
-                }),
-            }
+            out.push(Landing {
+                sector,
+                weight,
+                classes: classes.into_iter().map(str::to_string).collect(),
+            });
         }
         out.sort_by_key(|l| l.sector);
         Ok(out)
@@ -338,10 +357,10 @@ fn section(item: &str) -> Option<(&'static str, u8, u8)> {
         .strip_prefix("section")
         .map(|s| s.trim_start_matches([' ', ':']))
         .unwrap_or(&lower);
-    SECTIONS
+    HS_SECTIONS
         .iter()
-        .find(|(s, _, _)| s.eq_ignore_ascii_case(numeral))
-        .copied()
+        .find(|(s, _, _, _)| s.eq_ignore_ascii_case(numeral))
+        .map(|&(s, lo, hi, _)| (s, lo, hi))
 }
 
 /// Reads a product list file: one code per line or the first column of a CSV; blank lines, `#` comments and

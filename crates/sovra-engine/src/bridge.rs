@@ -2,7 +2,7 @@
 //! bridge product-level shock legs and product-level dependency use ([`sovra_core::bridge`]).
 
 use serde::{Deserialize, Serialize};
-use sovra_core::bridge::{Bridge, icio_sector};
+use sovra_core::bridge::Bridge;
 use sovra_core::read::oecd_names::SECTORS;
 use sovra_report::{Column, Kind, Report, TableBuilder};
 
@@ -57,22 +57,16 @@ pub fn show(q: &BridgeShowRequest) -> Result<Report> {
             .map(String::as_str)
             .filter(|c| !kept.contains(c))
             .collect();
-        // Group the kept classes by sector, in sector-code order of first appearance.
-        let mut by: Vec<(&str, Vec<&str>)> = Vec::new();
-        for c in &kept {
-            let s = icio_sector(c).unwrap_or("?");
-            match by.iter_mut().find(|x| x.0 == s) {
-                Some(x) => x.1.push(c),
-                None => by.push((s, vec![c])),
-            }
-        }
-        for (s, cls) in by {
+        let by = b
+            .split(hs)
+            .map_err(|e| crate::error::Error::from(e).at("codes"))?;
+        for (s, weight, cls) in by {
             let name = SECTORS.iter().find(|(c, _)| *c == s).map_or("", |(_, n)| n);
             tb.push_row(vec![
                 hs.as_str().into(),
                 s.into(),
                 name.into(),
-                (cls.len() as f64 / kept.len() as f64).into(),
+                weight.into(),
                 cls.join(" ").into(),
                 cls.iter()
                     .map(|c| b.class_name(c).unwrap_or(""))

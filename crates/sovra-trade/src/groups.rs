@@ -7,40 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::screen::{Bilateral, mask};
 
-/// The 21 sections of the Harmonized System: roman numeral, first and last two-digit chapter, short name.
-pub const HS_SECTIONS: [(&str, u8, u8, &str); 21] = [
-    ("I", 1, 5, "Live animals; animal products"),
-    ("II", 6, 14, "Vegetable products"),
-    ("III", 15, 15, "Animal or vegetable fats and oils"),
-    ("IV", 16, 24, "Prepared foodstuffs; beverages; tobacco"),
-    ("V", 25, 27, "Mineral products"),
-    (
-        "VI",
-        28,
-        38,
-        "Products of the chemical or allied industries",
-    ),
-    ("VII", 39, 40, "Plastics and rubber"),
-    ("VIII", 41, 43, "Raw hides, skins and leather"),
-    ("IX", 44, 46, "Wood and articles of wood"),
-    ("X", 47, 49, "Pulp of wood, paper and paperboard"),
-    ("XI", 50, 63, "Textiles and textile articles"),
-    ("XII", 64, 67, "Footwear, headgear"),
-    ("XIII", 68, 70, "Articles of stone, ceramic products, glass"),
-    ("XIV", 71, 71, "Pearls, precious stones and metals"),
-    ("XV", 72, 83, "Base metals"),
-    ("XVI", 84, 85, "Machinery and electrical equipment"),
-    ("XVII", 86, 89, "Vehicles, aircraft, vessels"),
-    (
-        "XVIII",
-        90,
-        92,
-        "Optical, medical and precision instruments; clocks; musical instruments",
-    ),
-    ("XIX", 93, 93, "Arms and ammunition"),
-    ("XX", 94, 96, "Miscellaneous manufactured articles"),
-    ("XXI", 97, 97, "Works of art, antiques"),
-];
+pub use sovra_core::bridge::HS_SECTIONS;
 
 /// The HS section of a product code (by its first two digits), if any.
 pub fn section_of(code: &str) -> Option<&'static (&'static str, u8, u8, &'static str)> {
