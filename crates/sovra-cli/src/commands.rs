@@ -64,9 +64,28 @@ pub enum SolverChoice {
     Iterative,
 }
 
+/// How the trade commands of this run read the trade store (`--memory-limit`, `--in-memory`), set by
+/// them before they run.
+static TRADE_ENGINE: std::sync::OnceLock<crate::trade::TradeEngineArgs> =
+    std::sync::OnceLock::new();
+
+/// Sets how the trade store is read for this run (once; the first call wins).
+pub(crate) fn set_trade_engine(a: &crate::trade::TradeEngineArgs) {
+    let _ = TRADE_ENGINE.set(a.clone());
+}
+
 /// The workspace of a CLI run: the user's store.
 pub fn workspace() -> Workspace {
-    Workspace::from_env()
+    let mut ws = Workspace::from_env();
+    if let Some(a) = TRADE_ENGINE.get() {
+        if let Some(gb) = a.memory_limit {
+            ws.trade_memory_limit = (gb * 1e9) as usize;
+        }
+        ws.trade_in_memory = a.in_memory;
+        ws.trade_cluster = a.cluster.clone();
+        ws.trade_cluster_timeout = std::time::Duration::from_secs(a.cluster_timeout);
+    }
+    ws
 }
 
 /// Rows to show: what the user asked, else `default` in the table format and all in csv/json.
@@ -144,6 +163,8 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Trade(crate::TradeCommand::Import(a)) => crate::trade::import_cmd(&a),
         Command::Opportunities(a) => crate::trade::opportunities_cmd(&a),
         Command::Serve(a) => crate::serve::serve_cmd(&a),
+        #[cfg(feature = "cluster")]
+        Command::Cluster(c) => crate::cluster::cluster_cmd(c),
         Command::Projects(p) => crate::projects::projects_cmd(&p),
         Command::Info { name, year, out } => answer(
             Request::Info(engine::InfoRequest { data: name, year }),

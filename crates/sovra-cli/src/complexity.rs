@@ -71,11 +71,14 @@ pub struct ComplexityArgs {
     #[arg(long)]
     pub fitness: bool,
     #[command(flatten)]
+    pub engine: crate::trade::TradeEngineArgs,
+    #[command(flatten)]
     pub out: OutputArgs,
 }
 
 /// `sovra complexity`.
 pub fn complexity_cmd(a: &ComplexityArgs) -> Result<()> {
+    crate::commands::set_trade_engine(&a.engine);
     let (input, store) = match &a.input {
         Some(p) if p.is_dir() => (None, Some(p.clone())),
         other => (other.clone(), None),

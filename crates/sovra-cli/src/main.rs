@@ -3,6 +3,8 @@
 //! `sovra-core` and `sovra-analysis`.
 
 mod alliances;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod commands;
 mod complexity;
 mod depend;
@@ -370,6 +372,17 @@ enum Command {
     ///           sovra serve --bind 0.0.0.0:8750 --token-file ~/.config/sovra/token --max-concurrent 1
     #[command(verbatim_doc_comment)]
     Serve(Box<serve::ServeArgs>),
+    /// Run an Apache Ballista scheduler or executor, for `--cluster df://HOST:PORT` on the trade commands
+    /// (built with `--features cluster`). Every executor must see the trade store at the same path as the
+    /// machine that runs sovra. See docs/cluster.md.
+    ///
+    /// Examples: sovra cluster scheduler --bind 127.0.0.1:50050
+    ///           sovra cluster executor --scheduler 127.0.0.1:50050 --bind 127.0.0.1:50051
+    ///           sovra trade depend ALL --each --cluster df://127.0.0.1:50050
+    #[cfg(feature = "cluster")]
+    #[command(subcommand)]
+    #[command(verbatim_doc_comment)]
+    Cluster(cluster::ClusterCommand),
     /// Export a vector or matrix of the system (x, v, A, B, L, G, output from demand) as .npy or CSV.
     ///
     /// L and G are full inverses (n² numbers; an LU of I − A): only formed here, on request.

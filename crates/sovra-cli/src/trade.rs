@@ -40,11 +40,56 @@ pub struct TradeInput {
     /// atlas-common-data weights (`sovra data fetch classifications`).
     #[arg(long, value_name = "FROM:TO")]
     pub convert: Option<String>,
+    #[command(flatten)]
+    pub engine: TradeEngineArgs,
+}
+
+/// How a trade store is read: DataFusion plans under a memory limit (default), or the years loaded into
+/// memory.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct TradeEngineArgs {
+    /// Memory the queries on the trade store may hold before they spill to disk, in GB (default 2). The
+    /// sums run as DataFusion plans on the store's Parquet files; only what is small after aggregation is
+    /// kept (per product, or per importer × product).
+    #[arg(long, value_name = "GB", value_parser = positive_gb)]
+    pub memory_limit: Option<f64>,
+    /// Load the years asked for into memory and compute in Rust instead (faster for a few years on a large
+    /// machine; the results are the same).
+    #[arg(long, conflicts_with = "cluster")]
+    pub in_memory: bool,
+    /// Run the queries on an Apache Ballista cluster: the scheduler's address, df://HOST:PORT. Every
+    /// executor must see the trade store at the same path (docs/cluster.md). Needs a sovra built with
+    /// `--features cluster`.
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
+    /// The longest an attempt of a query on the cluster may take, in seconds; a failed or timed-out attempt
+    /// runs once more (a lost executor's tasks then go to the others), and a second failure is an error,
+    /// never part of an answer.
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    pub cluster_timeout: u64,
+}
+
+/// A memory limit in GB: finite and positive (e.g. 4 or 0.5; `4GB` is read as 4).
+pub(crate) fn positive_gb(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let t = t
+        .strip_suffix("GB")
+        .or_else(|| t.strip_suffix("gb"))
+        .or_else(|| t.strip_suffix('G'))
+        .unwrap_or(t);
+    match t.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!(
+            "'{s}': give a memory limit in GB, a number above 0 (e.g. 4 or 4GB)"
+        )),
+    }
 }
 
 impl TradeInput {
-    /// `--input` as the request's `input` (a file) or `store` (a directory).
+    /// `--input` as the request's `input` (a file) or `store` (a directory); sets how this run reads the
+    /// trade store (`--memory-limit`, `--in-memory`).
     fn paths(&self) -> (Option<PathBuf>, Option<PathBuf>) {
+        crate::commands::set_trade_engine(&self.engine);
         match &self.input {
             Some(p) if p.is_dir() => (None, Some(p.clone())),
             other => (other.clone(), None),
@@ -311,6 +356,12 @@ pub struct SynthArgs {
     /// (at most 6,788), so that the year lines up with icio2022 and product-level shock legs.
     #[arg(long)]
     pub real_codes: bool,
+    /// A series of years FIRST:LAST instead of --year: --out is then a directory with one file per year
+    /// (the same synthetic world each year, capabilities drifting), e.g. `--years 1995:2024 --baci` for a
+    /// BACI-like history to import with `sovra trade import DIR/BACI_*.csv --country-codes
+    /// DIR/country_codes_synth.csv`.
+    #[arg(long, value_name = "FIRST:LAST")]
+    pub years: Option<String>,
 }
 
 /// `sovra trade synth`: what was written goes to stderr (stdout stays empty).
@@ -325,6 +376,7 @@ pub fn synth_cmd(a: &SynthArgs) -> Result<()> {
         baci: a.baci,
         max_rows: a.max_rows,
         real_codes: a.real_codes,
+        years: a.years.clone(),
     })?;
     eprintln!("{}", report.title);
     Ok(())

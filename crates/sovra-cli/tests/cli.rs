@@ -1837,3 +1837,128 @@ fn shock_draws_and_extraction_sides() {
     .unwrap();
     assert!(figure(&json, "final_demand_loss").is_null());
 }
+
+/// How a trade store is read: DataFusion plans (the default) and `--in-memory` give the same screen;
+/// `--memory-limit` is checked, and a limit too small to hold even what cannot spill is an error that says
+/// to raise it (or, where everything spills, the same answer); `--cluster` in a build without the feature
+/// says how to get one, and with it, that no scheduler answers.
+#[test]
+fn trade_store_plans_memory_limit_and_cluster_flags() {
+    let home = home_with_table();
+    let h = home.path();
+    let dir = tempfile::tempdir().unwrap();
+    let synth = dir.path().join("synth");
+    ok(
+        h,
+        &[
+            "trade",
+            "synth",
+            "--years",
+            "2020:2022",
+            "--countries",
+            "40",
+            "--products",
+            "300",
+            "--destinations",
+            "8",
+            "--out",
+            synth.to_str().unwrap(),
+        ],
+    );
+    let store = dir.path().join("store");
+    let s = store.to_str().unwrap();
+    let files: Vec<String> = (2020..=2022)
+        .map(|y| synth.join(format!("synth_{y}.csv")).display().to_string())
+        .collect();
+    let mut args = vec!["trade", "import"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--store", s]);
+    ok(h, &args);
+    let each = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let mut a = vec![
+            "trade", "depend", "ALL", "--each", "--input", s, "--format", "json",
+        ];
+        a.extend(extra);
+        let v: serde_json::Value = serde_json::from_str(&ok(h, &a)).unwrap();
+        table_rows(&v).unwrap().clone()
+    };
+    let plans = each(&[]);
+    let memory = each(&["--in-memory"]);
+    assert!(plans.len() >= 30, "{} importers", plans.len());
+    assert_eq!(plans.len(), memory.len());
+    for (a, b) in plans.iter().zip(&memory) {
+        for (k, x) in a.as_object().unwrap() {
+            match (x.as_f64(), b[k].as_f64()) {
+                (Some(x), Some(y)) => {
+                    assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{k}: {x} vs {y}")
+                }
+                _ => assert_eq!(x, &b[k], "{k}"),
+            }
+        }
+    }
+    fails_with(
+        h,
+        &[
+            "trade",
+            "depend",
+            "ALL",
+            "--each",
+            "--input",
+            s,
+            "--memory-limit",
+            "0",
+        ],
+        2,
+        &["memory limit in GB"],
+    );
+    assert_eq!(each(&["--memory-limit", "4GB"]), plans);
+    // 0.2 MB: less than an aggregation's first batch.
+    let o = sovra(
+        h,
+        &[
+            "trade",
+            "depend",
+            "ALL",
+            "--each",
+            "--input",
+            s,
+            "--memory-limit",
+            "0.0002",
+            "--format",
+            "json",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    if o.status.success() {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(table_rows(&v).unwrap().len(), plans.len());
+    } else {
+        assert!(
+            err.contains("raise --memory-limit") && o.stdout.is_empty(),
+            "{err}"
+        );
+    }
+    let o = sovra(
+        h,
+        &[
+            "trade",
+            "depend",
+            "ALL",
+            "--each",
+            "--input",
+            s,
+            "--cluster",
+            "df://127.0.0.1:9",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    if cfg!(feature = "cluster") {
+        assert!(err.contains("cannot reach a Ballista scheduler"), "{err}");
+    } else {
+        assert!(
+            err.contains("built without cluster mode") && err.contains("--features cluster"),
+            "{err}"
+        );
+    }
+}

@@ -815,7 +815,17 @@ fn hs6(
         ));
     }
     progress.stage("HS6 coverage");
-    let t = trade::load(ws, &trade::Source::default(), Window::Year(year), progress)?;
+    let t = trade::load(
+        ws,
+        &trade::Source::default(),
+        Window::Year(year),
+        true,
+        progress,
+    )?;
+    let rows = t
+        .rows
+        .clone()
+        .ok_or_else(|| Error::new(ErrorKind::Compute, "HS6 coverage needs the rows in memory"))?;
     let reg = ws.registry(q.blocs.as_ref())?;
     let sides = (|| -> Result<(Vec<usize>, Vec<usize>, Vec<usize>)> {
         let us = t.members(&reg, s.date, &q.us, "us")?;
@@ -825,7 +835,7 @@ fn hs6(
                 "against",
                 format!(
                     "{} is in us ('{}') and them ('{}') in {}",
-                    t.flows.countries[c], q.us, q.against, t.source
+                    rows.countries[c], q.us, q.against, t.source
                 ),
             ));
         }
@@ -849,7 +859,7 @@ fn hs6(
         Ok(x) => x,
         Err(e) => return hs6_skip(r, required, e),
     };
-    let cover = sovra_trade::screen::cover(&t.flows, &us, &them, &kept, year);
+    let cover = sovra_trade::screen::cover(&rows, &us, &them, &kept, year);
     // Only the products we import from them: the others add nothing to any cover.
     let bought: Vec<usize> = (0..cover.imports.len())
         .filter(|&p| cover.imports[p] > 0.0)
@@ -859,17 +869,14 @@ fn hs6(
         .candidates
         .iter()
         .map(|c| CandidateFlows {
-            region: t.flows.countries[c.exporter].clone(),
+            region: rows.countries[c.exporter].clone(),
             index: c.exporter,
             exports: pick(&c.world_exports),
             already: pick(&c.to_importer),
         })
         .collect();
     let cov = Coverage::from_flows(
-        bought
-            .iter()
-            .map(|&p| t.flows.products[p].clone())
-            .collect(),
+        bought.iter().map(|&p| rows.products[p].clone()).collect(),
         pick(&cover.imports),
         flows,
     )?;

@@ -9,6 +9,7 @@
 //! and `docs/indicators.md`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sovra_report::{Column, Kind, Report, TableBuilder, Value};
@@ -127,16 +128,16 @@ fn from_store(
         }
         None => held,
     };
-    let (flows, _) = ws.trade_years(&store, &wanted, progress)?;
+    let flows: Arc<dyn sovra_trade::flows::Flows> = if ws.trade_in_memory {
+        ws.trade_years(&store, &wanted, progress)?.0
+    } else {
+        ws.trade_plans(&store, &wanted, progress)?.0
+    };
+    progress.stage("exports by exporter × product");
     let years = wanted
         .iter()
-        .map(|&y| {
-            (
-                y.to_string(),
-                sovra_trade::screen::exports_of_year(&flows, y),
-            )
-        })
-        .collect();
+        .map(|&y| Ok((y.to_string(), flows.exports_of_year(y)?)))
+        .collect::<Result<_>>()?;
     let report = compose::report(
         "complexity",
         format!(

@@ -27,7 +27,8 @@ use sovra_core::blocs::{Date, Registry};
 use sovra_lake::store::{Manifest, Store};
 use sovra_report::{Column, Kind, Report, TableBuilder, Value};
 use sovra_trade::bilateral::{self, ReadReport};
-use sovra_trade::screen::{self, Bilateral, Screened, Thresholds};
+use sovra_trade::flows::Flows;
+use sovra_trade::screen::{Bilateral, Screened, Thresholds};
 
 use crate::compose::{
     self, amount, code, count, figure, flag, line, num, param, rank, ratio, share, text,
@@ -379,8 +380,10 @@ impl Window {
 
 /// Trade read for a request, with what people and machines need to know about where it came from.
 pub(crate) struct Trade {
-    /// The flows.
-    pub(crate) flows: Arc<Bilateral>,
+    /// The flows: rows in memory, or a store's years answered by DataFusion plans.
+    pub(crate) flows: Arc<dyn Flows>,
+    /// The rows in memory, when the request needs them (read from a file, converted, or asked for).
+    pub(crate) rows: Option<Arc<Bilateral>>,
     /// What the rows came from (`trade store DIR`, or the file), for titles and errors.
     pub(crate) source: String,
     /// What reading found (format, rows, years, unknown codes, conversion).
@@ -410,14 +413,17 @@ pub(crate) fn open_store(dir: &Path, field: &str) -> Result<Store> {
     Store::open(dir).map_err(|e| Error::from(e).at(field))
 }
 
-/// Reads a request's trade: a file whole, or from a store the years `window` needs.
+/// Reads a request's trade: a file whole, or from a store the years `window` needs — as DataFusion plans
+/// over the store ([`sovra_lake::plans::StoreFlows`]) unless the rows are needed in memory (`rows`, an HS
+/// conversion, or the workspace says so).
 pub(crate) fn load(
     ws: &Workspace,
     src: &Source<'_>,
     window: Window,
+    rows: bool,
     progress: &dyn Progress,
 ) -> Result<Trade> {
-    let (mut flows, mut read, source, origin, baci) = match (src.input, src.store) {
+    let (plans, mut read, source, origin, baci) = match (src.input, src.store) {
         (Some(_), Some(_)) => {
             return Err(Error::usage(
                 "store",
@@ -446,7 +452,7 @@ pub(crate) fn load(
                 bilateral::read(file, codes.as_ref()).map_err(|e| Error::from(e).at("input"))?;
             let baci = read.format == "baci";
             (
-                Arc::new(flows),
+                Err(Arc::new(flows)),
                 read,
                 file.display().to_string(),
                 None,
@@ -463,12 +469,25 @@ pub(crate) fn load(
             let dir = named.map_or_else(|| ws.trade_store(), Path::to_path_buf);
             let store = open_store(&dir, "store")?;
             let wanted = window.store_years(&store.years(), &dir)?;
-            let (flows, loaded) = ws.trade_years(&store, &wanted, progress)?;
-            let read = ReadReport {
-                format: "Parquet trade store".into(),
-                rows: loaded.rows,
-                years: loaded.years,
-                ..Default::default()
+            let in_memory = rows || src.convert.is_some() || ws.trade_in_memory;
+            let (flows, read) = if in_memory {
+                let (flows, loaded) = ws.trade_years(&store, &wanted, progress)?;
+                let read = ReadReport {
+                    format: "Parquet trade store".into(),
+                    rows: loaded.rows,
+                    years: loaded.years,
+                    ..Default::default()
+                };
+                (Err(flows), read)
+            } else {
+                let (flows, rows) = ws.trade_plans(&store, &wanted, progress)?;
+                let read = ReadReport {
+                    format: "Parquet trade store".into(),
+                    rows: rows as usize,
+                    years: flows.years(),
+                    ..Default::default()
+                };
+                (Ok(flows), read)
             };
             let baci = read.years.iter().all(|y| {
                 store
@@ -481,7 +500,15 @@ pub(crate) fn load(
             (flows, read, ws.trade_store_name(&dir), origin, baci)
         }
     };
-    if let Some(spec) = src.convert {
+    let mut flows: Option<Arc<Bilateral>> = None;
+    let plans: Option<Arc<dyn Flows>> = match plans {
+        Ok(p) => Some(p),
+        Err(rows) => {
+            flows = Some(rows);
+            None
+        }
+    };
+    if let (Some(spec), Some(rows)) = (src.convert, flows.as_mut()) {
         let (from, to) = spec.split_once(':').ok_or_else(|| {
             Error::usage(
                 "convert",
@@ -489,9 +516,10 @@ pub(crate) fn load(
             )
         })?;
         progress.stage("converting HS revisions");
-        let (converted, unmatched) = bilateral::convert_hs(&flows, &ws.classifications(), from, to)
-            .map_err(|e| Error::usage("convert", format!("--convert {spec}: {e}")))?;
-        flows = Arc::new(converted);
+        let (converted, unmatched) =
+            bilateral::convert_hs(rows, &ws.classifications(), from, to)
+                .map_err(|e| Error::usage("convert", format!("--convert {spec}: {e}")))?;
+        *rows = Arc::new(converted);
         read.converted = Some(format!(
             "{from} → {to}, {unmatched} rows without a weight kept as they were"
         ));
@@ -504,8 +532,14 @@ pub(crate) fn load(
         Some(rev) => bilateral::hs_names(&ws.classifications(), rev),
         None => HashMap::new(),
     };
+    let all: Arc<dyn Flows> = match (&plans, &flows) {
+        (Some(p), _) => p.clone(),
+        (None, Some(r)) => r.clone(),
+        (None, None) => unreachable!("either plans or rows"),
+    };
     Ok(Trade {
-        flows,
+        flows: all,
+        rows: flows,
         source,
         read,
         origin,
@@ -588,7 +622,7 @@ impl Trade {
         expr: &str,
         field: &str,
     ) -> Result<Vec<usize>> {
-        let codes: Vec<&str> = self.flows.countries.iter().map(String::as_str).collect();
+        let codes: Vec<&str> = self.flows.countries().iter().map(String::as_str).collect();
         let sel = reg
             .eval_with_codes(expr, date, &codes)
             .map_err(|e| Error::from(e).at(field))?;
@@ -610,7 +644,7 @@ impl Trade {
     /// Country codes of indices.
     pub(crate) fn codes(&self, idx: &[usize]) -> Vec<&str> {
         idx.iter()
-            .map(|&i| self.flows.countries[i].as_str())
+            .map(|&i| self.flows.countries()[i].as_str())
             .collect()
     }
 
@@ -625,7 +659,7 @@ impl Trade {
 
     /// A product's code and, when known, its name.
     pub(crate) fn product(&self, p: usize) -> [Value; 2] {
-        let code = &self.flows.products[p];
+        let code = &self.flows.products()[p];
         [
             code.as_str().into(),
             self.names
@@ -850,7 +884,7 @@ pub fn depend(ws: &Workspace, q: &TradeDependRequest, progress: &dyn Progress) -
         ));
     }
     let date = as_of(&q.as_of)?;
-    let t = load(ws, &q.source(), window, progress)?;
+    let t = load(ws, &q.source(), window, false, progress)?;
     let reg = ws.registry(q.blocs.as_ref())?;
     let importer = t.members(&reg, date, &q.importer, "importer")?;
     let shown = window.shown(&t.read.years, &t.source)?;
@@ -862,7 +896,7 @@ pub fn depend(ws: &Workspace, q: &TradeDependRequest, progress: &dyn Progress) -
         None => Vec::new(),
     };
     progress.stage("screening");
-    let screened = screen::screen(&t.flows, &importer, &bloc, &th);
+    let screened = t.flows.screen(&importer, &bloc, &th)?;
     let mut r = compose::report(
         "trade_depend",
         format!("product dependency screen of {} — {}", q.importer, t.source),
@@ -972,7 +1006,7 @@ fn screen_table(
     let mut tb = TableBuilder::new("products", "dependency screen by product and year", cols);
     for s in rows.into_iter().take(top.unwrap_or(usize::MAX)) {
         let (supplier, supplier_share) = match s.top_supplier {
-            Some((c, v)) => (t.flows.countries[c].as_str().into(), num(v)),
+            Some((c, v)) => (t.flows.countries()[c].as_str().into(), num(v)),
             None => (Value::Null, Value::Null),
         };
         let mut row: Vec<Value> = vec![Value::Int(s.year.into())];
@@ -1015,7 +1049,7 @@ fn depend_each(
     progress: &dyn Progress,
 ) -> Result<Report> {
     progress.stage("screening each importer");
-    let screened = screen::screen_each(&t.flows, th);
+    let screened = t.flows.screen_each(th)?;
     let years: Vec<i32> = t
         .read
         .years
@@ -1107,7 +1141,7 @@ fn depend_each(
         for e in rows.into_iter().take(q.top.unwrap_or(usize::MAX)) {
             let mut row: Vec<Value> = vec![
                 Value::Int(e.year.into()),
-                t.flows.countries[e.importer].as_str().into(),
+                t.flows.countries()[e.importer].as_str().into(),
                 e.imported.into(),
                 e.dependent.into(),
                 e.persistent.into(),
@@ -1118,7 +1152,7 @@ fn depend_each(
                     row.push(num(s.imports));
                     match s.top_supplier {
                         Some((c, v)) => {
-                            row.extend([t.flows.countries[c].as_str().into(), num(v)]);
+                            row.extend([t.flows.countries()[c].as_str().into(), num(v)]);
                         }
                         None => row.extend([Value::Null, Value::Null]),
                     }
@@ -1149,7 +1183,7 @@ pub fn suppliers(ws: &Workspace, q: &SuppliersRequest, progress: &dyn Progress) 
     }
     let window = Window::new(q.year, None)?;
     let date = as_of(&q.as_of)?;
-    let t = load(ws, &q.source(), window, progress)?;
+    let t = load(ws, &q.source(), window, false, progress)?;
     let year = window.shown(&t.read.years, &t.source)?.year;
     let reg = ws.registry(q.blocs.as_ref())?;
     let importer = t.members(&reg, date, &q.importer, "importer")?;
@@ -1160,14 +1194,15 @@ pub fn suppliers(ws: &Workspace, q: &SuppliersRequest, progress: &dyn Progress) 
     let products: Vec<usize> = match &q.product {
         Some(p) if !q.all_dependent => vec![
             t.flows
-                .products
+                .products()
                 .iter()
                 .position(|x| x == p)
-                .ok_or_else(|| unknown("product", "product", p, &t.flows.products, &t.source))?,
+                .ok_or_else(|| unknown("product", "product", p, t.flows.products(), &t.source))?,
         ],
         _ => {
             progress.stage("screening");
-            screen::screen(&t.flows, &importer, &[], &Thresholds::default())
+            t.flows
+                .screen(&importer, &[], &Thresholds::default())?
                 .into_iter()
                 .filter(|s| s.year == year && s.dependent)
                 .map(|s| s.product)
@@ -1221,10 +1256,11 @@ pub fn suppliers(ws: &Workspace, q: &SuppliersRequest, progress: &dyn Progress) 
     let mut tb = TableBuilder::new("suppliers", "alternative suppliers by product", cols);
     let none_dependent = products.is_empty();
     let mut without: Vec<&str> = Vec::new();
-    for p in products {
-        let found = screen::suppliers(&t.flows, &importer, &partners, year, p);
+    progress.stage("suppliers");
+    let all = t.flows.suppliers(&importer, &partners, year, &products)?;
+    for (p, found) in products.into_iter().zip(all) {
         if found.is_empty() {
-            without.push(t.flows.products[p].as_str());
+            without.push(t.flows.products()[p].as_str());
         }
         for (k, s) in found
             .into_iter()
@@ -1234,7 +1270,7 @@ pub fn suppliers(ws: &Workspace, q: &SuppliersRequest, progress: &dyn Progress) 
             let mut row: Vec<Value> = t.product(p).to_vec();
             row.extend([
                 (k + 1).into(),
-                t.flows.countries[s.exporter].as_str().into(),
+                t.flows.countries()[s.exporter].as_str().into(),
                 num(s.world_share),
                 num(s.rca),
                 num(s.to_importer),
@@ -1287,7 +1323,7 @@ fn opportunities_party(
     date: Date,
 ) -> Result<Vec<usize>> {
     let name = q.country.trim();
-    if let Some(c) = t.flows.countries.iter().position(|x| x == name) {
+    if let Some(c) = t.flows.countries().iter().position(|x| x == name) {
         return Ok(vec![c]);
     }
     let reg = ws.registry(q.blocs.as_ref())?;
@@ -1297,7 +1333,7 @@ fn opportunities_party(
             "country",
             "country",
             name,
-            &t.flows.countries,
+            t.flows.countries(),
             &t.source,
         ));
     }
@@ -1312,15 +1348,15 @@ pub fn opportunities(
 ) -> Result<Report> {
     let window = Window::new(q.year, None)?;
     let date = as_of(&q.as_of)?;
-    let t = load(ws, &q.source(), window, progress)?;
+    let t = load(ws, &q.source(), window, false, progress)?;
     let year = window.shown(&t.read.years, &t.source)?.year;
     let party = opportunities_party(ws, &t, q, date)?;
     progress.stage("ranking");
-    let ranked = sovra_trade::opportunities::rank(&t.flows, &party, year, &Thresholds::default())?;
+    let ranked = sovra_trade::opportunities::rank(&*t.flows, &party, year, &Thresholds::default())?;
     // A bloc or expression, even one with a single member in the data (its members are then reported).
-    let bloc = party.len() > 1 || t.flows.countries[party[0]] != q.country.trim();
+    let bloc = party.len() > 1 || t.flows.countries()[party[0]] != q.country.trim();
     let lead = if bloc {
-        lead_exporters(&t.flows, &party, year)
+        t.flows.lead_exporters(&party, year)?
     } else {
         Vec::new()
     };
@@ -1360,7 +1396,7 @@ pub fn opportunities(
             q.products.is_empty()
                 || q.products
                     .iter()
-                    .any(|pre| t.flows.products[o.product].starts_with(pre.trim()))
+                    .any(|pre| t.flows.products()[o.product].starts_with(pre.trim()))
         })
         .collect();
     line(&mut r, "candidates", shown.len().to_string());
@@ -1416,7 +1452,7 @@ pub fn opportunities(
     for (k, o) in shown.iter().take(q.top.unwrap_or(usize::MAX)).enumerate() {
         let sc = &o.screened;
         let (supplier, supplier_share) = match sc.top_supplier {
-            Some((c, v)) => (t.flows.countries[c].as_str().into(), num(v)),
+            Some((c, v)) => (t.flows.countries()[c].as_str().into(), num(v)),
             None => (Value::Null, Value::Null),
         };
         let mut row: Vec<Value> = vec![(k + 1).into()];
@@ -1447,7 +1483,7 @@ pub fn opportunities(
         ]);
         if bloc {
             row.push(match lead[o.product] {
-                Some(c) => t.flows.countries[c].as_str().into(),
+                Some(c) => t.flows.countries()[c].as_str().into(),
                 None => Value::Null,
             });
         }
@@ -1470,31 +1506,6 @@ pub fn opportunities(
     }
     t.notes(&mut r);
     Ok(r)
-}
-
-/// For each product, the bloc member with the largest exports of it to outside the bloc in `year` (none
-/// where no member exports it): the suggested host of a project.
-fn lead_exporters(b: &Bilateral, members: &[usize], year: i32) -> Vec<Option<usize>> {
-    let mut inside = vec![false; b.countries.len()];
-    members.iter().for_each(|&c| inside[c] = true);
-    let mut by: HashMap<(u32, u32), f64> = HashMap::new();
-    for &(t, e, j, p, v) in &b.rows {
-        if t == year && v > 0.0 && inside[e as usize] && !inside[j as usize] {
-            *by.entry((p, e)).or_default() += v;
-        }
-    }
-    let mut lead: Vec<Option<(usize, f64)>> = vec![None; b.products.len()];
-    for ((p, e), v) in by {
-        let slot = &mut lead[p as usize];
-        let better = match slot {
-            None => true,
-            Some((c, best)) => v > *best || (v == *best && (e as usize) < *c),
-        };
-        if better {
-            *slot = Some((e as usize, v));
-        }
-    }
-    lead.into_iter().map(|l| l.map(|(c, _)| c)).collect()
 }
 
 /// A TOML basic string.
@@ -1875,6 +1886,11 @@ pub struct TradeSynthOptions {
     /// the year lines up with icio2022 and product-level shock legs), instead of `C001`, … and made-up codes.
     #[serde(default)]
     pub real_codes: bool,
+    /// A series of years `"Y1:Y2"` instead of one: `out` is then a directory, one file per year
+    /// (`synth_Y.csv`, or BACI's `BACI_HS92_YY_Vsynth.csv` with `baci`), the same world each year with
+    /// capabilities drifting; each year is generated and written before the next, so memory holds one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub years: Option<String>,
 }
 
 fn synth_max_rows() -> u64 {
@@ -1945,24 +1961,26 @@ pub fn synth(o: &TradeSynthOptions) -> Result<Report> {
             ),
         ));
     }
-    let flows = sovra_trade::synth::year(sovra_trade::synth::Spec {
+    let spec = sovra_trade::synth::Spec {
         countries: o.countries,
         products: o.products,
         destinations: o.destinations,
         year: o.year,
         seed: o.seed,
         real_codes: o.real_codes,
-    });
+    };
+    if let Some(range) = &o.years {
+        return synth_series(o, spec, range);
+    }
+    let flows = sovra_trade::synth::year(spec);
     let rows = flows.rows.len();
     let (title, codes_path) = if o.baci {
-        let (data, codes) = sovra_trade::synth::to_baci_csv(&flows, o.seed);
         let codes_path = o
             .out
             .parent()
             .unwrap_or(Path::new("."))
             .join("country_codes_synth.csv");
-        write_atomic(&o.out, data.as_bytes())?;
-        write_atomic(&codes_path, codes.as_bytes())?;
+        write_synth(&flows, o, &o.out, Some(&codes_path))?;
         (
             format!(
                 "{rows} rows written to {} (BACI format; country codes in {})",
@@ -1972,7 +1990,7 @@ pub fn synth(o: &TradeSynthOptions) -> Result<Report> {
             Some(codes_path),
         )
     } else {
-        write_atomic(&o.out, sovra_trade::synth::to_long_csv(&flows).as_bytes())?;
+        write_synth(&flows, o, &o.out, None)?;
         (format!("{rows} rows written to {}", o.out.display()), None)
     };
     let mut r = compose::report("trade_synth", title, None);
@@ -1997,6 +2015,111 @@ pub fn synth(o: &TradeSynthOptions) -> Result<Report> {
             0,
         );
     }
+    Ok(r)
+}
+
+/// Writes a synthetic year to `out`: BACI's format (and the country-code file at `codes`) or the long one.
+fn write_synth(
+    flows: &Bilateral,
+    o: &TradeSynthOptions,
+    out: &Path,
+    codes: Option<&Path>,
+) -> Result<()> {
+    match codes {
+        Some(codes_path) => {
+            let (data, codes) = sovra_trade::synth::to_baci_csv(flows, o.seed);
+            write_atomic(out, data.as_bytes())?;
+            write_atomic(codes_path, codes.as_bytes())?;
+        }
+        None => write_atomic(out, sovra_trade::synth::to_long_csv(flows).as_bytes())?,
+    }
+    Ok(())
+}
+
+/// `trade synth` with `years`: one file per year in the directory `out`.
+fn synth_series(
+    o: &TradeSynthOptions,
+    spec: sovra_trade::synth::Spec,
+    range: &str,
+) -> Result<Report> {
+    let bad = || {
+        Error::usage(
+            "years",
+            format!("years '{range}': write FIRST:LAST, e.g. 1995:2024"),
+        )
+    };
+    let (a, b) = range.split_once(':').ok_or_else(bad)?;
+    let (first, last): (i32, i32) = (
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    );
+    if first > last || last - first > 200 {
+        return Err(bad());
+    }
+    if o.out.is_file() {
+        return Err(Error::usage(
+            "out",
+            format!(
+                "{} is a file: with years, out is a directory (one file per year)",
+                o.out.display()
+            ),
+        ));
+    }
+    std::fs::create_dir_all(&o.out).map_err(|e| {
+        Error::new(
+            ErrorKind::External,
+            format!("cannot create {}: {e}", o.out.display()),
+        )
+    })?;
+    let codes_path = o.out.join("country_codes_synth.csv");
+    let mut total = 0usize;
+    let mut files = Vec::new();
+    for y in first..=last {
+        let flows =
+            sovra_trade::synth::series_year(sovra_trade::synth::Spec { year: y, ..spec }, first);
+        total += flows.rows.len();
+        let name = if o.baci {
+            format!("BACI_HS92_Y{y}_Vsynth.csv")
+        } else {
+            format!("synth_{y}.csv")
+        };
+        let out = o.out.join(name);
+        write_synth(&flows, o, &out, o.baci.then_some(codes_path.as_path()))?;
+        files.push(out);
+    }
+    let mut r = compose::report(
+        "trade_synth",
+        format!(
+            "{total} rows written to {} ({} years, {first}–{last}, one file each{})",
+            o.out.display(),
+            files.len(),
+            if o.baci {
+                format!("; BACI format, country codes in {}", codes_path.display())
+            } else {
+                String::new()
+            }
+        ),
+        None,
+    );
+    figure(&mut r, "rows", "rows written", total, Kind::Count, None, 0);
+    figure(
+        &mut r,
+        "years",
+        "years written",
+        files.len(),
+        Kind::Count,
+        None,
+        0,
+    );
+    figure(
+        &mut r,
+        "out",
+        "directory written",
+        o.out.display().to_string(),
+        Kind::Text,
+        None,
+        0,
+    );
     Ok(r)
 }
 
@@ -2071,13 +2194,14 @@ pub fn monitor(ws: &Workspace, q: &TradeDependRequest, progress: &dyn Progress) 
     }
     let window = Window::new(None, q.years.as_deref())?;
     let date = as_of(&q.as_of)?;
-    let t = load(ws, &q.source(), window, progress)?;
+    // A programme's product groups are summed over the rows in memory.
+    let t = load(ws, &q.source(), window, q.programme.is_some(), progress)?;
     let reg = ws.registry(q.blocs.as_ref())?;
     let importer = t.members(&reg, date, &q.importer, "importer")?;
     let bloc = t.members(&reg, date, on, "on")?;
     let shown = window.shown(&t.read.years, &t.source)?;
     progress.stage("screening every year");
-    let screened = screen::screen(&t.flows, &importer, &bloc, &th);
+    let screened = t.flows.screen(&importer, &bloc, &th)?;
     let years: Vec<i32> = t
         .read
         .years
@@ -2255,7 +2379,7 @@ pub fn monitor(ws: &Workspace, q: &TradeDependRequest, progress: &dyn Progress) 
         .iter()
         .filter(|s| shown.contains(s.year) && keep.binary_search(&s.product).is_ok())
         .collect();
-    let products = &t.flows.products;
+    let products = t.flows.products();
     rows.sort_by(|x, y| {
         products[x.product]
             .cmp(&products[y.product])
@@ -2330,8 +2454,14 @@ fn product_targets(
             )));
         }
         let codes = spec.products.clone().unwrap_or_default();
+        let rows = t.rows.as_deref().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Compute,
+                "product-group targets need the rows in memory",
+            )
+        })?;
         let group =
-            sovra_trade::groups::members(&t.flows, &codes, spec.section.as_deref()).map_err(err)?;
+            sovra_trade::groups::members(rows, &codes, spec.section.as_deref()).map_err(err)?;
         let baseline_year = programme::baseline_year(p, &spec, years)?;
         let dependent: BTreeMap<i32, usize> = years
             .iter()
@@ -2346,7 +2476,7 @@ fn product_targets(
             })
             .collect();
         let values: Vec<(i32, Option<f64>)> =
-            sovra_trade::groups::years(&t.flows, importer, bloc, &group, years)
+            sovra_trade::groups::years(rows, importer, bloc, &group, years)
                 .into_iter()
                 .map(|g| {
                     let v = match spec.kpi.as_str() {

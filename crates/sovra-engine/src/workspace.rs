@@ -177,6 +177,16 @@ pub struct Workspace {
     pub reuse: usize,
     /// The trade store, when not `$home/trade` (tests; a deployment keeping trade apart).
     pub trade_dir: Option<PathBuf>,
+    /// What the trade store's DataFusion plans may hold in memory before they spill to disk, in bytes.
+    pub trade_memory_limit: usize,
+    /// Load the trade store's years into memory and compute in Rust (the path before plans; kept cached
+    /// between requests), instead of running DataFusion plans on the store.
+    pub trade_in_memory: bool,
+    /// Run the trade store's plans on the Apache Ballista scheduler at this `df://HOST:PORT` (feature
+    /// `cluster`); every executor must see the store at the same path.
+    pub trade_cluster: Option<String>,
+    /// The longest a query on the cluster may take.
+    pub trade_cluster_timeout: std::time::Duration,
     datasets: Mutex<HashMap<String, Arc<Loaded>>>,
     /// Tables given in memory rather than read from the store (Python's `Dataset.from_arrays` and
     /// `from_pymrio`), by name; a name here hides the store's dataset of that name.
@@ -205,6 +215,10 @@ impl Workspace {
             fetch_default: true,
             reuse: 1,
             trade_dir: None,
+            trade_memory_limit: sovra_lake::import::ImportOptions::default().memory_limit,
+            trade_in_memory: false,
+            trade_cluster: None,
+            trade_cluster_timeout: std::time::Duration::from_secs(600),
             datasets: Mutex::new(HashMap::new()),
             in_memory: Mutex::new(HashMap::new()),
             registries: Mutex::new(HashMap::new()),
@@ -406,11 +420,7 @@ impl Workspace {
             return Ok((kept.flows.clone(), kept.report.clone()));
         }
         progress.stage("reading the trade store");
-        let (flows, report) = sovra_lake::query::load(
-            store,
-            years,
-            sovra_lake::import::ImportOptions::default().memory_limit,
-        )?;
+        let (flows, report) = sovra_lake::query::load(store, years, self.trade_memory_limit)?;
         let flows = Arc::new(flows);
         *self.trade.lock().map_err(|_| poisoned())? = Some(TradeYears {
             dir: store.dir.clone(),
@@ -420,6 +430,51 @@ impl Workspace {
             report: report.clone(),
         });
         Ok((flows, report))
+    }
+
+    /// The asked `years` of a trade store as DataFusion plans ([`sovra_lake::plans::StoreFlows`]) under the
+    /// workspace's memory limit, and the rows their files hold.
+    pub fn trade_plans(
+        &self,
+        store: &Store,
+        years: &[i32],
+        progress: &dyn Progress,
+    ) -> Result<(Arc<dyn sovra_trade::flows::Flows>, u64)> {
+        let flows = match &self.trade_cluster {
+            None => {
+                progress.stage("planning queries on the trade store");
+                sovra_lake::plans::StoreFlows::open(store, years, self.trade_memory_limit)?
+            }
+            Some(url) => {
+                progress.stage(&format!("connecting to the cluster at {url}"));
+                let session = self.cluster_session(url)?;
+                sovra_lake::plans::StoreFlows::with_session(
+                    store,
+                    years,
+                    session,
+                    self.trade_memory_limit,
+                )?
+            }
+        };
+        let rows = flows.rows;
+        Ok((Arc::new(flows), rows))
+    }
+
+    #[cfg(feature = "cluster")]
+    fn cluster_session(&self, url: &str) -> Result<sovra_lake::query::Session> {
+        sovra_lake::cluster::connect(url, self.trade_cluster_timeout)
+            .map_err(|e| Error::new(ErrorKind::External, e.to_string()).at("cluster"))
+    }
+
+    #[cfg(not(feature = "cluster"))]
+    fn cluster_session(&self, url: &str) -> Result<sovra_lake::query::Session> {
+        Err(Error::usage(
+            "cluster",
+            format!(
+                "--cluster {url}: this sovra was built without cluster mode; build it with `cargo build --release \
+                 -p sovra-cli --features cluster` (docs/cluster.md)"
+            ),
+        ))
     }
 
     /// The bloc registry: built-in blocs, `$SOVRA_HOME/blocs.toml` when present, and extra blocs given as

@@ -24,9 +24,16 @@
 //!   or as it is after the import, and the next import cleans what the killed one left.
 //! - [`query`]: DataFusion sessions over the files a store's manifest lists for the asked years, loading
 //!   them into the in-memory [`sovra_trade::screen::Bilateral`] the screens, suppliers and complexity run
-//!   on. The queries are DataFusion plans, so the same code can be pointed at a Ballista cluster later.
+//!   on (the in-memory path, kept for files read whole and for HS conversion).
+//! - [`plans`]: the analyses' sums as DataFusion plans over a store ([`plans::StoreFlows`]), under a memory
+//!   limit and spilling to disk; Rust keeps only what is small after aggregation.
+//! - `cluster` (feature `cluster`): the same plans on an Apache Ballista cluster (`df://HOST:PORT`), and a
+//!   scheduler and executors to run one.
 
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod import;
+pub mod plans;
 pub mod query;
 pub mod store;
 

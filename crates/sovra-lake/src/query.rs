@@ -26,10 +26,36 @@ use sovra_trade::screen::Bilateral;
 use crate::store::{Manifest, Store, file_schema};
 use crate::{Error, Result};
 
-/// A DataFusion session on a small runtime of its own (the callers are synchronous).
+/// A tokio runtime that does not wait for its tasks when dropped (a query abandoned on a cluster may leave a
+/// task waiting on a dead connection: the process must still end).
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Runtime {
+    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.0
+            .as_ref()
+            .expect("a runtime until dropped")
+            .block_on(f)
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// A DataFusion session on a small runtime of its own (the callers are synchronous): local, or connected to
+/// a Ballista cluster (feature `cluster`).
 pub struct Session {
-    rt: tokio::runtime::Runtime,
+    rt: Runtime,
     ctx: SessionContext,
+    /// The longest a query may take (set for a cluster).
+    timeout: Option<std::time::Duration>,
+    /// The cluster's URL, when the plans run on one.
+    cluster: Option<String>,
 }
 
 impl Session {
@@ -52,9 +78,61 @@ impl Session {
             .parquet
             .schema_force_view_types = false;
         Ok(Session {
-            rt,
+            rt: Runtime(Some(rt)),
             ctx: SessionContext::new_with_config_rt(config, env),
+            timeout: None,
+            cluster: None,
         })
+    }
+
+    /// A session from its parts (a cluster's, see `cluster::connect`).
+    pub fn from_parts(
+        rt: tokio::runtime::Runtime,
+        ctx: SessionContext,
+        timeout: Option<std::time::Duration>,
+        cluster: Option<String>,
+    ) -> Session {
+        Session {
+            rt: Runtime(Some(rt)),
+            ctx,
+            timeout,
+            cluster,
+        }
+    }
+
+    /// The cluster the plans run on, if any.
+    pub fn cluster(&self) -> Option<&str> {
+        self.cluster.as_deref()
+    }
+
+    /// Runs a plan to the end and returns all its batches — or an error, never part of them. On a cluster,
+    /// each attempt has the session's timeout, and a failed or timed-out attempt is run once more (a lost
+    /// executor's tasks then run on the others); the second failure is the error.
+    pub fn collect(
+        &self,
+        df: DataFrame,
+    ) -> Result<Vec<arrow_array::RecordBatch>, datafusion::error::DataFusionError> {
+        let Some(t) = self.timeout else {
+            return self.rt.block_on(df.collect());
+        };
+        let attempt = |df: DataFrame| {
+            self.rt
+                .block_on(async { tokio::time::timeout(t, df.collect()).await })
+                .unwrap_or_else(|_| {
+                    Err(datafusion::error::DataFusionError::Execution(format!(
+                        "no answer within {} s (the query was abandoned; nothing of it is used)",
+                        t.as_secs()
+                    )))
+                })
+        };
+        match attempt(df.clone()) {
+            Ok(b) => Ok(b),
+            Err(first) => attempt(df).map_err(|second| {
+                datafusion::error::DataFusionError::Execution(format!(
+                    "{second} (and before, on a first attempt: {first})"
+                ))
+            }),
+        }
     }
 
     /// The flows of a directory partitioned by year (`year=Y/…parquet`, as an import's staging directory),
@@ -65,6 +143,11 @@ impl Session {
         let opts = ParquetReadOptions::default()
             .table_partition_cols(vec![("year".to_string(), DataType::Int32)]);
         Ok(self.rt.block_on(self.ctx.read_parquet(path, opts))?)
+    }
+
+    /// The DataFusion context.
+    pub fn ctx(&self) -> &SessionContext {
+        &self.ctx
     }
 
     /// Runs a future on the session's runtime.
@@ -365,8 +448,33 @@ fn load_once(store: &Store, years: &[i32], memory_limit: usize) -> Result<(Bilat
             })
             .map_err(named)?;
     }
-    // A stable order whatever the files' order: by year, exporter, importer, product.
+    // Codes in sorted order (as the plans number them, so that ties break alike), then a stable order of
+    // the rows whatever the files' order: by year, exporter, importer, product.
+    let cmap = sorted_codes(&mut b.countries);
+    let pmap = sorted_codes(&mut b.products);
+    for r in b.rows.iter_mut() {
+        r.1 = cmap[r.1 as usize];
+        r.2 = cmap[r.2 as usize];
+        r.3 = pmap[r.3 as usize];
+    }
     b.rows.sort_unstable_by_key(|r| (r.0, r.1, r.2, r.3));
     report.rows = b.rows.len();
     Ok((b, report))
+}
+
+/// Sorts `codes` and returns, for each old index, its new one.
+fn sorted_codes(codes: &mut Vec<String>) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..codes.len() as u32).collect();
+    order.sort_unstable_by(|a, b| codes[*a as usize].cmp(&codes[*b as usize]));
+    let mut map = vec![0u32; codes.len()];
+    for (new, &old) in order.iter().enumerate() {
+        map[old as usize] = new as u32;
+    }
+    let old = std::mem::take(codes);
+    let mut slots: Vec<Option<String>> = old.into_iter().map(Some).collect();
+    *codes = order
+        .iter()
+        .map(|&o| slots[o as usize].take().unwrap_or_default())
+        .collect();
+    map
 }

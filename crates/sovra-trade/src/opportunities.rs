@@ -41,6 +41,7 @@
 use serde::Serialize;
 
 use crate::complexity::{self, Complexity, Guest, Options};
+use crate::flows::Flows;
 use crate::screen::{self, Bilateral, Thresholds};
 use crate::{Error, Result};
 
@@ -157,8 +158,8 @@ struct Row {
 }
 
 /// The year's complexity, and the party's row in it.
-fn complexity_and_row(b: &Bilateral, party: &[usize], year: i32) -> Result<(Complexity, Row)> {
-    let x = screen::exports_of_year(b, year);
+fn complexity_and_row(b: &dyn Flows, party: &[usize], year: i32) -> Result<(Complexity, Row)> {
+    let x = b.exports_of_year(year)?;
     let np = x.products.len();
     let o = Options {
         proximity: false,
@@ -175,7 +176,7 @@ fn complexity_and_row(b: &Bilateral, party: &[usize], year: i32) -> Result<(Comp
         };
         return Ok((c, row));
     }
-    let guest = bloc_exports(b, party, year);
+    let guest = b.bloc_exports(party, year)?;
     let (c, mut placed) = complexity::compute_with_guests(&x, &o, &[guest]).map_err(invalid)?;
     let bloc = placed
         .pop()
@@ -209,18 +210,49 @@ pub fn bloc_exports(b: &Bilateral, members: &[usize], year: i32) -> Guest {
     Guest { exports, internal }
 }
 
+/// For each product, the member of a bloc with the largest exports of it to outside the bloc in `year`
+/// (none where no member exports it; the first in country order on a tie): the suggested host of a project.
+pub fn lead_exporters(b: &Bilateral, members: &[usize], year: i32) -> Vec<Option<usize>> {
+    let mut inside = vec![false; b.countries.len()];
+    members.iter().for_each(|&c| inside[c] = true);
+    let mut by: std::collections::HashMap<(u32, u32), f64> = Default::default();
+    for &(t, e, j, p, v) in &b.rows {
+        if t == year && v > 0.0 && inside[e as usize] && !inside[j as usize] {
+            *by.entry((p, e)).or_default() += v;
+        }
+    }
+    lead_of(by, b.products.len())
+}
+
+/// The lead exporter per product from `(product, exporter) → exports` (see [`lead_exporters`]).
+pub fn lead_of(by: impl IntoIterator<Item = ((u32, u32), f64)>, np: usize) -> Vec<Option<usize>> {
+    let mut lead: Vec<Option<(usize, f64)>> = vec![None; np];
+    for ((p, e), v) in by {
+        let slot = &mut lead[p as usize];
+        let better = match slot {
+            None => true,
+            Some((c, best)) => v > *best || (v == *best && (e as usize) < *c),
+        };
+        if better {
+            *slot = Some((e as usize, v));
+        }
+    }
+    lead.into_iter().map(|l| l.map(|(c, _)| c)).collect()
+}
+
 /// The opportunities of `party` (country indices: one country, or a bloc's members) in `year`.
-pub fn rank(b: &Bilateral, party: &[usize], year: i32, th: &Thresholds) -> Result<Ranked> {
+pub fn rank(b: &dyn Flows, party: &[usize], year: i32, th: &Thresholds) -> Result<Ranked> {
     if party.is_empty() {
         return Err(Error::Invalid(
             "no country to rank opportunities for".into(),
         ));
     }
-    let dep: Vec<screen::Screened> = screen::screen(b, party, &[], th)
+    let dep: Vec<screen::Screened> = b
+        .screen(party, &[], th)?
         .into_iter()
         .filter(|s| s.year == year && s.dependent)
         .collect();
-    let np = b.products.len();
+    let np = b.products().len();
     let (c, row) = complexity_and_row(b, party, year)?;
     let reference = Reference::of_year(&c, np);
     let mut cand: Vec<(f64, f64, f64, screen::Screened)> = dep

@@ -92,11 +92,24 @@ pub fn mask(n: usize, set: &[usize]) -> Vec<bool> {
     m
 }
 
+/// The sums the screen of one importer needs for one (year, product): what it buys from each exporter
+/// outside it (`m_e`, by country index), what it sells outside itself (`X`), and the world export
+/// concentration `HHI_W`.
+#[derive(Debug, Clone, Default)]
+pub struct ImporterSums {
+    /// `m_e = Σ_{j∈I} v(e, j)`, `e ∉ I`.
+    pub from: BTreeMap<u32, f64>,
+    /// `X`.
+    pub exports: f64,
+    /// `HHI_W`.
+    pub hhi_world: f64,
+}
+
 /// Screens every product the importer imports. `importer` and `bloc` are sets of country indices (the bloc
 /// may be empty: no share reported).
 pub fn screen(b: &Bilateral, importer: &[usize], bloc: &[usize], th: &Thresholds) -> Vec<Screened> {
     let nc = b.countries.len();
-    let (is_i, is_b) = (mask(nc, importer), mask(nc, bloc));
+    let is_i = mask(nc, importer);
     #[derive(Default)]
     struct Acc {
         from: BTreeMap<u32, f64>,
@@ -125,7 +138,42 @@ pub fn screen(b: &Bilateral, importer: &[usize], bloc: &[usize], th: &Thresholds
             0.0
         }
     };
-    let mut out: Vec<Screened> = acc
+    let sums = acc
+        .into_iter()
+        .map(|(k, a)| {
+            let hhi_world = hhi(&a.world);
+            (
+                k,
+                ImporterSums {
+                    from: a.from,
+                    exports: a.exports,
+                    hhi_world,
+                },
+            )
+        })
+        .collect();
+    screen_sums(sums, nc, bloc, &years_of(b), th)
+}
+
+/// The screen from its sums per (year, product) (see [`screen`]): `nc` countries, the named `bloc` (may be
+/// empty), the `years` the data holds (for persistence).
+pub fn screen_sums(
+    sums: BTreeMap<(i32, u32), ImporterSums>,
+    nc: usize,
+    bloc: &[usize],
+    years: &[i32],
+    th: &Thresholds,
+) -> Vec<Screened> {
+    let is_b = mask(nc, bloc);
+    let hhi = |m: &BTreeMap<u32, f64>| -> f64 {
+        let tot: f64 = m.values().sum();
+        if tot > 0.0 {
+            m.values().map(|v| (v / tot).powi(2)).sum()
+        } else {
+            0.0
+        }
+    };
+    let mut out: Vec<Screened> = sums
         .into_iter()
         .filter(|(_, a)| !a.from.is_empty())
         .map(|((t, p), a)| {
@@ -135,7 +183,7 @@ pub fn screen(b: &Bilateral, importer: &[usize], bloc: &[usize], th: &Thresholds
             } else {
                 9999.0
             };
-            let (hm, hw) = (hhi(&a.from), hhi(&a.world));
+            let (hm, hw) = (hhi(&a.from), a.hhi_world);
             let top = a
                 .from
                 .iter()
@@ -164,7 +212,7 @@ pub fn screen(b: &Bilateral, importer: &[usize], bloc: &[usize], th: &Thresholds
             }
         })
         .collect();
-    mark_persistence(&mut out, &years_of(b), th);
+    mark_persistence(&mut out, years, th);
     out
 }
 
@@ -185,6 +233,21 @@ pub struct Supplier {
     pub elsewhere: f64,
 }
 
+/// The sums [`suppliers`] ranks by, for one product in one year, per country index: exports of every
+/// product (`Σ_{j≠e} v(e, j)`, for RCA) and the world's total, exports of the product and sales of it to the
+/// importer.
+#[derive(Debug, Clone, Default)]
+pub struct SupplySums {
+    /// Exports of all products, per country.
+    pub total: Vec<f64>,
+    /// The world's exports of all products.
+    pub world_all: f64,
+    /// Exports of the product, per country.
+    pub product: Vec<f64>,
+    /// Sales of the product to the importer, per country.
+    pub to_importer: Vec<f64>,
+}
+
 /// Alternative suppliers of product `p` to the importer in year `t`: every exporter outside the importer,
 /// ranked by world export share; `partners` (if non-empty) restricts them to a bloc.
 pub fn suppliers(
@@ -196,23 +259,33 @@ pub fn suppliers(
 ) -> Vec<Supplier> {
     let nc = b.countries.len();
     let is_i = mask(nc, importer);
-    let mut total_e = vec![0.0; nc]; // all products, for RCA
-    let mut w = vec![0.0; nc]; // product p
-    let mut to_i = vec![0.0; nc];
-    let mut world_all = 0.0;
+    let mut s = SupplySums {
+        total: vec![0.0; nc],
+        world_all: 0.0,
+        product: vec![0.0; nc],
+        to_importer: vec![0.0; nc],
+    };
     for &(t, e, j, q, v) in &b.rows {
         if t != year || e == j {
             continue;
         }
-        total_e[e as usize] += v;
-        world_all += v;
+        s.total[e as usize] += v;
+        s.world_all += v;
         if q as usize == p {
-            w[e as usize] += v;
+            s.product[e as usize] += v;
             if is_i[j as usize] {
-                to_i[e as usize] += v;
+                s.to_importer[e as usize] += v;
             }
         }
     }
+    suppliers_sums(&s, importer, partners)
+}
+
+/// [`suppliers`] from its sums.
+pub fn suppliers_sums(s: &SupplySums, importer: &[usize], partners: &[usize]) -> Vec<Supplier> {
+    let nc = s.total.len();
+    let is_i = mask(nc, importer);
+    let w = &s.product;
     let world_p: f64 = w.iter().sum();
     let mut out: Vec<Supplier> = (0..nc)
         .filter(|&e| !is_i[e] && w[e] > 0.0 && (partners.is_empty() || partners.contains(&e)))
@@ -220,9 +293,9 @@ pub fn suppliers(
             exporter: e,
             world_exports: w[e],
             world_share: w[e] / world_p,
-            rca: (w[e] / total_e[e]) / (world_p / world_all),
-            to_importer: to_i[e],
-            elsewhere: w[e] - to_i[e],
+            rca: (w[e] / s.total[e]) / (world_p / s.world_all),
+            to_importer: s.to_importer[e],
+            elsewhere: w[e] - s.to_importer[e],
         })
         .collect();
     out.sort_by(|a, b| b.world_share.total_cmp(&a.world_share));
@@ -348,7 +421,7 @@ pub fn screen_each(b: &Bilateral, th: &Thresholds) -> Vec<Vec<Screened>> {
     // Imports per (year, importer, product), by exporter: sort by (j, t, p, e).
     let mut by_j = rows;
     by_j.par_sort_unstable_by_key(|r| (r.2, r.0, r.3, r.1));
-    let mut out: Vec<Vec<Screened>> = vec![Vec::new(); nc];
+    let mut sums = Vec::new();
     for g in by_j.chunk_by(|a, b| a.2 == b.2 && a.0 == b.0 && a.3 == b.3) {
         let (t, j, p) = (g[0].0, g[0].2, g[0].3);
         let imports: f64 = g.iter().map(|r| r.4).sum();
@@ -361,31 +434,78 @@ pub fn screen_each(b: &Bilateral, th: &Thresholds) -> Vec<Vec<Screened>> {
                 top = (e[0].1 as usize, m);
             }
         }
-        let x = exports.get(&(t, j, p)).copied().unwrap_or(0.0);
-        let ratio = if x > 0.0 { imports / x } else { 9999.0 };
-        let hw = hhi_w.get(&(t, p)).copied().unwrap_or(0.0);
-        out[j as usize].push(Screened {
+        sums.push(EachSums {
             year: t,
-            product: p as usize,
+            importer: j,
+            product: p,
             imports,
-            exports: x,
+            hhi_imports: hm,
+            top,
+            exports: exports.get(&(t, j, p)).copied().unwrap_or(0.0),
+            hhi_world: hhi_w.get(&(t, p)).copied().unwrap_or(0.0),
+        });
+    }
+    screen_each_sums(sums, nc, &years_of(b), th)
+}
+
+/// The sums of [`screen_each`] for one (year, importer, product).
+#[derive(Debug, Clone)]
+pub struct EachSums {
+    /// Year.
+    pub year: i32,
+    /// Importer (country index).
+    pub importer: u32,
+    /// Product index.
+    pub product: u32,
+    /// `M`.
+    pub imports: f64,
+    /// `HHI_M`.
+    pub hhi_imports: f64,
+    /// The largest supplier and what it sells.
+    pub top: (usize, f64),
+    /// `X`.
+    pub exports: f64,
+    /// `HHI_W`.
+    pub hhi_world: f64,
+}
+
+/// [`screen_each`] from its sums: `nc` countries, the `years` the data holds (for persistence).
+pub fn screen_each_sums(
+    sums: Vec<EachSums>,
+    nc: usize,
+    years: &[i32],
+    th: &Thresholds,
+) -> Vec<Vec<Screened>> {
+    use rayon::prelude::*;
+    let mut out: Vec<Vec<Screened>> = vec![Vec::new(); nc];
+    for s in sums {
+        let ratio = if s.exports > 0.0 {
+            s.imports / s.exports
+        } else {
+            9999.0
+        };
+        let (hm, hw) = (s.hhi_imports, s.hhi_world);
+        out[s.importer as usize].push(Screened {
+            year: s.year,
+            product: s.product as usize,
+            imports: s.imports,
+            exports: s.exports,
             hhi_imports: hm,
             hhi_world: hw,
             ratio,
             share_from_bloc: None,
-            top_supplier: Some((top.0, top.1 / imports)),
+            top_supplier: Some((s.top.0, s.top.1 / s.imports)),
             dependent: hm > th.hhi_imports && hw > th.hhi_world && ratio > th.ratio,
             persistent: false,
         });
     }
-    let years = years_of(b);
     out.par_iter_mut()
-        .for_each(|v| mark_persistence(v, &years, th));
+        .for_each(|v| mark_persistence(v, years, th));
     out
 }
 
 /// The years present in the data, sorted.
-fn years_of(b: &Bilateral) -> Vec<i32> {
+pub fn years_of(b: &Bilateral) -> Vec<i32> {
     let mut years: Vec<i32> = b.rows.iter().map(|r| r.0).collect();
     years.sort_unstable();
     years.dedup();

@@ -53,14 +53,63 @@ fn normal(r: &mut Rng) -> f64 {
     (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
 }
 
+/// The hidden structure of a synthetic world: capabilities and sizes of countries, complexity and sizes of
+/// products.
+struct World {
+    cap: Vec<f64>,
+    size: Vec<f64>,
+    cx: Vec<f64>,
+    psize: Vec<f64>,
+}
+
+impl World {
+    fn draw(r: &mut Rng, nc: usize, np: usize) -> World {
+        let cap: Vec<f64> = (0..nc).map(|_| normal(r)).collect();
+        let size: Vec<f64> = (0..nc).map(|_| (1.5 * normal(r)).exp()).collect();
+        let cx: Vec<f64> = (0..np).map(|_| normal(r)).collect();
+        let psize: Vec<f64> = (0..np).map(|_| (1.2 * normal(r)).exp()).collect();
+        World {
+            cap,
+            size,
+            cx,
+            psize,
+        }
+    }
+}
+
 /// Generates one year.
 pub fn year(s: Spec) -> Bilateral {
     let mut r = Rng::new(s.seed);
+    let w = World::draw(&mut r, s.countries, s.products);
+    flows(s, &w, &mut r)
+}
+
+/// Generates year `s.year` of a series that starts in `first`: the same world every year (from the seed),
+/// each country's capability drifting along a trend of its own, and the year's flows drawn afresh — so that
+/// screens and complexity change slowly from year to year, as in BACI.
+pub fn series_year(s: Spec, first: i32) -> Bilateral {
+    let mut r = Rng::new(s.seed);
+    let mut w = World::draw(&mut r, s.countries, s.products);
+    let k = f64::from(s.year - first);
+    for c in w.cap.iter_mut() {
+        *c += k * 0.03 * normal(&mut r);
+    }
+    let mut f = Rng::new(
+        s.seed
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(s.year as u64),
+    );
+    flows(s, &w, &mut f)
+}
+
+fn flows(s: Spec, w: &World, r: &mut Rng) -> Bilateral {
     let (nc, np) = (s.countries, s.products);
-    let cap: Vec<f64> = (0..nc).map(|_| normal(&mut r)).collect();
-    let size: Vec<f64> = (0..nc).map(|_| (1.5 * normal(&mut r)).exp()).collect();
-    let cx: Vec<f64> = (0..np).map(|_| normal(&mut r)).collect();
-    let psize: Vec<f64> = (0..np).map(|_| (1.2 * normal(&mut r)).exp()).collect();
+    let World {
+        cap,
+        size,
+        cx,
+        psize,
+    } = w;
     // Importers drawn in proportion to size.
     let total: f64 = size.iter().sum();
     let cum: Vec<f64> = size
@@ -85,7 +134,7 @@ pub fn year(s: Spec) -> Bilateral {
                 if j == e || !seen.insert(j) {
                     continue;
                 }
-                let v = size[e].sqrt() * psize[p] * size[j].sqrt() * normal(&mut r).exp() * 100.0;
+                let v = size[e].sqrt() * psize[p] * size[j].sqrt() * normal(r).exp() * 100.0;
                 rows.push((
                     s.year,
                     e as u32,
