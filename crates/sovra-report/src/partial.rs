@@ -161,8 +161,9 @@ fn read_csv(text: &str, fingerprint: &str, origin: &str) -> Result<Partial, Refu
                         origin,
                         n,
                         format!(
-                            "written by another run (fingerprint {fp}; this run's is {fingerprint}: other scenarios, \
-                             parameters, data or format)"
+                            "written by another run (fingerprint {}; this run's is {fingerprint}: other scenarios, \
+                             parameters, data or format)",
+                            excerpt(fp)
                         ),
                     ));
                 }
@@ -262,8 +263,9 @@ fn read_jsonl(text: &str, fingerprint: &str, origin: &str) -> Result<Partial, Re
                     origin,
                     n,
                     format!(
-                        "written by another run (fingerprint {fp}; this run's is {fingerprint}: other scenarios, \
-                         parameters, data or format)"
+                        "written by another run (fingerprint {}; this run's is {fingerprint}: other scenarios, \
+                         parameters, data or format)",
+                        excerpt(&fp)
                     ),
                 ));
             }
@@ -358,6 +360,22 @@ mod tests {
         assert_eq!(p.done, ["a", "b"]);
         let json = format!("{{\"kind\":\"shock\"}}\n{}", csv(&[("a", 1)]));
         assert!(err(&json).contains("no '# run:'"));
+        // Found by fuzzing (fuzz/run.sh resume): a fingerprint of thousands of characters was quoted whole.
+        let long_fp = format!(
+            "# x shock batch\n# run: {}\nscenario,region,loss\n",
+            "f".repeat(5000)
+        );
+        let e = read(long_fp.as_bytes(), PartialFormat::Csv, FP, "p.csv").unwrap_err();
+        assert!(e.line == 3 && e.to_string().len() < 600, "{e}");
+        let long_json = report_line("a", &"f".repeat(5000));
+        let e = read(
+            long_json.as_bytes(),
+            PartialFormat::JsonLines,
+            FP,
+            "p.jsonl",
+        )
+        .unwrap_err();
+        assert!(e.line == 1 && e.to_string().len() < 600, "{e}");
         let long = format!("{}{}\n", csv(&[("a", 1)]), "x".repeat(5000));
         assert!(err(&long).len() < 400, "the excerpt is short");
     }
