@@ -172,7 +172,9 @@ def test_progress_callback_sees_the_stages():
 
 CTRL_C = textwrap.dedent(
     """
-    import sys, sovra, numpy as np
+    import signal, sys, sovra, numpy as np
+    # Python's own Ctrl-C handler, whatever the parent left (a shell's background job inherits SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     rng = np.random.default_rng(3)
     nr, ns = 12, 40
     n = nr * ns
