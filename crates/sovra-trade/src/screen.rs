@@ -105,6 +105,16 @@ pub struct ImporterSums {
     pub hhi_world: f64,
 }
 
+/// `Σ (v / Σv)²` over a map's values (0 when they sum to 0).
+fn hhi(m: &BTreeMap<u32, f64>) -> f64 {
+    let tot: f64 = m.values().sum();
+    if tot > 0.0 {
+        m.values().map(|v| (v / tot).powi(2)).sum()
+    } else {
+        0.0
+    }
+}
+
 /// Screens every product the importer imports. `importer` and `bloc` are sets of country indices (the bloc
 /// may be empty: no share reported).
 pub fn screen(b: &Bilateral, importer: &[usize], bloc: &[usize], th: &Thresholds) -> Vec<Screened> {
@@ -130,14 +140,6 @@ pub fn screen(b: &Bilateral, importer: &[usize], bloc: &[usize], th: &Thresholds
             a.exports += v;
         }
     }
-    let hhi = |m: &BTreeMap<u32, f64>| -> f64 {
-        let tot: f64 = m.values().sum();
-        if tot > 0.0 {
-            m.values().map(|v| (v / tot).powi(2)).sum()
-        } else {
-            0.0
-        }
-    };
     let sums = acc
         .into_iter()
         .map(|(k, a)| {
@@ -165,14 +167,6 @@ pub fn screen_sums(
     th: &Thresholds,
 ) -> Vec<Screened> {
     let is_b = mask(nc, bloc);
-    let hhi = |m: &BTreeMap<u32, f64>| -> f64 {
-        let tot: f64 = m.values().sum();
-        if tot > 0.0 {
-            m.values().map(|v| (v / tot).powi(2)).sum()
-        } else {
-            0.0
-        }
-    };
     let mut out: Vec<Screened> = sums
         .into_iter()
         .filter(|(_, a)| !a.from.is_empty())
