@@ -1874,10 +1874,14 @@ fn trade_store_plans_memory_limit_and_cluster_flags() {
     args.extend(files.iter().map(String::as_str));
     args.extend(["--store", s]);
     ok(h, &args);
-    let each = |extra: &[&str]| -> Vec<serde_json::Value> {
-        let mut a = vec![
-            "trade", "depend", "ALL", "--each", "--input", s, "--format", "json",
-        ];
+    // `trade depend ALL --each` on the store, with more arguments.
+    let each_args = |extra: &[&'static str]| -> Vec<&str> {
+        let mut a = vec!["trade", "depend", "ALL", "--each", "--input", s];
+        a.extend(extra);
+        a
+    };
+    let each = |extra: &[&'static str]| -> Vec<serde_json::Value> {
+        let mut a = each_args(&["--format", "json"]);
         a.extend(extra);
         let v: serde_json::Value = serde_json::from_str(&ok(h, &a)).unwrap();
         table_rows(&v).unwrap().clone()
@@ -1898,16 +1902,7 @@ fn trade_store_plans_memory_limit_and_cluster_flags() {
     }
     fails_with(
         h,
-        &[
-            "trade",
-            "depend",
-            "ALL",
-            "--each",
-            "--input",
-            s,
-            "--memory-limit",
-            "0",
-        ],
+        &each_args(&["--memory-limit", "0"]),
         2,
         &["memory limit in GB"],
     );
@@ -1915,18 +1910,7 @@ fn trade_store_plans_memory_limit_and_cluster_flags() {
     // 0.2 MB: less than an aggregation's first batch.
     let o = sovra(
         h,
-        &[
-            "trade",
-            "depend",
-            "ALL",
-            "--each",
-            "--input",
-            s,
-            "--memory-limit",
-            "0.0002",
-            "--format",
-            "json",
-        ],
+        &each_args(&["--memory-limit", "0.0002", "--format", "json"]),
     );
     let err = String::from_utf8_lossy(&o.stderr);
     if o.status.success() {
@@ -1938,19 +1922,7 @@ fn trade_store_plans_memory_limit_and_cluster_flags() {
             "{err}"
         );
     }
-    let o = sovra(
-        h,
-        &[
-            "trade",
-            "depend",
-            "ALL",
-            "--each",
-            "--input",
-            s,
-            "--cluster",
-            "df://127.0.0.1:9",
-        ],
-    );
+    let o = sovra(h, &each_args(&["--cluster", "df://127.0.0.1:9"]));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success());
     if cfg!(feature = "cluster") {

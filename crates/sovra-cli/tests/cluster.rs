@@ -162,38 +162,13 @@ fn store(home: &Path) -> PathBuf {
     store
 }
 
-/// Compares two reports' JSON, numbers to 1e-9 relative (the cluster sums partitions in another order).
+#[path = "../../sovra-engine/tests/support/same_json.rs"]
+mod same_json;
+
+/// The two reports equal, numbers to 1e-9 relative (the cluster sums partitions in another order); how many
+/// numbers were compared.
 fn same(a: &Json, b: &Json, at: &str) -> usize {
-    match (a, b) {
-        (Json::Number(x), Json::Number(y)) => {
-            let (x, y) = (x.as_f64().expect("f64"), y.as_f64().expect("f64"));
-            assert!(
-                (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1e-3),
-                "{at}: {x} (cluster) vs {y} (local)"
-            );
-            1
-        }
-        (Json::Array(x), Json::Array(y)) => {
-            assert_eq!(x.len(), y.len(), "{at}: lengths differ");
-            x.iter()
-                .zip(y)
-                .enumerate()
-                .map(|(i, (x, y))| same(x, y, &format!("{at}[{i}]")))
-                .sum()
-        }
-        (Json::Object(x), Json::Object(y)) => {
-            let (kx, ky): (Vec<_>, Vec<_>) = (x.keys().collect(), y.keys().collect());
-            assert_eq!(kx, ky, "{at}: keys differ");
-            x.iter()
-                .filter(|(k, _)| *k != "provenance")
-                .map(|(k, v)| same(v, &y[k], &format!("{at}.{k}")))
-                .sum()
-        }
-        _ => {
-            assert_eq!(a, b, "{at}");
-            0
-        }
-    }
+    same_json::same_json(a, b, at, ["cluster", "local"])
 }
 
 fn json(s: &str) -> Json {

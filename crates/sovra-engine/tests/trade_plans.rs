@@ -49,42 +49,13 @@ fn answer(ws: &Workspace, kind: &str, json: &str) -> Json {
     serde_json::to_value(&r).expect("json")
 }
 
-/// Compares two reports' JSON; numbers to `1e-9` relative. Returns how many numbers were compared.
+mod support {
+    pub mod same_json;
+}
+
+/// The two reports equal (numbers to 1e-9 relative); how many numbers were compared.
 fn same(a: &Json, b: &Json, at: &str) -> usize {
-    match (a, b) {
-        (Json::Number(x), Json::Number(y)) => {
-            let (x, y) = (x.as_f64().expect("f64"), y.as_f64().expect("f64"));
-            assert!(
-                (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1e-3),
-                "{at}: {x} (plans) vs {y} (in memory)"
-            );
-            1
-        }
-        (Json::Array(x), Json::Array(y)) => {
-            assert_eq!(x.len(), y.len(), "{at}: lengths differ");
-            x.iter()
-                .zip(y)
-                .enumerate()
-                .map(|(i, (x, y))| same(x, y, &format!("{at}[{i}]")))
-                .sum()
-        }
-        (Json::Object(x), Json::Object(y)) => {
-            let (kx, ky): (Vec<_>, Vec<_>) = (x.keys().collect(), y.keys().collect());
-            assert_eq!(kx, ky, "{at}: keys differ");
-            x.iter()
-                .map(|(k, v)| {
-                    if k == "provenance" {
-                        return 0;
-                    }
-                    same(v, &y[k], &format!("{at}.{k}"))
-                })
-                .sum()
-        }
-        _ => {
-            assert_eq!(a, b, "{at}");
-            0
-        }
-    }
+    support::same_json::same_json(a, b, at, ["plans", "in memory"])
 }
 
 fn rows(r: &Json) -> usize {

@@ -251,33 +251,33 @@ impl StoreFlows {
                 vec![col("year"), col("product")],
                 vec![sum(col("value")).alias("x")],
             )?;
-        for b in self.run(exports)? {
-            let (y, p, x) = (
-                b.column(0).as_primitive::<Int32Type>(),
-                b.column(1).as_string::<i32>(),
-                b.column(2).as_primitive::<Float64Type>(),
-            );
-            for i in 0..b.num_rows() {
-                let k = (y.value(i), self.product(p.value(i))?);
-                if let Some(s) = sums.get_mut(&k) {
-                    s.exports = x.value(i);
-                }
+        for (k, x) in self.by_year_product(exports)? {
+            if let Some(s) = sums.get_mut(&k) {
+                s.exports = x;
             }
         }
-        for b in self.run(world_hhi(f)?)? {
-            let (y, p, h) = (
-                b.column(0).as_primitive::<Int32Type>(),
-                b.column(1).as_string::<i32>(),
-                b.column(2).as_primitive::<Float64Type>(),
-            );
-            for i in 0..b.num_rows() {
-                let k = (y.value(i), self.product(p.value(i))?);
-                if let Some(s) = sums.get_mut(&k) {
-                    s.hhi_world = h.value(i);
-                }
+        for (k, h) in self.by_year_product(world_hhi(f)?)? {
+            if let Some(s) = sums.get_mut(&k) {
+                s.hhi_world = h;
             }
         }
         Ok(sums)
+    }
+
+    /// The rows of a plan with the columns year, product and a value, keyed by `(year, product)`.
+    fn by_year_product(&self, df: DataFrame) -> Result<Vec<((i32, u32), f64)>> {
+        let mut out = Vec::new();
+        for b in self.run(df)? {
+            let (y, p, v) = (
+                b.column(0).as_primitive::<Int32Type>(),
+                b.column(1).as_string::<i32>(),
+                b.column(2).as_primitive::<Float64Type>(),
+            );
+            for i in 0..b.num_rows() {
+                out.push(((y.value(i), self.product(p.value(i))?), v.value(i)));
+            }
+        }
+        Ok(out)
     }
 
     fn each_sums(&self) -> Result<Vec<EachSums>> {
